@@ -1,0 +1,1 @@
+"""Staff accounts, roles and API clients of the back office."""

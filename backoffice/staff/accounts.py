@@ -1,0 +1,102 @@
+"""Staff accounts: who can sign in to the back office, with which role.
+
+Passwords are hashed with argon2; only addresses in the body's allowed staff
+email domains may hold an account (seed 000: the customer names its domains).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared import audit
+from shared.db import Base, utcnow
+from shared.errors import Conflict, InvalidInput
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+
+
+class Role(enum.StrEnum):
+    ADMINISTRATOR = "administrator"
+    MANAGER = "manager"
+    CASEWORKER = "caseworker"
+    READ_ONLY = "read-only"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+    session_generation: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    password: str | None,
+    allowed_domains: tuple[str, ...] = (),
+) -> StaffUser:
+    """Create an account; refuse a duplicate, a weak password or a domain the body does not allow."""
+    email = normalise_email(email)
+    errors: dict[str, str] = {}
+    if "@" not in email or len(email) > 254:
+        errors["email"] = "Enter an email address in the correct format, like name@example.com"
+    elif allowed_domains and email.rsplit("@", 1)[1] not in allowed_domains:
+        errors["email"] = "Enter an email address from one of the organisation's staff email domains"
+    if not name.strip():
+        errors["name"] = "Enter the person's name"
+    try:
+        role = Role(role)
+    except ValueError:
+        errors["role"] = "Select a role"
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    if errors:
+        raise InvalidInput("The account details are not valid", errors)
+    if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+        raise Conflict(f"An account for {email} already exists")
+    user = StaffUser(
+        email=email,
+        name=name.strip(),
+        role=str(role),
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "staff_user.created", "staff_user", user.id, f"Account created for {email} ({role})")
+    return user

@@ -1,0 +1,1 @@
+"""Capture: the public GOV.UK forms through which people send requests, complaints and enquiries."""

@@ -1,0 +1,1 @@
+"""Disclosure Log: the public searches responses that caseworkers have published."""

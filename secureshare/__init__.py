@@ -1,0 +1,1 @@
+"""Secure Share: requesters download their response documents through a time-limited link."""

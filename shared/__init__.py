@@ -1,0 +1,1 @@
+"""Infrastructure every app uses: settings, database, security, mail, files, jobs, the GOV.UK shell. No domain rules."""

@@ -1,0 +1,107 @@
+"""The ``civic`` console script: serve, worker, database, demo data, and each app's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+
+from shared import migrations
+from shared.apps import AppSpec, discover, import_models
+from shared.db import transaction
+from shared.runtime import Runtime
+from shared.settings import SettingsError, load_settings
+
+
+def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> int:
+    import uvicorn
+
+    from shared.serve import create_suite
+
+    settings = runtime.settings
+    app = create_suite(runtime, specs, with_worker=not args.no_worker)
+    print(f"{settings.org_name} correspondence suite on {settings.base_url}")
+    for spec in specs:
+        print(f"  {spec.service_name:<20} {settings.base_url}{spec.mount}/")
+    if settings.mail_kept_locally and not settings.is_production:
+        print(f"  {'Mail (development)':<20} {settings.base_url}/backoffice/dev/mail")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False, server_header=False)
+    return 0
+
+
+def _worker(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> int:
+    from shared.worker import build_worker, run_forever
+
+    if args.once:
+        ran = build_worker(runtime, specs).run_until_idle()
+        print(f"ran {ran} job(s)")
+        return 0
+    stop = threading.Event()
+    try:
+        run_forever(runtime, specs, stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def _db(runtime: Runtime, args: argparse.Namespace, _specs: list[AppSpec]) -> int:
+    if args.db_command == "upgrade":
+        migrations.upgrade(runtime.settings.database_url)
+        print("database is up to date")
+    elif args.db_command == "revision":
+        migrations.revision(runtime.settings.database_url, args.message)
+    return 0
+
+
+def _demo_data(runtime: Runtime, _args: argparse.Namespace, specs: list[AppSpec]) -> int:
+    with transaction(runtime.factory) as session:
+        for spec in specs:
+            if spec.load_demo_data is not None:
+                for line in spec.load_demo_data(session, runtime.settings):
+                    print(line)
+    return 0
+
+
+def build_parser(specs: list[AppSpec]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="civic", description="Correspondence case management for UK public bodies")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the four apps and a background worker")
+    serve.add_argument("--no-worker", action="store_true", help="serve without the in-process worker")
+    serve.set_defaults(handler=_serve)
+    worker = sub.add_parser("worker", help="run the background worker")
+    worker.add_argument("--once", action="store_true", help="run due jobs, then exit")
+    worker.set_defaults(handler=_worker)
+    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply every migration").set_defaults(handler=_db)
+    revision = db.add_parser("revision", help="write a new migration from the models (developers)")
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(handler=_db)
+    sub.add_parser("demo-data", help="load demo data (safe to run twice)").set_defaults(handler=_demo_data)
+    for spec in specs:
+        if spec.add_commands is not None:
+            spec.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    specs = discover()
+    import_models(specs)
+    args = build_parser(specs).parse_args(argv)
+    if getattr(args, "needs_runtime", True) is False:
+        return int(args.handler(None, args))
+    try:
+        runtime = Runtime.from_settings(load_settings())
+    except SettingsError as exc:
+        print(f"civic: {exc}", file=sys.stderr)
+        return 2
+    handler = args.handler
+    if handler in (_serve, _worker, _db, _demo_data):
+        return int(handler(runtime, args, specs))
+    return int(handler(runtime, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

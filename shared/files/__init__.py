@@ -1,0 +1,1 @@
+JOB_KINDS: dict = {}

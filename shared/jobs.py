@@ -1,0 +1,204 @@
+"""One durable, table-backed job queue for mail, virus scans, indexing and sweeps.
+
+Work is enqueued in the same transaction as the change that causes it, so a
+crash can never lose it. Delivery is at least once: a worker leases a job, and
+a job whose lease runs out (its worker died) is taken again, so handlers must
+be idempotent. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two workers off
+one job; on SQLite the write lock taken by ``BEGIN IMMEDIATE`` does the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from shared.db import Base, is_postgres, utcnow
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending"
+RUNNING = "running"
+DONE = "done"
+FAILED = "failed"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claim", "status", "run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    run_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=8)
+    locked_by: Mapped[str | None] = mapped_column(String(200))
+    locked_until: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    run_at: dt.datetime | None = None,
+    max_attempts: int = 8,
+) -> Job:
+    """Record work to do in the caller's transaction; the worker does it after commit."""
+    job = Job(kind=kind, payload=dict(payload or {}), run_at=run_at or utcnow(), max_attempts=max_attempts)
+    session.add(job)
+    return job
+
+
+def enqueue_once(session: Session, kind: str, dedupe_key: str, payload: Mapping[str, Any] | None = None) -> bool:
+    """Enqueue unless a job with this key was ever enqueued: scheduled work runs once per slot."""
+    if session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Job(kind=kind, payload=dict(payload or {}), dedupe_key=dedupe_key))
+    except IntegrityError:
+        return False
+    return True
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait longer after each failure: 5 s, 10 s, 20 s … capped at an hour."""
+    return dt.timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class JobContext:
+    settings: Settings
+    job_id: int
+    attempts: int
+
+
+Handler = Callable[[Session, dict[str, Any], JobContext], None]
+GiveUp = Callable[[Session, dict[str, Any], str], None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """What a job kind does, and what to record when it fails for good."""
+
+    handle: Handler
+    give_up: GiveUp | None = None
+
+
+@dataclass
+class Worker:
+    settings: Settings
+    factory: sessionmaker[Session]
+    kinds: Mapping[str, JobKind]
+    lease: dt.timedelta = dt.timedelta(minutes=5)
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+
+    def claim(self) -> Job | None:
+        """Lease the next due job (or one whose worker's lease ran out)."""
+        now = utcnow()
+        with self.factory() as session, session.begin():
+            stmt = (
+                select(Job)
+                .where(
+                    Job.kind.in_(list(self.kinds)),
+                    or_(
+                        (Job.status == PENDING) & (Job.run_at <= now),
+                        (Job.status == RUNNING) & (Job.locked_until < now),
+                    ),
+                )
+                .order_by(Job.run_at, Job.id)
+                .limit(1)
+            )
+            if is_postgres(session):
+                stmt = stmt.with_for_update(skip_locked=True)
+            job = session.scalars(stmt).first()
+            if job is None:
+                return None
+            job.status = RUNNING
+            job.locked_by = self.name
+            job.locked_until = now + self.lease
+            job.attempts += 1
+            session.flush()
+            session.expunge(job)
+            return job
+
+    def run_one(self) -> bool:
+        """Claim and run one job; False when nothing was due."""
+        job = self.claim()
+        if job is None:
+            return False
+        kind = self.kinds[job.kind]
+        context = JobContext(settings=self.settings, job_id=job.id, attempts=job.attempts)
+        try:
+            with self.factory() as session, session.begin():
+                kind.handle(session, dict(job.payload), context)
+                self._finish(session, job.id)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried, never lost
+            log.warning("job %s (%s) failed on attempt %s: %s", job.id, job.kind, job.attempts, exc)
+            self._fail(job, kind, "".join(traceback.format_exception_only(exc)).strip())
+        return True
+
+    def _finish(self, session: Session, job_id: int) -> None:
+        done = session.get(Job, job_id)
+        if done is not None and done.locked_by == self.name:
+            done.status = DONE
+            done.finished_at = utcnow()
+            done.locked_until = None
+
+    def _fail(self, job: Job, kind: JobKind, error: str) -> None:
+        with self.factory() as session, session.begin():
+            row = session.get(Job, job.id)
+            if row is None or row.locked_by != self.name:
+                return
+            row.last_error = error[:4000]
+            row.locked_until = None
+            if row.attempts >= row.max_attempts:
+                row.status = FAILED
+                row.finished_at = utcnow()
+                if kind.give_up is not None:
+                    kind.give_up(session, dict(row.payload), error)
+            else:
+                row.status = PENDING
+                row.run_at = utcnow() + backoff(row.attempts)
+
+    def run_until_idle(self, limit: int = 10_000) -> int:
+        """Run due jobs until none is left: what tests and `civic worker --once` use."""
+        count = 0
+        while count < limit and self.run_one():
+            count += 1
+        return count
+
+
+def queue_depth(session: Session) -> dict[str, int]:
+    """Pending, running and failed counts, for /healthz and the staff dashboard."""
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(Job.status, func.count()).where(Job.status.in_([PENDING, RUNNING, FAILED])).group_by(Job.status)
+    )
+    counts = {PENDING: 0, RUNNING: 0, FAILED: 0}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def oldest_pending_age(session: Session) -> dt.timedelta | None:
+    oldest = session.scalar(select(Job.run_at).where(Job.status == PENDING).order_by(Job.run_at).limit(1))
+    return None if oldest is None else max(dt.timedelta(0), utcnow() - oldest)

@@ -1,0 +1,78 @@
+"""A rate limiter kept in the database, so it holds across several processes.
+
+Fixed windows: each (key, window) pair is one row whose count is raised with an
+atomic upsert, which SQLite and PostgreSQL both do in one statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import String, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from shared.db import Base, is_postgres, utcnow
+
+
+class RateLimitCounter(Base):
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` hits per ``window`` for one key (an IP address, an email address…)."""
+
+    name: str
+    count: int
+    window: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: int
+    retry_after_seconds: int
+
+
+class RateLimited(Exception):
+    """A stranger hit a limit; the web layer turns this into the GOV.UK 429 page."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"rate limited; retry after {retry_after_seconds}s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+def hit(factory: sessionmaker[Session], limit: Limit, subject: str, now: dt.datetime | None = None) -> Decision:
+    """Count one hit in its own transaction, so a refused request still counts."""
+    now = now or utcnow()
+    seconds = int(limit.window.total_seconds())
+    window_index = int(now.timestamp()) // seconds
+    window_start = dt.datetime.fromtimestamp(window_index * seconds, dt.UTC)
+    key = f"{limit.name}:{subject.lower()}:{window_index}"
+    with factory() as session, session.begin():
+        insert = postgresql.insert if is_postgres(session) else sqlite.insert
+        stmt = insert(RateLimitCounter).values(key=key, window_start=window_start, count=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[RateLimitCounter.key], set_={"count": RateLimitCounter.count + 1}
+        ).returning(RateLimitCounter.count)
+        count = int(session.execute(stmt).scalar_one())
+    retry_after = max(1, int((window_start + limit.window - now).total_seconds()))
+    return Decision(allowed=count <= limit.count, count=count, retry_after_seconds=retry_after)
+
+
+def enforce(factory: sessionmaker[Session], limit: Limit, subject: str) -> None:
+    decision = hit(factory, limit, subject)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after_seconds)
+
+
+def forget_old_windows(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Housekeeping for the worker: counters of long-past windows are never read again."""
+    result = session.execute(delete(RateLimitCounter).where(RateLimitCounter.window_start < utcnow() - older_than))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,167 @@
+"""Every setting the suite reads, from the environment, in one place.
+
+Keeping the environment read in a single function means the README's settings
+table can be checked against this module, and tests build a ``Settings`` by
+hand instead of patching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+#: The name, embedded default and meaning of every setting; the README table
+#: is tested against this list so the two cannot drift apart.
+SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
+    ("APP_ENV", "development", "`development` or `production`. Production refuses to start without SECRET_KEY and never shows tracebacks."),
+    ("DATABASE_URL", "sqlite:///<DATA_DIR>/civic.db", "SQLAlchemy URL. `postgresql+psycopg://…` (or `postgresql://…`) for PostgreSQL."),
+    ("DATA_DIR", "var/", "Where the SQLite database, uploaded files, the development secret and the search index live."),
+    ("SECRET_KEY", "generated into DATA_DIR/secret_key in development", "Signs session cookies and tokens. Required in production."),
+    ("BASE_URL", "http://HOST:PORT", "Public address of the suite; every link in an email is built from it, never from the Host header."),
+    ("HOST", "127.0.0.1", "Address `civic serve` listens on."),
+    ("PORT", "8000", "Port `civic serve` listens on."),
+    ("SMTP_HOST", "(unset)", "SMTP server for outgoing mail. Unset in development: mail is kept and listed at /backoffice/dev/mail."),
+    ("SMTP_PORT", "25", "SMTP port."),
+    ("SMTP_USERNAME", "(unset)", "SMTP user name, when the server needs one."),
+    ("SMTP_PASSWORD", "(unset)", "SMTP password."),
+    ("SMTP_STARTTLS", "false", "`true` to upgrade the SMTP connection with STARTTLS."),
+    ("MAIL_FROM", "noreply@localhost", "Sender address of outgoing mail."),
+    ("NOTIFY_API_KEY", "(unset)", "GOV.UK Notify API key; when set, mail goes through Notify instead of SMTP."),
+    ("NOTIFY_TEMPLATE_ID", "(unset)", "Notify email template with `((subject))` and `((body))` placeholders."),
+    ("CLAMD_SOCKET", "(unset)", "Path of clamd's Unix socket. Takes precedence over CLAMD_HOST."),
+    ("CLAMD_HOST", "127.0.0.1", "clamd TCP host, used when CLAMD_SOCKET is unset."),
+    ("CLAMD_PORT", "3310", "clamd TCP port."),
+    ("ORG_NAME", "Example Council", "The organisation's name, shown in the header, footer and emails."),
+    ("BRAND", "organisation", "`organisation` (own name, generic header, non-GDS font) or `govuk` (crown header and GDS Transport; only for services on GOV.UK)."),
+    ("MAX_UPLOAD_MB", "10", "Largest file a person may upload, in megabytes."),
+)
+
+Brand = Literal["organisation", "govuk"]
+AppEnv = Literal["development", "production"]
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment describes a service that must not start."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: AppEnv = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = "development-only-secret-key-do-not-use-in-production"
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "noreply@localhost"
+    notify_api_key: str | None = None
+    notify_template_id: str | None = None
+    clamd_socket: str | None = None
+    clamd_host: str = "127.0.0.1"
+    clamd_port: int = 3310
+    org_name: str = "Example Council"
+    brand: Brand = "organisation"
+    max_upload_bytes: int = 10 * 1024 * 1024
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def mail_kept_locally(self) -> bool:
+        """With no transport configured, development keeps mail for /backoffice/dev/mail."""
+        return not self.smtp_host and not self.notify_api_key
+
+    def url(self, path: str) -> str:
+        """An absolute link for an email: from BASE_URL, never from a request's Host."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Keep one generated secret per checkout so sessions survive a restart."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the environment once; refuse an unsafe production configuration."""
+    env = os.environ if environ is None else environ
+    app_env = env.get("APP_ENV", "development") or "development"
+    if app_env not in ("development", "production"):
+        raise SettingsError(f"APP_ENV must be development or production, not {app_env!r}")
+    brand = env.get("BRAND", "organisation") or "organisation"
+    if brand not in ("organisation", "govuk"):
+        raise SettingsError(f"BRAND must be organisation or govuk, not {brand!r}")
+    data_dir = Path(env.get("DATA_DIR") or "var").resolve()
+    host = env.get("HOST") or "127.0.0.1"
+    try:
+        port = int(env.get("PORT") or 8000)
+        smtp_port = int(env.get("SMTP_PORT") or 25)
+        clamd_port = int(env.get("CLAMD_PORT") or 3310)
+        max_upload_mb = int(env.get("MAX_UPLOAD_MB") or 10)
+    except ValueError as exc:
+        raise SettingsError(f"A numeric setting is not a number: {exc}") from exc
+    secret = env.get("SECRET_KEY") or ""
+    if not secret:
+        if app_env == "production":
+            raise SettingsError("SECRET_KEY must be set in production")
+        secret = _development_secret(data_dir)
+    elif app_env == "production" and len(secret) < 32:
+        raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'civic.db'}"
+    if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    base_url = (env.get("BASE_URL") or f"http://{host}:{port}").rstrip("/")
+    return Settings(
+        app_env=app_env,  # type: ignore[arg-type]
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret,
+        base_url=base_url,
+        host=host,
+        port=port,
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=smtp_port,
+        smtp_username=env.get("SMTP_USERNAME") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_starttls=_flag(env.get("SMTP_STARTTLS")),
+        mail_from=env.get("MAIL_FROM") or "noreply@localhost",
+        notify_api_key=env.get("NOTIFY_API_KEY") or None,
+        notify_template_id=env.get("NOTIFY_TEMPLATE_ID") or None,
+        clamd_socket=env.get("CLAMD_SOCKET") or None,
+        clamd_host=env.get("CLAMD_HOST") or "127.0.0.1",
+        clamd_port=clamd_port,
+        org_name=env.get("ORG_NAME") or "Example Council",
+        brand=brand,  # type: ignore[arg-type]
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+    )

@@ -1,0 +1,146 @@
+"""One place that turns every failure into a GOV.UK error page or a problem document.
+
+People get the Design System's wording and never a traceback; API clients get
+RFC 9457 ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from shared.errors import DomainError
+from shared.ratelimit import RateLimited
+from shared.web.routing import CsrfFailure
+
+log = logging.getLogger("civic.errors")
+
+PAGES: dict[int, tuple[str, list[str]]] = {
+    400: (
+        "Sorry, there is a problem with your request",
+        ["The service could not understand what your browser sent.", "Go back, reload the page and try again."],
+    ),
+    401: ("You need to sign in", ["Sign in to use this service."]),
+    403: ("You do not have permission to see this page", ["If you think you should have access, contact your service manager."]),
+    404: (
+        "Page not found",
+        [
+            "If you typed the web address, check it is correct.",
+            "If you pasted the web address, check you copied the entire address.",
+        ],
+    ),
+    405: ("Page not found", ["If you typed the web address, check it is correct."]),
+    409: ("This has already been changed", ["Someone else may have changed it. Go back, reload the page and check."]),
+    413: (
+        "The file or form you sent is too large",
+        ["Go back and choose a smaller file, or send less text.", "Your answers have not been sent."],
+    ),
+    422: ("Sorry, there is a problem with your request", ["Go back and check what you entered."]),
+    429: ("Sorry, you have made too many requests", ["Wait a few minutes and try again."]),
+    500: ("Sorry, there is a problem with the service", ["Try again later.", "What you were doing has not been saved."]),
+    503: ("Sorry, the service is unavailable", ["You will be able to use the service later.", "What you were doing has not been saved."]),
+}
+
+CSRF_PAGE = (
+    "Sorry, we could not accept your form",
+    [
+        "This can happen if the page was open for a long time or your browser blocks cookies.",
+        "Go back, reload the page and try again.",
+    ],
+)
+
+
+def _is_api(request: Request) -> bool:
+    access = getattr(request.state, "access", None)
+    if access is not None and getattr(access, "api", False):
+        return True
+    path = request.url.path
+    return "/api/" in path or path.endswith("/healthz")
+
+
+def problem(status: int, title: str, detail: str, request: Request, extra: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def error_page(request: Request, status: int, heading: str | None = None, paragraphs: list[str] | None = None,
+               headers: dict[str, str] | None = None) -> Response:
+    default_heading, default_paragraphs = PAGES.get(status, PAGES[500])
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(
+        request,
+        "shared/error.html",
+        {"status": status, "heading": heading or default_heading, "paragraphs": paragraphs or default_paragraphs},
+        status_code=status,
+        headers=headers,
+    )
+    return response
+
+
+def respond(request: Request, status: int, detail: str = "", heading: str | None = None,
+            paragraphs: list[str] | None = None, headers: dict[str, str] | None = None,
+            extra: dict[str, Any] | None = None) -> Response:
+    if _is_api(request):
+        title = heading or PAGES.get(status, PAGES[500])[0]
+        response = problem(status, title, detail or title, request, extra)
+        for key, value in (headers or {}).items():
+            response.headers[key] = value
+        return response
+    return error_page(request, status, heading, paragraphs, headers)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if isinstance(exc, CsrfFailure):
+        return respond(request, 400, "The form's security token was missing or wrong.", *CSRF_PAGE)
+    if exc.detail == "malformed-json":
+        return respond(request, 400, "The request body is not valid JSON.")
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") else ""
+    return respond(request, exc.status_code, detail, headers=dict(exc.headers or {}))
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    extra = {"errors": exc.errors} if exc.errors else None
+    if _is_api(request):
+        return respond(request, exc.status, exc.detail, heading=exc.title, extra=extra)
+    return respond(request, exc.status, exc.detail, paragraphs=[exc.detail] if exc.status != 404 else None)
+
+
+async def rate_limited(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RateLimited)
+    minutes = max(1, round(exc.retry_after_seconds / 60))
+    wait = f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
+    return respond(request, 429, wait, paragraphs=[wait, "Your answers have been kept."],
+                   headers={"Retry-After": str(exc.retry_after_seconds)})
+
+
+async def unavailable(request: Request, exc: Exception) -> Response:
+    log.error("database unavailable: %s", exc)
+    return respond(request, 503, "The database is unavailable.", headers={"Retry-After": "30"})
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return respond(request, 500, "An unexpected error happened.")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: http_exception,
+    DomainError: domain_error,
+    RateLimited: rate_limited,
+    OperationalError: unavailable,
+    Exception: server_error,
+}

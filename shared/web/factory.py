@@ -1,0 +1,131 @@
+"""Build one app's ASGI application from its route list: the only way apps are made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.runtime import Runtime
+from shared.web import errors
+from shared.web.health import healthz
+from shared.web.routing import PUBLIC, Access, Page, RequestContext, page
+from shared.web.security import RequestIdMiddleware, SecurityHeadersMiddleware
+from shared.web.templating import Shell, build_templates
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+GOVUK_DIST = REPO_ROOT / "govuk_assets" / "dist"
+SHARED_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _development_only(ctx: RequestContext) -> None:
+    if ctx.settings.is_production:
+        raise HTTPException(status_code=404)
+
+
+DEVELOPMENT_ONLY = Access("development-only", check=_development_only)
+
+
+def _static_page(template: str):  # type: ignore[no-untyped-def]
+    def handler(ctx: RequestContext):  # type: ignore[no-untyped-def]
+        return ctx.render(template)
+
+    return handler
+
+
+def _error_preview(ctx: RequestContext):  # type: ignore[no-untyped-def]
+    """Lets designers and the e2e journeys see every error page without breaking anything."""
+    status = int(ctx.request.path_params["status"])
+    if status == 500:
+        raise RuntimeError("error page preview")
+    if status not in errors.PAGES:
+        raise HTTPException(status_code=404)
+    return errors.respond(ctx.request, status)
+
+
+def shell_routes() -> list[Page]:
+    return [
+        page("/healthz", healthz, name="healthz", access=PUBLIC),
+        page("/accessibility", _static_page("shared/pages/accessibility.html"), name="accessibility", access=PUBLIC),
+        page("/cookies", _static_page("shared/pages/cookies.html"), name="cookies", access=PUBLIC),
+        page("/privacy", _static_page("shared/pages/privacy.html"), name="privacy", access=PUBLIC),
+        page("/dev/errors/{status:int}", _error_preview, name="dev-error", access=DEVELOPMENT_ONLY),
+    ]
+
+
+class CatchAllMiddleware:
+    """Turn any unhandled exception into the GOV.UK 500 page inside our header middleware.
+
+    Starlette's own ServerErrorMiddleware sits outside every user middleware, so
+    its responses would miss the security headers and the request id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            response = await errors.server_error(Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
+def create_web_app(
+    runtime: Runtime,
+    *,
+    shell: Shell,
+    routes: Sequence[BaseRoute],
+    templates_dir: Path | None,
+) -> Starlette:
+    settings = runtime.settings
+    all_routes: list[BaseRoute] = [
+        *routes,
+        *shell_routes(),
+        Mount("/assets", app=StaticFiles(directory=GOVUK_DIST, check_dir=False), name="assets"),
+        Mount("/static", app=StaticFiles(directory=SHARED_STATIC, check_dir=False), name="static"),
+    ]
+    handlers = dict(errors.EXCEPTION_HANDLERS)
+    handlers.pop(Exception)
+    app = Starlette(
+        debug=False,
+        routes=all_routes,
+        middleware=[
+            Middleware(RequestIdMiddleware, app_key=shell.app_key),
+            Middleware(SecurityHeadersMiddleware, settings=settings),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie=f"civic_{shell.app_key}",
+                same_site="lax",
+                https_only=settings.is_https,
+            ),
+            Middleware(CatchAllMiddleware),
+        ],
+        exception_handlers=handlers,
+    )
+    app.state.runtime = runtime
+    app.state.shell = shell
+    app.state.templates = build_templates(templates_dir, shell, settings.org_name, settings.brand)
+    return app

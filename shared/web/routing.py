@@ -1,0 +1,206 @@
+"""Routes that cannot be left unprotected.
+
+Every route of every app is a :class:`Page` made by :func:`page`. It names an
+:class:`Access` policy, gets one database session for the request (committed
+only when the handler succeeds), has CSRF checked on every unsafe method, and
+runs the (synchronous, thin) handler in a thread. The route inventory test walks
+the apps and fails on any route that is not a ``Page``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from shared.audit import Actor
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class CsrfFailure(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=400, detail="csrf")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use a route.
+
+    ``check`` raises (for example an HTTP 401/403) when the request may not
+    proceed and may return an :class:`Actor` to act as. ``csrf`` is False only
+    for routes authenticated by a bearer token, which a browser never sends on
+    its own.
+    """
+
+    name: str
+    check: Callable[[RequestContext], Actor | None] | None = None
+    csrf: bool = True
+    api: bool = False
+
+
+PUBLIC = Access("public")
+
+
+def ensure_csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+@dataclass
+class RequestContext:
+    """What a handler gets: the request, its database session and parsed input."""
+
+    request: Request
+    db: Session
+    runtime: Runtime
+    form: FormData | None = None
+    body_json: Any = None
+    actor: Actor | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def ip(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"
+
+    @property
+    def request_id(self) -> str | None:
+        return getattr(self.request.state, "request_id", None)
+
+    def anonymous_actor(self, label: str = "member of the public") -> Actor:
+        return Actor(type="requester", label=label, ip=self.ip, request_id=self.request_id)
+
+    def path_for(self, name: str, **params: Any) -> str:
+        return self.request.scope.get("root_path", "") + str(self.request.app.url_path_for(name, **params))
+
+    def render(self, template: str, context: Mapping[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+        templates = self.request.app.state.templates
+        response: HTMLResponse = templates.TemplateResponse(
+            self.request, template, dict(context or {}), status_code=status_code
+        )
+        return response
+
+    def redirect(self, name: str, **params: Any) -> RedirectResponse:
+        """See Other: after a POST the browser fetches the next page with GET."""
+        return RedirectResponse(self.path_for(name, **params), status_code=303)
+
+    def json(self, data: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
+        return JSONResponse(data, status_code=status_code, headers=dict(headers or {}))
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, str) else default
+
+
+Handler = Callable[[RequestContext], Response]
+
+
+class Page(Route):
+    """A route with a declared access policy; the only kind of route the apps use."""
+
+    def __init__(self, path: str, handler: Handler, *, name: str, access: Access, methods: list[str]) -> None:
+        self.handler = handler
+        self.access = access
+
+        async def endpoint(request: Request) -> Response:
+            return await _dispatch(request, handler, access)
+
+        super().__init__(path, endpoint, methods=methods, name=name)
+
+
+def page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",)) -> Page:
+    return Page(path, handler, name=name, access=access, methods=list(methods))
+
+
+async def _read_input(request: Request, access: Access) -> tuple[FormData | None, Any]:
+    runtime: Runtime = request.app.state.runtime
+    limit = runtime.settings.max_upload_bytes + 64 * 1024
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status_code=413)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        body = await request.body()
+        if len(body) > limit:
+            raise HTTPException(status_code=413)
+        try:
+            return None, json.loads(body or b"null")
+        except ValueError as exc:
+            raise HTTPException(status_code=400, detail="malformed-json") from exc
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        try:
+            form = await request.form(max_files=10, max_fields=200, max_part_size=runtime.settings.max_upload_bytes)
+        except MultiPartException as exc:
+            status = 413 if "size" in str(exc).lower() else 400
+            raise HTTPException(status_code=status) from exc
+        return form, None
+    return None, None
+
+
+def _check_csrf(request: Request, form: FormData | None) -> None:
+    expected = request.session.get("csrf")
+    supplied = request.headers.get(CSRF_HEADER)
+    if supplied is None and form is not None:
+        value = form.get(CSRF_FIELD)
+        supplied = value if isinstance(value, str) else None
+    if not expected or not supplied or not secrets.compare_digest(str(expected), supplied):
+        raise CsrfFailure()
+
+
+async def _dispatch(request: Request, handler: Handler, access: Access) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    form, body_json = (None, None)
+    if request.method in UNSAFE_METHODS:
+        form, body_json = await _read_input(request, access)
+        if access.csrf:
+            _check_csrf(request, form)
+    request.state.access = access
+    return await run_in_threadpool(_run_in_transaction, request, runtime, handler, access, form, body_json)
+
+
+def _run_in_transaction(
+    request: Request,
+    runtime: Runtime,
+    handler: Handler,
+    access: Access,
+    form: FormData | None,
+    body_json: Any,
+) -> Response:
+    session = runtime.factory()
+    try:
+        ctx = RequestContext(request=request, db=session, runtime=runtime, form=form, body_json=body_json)
+        if access.check is not None:
+            ctx.actor = access.check(ctx)
+        response = handler(ctx)
+        if response.status_code < 400 or getattr(response, "commit", False):
+            session.commit()
+        else:
+            session.rollback()
+        return response
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,94 @@
+"""The Jinja environment: the app's templates, the shared GOV.UK shell, and govuk-frontend-jinja."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from shared.web.routing import ensure_csrf_token
+
+SHARED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    text: str
+    route: str
+
+
+@dataclass(frozen=True)
+class Shell:
+    """What the layout needs to know about the app it frames."""
+
+    app_key: str
+    service_name: str
+    navigation: tuple[NavItem, ...] = ()
+    home_route: str = "start"
+
+
+def build_templates(app_templates: Path | None, shell: Shell, org_name: str, brand: str) -> Jinja2Templates:
+    loaders: list[jinja2.BaseLoader] = []
+    if app_templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(app_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(SHARED_TEMPLATES)))
+    loaders.append(jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja", "templates")}))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(org_name=org_name, brand=brand, shell=shell)
+    env.filters["london_date"] = london_date
+    env.filters["london_datetime"] = london_datetime
+
+    def shell_context(request: Request) -> dict[str, Any]:
+        root = request.scope.get("root_path", "")
+
+        def path_for(name: str, **params: Any) -> str:
+            return root + str(request.app.url_path_for(name, **params))
+
+        return {
+            "csrf_token": ensure_csrf_token(request),
+            "csp_nonce": request.scope.get("state", {}).get("csp_nonce", ""),
+            "path_for": path_for,
+            "asset_root": root + "/assets",
+            "static_root": root + "/static",
+            "current_path": root + request.url.path.removeprefix(root),
+            "navigation": [(item.text, path_for(item.route)) for item in shell.navigation],
+        }
+
+    return Jinja2Templates(env=env, context_processors=[shell_context])
+
+
+def london_date(value: Any, fmt: str = "%-d %B %Y") -> str:
+    """Statutory dates are shown in Europe/London, as people in the UK read them."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(ZoneInfo("Europe/London"))
+    return str(value.strftime(fmt))
+
+
+def london_datetime(value: Any) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(value, dt.datetime):
+        return ""
+    local = value.astimezone(ZoneInfo("Europe/London"))
+    return local.strftime("%-d %B %Y at ") + local.strftime("%-I:%M%p").lower()
+
+
+def render_string(templates: Jinja2Templates, names: Sequence[str], context: dict[str, Any]) -> str:
+    return templates.env.select_template(list(names)).render(context)

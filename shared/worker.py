@@ -1,0 +1,73 @@
+"""The background worker: runs queued jobs and enqueues scheduled ones.
+
+``civic worker`` runs it on its own; ``civic serve`` runs one in a thread beside
+the web apps. Any number may run at once: the queue keeps them off each other's
+jobs, and a schedule slot is enqueued once whoever gets there first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+from shared import jobs
+from shared.apps import AppSpec, Schedule
+from shared.db import transaction, utcnow
+from shared.runtime import Runtime
+
+log = logging.getLogger("civic.worker")
+
+
+def job_kinds(specs: list[AppSpec]) -> dict[str, jobs.JobKind]:
+    from shared import housekeeping, mail, files
+
+    kinds: dict[str, jobs.JobKind] = {}
+    kinds.update(mail.JOB_KINDS)
+    kinds.update(files.JOB_KINDS)
+    kinds.update(housekeeping.JOB_KINDS)
+    for spec in specs:
+        if spec.job_kinds is not None:
+            kinds.update(spec.job_kinds())
+    return kinds
+
+
+def schedules(specs: list[AppSpec]) -> list[Schedule]:
+    from shared import housekeeping
+
+    found = list(housekeeping.SCHEDULES)
+    for spec in specs:
+        found.extend(spec.schedules)
+    return found
+
+
+def enqueue_scheduled(runtime: Runtime, due: list[Schedule]) -> int:
+    """Enqueue each schedule's current slot once, across all workers."""
+    now = int(utcnow().timestamp())
+    added = 0
+    with transaction(runtime.factory) as session:
+        for schedule in due:
+            slot = now // schedule.every_seconds
+            if jobs.enqueue_once(session, schedule.kind, f"schedule:{schedule.kind}:{slot}"):
+                added += 1
+    return added
+
+
+def build_worker(runtime: Runtime, specs: list[AppSpec]) -> jobs.Worker:
+    return jobs.Worker(settings=runtime.settings, factory=runtime.factory, kinds=job_kinds(specs))
+
+
+def run_forever(runtime: Runtime, specs: list[AppSpec], stop: threading.Event, poll_seconds: float = 0.5) -> None:
+    worker = build_worker(runtime, specs)
+    timetable: Mapping[str, Schedule] = {s.kind: s for s in schedules(specs)}
+    log.info("worker %s started with job kinds %s", worker.name, sorted(worker.kinds))
+    while not stop.is_set():
+        try:
+            enqueue_scheduled(runtime, list(timetable.values()))
+            ran = worker.run_until_idle(limit=100)
+        except Exception:  # noqa: BLE001 - a worker that stops silently loses the service
+            log.exception("worker loop failed; retrying")
+            ran = 0
+        if ran == 0:
+            stop.wait(poll_seconds)
+    log.info("worker %s stopped", worker.name)

@@ -1,0 +1,83 @@
+"""The page checker every page test uses: status, title, one h1, unique ids, security headers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+import httpx
+
+REQUIRED_HEADERS = {
+    "content-security-policy": None,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "permissions-policy": None,
+    "x-request-id": None,
+}
+
+
+class _Structure(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.h1: int = 0
+        self.title: str = ""
+        self._in_title = False
+        self.inline_scripts: list[dict[str, str | None]] = []
+        self._script_attrs: dict[str, str | None] | None = None
+        self.forms: list[dict[str, str | None]] = []
+        self.hidden_csrf = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.append(str(attributes["id"]))
+        if tag == "h1":
+            self.h1 += 1
+        if tag == "title":
+            self._in_title = True
+        if tag == "script" and "src" not in attributes:
+            self._script_attrs = attributes
+        if tag == "form":
+            self.forms.append(attributes)
+        if tag == "input" and attributes.get("name") == "csrf_token":
+            self.hidden_csrf += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag == "script" and self._script_attrs is not None:
+            self.inline_scripts.append(self._script_attrs)
+            self._script_attrs = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+class PageChecker:
+    def __call__(self, response: httpx.Response, *, status: int = 200, title: str | None = None) -> _Structure:
+        assert response.status_code == status, f"{response.url}: {response.status_code} != {status}\n{response.text[:2000]}"
+        for header, value in REQUIRED_HEADERS.items():
+            assert header in response.headers, f"missing {header}"
+            if value is not None:
+                assert response.headers[header] == value
+        csp = response.headers["content-security-policy"]
+        assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["content-type"].startswith("text/html")
+        page = _Structure()
+        page.feed(response.text)
+        assert page.h1 == 1, f"expected one h1, found {page.h1}"
+        duplicates = [i for i, n in Counter(page.ids).items() if n > 1]
+        assert not duplicates, f"duplicate ids: {duplicates}"
+        nonce = re.search(r"'nonce-([^']+)'", csp)
+        for script in page.inline_scripts:
+            assert nonce and script.get("nonce") == nonce.group(1), "inline script without the request's nonce"
+        for form in page.forms:
+            if (form.get("method") or "get").lower() == "post":
+                assert page.hidden_csrf >= 1, "a POST form without a CSRF token"
+        if title is not None:
+            assert page.title.strip().startswith(title), f"title {page.title.strip()!r} does not start with {title!r}"
+        return page
