@@ -1,0 +1,58 @@
+"""The rate limiter holds across processes because it counts in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from shared import ratelimit
+from shared.db import make_engine, make_session_factory
+
+LIMIT = ratelimit.Limit("probe", count=3, window=dt.timedelta(minutes=10))
+
+
+def test_allows_up_to_the_limit_then_refuses(runtime) -> None:  # type: ignore[no-untyped-def]
+    now = dt.datetime(2026, 11, 23, 10, 1, tzinfo=dt.UTC)
+    decisions = [ratelimit.hit(runtime.factory, LIMIT, "203.0.113.1", now) for _ in range(4)]
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert decisions[-1].retry_after_seconds == 9 * 60
+    assert ratelimit.hit(runtime.factory, LIMIT, "203.0.113.2", now).allowed  # another subject
+    later = now + dt.timedelta(minutes=10)
+    assert ratelimit.hit(runtime.factory, LIMIT, "203.0.113.1", later).allowed  # a new window
+
+
+def test_subjects_are_case_insensitive(runtime) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        ratelimit.enforce(runtime.factory, LIMIT, "Ada@Example.com")
+    with pytest.raises(ratelimit.RateLimited):
+        ratelimit.enforce(runtime.factory, LIMIT, "ada@example.com")
+
+
+def test_counts_are_shared_between_engines_and_threads(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Two engines stand for two processes; concurrent hits are never lost."""
+    second = make_engine(runtime.settings.database_url)
+    factories = [runtime.factory, make_session_factory(second)]
+    limit = ratelimit.Limit("shared", count=1000, window=dt.timedelta(hours=1))
+    results: list[int] = []
+
+    def hammer(index: int) -> None:
+        for _ in range(10):
+            results.append(ratelimit.hit(factories[index % 2], limit, "one-subject").count)
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    second.dispose()
+    assert sorted(results) == list(range(1, 41))
+
+
+def test_old_windows_are_forgotten(runtime) -> None:  # type: ignore[no-untyped-def]
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    ratelimit.hit(runtime.factory, LIMIT, "x", old)
+    ratelimit.hit(runtime.factory, LIMIT, "y")
+    with runtime.factory() as session, session.begin():
+        assert ratelimit.forget_old_windows(session) == 1

@@ -1,0 +1,156 @@
+"""CSRF on every unsafe method, security headers, cookies, request ids and error mapping."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from starlette.responses import PlainTextResponse, Response
+from starlette.testclient import TestClient
+
+from shared.errors import Conflict, InvalidInput
+from shared.ratelimit import RateLimited
+from shared.runtime import Runtime
+from shared.web import PUBLIC, Access, RequestContext, page
+from shared.web.factory import create_web_app
+from shared.web.templating import Shell
+
+SHELL = Shell(app_key="probe", service_name="Probe service")
+API = Access("api-probe", csrf=False, api=True)
+
+
+def _form(ctx: RequestContext) -> Response:
+    return ctx.render("probe.html") if ctx.request.method == "GET" else PlainTextResponse("saved " + ctx.field("name"))
+
+
+def _raise(ctx: RequestContext) -> Response:
+    kind = ctx.request.path_params["kind"]
+    if kind == "invalid":
+        raise InvalidInput("Bad", {"name": "Enter a name"})
+    if kind == "conflict":
+        raise Conflict("Already done")
+    if kind == "limited":
+        raise RateLimited(120)
+    raise ZeroDivisionError("boom")
+
+
+def _api(ctx: RequestContext) -> Response:
+    return ctx.json({"got": ctx.body_json}, status_code=201)
+
+
+@pytest.fixture
+def probe(runtime: Runtime, tmp_path) -> TestClient:  # type: ignore[no-untyped-def]
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "probe.html").write_text(
+        '{% extends "shared/layout.html" %}{% block title %}Probe{% endblock %}{% block page %}<h1 class="govuk-heading-l">Probe</h1>'
+        '<form method="post" novalidate><input type="hidden" name="csrf_token" value="{{ csrf_token }}">'
+        '<input name="name"></form>{% endblock %}'
+    )
+    routes = [
+        page("/form", _form, name="form", access=PUBLIC, methods=("GET", "POST")),
+        page("/raise/{kind}", _raise, name="raise", access=PUBLIC, methods=("GET", "POST")),
+        page("/api/things", _api, name="api", access=API, methods=("POST",)),
+        page("/", _form, name="start", access=PUBLIC),
+    ]
+    app = create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=templates)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _token(client: TestClient) -> str:
+    html = client.get("/form").text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def test_post_with_the_session_token_is_accepted(probe: TestClient) -> None:
+    token = _token(probe)
+    response = probe.post("/form", data={"csrf_token": token, "name": "Ada"})
+    assert response.status_code == 200 and response.text == "saved Ada"
+
+
+@pytest.mark.parametrize("data", [{"name": "x"}, {"csrf_token": "forged", "name": "x"}])
+def test_missing_or_wrong_csrf_token_is_a_govuk_400(probe: TestClient, check_page, data) -> None:  # type: ignore[no-untyped-def]
+    _token(probe)
+    check_page(probe.post("/form", data=data), status=400, title="Sorry, we could not accept your form")
+
+
+def test_csrf_token_from_another_session_is_refused(probe: TestClient, runtime: Runtime) -> None:
+    token = _token(probe)
+    other = TestClient(probe.app, raise_server_exceptions=False)
+    other.get("/form")
+    assert other.post("/form", data={"csrf_token": token}).status_code == 400
+
+
+def test_bearer_api_is_exempt_but_malformed_json_is_a_problem(probe: TestClient) -> None:
+    ok = probe.post("/api/things", json={"a": 1})
+    assert ok.status_code == 201 and ok.json() == {"got": {"a": 1}}
+    bad = probe.post("/api/things", content=b"{nope", headers={"content-type": "application/json"})
+    assert bad.status_code == 400
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert bad.json()["status"] == 400 and bad.json()["title"]
+
+
+def test_headers_and_cookie_flags(probe: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+    response = probe.get("/form")
+    check_page(response, title="Probe")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in csp and "object-src 'none'" in csp
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    assert "strict-transport-security" not in response.headers
+    assert response.headers["cache-control"] == "no-store"
+    other = probe.get("/form")
+    assert other.headers["content-security-policy"] != csp  # a fresh nonce each time
+
+
+def test_https_base_url_gives_secure_cookies_and_hsts(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    secure = Runtime(dataclasses.replace(runtime.settings, base_url="https://example.gov.uk"), runtime.engine, runtime.factory)
+    from tests.conftest import spec
+
+    response = TestClient(spec("capture").create_app(secure), base_url="https://testserver").get("/")
+    assert "max-age=31536000" in response.headers["strict-transport-security"]
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_request_id_is_echoed_or_made(probe: TestClient) -> None:
+    assert probe.get("/form", headers={"X-Request-ID": "abcdef123456"}).headers["x-request-id"] == "abcdef123456"
+    made = probe.get("/form", headers={"X-Request-ID": "<script>"}).headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+
+
+def test_domain_errors_map_to_pages(probe: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+    check_page(probe.get("/raise/conflict"), status=409, title="This has already been changed")
+    page = probe.get("/raise/limited")
+    check_page(page, status=429, title="Sorry, you have made too many requests")
+    assert page.headers["retry-after"] == "120" and "Wait 2 minutes" in page.text
+    crash = probe.get("/raise/crash")
+    check_page(crash, status=500, title="Sorry, there is a problem with the service")
+    assert "ZeroDivisionError" not in crash.text and "boom" not in crash.text
+
+
+def test_oversized_body_is_a_413_page(probe: TestClient, check_page, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+    token = _token(probe)
+    big = "x" * (runtime.settings.max_upload_bytes + 100_000)
+    check_page(probe.post("/form", data={"csrf_token": token, "name": big}), status=413,
+               title="The file or form you sent is too large")
+
+
+def test_failed_handler_commits_nothing(runtime: Runtime) -> None:
+    """A handler that raises after writing leaves no trace: the request's session rolls back."""
+    from sqlalchemy import func, select
+
+    from shared import audit
+
+    def writes_then_fails(ctx: RequestContext) -> Response:
+        audit.record(ctx.db, ctx.anonymous_actor(), "probe.write", "probe", 1)
+        ctx.db.flush()
+        raise InvalidInput("no", {"x": "y"})
+
+    app = create_web_app(runtime, shell=SHELL, routes=[page("/", writes_then_fails, name="start", access=PUBLIC)],
+                         templates_dir=None)
+    assert TestClient(app, raise_server_exceptions=False).get("/").status_code == 422
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == 0

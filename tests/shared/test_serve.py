@@ -1,0 +1,45 @@
+"""`civic serve` mounts every app under its prefix, with / going to Capture."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from shared.serve import create_suite
+from tests.conftest import SPECS
+
+
+def test_suite_mounts_the_four_apps(runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+    suite = create_suite(runtime, SPECS, with_worker=False)
+    with TestClient(suite) as client:
+        root = client.get("/", follow_redirects=False)
+        assert root.status_code == 302 and root.headers["location"] == "/capture/"
+        for prefix in ("/capture/", "/secure-share/", "/disclosure-log/", "/backoffice/"):
+            response = client.get(prefix)
+            check_page(response)
+            assert f'href="{prefix}accessibility"' in response.text
+            assert f'{prefix}assets/govuk-frontend-organisation.min.css' in response.text
+        css = client.get("/capture/assets/govuk-frontend-organisation.min.css")
+        assert css.status_code == 200 and "GDS Transport" not in css.text
+        assert "url(/assets/" not in css.text
+        assert client.get("/backoffice/assets/images/govuk-crest.svg").status_code == 200
+        assert client.get("/capture/static/civic.js").status_code == 200
+        assert client.get("/capture/static/civic.js").headers["cache-control"].startswith("public")
+
+
+def test_in_process_worker_runs_jobs(runtime) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from shared import jobs
+
+    with runtime.factory() as session, session.begin():
+        jobs.enqueue(session, "housekeeping.tidy")
+    suite = create_suite(runtime, SPECS, with_worker=True)
+    with TestClient(suite):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with runtime.factory() as session:
+                if session.query(jobs.Job).filter(jobs.Job.status == jobs.DONE).count():
+                    break
+            time.sleep(0.1)
+    with runtime.factory() as session:
+        assert session.query(jobs.Job).filter(jobs.Job.status == jobs.DONE).count() >= 1

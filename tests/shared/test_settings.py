@@ -1,0 +1,72 @@
+"""Settings come from the environment, in one place, and production refuses unsafe ones."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from shared.settings import SETTINGS_DOC, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_development_generates_and_keeps_a_secret(tmp_path: Path) -> None:
+    first = load_settings({"DATA_DIR": str(tmp_path)})
+    second = load_settings({"DATA_DIR": str(tmp_path)})
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 48
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings({"DATA_DIR": str(tmp_path), "APP_ENV": "production"})
+    with pytest.raises(SettingsError, match="32 characters"):
+        load_settings({"DATA_DIR": str(tmp_path), "APP_ENV": "production", "SECRET_KEY": "short"})
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'civic.db'}"
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.brand == "organisation"
+    assert settings.mail_kept_locally
+
+
+def test_postgres_urls_use_psycopg3(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u@h:5432/db"})
+    assert settings.database_url == "postgresql+psycopg://u@h:5432/db"
+
+
+def test_links_come_from_base_url(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path), "BASE_URL": "https://requests.example.gov.uk/"})
+    assert settings.url("/capture/confirm/abc") == "https://requests.example.gov.uk/capture/confirm/abc"
+    assert settings.is_https
+
+
+@pytest.mark.parametrize("name,value", [("APP_ENV", "staging"), ("BRAND", "gds"), ("PORT", "eighty")])
+def test_bad_values_are_refused(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SettingsError):
+        load_settings({"DATA_DIR": str(tmp_path), name: value})
+
+
+def test_readme_table_matches_the_code() -> None:
+    readme = (ROOT / "README.md").read_text()
+    documented = re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE)
+    assert documented == [name for name, _default, _meaning in SETTINGS_DOC]
+    source = (ROOT / "shared" / "settings.py").read_text()
+    read = set(re.findall(r'env\.get\("([A-Z_]+)"', source))
+    assert read == {name for name, _d, _m in SETTINGS_DOC}
+
+
+def test_settings_are_read_in_one_place() -> None:
+    offenders = []
+    for path in ROOT.glob("*/**/*.py"):
+        if path.parts[len(ROOT.parts)] in {".venv", "tests", "e2e", "bench", "govuk_assets"}:
+            continue
+        if path.name == "settings.py" and path.parent.name == "shared":
+            continue
+        if "os.environ" in path.read_text() or "getenv(" in path.read_text():
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -1,0 +1,74 @@
+"""Route inventory: every route of every app declares who may use it, so none can be left open by accident."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from shared.web.routing import UNSAFE_METHODS, Page
+from tests.conftest import SPECS
+
+#: Access policies that strangers may use. A route with any other policy must
+#: refuse an anonymous request; those are tested where the policy is defined.
+OPEN_POLICIES = {"public", "development-only"}
+
+
+def all_routes(runtime) -> list[tuple[str, BaseRoute]]:  # type: ignore[no-untyped-def]
+    found = []
+    for spec in SPECS:
+        app = spec.create_app(runtime)
+        for route in app.routes:
+            found.append((spec.key, route))
+    return found
+
+
+def test_every_route_is_a_page_with_declared_access(runtime) -> None:  # type: ignore[no-untyped-def]
+    for key, route in all_routes(runtime):
+        if isinstance(route, Mount):
+            assert isinstance(route.app, StaticFiles), f"{key}: mount {route.path} is not static files"
+            assert route.name in {"assets", "static"}
+            continue
+        assert isinstance(route, Page), f"{key}: {route} was not made with shared.web.page()"
+        assert route.access.name, f"{key}: {route.path} has no access policy"
+
+
+def test_unsafe_methods_are_csrf_protected_unless_token_authenticated(runtime) -> None:  # type: ignore[no-untyped-def]
+    for key, route in all_routes(runtime):
+        if isinstance(route, Page) and set(route.methods or ()) & UNSAFE_METHODS:
+            assert route.access.csrf or route.access.api, f"{key}: {route.path} accepts unsafe methods without CSRF"
+
+
+def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Adding a route anyone can reach is a decision: it has to be added to this list."""
+    open_routes = sorted(
+        f"{key} {route.path}"
+        for key, route in all_routes(runtime)
+        if isinstance(route, Page) and route.access.name in OPEN_POLICIES
+    )
+    expected_everywhere = ["/accessibility", "/cookies", "/dev/errors/{status:int}", "/healthz", "/privacy"]
+    expected = {
+        "backoffice": ["/", "/dev/mail", "/dev/mail/{message_id:int}"],
+        "capture": ["/"],
+        "disclosurelog": ["/"],
+        "secureshare": ["/"],
+    }
+    wanted = sorted(f"{key} {path}" for key, paths in expected.items() for path in [*paths, *expected_everywhere])
+    assert open_routes == wanted
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)
+def test_development_only_routes_are_404_in_production(runtime, spec) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from starlette.testclient import TestClient
+
+    from shared.runtime import Runtime
+
+    production = Runtime(dataclasses.replace(runtime.settings, app_env="production"), runtime.engine, runtime.factory)
+    app = spec.create_app(production)
+    client = TestClient(app, raise_server_exceptions=False)
+    for route in app.routes:
+        if isinstance(route, Page) and route.access.name == "development-only":
+            path = route.path.replace("{status:int}", "500").replace("{message_id:int}", "1")
+            assert client.get(path).status_code == 404, path
