@@ -1,10 +1,18 @@
-"""Demo data for a newcomer's empty database: one staff account per role."""
+"""Demo data for a newcomer's empty database: the built-in case types, their teams,
+one staff account per role (each in every team), and a few cases to work."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.cases.case_types import seed_built_in_types
+from backoffice.cases.intake import NewCase, Requester, create_case, today_in_london
+from backoffice.cases.models import Case
+from backoffice.groups import Group, add_member
+from backoffice.organisation import get_organisation
 from backoffice.staff.accounts import Role, StaffUser, create_user
 from shared import audit
 from shared.settings import Settings
@@ -16,14 +24,35 @@ DEMO_USERS = (
     ("caseworker@example.gov.uk", "Cas Caseworker", Role.CASEWORKER),
     ("readonly@example.gov.uk", "Rae Reader", Role.READ_ONLY),
 )
+DEMO_CASES = (
+    ("foi", "Road resurfacing contracts 2025", "Please send copies of contracts for road resurfacing let in 2025.", "Sam Jones", 3),
+    ("foi", "Council car fleet", "How many electric vehicles does the council own?", "Priya Shah", 18),
+    ("eir", "Air quality monitoring", "Nitrogen dioxide readings for the High Street monitor, 2024.", "Tom Green", 10),
+    ("sar", "My council tax records", "A copy of all personal information you hold about me.", "Alex Morgan", 5),
+    ("complaint", "Missed bin collection", "My recycling has not been collected for three weeks.", "Jo Smith", 2),
+    ("enquiry", "Parking permit", "How do I renew my resident parking permit?", "Lee Brown", 1),
+)
 
 
 def load_demo_data(session: Session, settings: Settings) -> list[str]:
     """Add what is missing and say what a newcomer can sign in with; safe to run twice."""
     actor = audit.Actor(type="system", label="demo data")
+    get_organisation(session)
+    seed_built_in_types(session, actor)
     lines = []
     for email, name, role in DEMO_USERS:
-        if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:
-            create_user(session, actor, email=email, name=name, role=role, password=DEMO_PASSWORD)
+        user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+        if user is None:
+            user = create_user(session, actor, email=email, name=name, role=role, password=DEMO_PASSWORD)
+            for group in session.scalars(select(Group)):
+                add_member(session, actor, group.id, user.id)
         lines.append(f"{role.value:>13}: {email} / {DEMO_PASSWORD}")
+    if not session.scalar(select(func.count(Case.id))):
+        today = today_in_london()
+        for key, subject, description, name, days_ago in DEMO_CASES:
+            create_case(session, actor, NewCase(
+                case_type=key, subject=subject, description=description, channel="email",
+                requester=Requester(name=name, email=name.lower().replace(" ", ".") + "@example.com"),
+                received_on=today - dt.timedelta(days=days_ago),
+            ))
     return lines

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -132,6 +133,11 @@ async def unavailable(request: Request, exc: Exception) -> Response:
     return respond(request, 503, "The database is unavailable.", headers={"Retry-After": "30"})
 
 
+async def stale(request: Request, exc: Exception) -> Response:
+    """Two people changed the same thing at once: the second is told, nothing is half-saved."""
+    return respond(request, 409, "Someone else changed this at the same time. Reload the page and try again.")
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return respond(request, 500, "An unexpected error happened.")
@@ -142,5 +148,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     RateLimited: rate_limited,
     OperationalError: unavailable,
+    StaleDataError: stale,
     Exception: server_error,
 }

@@ -1,0 +1,165 @@
+"""Creating a case: the one door through which Capture, the API, imports and staff bring work in.
+
+The reference is allocated from a per-type, per-year counter with an atomic
+upsert, so two requests at once never get the same number; the due date comes
+from the deadline engine on the day the case is created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from backoffice.bank_holidays import deadline_engine
+from backoffice.cases.case_types import get_case_type, status_of_kind
+from backoffice.cases.models import (
+    Case,
+    CaseReferenceCounter,
+    CaseType,
+    Channel,
+    Priority,
+    StatusKind,
+    Task,
+    TaskTemplate,
+)
+from backoffice.organisation import body_nation
+from shared import audit
+from shared.db import is_postgres, utcnow
+from shared.errors import InvalidInput
+
+LONDON = ZoneInfo("Europe/London")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LIMITS = {"name": 200, "email": 254, "phone": 40, "address": 1000, "subject": 300, "description": 20_000}
+
+
+def today_in_london() -> dt.date:
+    return utcnow().astimezone(LONDON).date()
+
+
+@dataclass(frozen=True)
+class Requester:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class NewCase:
+    case_type: str
+    subject: str
+    description: str
+    requester: Requester
+    received_on: dt.date | None = None
+    channel: str = Channel.WEB_FORM.value
+    priority: str = Priority.NORMAL.value
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def validate(new: NewCase) -> dict[str, str]:
+    """Field errors keyed as the API names them (``requester.email``), worded for people."""
+    errors: dict[str, str] = {}
+    requester = new.requester
+    if not requester.name.strip():
+        errors["requester.name"] = "Enter the requester's name"
+    elif len(requester.name) > LIMITS["name"]:
+        errors["requester.name"] = "Name must be 200 characters or fewer"
+    if requester.email:
+        if len(requester.email) > LIMITS["email"] or not EMAIL.match(requester.email.strip()):
+            errors["requester.email"] = "Enter an email address in the correct format, like name@example.com"
+    elif not requester.address:
+        errors["requester.email"] = "Enter an email address or a postal address so we can reply"
+    if requester.phone and (len(requester.phone) > LIMITS["phone"] or not re.fullmatch(r"[0-9+() \-]{6,40}", requester.phone)):
+        errors["requester.phone"] = "Enter a telephone number, like 01632 960 001 or +44 808 157 0192"
+    if requester.address and len(requester.address) > LIMITS["address"]:
+        errors["requester.address"] = "Address must be 1000 characters or fewer"
+    if not new.subject.strip():
+        errors["subject"] = "Enter a subject"
+    elif len(new.subject) > LIMITS["subject"]:
+        errors["subject"] = "Subject must be 300 characters or fewer"
+    if not new.description.strip():
+        errors["description"] = "Enter a description of the request"
+    elif len(new.description) > LIMITS["description"]:
+        errors["description"] = "Description must be 20,000 characters or fewer"
+    if new.channel not in {c.value for c in Channel}:
+        errors["channel"] = "Channel must be one of: " + ", ".join(c.value for c in Channel)
+    if new.priority not in {p.value for p in Priority}:
+        errors["priority"] = "Priority must be normal, high or urgent"
+    if new.received_on is not None and new.received_on > today_in_london():
+        errors["received_on"] = "Date received must be today or in the past"
+    return errors
+
+
+def next_reference(session: Session, case_type: CaseType, year: int) -> tuple[int, str]:
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    stmt = (
+        insert(CaseReferenceCounter)
+        .values(case_type_id=case_type.id, year=year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[CaseReferenceCounter.case_type_id, CaseReferenceCounter.year],
+            set_={"last_number": CaseReferenceCounter.last_number + 1},
+        )
+        .returning(CaseReferenceCounter.last_number)
+    )
+    number = int(session.execute(stmt).scalar_one())
+    return number, f"{case_type.reference_prefix}-{year}-{number:05d}"
+
+
+def create_case(session: Session, actor: audit.Actor, new: NewCase) -> Case:
+    """Validate, number, clock and record a new case with its automatic tasks; nothing is stored on refusal."""
+    errors = validate(new)
+    try:
+        case_type = get_case_type(session, new.case_type)
+    except Exception:  # noqa: BLE001 - reported as a field error like the others
+        errors["case_type"] = "Case type must be one of the configured case types"
+        case_type = None
+    if errors or case_type is None:
+        raise InvalidInput("The case could not be created", errors)
+    received_on = new.received_on or today_in_london()
+    engine = deadline_engine(session)
+    deadline = engine.compute(case_type.deadline_rule, received_on, nation=body_nation(session),
+                              extension_days=case_type.extension_days)
+    number, reference = next_reference(session, case_type, received_on.year)
+    status = status_of_kind(session, case_type.id, StatusKind.OPEN)
+    now = utcnow()
+    case = Case(
+        reference=reference, case_type_id=case_type.id, year=received_on.year, number=number,
+        requester_name=new.requester.name.strip(),
+        requester_email=(new.requester.email or "").strip().lower() or None,
+        requester_phone=(new.requester.phone or "").strip() or None,
+        requester_address=(new.requester.address or "").strip() or None,
+        subject=new.subject.strip(), description=new.description.strip(), details=dict(new.details),
+        channel=new.channel, priority=new.priority, received_on=received_on, due_on=deadline.due_on,
+        status_id=status.id, team_group_id=case_type.responsible_group_id, created_at=now, updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    calendar = engine.calendars.calendar(engine_nation(case_type, session))
+    for template in session.scalars(
+        select(TaskTemplate).where(TaskTemplate.case_type_id == case_type.id, TaskTemplate.auto_create.is_(True))
+    ):
+        due = None if template.due_in_working_days is None else calendar.add_working_days(received_on, template.due_in_working_days)
+        session.add(Task(case_id=case.id, title=template.title, description=template.description,
+                         group_id=template.group_id, due_on=due))
+    audit.record(session, actor, "case.created", "case", case.reference,
+                 f"{case_type.name} received by {new.channel} on {received_on:%-d %B %Y}; due {_day(deadline.due_on)}",
+                 {"due_on": deadline.due_on.isoformat() if deadline.due_on else None, "channel": new.channel})
+    return case
+
+
+def engine_nation(case_type: CaseType, session: Session) -> str:
+    from backoffice.clocks import get_rule
+
+    rule = get_rule(case_type.deadline_rule)
+    return (rule.nation or body_nation(session)).value
+
+
+def _day(value: dt.date | None) -> str:
+    return "not set while the clock is stopped" if value is None else value.strftime("%-d %B %Y")

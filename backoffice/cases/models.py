@@ -1,0 +1,240 @@
+"""The tables of the case core.
+
+Case types are configuration (statuses, transitions, task templates, outcomes);
+cases carry their requester, clock and workflow state. Every change to a case
+is also in the audit log, from which its timeline is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.db import Base, utcnow
+
+
+class StatusKind(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+class Channel(enum.StrEnum):
+    WEB_FORM = "web form"
+    EMAIL = "email"
+    POST = "post"
+    PHONE = "phone"
+    API = "api"
+
+
+class Priority(enum.StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class CaseType(Base):
+    __tablename__ = "case_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    reference_prefix: Mapped[str] = mapped_column(String(10), unique=True)
+    deadline_rule: Mapped[str] = mapped_column(String(40))
+    extension_days: Mapped[int | None]
+    web_enabled: Mapped[bool] = mapped_column(default=True)
+    exemptions_enabled: Mapped[bool] = mapped_column(default=False)
+    restrictable: Mapped[bool] = mapped_column(default=False)
+    closure_outcomes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    responsible_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    escalation_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    statuses: Mapped[list[CaseStatus]] = relationship(order_by="CaseStatus.position", back_populates="case_type")
+
+
+class CaseTypeGroup(Base):
+    """The groups that handle a case type: their members see its cases."""
+
+    __tablename__ = "case_type_groups"
+    __table_args__ = (UniqueConstraint("case_type_id", "group_id", name="uq_case_type_groups_type_group"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_types.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+
+
+class CaseStatus(Base):
+    __tablename__ = "case_statuses"
+    __table_args__ = (UniqueConstraint("case_type_id", "key", name="uq_case_statuses_type_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_types.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+
+    case_type: Mapped[CaseType] = relationship(back_populates="statuses")
+
+
+class CaseTransition(Base):
+    __tablename__ = "case_transitions"
+    __table_args__ = (UniqueConstraint("from_status_id", "to_status_id", name="uq_case_transitions_from_to"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_types.id", ondelete="CASCADE"), index=True)
+    from_status_id: Mapped[int] = mapped_column(ForeignKey("case_statuses.id", ondelete="CASCADE"))
+    to_status_id: Mapped[int] = mapped_column(ForeignKey("case_statuses.id", ondelete="CASCADE"))
+
+
+class TaskTemplate(Base):
+    __tablename__ = "task_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_types.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    due_in_working_days: Mapped[int | None]
+    auto_create: Mapped[bool] = mapped_column(default=True)
+
+
+class CaseReferenceCounter(Base):
+    __tablename__ = "case_reference_counters"
+
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_types.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("case_type_id", "year", "number", name="uq_cases_type_year_number"),
+        Index("ix_cases_open_due", "closed_at", "due_on", "id"),
+        Index("ix_cases_team_due", "team_group_id", "closed_at", "due_on"),
+        Index("ix_cases_owner_due", "owner_id", "closed_at", "due_on"),
+        Index("ix_cases_requester_email", "requester_email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(30), unique=True)
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_types.id"), index=True)
+    year: Mapped[int]
+    number: Mapped[int]
+    requester_name: Mapped[str] = mapped_column(String(200))
+    requester_email: Mapped[str | None] = mapped_column(String(254))
+    requester_phone: Mapped[str | None] = mapped_column(String(40))
+    requester_address: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    channel: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status_id: Mapped[int] = mapped_column(ForeignKey("case_statuses.id"), index=True)
+    team_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL.value)
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    exemptions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    escalated: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    case_type: Mapped[CaseType] = relationship(lazy="joined")
+    status: Mapped[CaseStatus] = relationship(lazy="joined")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class CaseRestriction(Base):
+    """A SAR or complaint case seen only by members of the named groups."""
+
+    __tablename__ = "case_restrictions"
+    __table_args__ = (UniqueConstraint("case_id", "group_id", name="uq_case_restrictions_case_group"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+
+
+class CaseLink(Base):
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("case_id", "linked_case_id", name="uq_case_links_case_linked"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    linked_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+
+
+class CaseNote(Base):
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_label: Mapped[str] = mapped_column(String(320))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    visible_to_requester: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CaseWatcher(Base):
+    __tablename__ = "case_watchers"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_case_watchers_case_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+
+
+class CaseAttachment(Base):
+    __tablename__ = "case_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("stored_files.id"))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    added_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ClockEventRecord(Base):
+    """An event on a case's statutory clock; the due date is recomputed from all of them."""
+
+    __tablename__ = "case_clock_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    days: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_case_status", "case_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    finished_by: Mapped[str | None] = mapped_column(String(320))

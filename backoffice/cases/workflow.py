@@ -1,0 +1,269 @@
+"""Moving a case through its type's workflow: status changes, assignment, claiming, closing, reopening,
+notes, emails to the requester and links.
+
+Each function checks the permission matrix, changes the case, and records the
+change in the audit log (the case timeline). A repeat of an action already
+done (claiming a case you own, moving to the status it has) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.access import Action, can_see, require
+from backoffice.cases.case_types import allowed_targets, status_of_kind
+from backoffice.cases.exemptions import exemptions_for
+from backoffice.cases.models import (
+    Case,
+    CaseLink,
+    CaseNote,
+    CaseRestriction,
+    CaseStatus,
+    CaseWatcher,
+    StatusKind,
+    Task,
+)
+from backoffice.groups import Group
+from backoffice.staff.accounts import StaffUser
+from shared import audit
+from shared.db import utcnow
+from shared.errors import Conflict, InvalidInput, PermissionDenied
+from shared.mail import send_email
+from shared.settings import Settings
+
+NOTE_LIMIT = 10_000
+
+
+def _touch(case: Case) -> None:
+    case.updated_at = utcnow()
+
+
+def _record(session: Session, actor: audit.Actor, case: Case, action: str, summary: str, **detail: object) -> None:
+    audit.record(session, actor, action, "case", case.reference, summary, dict(detail))
+
+
+def change_status(session: Session, actor: audit.Actor, user: StaffUser, case: Case, status_id: int) -> Case:
+    require(session, user, case, Action.CHANGE_STATUS)
+    if case.status_id == status_id:
+        return case
+    target = session.get(CaseStatus, status_id)
+    if target is None or target.case_type_id != case.case_type_id:
+        raise InvalidInput("Select a status", {"status": "Select one of the statuses offered"})
+    if target.kind == StatusKind.CLOSED:
+        raise InvalidInput("Close the case with an outcome", {"status": "Use Close case to close it with an outcome"})
+    if target.id not in {s.id for s in allowed_targets(session, case.status_id)}:
+        raise Conflict(f"A case cannot move from {case.status.label} to {target.label}")
+    previous = case.status.label
+    case.status_id = target.id
+    case.status = target
+    _touch(case)
+    _record(session, actor, case, "case.status_changed", f"Status changed from {previous} to {target.label}",
+            from_status=previous, to_status=target.label)
+    return case
+
+
+def assign(
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, settings: Settings, *,
+    group_id: int | None, owner_id: int | None,
+) -> Case:
+    """Give the case to a group, a person, or both; the new owner is told by email."""
+    require(session, user, case, Action.ASSIGN)
+    group = session.get(Group, group_id) if group_id is not None else None
+    if group_id is not None and (group is None or not group.active):
+        raise InvalidInput("Select a team", {"group": "Select a team from the list"})
+    owner = session.get(StaffUser, owner_id) if owner_id is not None else None
+    if owner_id is not None and (owner is None or not owner.active or not can_see(session, owner, case)):
+        raise InvalidInput("Select a person who can work this case", {"owner": "Select a person from the list"})
+    if (group_id or case.team_group_id) == case.team_group_id and owner_id == case.owner_id:
+        return case
+    if group is not None:
+        case.team_group_id = group.id
+    previous_owner = case.owner_id
+    case.owner_id = owner.id if owner is not None else None
+    _touch(case)
+    who = owner.name if owner else "nobody"
+    _record(session, actor, case, "case.assigned",
+            f"Assigned to {who}" + (f" in {group.name}" if group else ""),
+            owner_id=case.owner_id, group_id=case.team_group_id, previous_owner_id=previous_owner)
+    if owner is not None and owner.id != previous_owner and owner.email != actor.label:
+        send_email(
+            session, owner.email, f"Case {case.reference} has been assigned to you",
+            f"Case {case.reference} ({case.subject}) has been assigned to you by {actor.label}.\n\n"
+            f"Due: {case.due_on:%-d %B %Y}\n\n{settings.url('/backoffice/cases/' + case.reference)}\n"
+            if case.due_on else
+            f"Case {case.reference} ({case.subject}) has been assigned to you by {actor.label}.\n\n"
+            f"{settings.url('/backoffice/cases/' + case.reference)}\n",
+            related_type="case", related_id=case.reference,
+        )
+    return case
+
+
+def claim(session: Session, actor: audit.Actor, user: StaffUser, case: Case) -> Case:
+    if case.owner_id == user.id:
+        return case
+    require(session, user, case, Action.CLAIM)
+    case.owner_id = user.id
+    _touch(case)
+    _record(session, actor, case, "case.claimed", f"Claimed by {user.name}", owner_id=user.id)
+    return case
+
+
+def open_tasks(session: Session, case: Case) -> int:
+    return int(session.scalar(select(func.count()).select_from(Task).where(Task.case_id == case.id, Task.status == "open")) or 0)
+
+
+def close(
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, outcome: str, exemptions: Iterable[str] = (),
+) -> Case:
+    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them."""
+    if case.status.kind == StatusKind.CLOSED and case.outcome == outcome:
+        return case
+    require(session, user, case, Action.CLOSE)
+    outcomes = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}
+    errors: dict[str, str] = {}
+    if outcome not in outcomes:
+        errors["outcome"] = "Select the outcome"
+    chosen = sorted(set(exemptions))
+    allowed = exemptions_for(case.case_type.key) if case.case_type.exemptions_enabled else {}
+    unknown = [e for e in chosen if e not in allowed]
+    if unknown:
+        errors["exemptions"] = "Select exemptions from the list"
+    if errors:
+        raise InvalidInput("The case could not be closed", errors)
+    remaining = open_tasks(session, case)
+    if remaining:
+        raise Conflict(f"Complete or cancel the {remaining} open task{'s' if remaining != 1 else ''} before closing the case")
+    closed = status_of_kind(session, case.case_type_id, StatusKind.CLOSED)
+    case.status_id = closed.id
+    case.status = closed
+    case.outcome = outcome
+    case.exemptions = chosen
+    case.closed_at = utcnow()
+    _touch(case)
+    summary = f"Closed: {outcomes[outcome]}"
+    if chosen:
+        summary += " (" + ", ".join(allowed[e].split(" ")[0] for e in chosen) + ")"
+    _record(session, actor, case, "case.closed", summary, outcome=outcome, exemptions=chosen)
+    return case
+
+
+def reopen(session: Session, actor: audit.Actor, user: StaffUser, case: Case, reason: str) -> Case:
+    if case.status.kind != StatusKind.CLOSED:
+        return case
+    require(session, user, case, Action.REOPEN)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Say why the case is being reopened", {"reason": "Enter the reason for reopening the case"})
+    if len(reason) > 2000:
+        raise InvalidInput("The reason is too long", {"reason": "Reason must be 2000 characters or fewer"})
+    target = session.scalar(
+        select(CaseStatus).where(CaseStatus.case_type_id == case.case_type_id, CaseStatus.kind == StatusKind.IN_PROGRESS.value)
+        .order_by(CaseStatus.position).limit(1)
+    ) or status_of_kind(session, case.case_type_id, StatusKind.OPEN)
+    previous_outcome = case.outcome
+    case.status_id = target.id
+    case.status = target
+    case.outcome = None
+    case.closed_at = None
+    _touch(case)
+    _record(session, actor, case, "case.reopened", f"Reopened: {reason}", reason=reason, previous_outcome=previous_outcome)
+    return case
+
+
+def add_note(
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, body: str, *, visible_to_requester: bool = False,
+) -> CaseNote:
+    require(session, user, case, Action.ADD_NOTE)
+    body = body.strip()
+    if not body:
+        raise InvalidInput("Enter the note", {"note": "Enter the note"})
+    if len(body) > NOTE_LIMIT:
+        raise InvalidInput("The note is too long", {"note": "Note must be 10,000 characters or fewer"})
+    note = CaseNote(case_id=case.id, author_label=user.name, author_user_id=user.id, body=body,
+                    visible_to_requester=visible_to_requester)
+    session.add(note)
+    _touch(case)
+    session.flush()
+    _record(session, actor, case, "case.note_added",
+            "Note added" + (" (visible to the requester)" if visible_to_requester else " (internal)"), note_id=note.id)
+    return note
+
+
+def email_requester(
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, subject: str, body: str,
+) -> None:
+    """Sent through the outbox; the email stays on the timeline."""
+    require(session, user, case, Action.EMAIL_REQUESTER)
+    errors = {}
+    if not case.requester_email:
+        raise Conflict("The requester has no email address: reply by post")
+    if not subject.strip() or len(subject) > 200:
+        errors["subject"] = "Enter a subject of up to 200 characters"
+    if not body.strip() or len(body) > NOTE_LIMIT:
+        errors["body"] = "Enter the message, up to 10,000 characters"
+    if errors:
+        raise InvalidInput("The email could not be sent", errors)
+    message = send_email(session, case.requester_email, f"{subject.strip()} [{case.reference}]", body.strip(),
+                         related_type="case", related_id=case.reference)
+    _touch(case)
+    _record(session, actor, case, "case.requester_emailed", f"Emailed the requester: {subject.strip()}",
+            outbox_id=message.id, subject=subject.strip(), body=body.strip())
+
+
+def link(session: Session, actor: audit.Actor, user: StaffUser, case: Case, other_reference: str) -> None:
+    require(session, user, case, Action.LINK)
+    other = session.scalar(select(Case).where(Case.reference == other_reference.strip().upper()))
+    if other is None or not can_see(session, user, other):
+        raise InvalidInput("Enter a case reference", {"reference": "Enter the reference of a case you can see"})
+    if other.id == case.id:
+        raise InvalidInput("A case cannot be linked to itself", {"reference": "Enter the reference of another case"})
+    pairs = [(case.id, other.id), (other.id, case.id)]
+    for source, target in pairs:
+        if session.scalar(select(CaseLink.id).where(CaseLink.case_id == source, CaseLink.linked_case_id == target)) is None:
+            session.add(CaseLink(case_id=source, linked_case_id=target))
+    _record(session, actor, case, "case.linked", f"Linked to {other.reference}", linked=other.reference)
+
+
+def linked_cases(session: Session, case: Case) -> list[Case]:
+    stmt = select(Case).join(CaseLink, CaseLink.linked_case_id == Case.id).where(CaseLink.case_id == case.id)
+    return list(session.scalars(stmt.order_by(Case.reference)))
+
+
+def watch(session: Session, actor: audit.Actor, user: StaffUser, case: Case, watching: bool = True) -> None:
+    require(session, user, case, Action.WATCH)
+    row = session.scalar(select(CaseWatcher).where(CaseWatcher.case_id == case.id, CaseWatcher.user_id == user.id))
+    if watching and row is None:
+        session.add(CaseWatcher(case_id=case.id, user_id=user.id))
+        _record(session, actor, case, "case.watched", f"{user.name} is watching")
+    elif not watching and row is not None:
+        session.delete(row)
+        _record(session, actor, case, "case.unwatched", f"{user.name} stopped watching")
+
+
+def restrict(session: Session, actor: audit.Actor, user: StaffUser, case: Case, group_ids: set[int]) -> None:
+    """Limit a SAR or complaint to named groups (for example a complaint about a member of staff)."""
+    require(session, user, case, Action.ASSIGN)
+    if not case.case_type.restrictable:
+        raise Conflict(f"{case.case_type.name} cases cannot be restricted")
+    for row in session.scalars(select(CaseRestriction).where(CaseRestriction.case_id == case.id)):
+        session.delete(row)
+    for group_id in sorted(group_ids):
+        session.add(CaseRestriction(case_id=case.id, group_id=group_id))
+    _record(session, actor, case, "case.restricted",
+            "Restricted to named groups" if group_ids else "Restriction removed", group_ids=sorted(group_ids))
+
+
+def get_case(session: Session, user: StaffUser, reference: str) -> Case:
+    """The case if ``user`` may see it; the same refusal whether it is hidden or missing."""
+    case = session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
+    if case is None or not can_see(session, user, case):
+        raise PermissionDenied("You do not have permission to see this case, or it does not exist")
+    return case
+
+
+def eligible_owners(session: Session, case: Case) -> list[StaffUser]:
+    users = session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name))
+    return [u for u in users if u.role != "read-only" and can_see(session, u, case)]

@@ -1,0 +1,121 @@
+"""Workflow on real data: transitions, assignment with notification, claiming, closing, reopening."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from backoffice.cases import tasks, workflow
+from backoffice.cases.case_types import set_transitions
+from backoffice.cases.models import CaseStatus, StatusKind
+from backoffice.cases.queues import CaseFilter, find_cases, time_left
+from backoffice.cases.timeline import timeline
+from shared import audit
+from shared.errors import Conflict, InvalidInput
+from shared.mail.models import OutboxMessage
+from tests.backoffice.cases.conftest import SYSTEM, Office
+
+
+def status(office: Office, case, key: str) -> CaseStatus:  # type: ignore[no-untyped-def]
+    return next(s for s in case.case_type.statuses if s.key == key)
+
+
+def test_transitions_are_checked_against_the_case_type(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+    case = office.new_case("foi")
+    me, actor = office.caseworker, office.actor(office.caseworker)
+    workflow.claim(office.db, actor, me, case)
+    workflow.change_status(office.db, actor, me, case, status(office, case, "in_progress").id)
+    assert case.status.key == "in_progress"
+    workflow.change_status(office.db, actor, me, case, status(office, case, "in_progress").id)  # a repeat is a no-op
+    with pytest.raises(InvalidInput):
+        workflow.change_status(office.db, actor, me, case, status(office, case, "closed").id)
+    new, in_progress = status(office, case, "new"), status(office, case, "in_progress")
+    fee = status(office, case, "awaiting_fee")
+    others = {s.id for s in case.case_type.statuses if s.kind != "closed"}
+    pairs = {(new.id, in_progress.id)} | {(s, status(office, case, "closed").id) for s in others}
+    set_transitions(office.db, SYSTEM, case.case_type_id, pairs)
+    with pytest.raises(Conflict):
+        workflow.change_status(office.db, actor, me, case, fee.id)
+
+
+def test_assignment_notifies_the_new_owner(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+    case = office.new_case("foi")
+    workflow.assign(office.db, office.actor(office.manager), office.manager, case, settings,
+                    group_id=office.info_governance.id, owner_id=office.caseworker.id)
+    assert case.owner_id == office.caseworker.id
+    mail = office.db.scalars(select(OutboxMessage).where(OutboxMessage.related_id == case.reference)).all()
+    assert [m.to_address for m in mail] == [office.caseworker.email]
+    assert "http://testserver/backoffice/cases/" + case.reference in mail[0].body_text
+    with pytest.raises(InvalidInput):
+        workflow.assign(office.db, office.actor(office.manager), office.manager, case, settings,
+                        group_id=None, owner_id=office.outsider.id)
+
+
+def test_closing_needs_an_outcome_and_no_open_tasks(office: Office) -> None:
+    case = office.new_case("foi")
+    me, actor = office.caseworker, office.actor(office.caseworker)
+    workflow.claim(office.db, actor, me, case)
+    with pytest.raises(InvalidInput) as refused:
+        workflow.close(office.db, actor, me, case, outcome="")
+    assert "outcome" in refused.value.errors
+    with pytest.raises(Conflict, match="2 open tasks"):
+        workflow.close(office.db, actor, me, case, outcome="granted_in_part", exemptions=["s40"])
+    for task in tasks.tasks_of(office.db, case):
+        tasks.finish_task(office.db, actor, me, case, task.id, tasks.DONE)
+    with pytest.raises(InvalidInput):
+        workflow.close(office.db, actor, me, case, outcome="granted_in_part", exemptions=["r13"])  # EIR, not FOI
+    workflow.close(office.db, actor, me, case, outcome="granted_in_part", exemptions=["s40", "s43"])
+    assert case.status.kind == StatusKind.CLOSED and case.exemptions == ["s40", "s43"] and case.closed_at
+    workflow.close(office.db, actor, me, case, outcome="granted_in_part")  # repeated: one close
+    closes = [e for e in audit.history(office.db, "case", case.reference) if e.action == "case.closed"]
+    assert len(closes) == 1 and "s.40" in closes[0].summary
+
+
+def test_reopening_needs_a_reason_and_a_manager(office: Office) -> None:
+    case = office.new_case("enquiry")
+    workflow.close(office.db, office.actor(office.manager), office.manager, case, outcome="answered")
+    from shared.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        workflow.reopen(office.db, office.actor(office.caseworker), office.caseworker, case, "More to say")
+    with pytest.raises(InvalidInput):
+        workflow.reopen(office.db, office.actor(office.manager), office.manager, case, "  ")
+    workflow.reopen(office.db, office.actor(office.manager), office.manager, case, "Requester replied")
+    assert case.status.kind == StatusKind.IN_PROGRESS and case.outcome is None and case.closed_at is None
+
+
+def test_notes_emails_links_and_the_timeline(office: Office) -> None:
+    case, other = office.new_case("foi"), office.new_case("eir")
+    me, actor = office.caseworker, office.actor(office.caseworker)
+    workflow.claim(office.db, actor, me, case)
+    workflow.add_note(office.db, actor, me, case, "<script>alert(1)</script> called the requester")
+    workflow.email_requester(office.db, actor, me, case, subject="Your request", body="We are working on it.")
+    workflow.link(office.db, actor, me, case, other.reference.lower())
+    assert [c.reference for c in workflow.linked_cases(office.db, other)] == [case.reference]
+    mail = office.db.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "sam@example.com"))
+    assert mail is not None and mail.subject == f"Your request [{case.reference}]"
+    actions = [entry.action for entry in timeline(office.db, case)]
+    assert actions == ["case.linked", "case.requester_emailed", "case.note_added", "case.claimed", "case.created"]
+
+
+def test_queues_filter_sort_and_search(office: Office) -> None:
+    today = dt.date.today()
+    late = office.new_case("foi", subject="Potholes", received_on=today - dt.timedelta(days=60))
+    soon = office.new_case("sar", subject="My records", received_on=today - dt.timedelta(days=25))
+    fresh = office.new_case("foi", subject="Library opening hours", received_on=today)
+    workflow.claim(office.db, office.actor(office.caseworker), office.caseworker, soon)
+    all_open = find_cases(office.db, office.manager, CaseFilter())
+    assert [c.reference for c in all_open.cases] == [late.reference, soon.reference, fresh.reference]
+    assert find_cases(office.db, office.manager, CaseFilter(overdue=True)).total == 1
+    mine = find_cases(office.db, office.caseworker, CaseFilter(owner_id=office.caseworker.id))
+    assert [c.reference for c in mine.cases] == [soon.reference]
+    assert find_cases(office.db, office.manager, CaseFilter(case_types=("sar",))).total == 1
+    assert find_cases(office.db, office.manager, CaseFilter(text="library HOURS")).cases == [fresh]
+    assert find_cases(office.db, office.manager, CaseFilter(text=late.reference.lower())).cases == [late]
+    assert find_cases(office.db, office.manager, CaseFilter(text="SAM@example.com")).total == 3
+    assert find_cases(office.db, office.outsider, CaseFilter()).total == 0
+    paged = find_cases(office.db, office.manager, CaseFilter(), page=2, per_page=2)
+    assert paged.pages == 2 and [c.reference for c in paged.cases] == [fresh.reference]
+    assert time_left(late)[1] == "red" and "overdue" in time_left(late)[0]
