@@ -1,5 +1,54 @@
-"""Placeholder until the development mail page lands."""
+"""Development-only pages listing mail kept locally, so a newcomer can click a link in an email.
+
+With no SMTP server or Notify key configured, development "sends" mail by
+keeping it in the outbox; these pages show it. In production they are 404.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from shared import mail
+from shared.web import RequestContext, page
+from shared.web.factory import DEVELOPMENT_ONLY
+
+#: Links people are sent: http(s) only, ending before whitespace, quotes or angle brackets.
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_TRAILING = ".,;:!?)]}'"
 
 
-def routes() -> list:  # type: ignore[type-arg]
-    return []
+def linkify(text: str) -> Markup:
+    """Escape the body and make each web address in it a link (trailing punctuation stays text)."""
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        start, end = match.start(), match.start() + len(url)
+        parts.append(str(escape(text[position:start])))
+        parts.append(f'<a class="govuk-link" href="{escape(url)}">{escape(url)}</a>')
+        position = end
+    parts.append(str(escape(text[position:])))
+    return Markup("".join(parts))  # noqa: S704 - every piece above was escaped
+
+
+def mail_list(ctx: RequestContext) -> Response:
+    return ctx.render("backoffice/dev_mail.html", {"messages": mail.kept_messages(ctx.db, limit=100)})
+
+
+def mail_message(ctx: RequestContext) -> Response:
+    message = mail.kept_message(ctx.db, int(ctx.request.path_params["message_id"]))
+    if message is None:
+        raise HTTPException(status_code=404)
+    return ctx.render("backoffice/dev_mail_message.html", {"message": message, "body": linkify(message.body_text)})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        page("/dev/mail", mail_list, name="dev-mail", access=DEVELOPMENT_ONLY),
+        page("/dev/mail/{message_id:int}", mail_message, name="dev-mail-message", access=DEVELOPMENT_ONLY),
+    ]

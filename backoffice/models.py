@@ -42,6 +42,8 @@ __all__ = [
     "Group",
     "GroupMember",
     "Organisation",
+    "PasswordResetToken",
+    "StaffSession",
     "StaffUser",
     "Task",
     "TaskTemplate",

@@ -23,10 +23,12 @@ def start(ctx: RequestContext) -> Response:
 
 def routes() -> list[BaseRoute]:
     from backoffice import dev_mail
+    from backoffice.staff.web.routes import staff_routes
 
     return [
         page("/", start, name="start", access=PUBLIC),
         *dev_mail.routes(),
+        *staff_routes(),
     ]
 
 

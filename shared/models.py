@@ -1,7 +1,10 @@
 """Import point for every table the shared infrastructure owns."""
 
 from shared.audit import AuditEvent
+from shared.files.models import StoredFile
+from shared.idempotency import IdempotencyKey
 from shared.jobs import Job
+from shared.mail.models import OutboxMessage
 from shared.ratelimit import RateLimitCounter
 
-__all__ = ["AuditEvent", "Job", "RateLimitCounter"]
+__all__ = ["AuditEvent", "IdempotencyKey", "Job", "OutboxMessage", "RateLimitCounter", "StoredFile"]

@@ -21,6 +21,8 @@ from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
 from tests.pages import PageChecker
 
+pytest_plugins = ["tests.smtp_fixture", "tests.clamd_fixture"]
+
 SPECS = discover()
 import_models(SPECS)
 

@@ -48,7 +48,19 @@ def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def
     )
     expected_everywhere = ["/accessibility", "/cookies", "/dev/errors/{status:int}", "/healthz", "/privacy"]
     expected = {
-        "backoffice": ["/", "/dev/mail", "/dev/mail/{message_id:int}"],
+        "backoffice": [
+            "/",
+            "/dev/mail",
+            "/dev/mail/{message_id:int}",
+            "/password/changed",
+            "/password/check-your-email",
+            "/password/forgotten",
+            "/password/new",
+            "/sign-in",
+            "/sign-in/sso",
+            "/sign-in/sso/callback",
+            "/signed-out",
+        ],
         "capture": ["/"],
         "disclosurelog": ["/"],
         "secureshare": ["/"],

@@ -49,8 +49,13 @@ class CasePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _apply(session: Session, user: StaffUser, stmt: Select, f: CaseFilter) -> Select:  # type: ignore[type-arg]
-    stmt = stmt.where(visible_filter(session, user))
+def apply_filter(session: Session, user: StaffUser | None, stmt: Select, f: CaseFilter) -> Select:  # type: ignore[type-arg]
+    """Narrow ``stmt`` (a select over Case) by ``f`` and by what ``user`` may see.
+
+    ``user`` None is a trusted system caller (an API client), which sees every case.
+    """
+    if user is not None:
+        stmt = stmt.where(visible_filter(session, user))
     if f.open_only:
         stmt = stmt.where(Case.closed_at.is_(None))
     if f.case_types:
@@ -89,16 +94,16 @@ def _apply(session: Session, user: StaffUser, stmt: Select, f: CaseFilter) -> Se
     return stmt
 
 
-def find_cases(session: Session, user: StaffUser, f: CaseFilter, page: int = 1, per_page: int = PER_PAGE) -> CasePage:
+def find_cases(session: Session, user: StaffUser | None, f: CaseFilter, page: int = 1, per_page: int = PER_PAGE) -> CasePage:
     page = max(1, page)
-    base = _apply(session, user, select(Case), f)
+    base = apply_filter(session, user, select(Case), f)
     order = {
         "due": (Case.due_on.is_(None), Case.due_on, Case.id),
         "received": (Case.received_on.desc(), Case.id.desc()),
         "reference": (Case.reference,),
     }.get(f.sort, (Case.due_on.is_(None), Case.due_on, Case.id))
     cases = list(session.scalars(base.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
-    total = int(session.scalar(_apply(session, user, select(func.count(Case.id)), f)) or 0)
+    total = int(session.scalar(apply_filter(session, user, select(func.count(Case.id)), f)) or 0)
     return CasePage(cases=cases, total=total, page=page, per_page=per_page, filters=f)
 
 

@@ -57,8 +57,49 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with older argon2 parameters: rehash at the next good sign-in."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+MAX_PASSWORD_LENGTH = 1024
+
+
+def new_password_errors(password: str, confirm: str, email: str) -> dict[str, str]:
+    """GOV.UK messages for a new password (field -> message); empty when it is acceptable.
+
+    Length, not composition rules, is what makes a password strong (NCSC
+    guidance); the email address is refused because it is the first guess.
+    """
+    errors: dict[str, str] = {}
+    if not password:
+        errors["password"] = "Enter a new password"  # noqa: S105 - a message, not a password
+    elif len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        errors["password"] = f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    elif normalise_email(password) == normalise_email(email) or normalise_email(email).split("@")[0] == password.lower():
+        errors["password"] = "Password must not be your email address"  # noqa: S105 - a message, not a password
+    if "password" not in errors:
+        if not confirm:
+            errors["confirm_password"] = "Confirm your new password"  # noqa: S105 - a message, not a password
+        elif confirm != password:
+            errors["confirm_password"] = "Passwords must match"  # noqa: S105 - a message, not a password
+    return errors
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    """Store a new hash and clear any lockout: the person has just proved who they are."""
+    user.password_hash = hash_password(password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
 
 
 def create_user(
