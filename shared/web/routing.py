@@ -97,9 +97,8 @@ class RequestContext:
 
     def render(self, template: str, context: Mapping[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
         templates = self.request.app.state.templates
-        response: HTMLResponse = templates.TemplateResponse(
-            self.request, template, dict(context or {}), status_code=status_code
-        )
+        values = {"actor": self.actor, "user": self.extra.get("user"), **dict(context or {})}
+        response: HTMLResponse = templates.TemplateResponse(self.request, template, values, status_code=status_code)
         return response
 
     def redirect(self, name: str, **params: Any) -> RedirectResponse:

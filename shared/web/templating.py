@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 from starlette.requests import Request
+from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
 from shared.web.routing import ensure_csrf_token
@@ -55,7 +56,14 @@ def build_templates(app_templates: Path | None, shell: Shell, org_name: str, bra
         def path_for(name: str, **params: Any) -> str:
             return root + str(request.app.url_path_for(name, **params))
 
+        def path_if_exists(name: str, **params: Any) -> str | None:
+            try:
+                return path_for(name, **params)
+            except NoMatchFound:
+                return None
+
         return {
+            "path_if_exists": path_if_exists,
             "csrf_token": ensure_csrf_token(request),
             "csp_nonce": request.scope.get("state", {}).get("csp_nonce", ""),
             "path_for": path_for,

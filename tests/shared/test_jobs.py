@@ -1,0 +1,199 @@
+"""The job queue itself: claim order, leases, backoff, giving up, de-duplication and concurrency.
+
+Runs on SQLite by default and on PostgreSQL (the ``FOR UPDATE SKIP LOCKED``
+path) when DATABASE_URL points at one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+
+from shared import jobs
+from shared.audit import SYSTEM, AuditEvent, record
+from shared.db import transaction, utcnow
+from shared.jobs import (
+    Job,
+    JobContext,
+    JobKind,
+    Worker,
+    backoff,
+    enqueue,
+    enqueue_once,
+    oldest_pending_age,
+    queue_depth,
+)
+from shared.runtime import Runtime
+
+
+def noop(_session: Any, _payload: dict[str, Any], _context: JobContext) -> None:
+    return None
+
+
+def failing(session: Any, payload: dict[str, Any], _context: JobContext) -> None:
+    record(session, SYSTEM, "test.partial", "job", payload.get("n", 0))  # must be rolled back
+    raise RuntimeError("boom")
+
+
+def add(runtime: Runtime, kind: str = "test.noop", payload: dict[str, Any] | None = None, **kwargs: Any) -> int:
+    with transaction(runtime.factory) as session:
+        job = enqueue(session, kind, payload, **kwargs)
+        session.flush()
+        return job.id
+
+
+def load(runtime: Runtime, job_id: int) -> Job:
+    with runtime.factory() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def worker(runtime: Runtime, kinds: dict[str, JobKind] | None = None, **kwargs: Any) -> Worker:
+    return Worker(settings=runtime.settings, factory=runtime.factory,
+                  kinds=kinds if kinds is not None else {"test.noop": JobKind(handle=noop)}, **kwargs)
+
+
+def test_claims_due_jobs_oldest_first_and_only_its_own_kinds(runtime: Runtime) -> None:
+    now = utcnow()
+    later = add(runtime, run_at=now - dt.timedelta(seconds=10))
+    first = add(runtime, run_at=now - dt.timedelta(seconds=60))
+    middle = add(runtime, run_at=now - dt.timedelta(seconds=30))
+    future = add(runtime, run_at=now + dt.timedelta(hours=1))
+    other_kind = add(runtime, kind="test.other", run_at=now - dt.timedelta(hours=1))
+    w = worker(runtime)
+    claimed = [w.claim() for _ in range(4)]
+    assert [j.id if j else None for j in claimed] == [first, middle, later, None]
+    for job in claimed[:3]:
+        assert job is not None
+        assert job.status == jobs.RUNNING and job.locked_by == w.name and job.attempts == 1
+        assert job.locked_until is not None and job.locked_until > utcnow() + dt.timedelta(minutes=4)
+    assert load(runtime, future).status == jobs.PENDING
+    assert load(runtime, other_kind).status == jobs.PENDING
+
+
+def test_ties_on_run_at_go_in_enqueue_order(runtime: Runtime) -> None:
+    at = utcnow() - dt.timedelta(seconds=5)
+    ids = [add(runtime, run_at=at) for _ in range(3)]
+    w = worker(runtime)
+    assert [w.claim().id for _ in ids] == ids  # type: ignore[union-attr]
+
+
+def test_expired_lease_is_taken_again_and_the_stale_worker_cannot_finish(runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(utcnow(), tick=True)
+    job_id = add(runtime)
+    crashed = worker(runtime, lease=dt.timedelta(minutes=1))
+    assert crashed.claim() is not None
+    other = worker(runtime)
+    assert other.claim() is None  # leased
+    time_machine.shift(dt.timedelta(minutes=2))
+    retaken = other.claim()
+    assert retaken is not None and retaken.id == job_id and retaken.attempts == 2 and retaken.locked_by == other.name
+    with runtime.factory() as session, session.begin():
+        crashed._finish(session, job_id)  # the first worker wakes up late: its result is ignored
+    assert load(runtime, job_id).status == jobs.RUNNING
+
+
+def test_failure_rolls_back_the_handler_and_backs_off(runtime: Runtime) -> None:
+    job_id = add(runtime, "test.fail", {"n": 1})
+    w = worker(runtime, {"test.fail": JobKind(handle=failing)})
+    assert w.run_until_idle() == 1  # then nothing is due
+    job = load(runtime, job_id)
+    assert job.status == jobs.PENDING and job.attempts == 1 and "RuntimeError: boom" in (job.last_error or "")
+    assert job.locked_until is None
+    assert abs((job.run_at - (utcnow() + dt.timedelta(seconds=5))).total_seconds()) < 2
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff(n).total_seconds() for n in range(1, 6)] == [5, 10, 20, 40, 80]
+    assert backoff(0) == backoff(1) == dt.timedelta(seconds=5)
+    assert backoff(30) == dt.timedelta(hours=1)
+
+
+def test_give_up_hook_runs_once_in_the_failing_transaction(runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(utcnow(), tick=True)
+    calls: list[tuple[dict[str, Any], str]] = []
+
+    def give_up(session: Any, payload: dict[str, Any], error: str) -> None:
+        calls.append((payload, error))
+        record(session, SYSTEM, "test.gave_up", "job", payload["n"])
+
+    job_id = add(runtime, "test.fail", {"n": 7}, max_attempts=3)
+    w = worker(runtime, {"test.fail": JobKind(handle=failing, give_up=give_up)})
+    for attempt in range(1, 4):
+        assert w.run_until_idle() == 1
+        time_machine.shift(backoff(attempt) + dt.timedelta(seconds=1))
+    assert w.run_until_idle() == 0
+    job = load(runtime, job_id)
+    assert job.status == jobs.FAILED and job.attempts == 3 and job.finished_at is not None
+    assert calls == [({"n": 7}, "RuntimeError: boom")]
+    with runtime.factory() as session:
+        assert list(session.scalars(select(AuditEvent.action))) == ["test.gave_up"]
+
+
+def test_success_marks_done(runtime: Runtime) -> None:
+    job_id = add(runtime)
+    assert worker(runtime).run_until_idle() == 1
+    job = load(runtime, job_id)
+    assert job.status == jobs.DONE and job.finished_at is not None and job.locked_until is None
+
+
+def test_enqueue_once_dedupes_by_key(runtime: Runtime) -> None:
+    with transaction(runtime.factory) as session:
+        assert enqueue_once(session, "test.noop", "slot:1") is True
+        assert enqueue_once(session, "test.noop", "slot:1") is False
+    with transaction(runtime.factory) as session:
+        assert enqueue_once(session, "test.noop", "slot:1") is False  # across transactions too
+        assert enqueue_once(session, "test.noop", "slot:2") is True
+    assert worker(runtime).run_until_idle() == 2
+    with transaction(runtime.factory) as session:
+        assert enqueue_once(session, "test.noop", "slot:1") is False  # even after it ran
+        assert session.scalar(select(func.count()).select_from(Job)) == 2
+
+
+def test_two_workers_never_run_the_same_job(runtime: Runtime) -> None:
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def slow(_session: Any, payload: dict[str, Any], _context: JobContext) -> None:
+        time.sleep(0.002)
+        with lock:
+            ran.append(payload["n"])
+
+    with transaction(runtime.factory) as session:
+        for n in range(40):
+            enqueue(session, "test.slow", {"n": n})
+    workers = [worker(runtime, {"test.slow": JobKind(handle=slow)}) for _ in range(4)]
+    threads = [threading.Thread(target=w.run_until_idle) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert Counter(ran) == Counter(range(40))
+    with runtime.factory() as session:
+        assert set(session.scalars(select(Job.status))) == {jobs.DONE}
+        assert set(session.scalars(select(Job.attempts))) == {1}
+        assert len(set(session.scalars(select(Job.locked_by)))) >= 2  # the work really was shared
+
+
+def test_queue_depth_and_oldest_pending_age(runtime: Runtime) -> None:
+    with runtime.factory() as session:
+        assert queue_depth(session) == {"pending": 0, "running": 0, "failed": 0}
+        assert oldest_pending_age(session) is None
+    add(runtime, run_at=utcnow() - dt.timedelta(minutes=10))
+    add(runtime)
+    add(runtime, "test.fail", max_attempts=1)
+    add(runtime, "test.done")
+    worker(runtime, {"test.fail": JobKind(handle=failing), "test.done": JobKind(handle=noop)}).run_until_idle()
+    worker(runtime).claim()  # the oldest one is now running
+    with runtime.factory() as session:
+        assert queue_depth(session) == {"pending": 1, "running": 1, "failed": 1}
+        age = oldest_pending_age(session)
+        assert age is not None and age < dt.timedelta(minutes=1)
