@@ -33,9 +33,9 @@ def job_kinds(specs: list[AppSpec]) -> dict[str, jobs.JobKind]:
 
 
 def schedules(specs: list[AppSpec]) -> list[Schedule]:
-    from shared import housekeeping
+    from shared import files, housekeeping
 
-    found = list(housekeeping.SCHEDULES)
+    found = [*housekeeping.SCHEDULES, *files.SCHEDULES]
     for spec in specs:
         found.extend(spec.schedules)
     return found

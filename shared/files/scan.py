@@ -1,0 +1,102 @@
+"""The ``files.scan`` job: ask clamd about a quarantined file, then release or destroy it.
+
+When clamd cannot be reached the handler raises, the queue retries with
+backoff, and the file stays quarantined. When the queue gives up the file is
+still quarantined: nothing is ever released unscanned.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shared import audit, jobs, scanning
+from shared.apps import Schedule
+from shared.db import utcnow
+from shared.files import storage
+from shared.files.models import CLEAN, INFECTED, QUARANTINED, StoredFile
+from shared.files.service import OBJECT_TYPE, SCAN_JOB, SCAN_MAX_ATTEMPTS
+
+log = logging.getLogger(__name__)
+
+SCANNER = audit.Actor(type="system", label="virus scanner")
+SWEEP_JOB = "files.sweep_orphans"
+
+
+class StoredBytesMissing(RuntimeError):
+    """A quarantined file's bytes are gone: it can never be scanned, so it is never released."""
+
+
+def _quarantined(session: Session, payload: dict[str, Any]) -> StoredFile | None:
+    stored = session.get(StoredFile, str(payload.get("file_id", "")))
+    if stored is None or stored.status != QUARANTINED:
+        return None  # deleted, or already decided by an earlier run of this job
+    return stored
+
+
+def handle_scan(session: Session, payload: dict[str, Any], context: jobs.JobContext) -> None:
+    stored = _quarantined(session, payload)
+    if stored is None:
+        return
+    files_dir = context.settings.files_dir
+    try:
+        stream = storage.file_path(files_dir, stored.id).open("rb")
+    except FileNotFoundError:
+        raise StoredBytesMissing(f"the bytes of file {stored.id} are missing") from None
+    with stream:
+        result = scanning.scan(context.settings, stream)  # ScannerUnavailable propagates: retry later
+    stored.scan_attempts += context.attempts
+    stored.scanned_at = utcnow()
+    stored.scan_error = None
+    if result.clean:
+        stored.status = CLEAN
+        audit.record(session, SCANNER, "file.scanned_clean", OBJECT_TYPE, stored.id, "No virus found")
+        return
+    stored.status = INFECTED
+    stored.signature = (result.signature or "unknown")[:200]
+    audit.record(
+        session,
+        SCANNER,
+        "file.infected",
+        OBJECT_TYPE,
+        stored.id,
+        f"Virus found ({stored.signature}); the file was deleted",
+        {"signature": stored.signature, "sha256": stored.sha256},
+    )
+    # Deleted before the commit: if the commit then fails the retry finds no bytes and the
+    # file stays quarantined for good, which errs on the safe side.
+    storage.remove(files_dir, stored.id)
+    log.warning("file %s infected with %s: bytes deleted", stored.id, stored.signature)
+
+
+def give_up_scan(session: Session, payload: dict[str, Any], error: str) -> None:
+    stored = _quarantined(session, payload)
+    if stored is None:
+        return
+    stored.scan_attempts += SCAN_MAX_ATTEMPTS
+    stored.scan_error = error[:1000]
+    audit.record(
+        session,
+        SCANNER,
+        "file.scan_gave_up",
+        OBJECT_TYPE,
+        stored.id,
+        "The virus scan failed repeatedly; the file stays quarantined",
+        {"error": error[:1000]},
+    )
+
+
+def handle_sweep(session: Session, _payload: dict[str, Any], context: jobs.JobContext) -> None:
+    removed = storage.sweep_orphans(session, context.settings.files_dir)
+    if removed:
+        log.info("removed %s orphaned upload file(s)", removed)
+
+
+JOB_KINDS: dict[str, jobs.JobKind] = {
+    SCAN_JOB: jobs.JobKind(handle=handle_scan, give_up=give_up_scan),
+    SWEEP_JOB: jobs.JobKind(handle=handle_sweep),
+}
+#: For the worker's timetable (shared.worker.schedules reads housekeeping's; add these beside them).
+SCHEDULES = (Schedule(kind=SWEEP_JOB, every_seconds=3600),)

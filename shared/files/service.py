@@ -1,0 +1,198 @@
+"""Receiving an upload and handing out its bytes once ClamAV has passed them.
+
+Every upload is stored quarantined and a ``files.scan`` job is enqueued in the
+same transaction, so a file can never be accepted without a scan to follow.
+Nothing is served until the scan says clean.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from shared import audit, jobs
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.files import storage
+from shared.files.kinds import DOCUMENTS, FileKind, FileRules, TextSniffer, detect, extension_of, name_agrees
+from shared.files.models import CLEAN, INFECTED, QUARANTINED, StoredFile, new_file_id
+from shared.settings import Settings
+
+SCAN_JOB = "files.scan"
+#: With the queue's backoff (5 s doubling, capped at an hour) ten attempts span about six hours.
+SCAN_MAX_ATTEMPTS = 10
+OBJECT_TYPE = "file"
+_MAX_NAME = 200
+
+
+class FileTooLarge(InvalidInput):
+    title = "The selected file is too large"
+
+
+class FileTypeNotAllowed(InvalidInput):
+    title = "The selected file is not an allowed type"
+
+
+class FileEmpty(InvalidInput):
+    title = "The selected file is empty"
+
+
+class FileNotReady(Conflict):
+    """The file exists but has not been passed by the virus scan (or failed it)."""
+
+    title = "The file is not available"
+
+
+def _megabytes(limit: int) -> str:
+    """``10MB``, or ``512KB`` for a limit under a megabyte, as GOV.UK messages write sizes."""
+    if limit >= 1024 * 1024:
+        mb = limit / (1024 * 1024)
+        return f"{mb:g}MB" if mb == int(mb) else f"{mb:.1f}MB"
+    return f"{max(1, limit // 1024)}KB"
+
+
+def clean_name(filename: str) -> str:
+    """The name to show and to offer on download: last path part, no control characters, bounded length."""
+    name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > _MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        name = stem[: _MAX_NAME - len(ext) - 1] + dot + ext if dot and len(ext) <= 10 else name[:_MAX_NAME]
+    return name
+
+
+def store_upload(
+    session: Session,
+    settings: Settings,
+    actor: audit.Actor,
+    *,
+    filename: str,
+    stream: BinaryIO,
+    allowed: FileRules = DOCUMENTS,
+    field: str = "file",
+) -> StoredFile:
+    """Check, store and quarantine an upload, and enqueue its virus scan, in the caller's transaction.
+
+    Raises :class:`FileTooLarge`, :class:`FileEmpty` or :class:`FileTypeNotAllowed`
+    (each an ``InvalidInput`` whose ``errors[field]`` is the GOV.UK message).
+    """
+    limit = min(settings.max_upload_bytes, allowed.max_bytes or settings.max_upload_bytes)
+    name = clean_name(filename)
+    extension = extension_of(name)
+    sniffer = TextSniffer()
+    files_dir = settings.files_dir
+    try:
+        received = storage.receive(files_dir, stream, limit, sniffer.feed)
+    except storage.UploadTooLarge:
+        raise _refusal(FileTooLarge, field, f"The selected file must be smaller than {_megabytes(limit)}") from None
+    try:
+        sniffer.feed(b"", final=True)
+        kind = _check(received, sniffer.is_text, extension, allowed, field)
+        if extension == "":
+            name = (name or "file") + kind.extensions[0]
+        file_id = new_file_id()
+        storage.put(files_dir, file_id, received.path)
+    except BaseException:
+        received.path.unlink(missing_ok=True)
+        raise
+    stored = StoredFile(
+        id=file_id,
+        original_name=name,
+        content_type=kind.content_type,
+        size=received.size,
+        sha256=received.sha256,
+        status=QUARANTINED,
+        uploaded_by=actor.label,
+    )
+    session.add(stored)
+    audit.record(
+        session,
+        actor,
+        "file.uploaded",
+        OBJECT_TYPE,
+        file_id,
+        f"Uploaded {name} ({kind.label}, {received.size} bytes)",
+        {"name": name, "type": kind.key, "size": received.size, "sha256": received.sha256},
+    )
+    jobs.enqueue(session, SCAN_JOB, {"file_id": file_id}, max_attempts=SCAN_MAX_ATTEMPTS)
+    return stored
+
+
+def _refusal(error: type[InvalidInput], field: str, message: str) -> InvalidInput:
+    return error(message, errors={field: message})
+
+
+def _check(received: storage.Received, is_text: bool, extension: str, allowed: FileRules, field: str) -> FileKind:
+    if received.size == 0:
+        raise _refusal(FileEmpty, field, "The selected file is empty")
+    kind = detect(received.path, received.head, is_text, extension)
+    if kind is None or not allowed.allows(kind) or not name_agrees(kind, extension):
+        raise _refusal(FileTypeNotAllowed, field, f"The selected file must be a {allowed.labels}")
+    return kind
+
+
+def requeue_scan(session: Session, actor: audit.Actor, stored: StoredFile) -> None:
+    """Try again for a file whose scans gave up (say after clamd was mended)."""
+    if stored.status != QUARANTINED:
+        raise Conflict(f"The file has already been scanned: it is {stored.status}")
+    stored.scan_error = None
+    audit.record(session, actor, "file.scan_requeued", OBJECT_TYPE, stored.id, "Virus scan queued again")
+    jobs.enqueue(session, SCAN_JOB, {"file_id": stored.id}, max_attempts=SCAN_MAX_ATTEMPTS)
+
+
+def open_for_download(
+    session: Session, settings: Settings, file_id: str, *, requester_is_uploader: bool = False
+) -> tuple[StoredFile, BinaryIO]:
+    """The row and an open binary stream (the caller closes it), for a clean file only.
+
+    Others learn nothing of a file that is not clean (``NotFound``); its uploader
+    is told why it is not available (``FileNotReady``, with the status message).
+    """
+    stored = session.get(StoredFile, file_id) if storage_id_ok(file_id) else None
+    if stored is None:
+        raise NotFound("The file was not found")
+    if stored.status != CLEAN:
+        if requester_is_uploader:
+            raise FileNotReady(scan_status_message(stored))
+        raise NotFound("The file was not found")
+    try:
+        stream = storage.file_path(settings.files_dir, stored.id).open("rb")
+    except FileNotFoundError:
+        raise NotFound("The file was not found") from None
+    return stored, stream
+
+
+def storage_id_ok(file_id: str) -> bool:
+    try:
+        storage.file_path(Path(), file_id)
+    except ValueError:
+        return False
+    return True
+
+
+def scan_status_message(stored: StoredFile) -> str:
+    """What a page says about the file, in plain English."""
+    if stored.status == CLEAN:
+        return "Ready"
+    if stored.status == INFECTED:
+        return "This file contained a virus and was deleted"
+    if stored.scan_error:
+        return "We could not check this file for viruses. It cannot be opened until we can"
+    return "Checking for viruses"
+
+
+def download_headers(stored: StoredFile) -> dict[str, str]:
+    """Headers to serve a clean file as an attachment that no browser sniffs or renders inline."""
+    ascii_name = stored.original_name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "") or "file"
+    return {
+        "Content-Type": stored.content_type,
+        "Content-Length": str(stored.size),
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(stored.original_name)}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+    }

@@ -1,0 +1,142 @@
+"""Bytes on disk: named by random id, fanned out two levels, written atomically.
+
+The path comes from the id alone, so nothing a sender chose (name, type) ever
+reaches the filesystem. Files are written under ``.incoming`` and renamed into
+place, so a reader never sees half a file. The row and the bytes cannot share
+one transaction: if the row's transaction rolls back the bytes stay behind, and
+:func:`sweep_orphans` removes them later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.files.models import StoredFile
+
+CHUNK = 64 * 1024
+ORPHAN_AGE = dt.timedelta(hours=1)
+_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class UploadTooLarge(Exception):
+    """The stream went past the limit; raised as soon as it does, so nothing more is read."""
+
+
+def file_path(files_dir: Path, file_id: str) -> Path:
+    """``files/ab/cd/abcd…``; refuses anything but an id we generated, so no path can be smuggled in."""
+    if not _ID.fullmatch(file_id):
+        raise ValueError(f"not a stored file id: {file_id!r}")
+    return files_dir / file_id[:2] / file_id[2:4] / file_id
+
+
+def incoming_dir(files_dir: Path) -> Path:
+    """On the same filesystem as the store, so the final rename is atomic."""
+    path = files_dir / ".incoming"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Received:
+    path: Path
+    size: int
+    sha256: str
+    head: bytes
+
+
+def receive(files_dir: Path, stream: BinaryIO, max_bytes: int, on_chunk: Callable[[bytes], None]) -> Received:
+    """Copy the stream to a temporary file, hashing as it goes and stopping at ``max_bytes``."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, name = tempfile.mkstemp(dir=incoming_dir(files_dir), prefix="upload-")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadTooLarge
+                if len(head) < 8192:
+                    head += chunk[: 8192 - len(head)]
+                digest.update(chunk)
+                on_chunk(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Received(path=path, size=size, sha256=digest.hexdigest(), head=head)
+
+
+def put(files_dir: Path, file_id: str, received: Path) -> Path:
+    """Move a received file into its final place (atomic: same filesystem)."""
+    final = file_path(files_dir, file_id)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(received, final)
+    os.chmod(final, 0o600)
+    return final
+
+
+def remove(files_dir: Path, file_id: str) -> bool:
+    """Delete the bytes; False when there were none (already removed)."""
+    try:
+        file_path(files_dir, file_id).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _stored_ids(files_dir: Path) -> Iterator[Path]:
+    for first in files_dir.glob("[0-9a-f][0-9a-f]"):
+        for second in first.glob("[0-9a-f][0-9a-f]"):
+            for path in second.iterdir():
+                if _ID.fullmatch(path.name) and path.name.startswith(first.name + second.name):
+                    yield path
+
+
+def _older_than(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
+
+
+def sweep_orphans(session: Session, files_dir: Path, older_than: dt.timedelta = ORPHAN_AGE) -> int:
+    """Remove bytes with no row (their upload rolled back) and abandoned temporary files.
+
+    Only files older than ``older_than`` are touched: a younger one may belong
+    to an upload whose transaction has not committed yet.
+    """
+    if not files_dir.exists():
+        return 0
+    cutoff = dt.datetime.now(dt.UTC).timestamp() - older_than.total_seconds()
+    removed = 0
+    for leftover in incoming_dir(files_dir).iterdir():
+        if _older_than(leftover, cutoff):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+                removed += 1
+    candidates = [p for p in _stored_ids(files_dir) if _older_than(p, cutoff)]
+    for start in range(0, len(candidates), 500):
+        batch = candidates[start : start + 500]
+        known = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_([p.name for p in batch]))))
+        for path in batch:
+            if path.name not in known:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+    return removed
