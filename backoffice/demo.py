@@ -17,7 +17,7 @@ from backoffice.staff.accounts import Role, StaffUser, create_user
 from shared import audit
 from shared.settings import Settings
 
-DEMO_PASSWORD = "demo-password-1234"
+DEMO_PASSWORD = "demo-password-1234"  # noqa: S105 - printed for newcomers; demo data only
 DEMO_USERS = (
     ("admin@example.gov.uk", "Ada Administrator", Role.ADMINISTRATOR),
     ("manager@example.gov.uk", "Mo Manager", Role.MANAGER),

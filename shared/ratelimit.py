@@ -57,11 +57,13 @@ def hit(factory: sessionmaker[Session], limit: Limit, subject: str, now: dt.date
     key = f"{limit.name}:{subject.lower()}:{window_index}"
     with factory() as session, session.begin():
         insert = postgresql.insert if is_postgres(session) else sqlite.insert
-        stmt = insert(RateLimitCounter).values(key=key, window_start=window_start, count=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[RateLimitCounter.key], set_={"count": RateLimitCounter.count + 1}
-        ).returning(RateLimitCounter.count)
-        count = int(session.execute(stmt).scalar_one())
+        upsert = (
+            insert(RateLimitCounter)
+            .values(key=key, window_start=window_start, count=1)
+            .on_conflict_do_update(index_elements=[RateLimitCounter.key], set_={"count": RateLimitCounter.count + 1})
+            .returning(RateLimitCounter.count)
+        )
+        count = int(session.execute(upsert).scalar_one())
     retry_after = max(1, int((window_start + limit.window - now).total_seconds()))
     return Decision(allowed=count <= limit.count, count=count, retry_after_seconds=retry_after)
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from shared.apps import AppSpec
 from shared.runtime import Runtime
@@ -37,6 +37,6 @@ def create_suite(runtime: Runtime, specs: list[AppSpec], with_worker: bool = Tru
             if thread is not None:
                 thread.join(timeout=10)
 
-    routes = [Route("/", _to_capture, methods=["GET"], name="root")]
+    routes: list[BaseRoute] = [Route("/", _to_capture, methods=["GET"], name="root")]
     routes += [Mount(spec.mount, app=spec.create_app(runtime), name=spec.key) for spec in specs]
     return Starlette(routes=routes, lifespan=lifespan)

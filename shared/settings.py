@@ -59,7 +59,7 @@ class Settings:
     app_env: AppEnv = "development"
     data_dir: Path = Path("var")
     database_url: str = ""
-    secret_key: str = "development-only-secret-key-do-not-use-in-production"
+    secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000

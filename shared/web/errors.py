@@ -115,9 +115,11 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     extra = {"errors": exc.errors} if exc.errors else None
+    headers = dict(getattr(exc, "headers", None) or {})  # e.g. WWW-Authenticate on a 401
     if _is_api(request):
-        return respond(request, exc.status, exc.detail, heading=exc.title, extra=extra)
-    return respond(request, exc.status, exc.detail, paragraphs=[exc.detail] if exc.status != 404 else None)
+        return respond(request, exc.status, exc.detail, heading=exc.title, headers=headers, extra=extra)
+    return respond(request, exc.status, exc.detail, paragraphs=[exc.detail] if exc.status != 404 else None,
+                   headers=headers)
 
 
 async def rate_limited(request: Request, exc: Exception) -> Response:
