@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -30,7 +29,7 @@ def _client(settings: Settings, timeout: float) -> clamd.ClamdUnixSocket | clamd
 def ping(settings: Settings, timeout: float = 2.0) -> bool:
     try:
         return bool(_client(settings, timeout).ping() == "PONG")
-    except (clamd.ConnectionError, OSError, socket.timeout):
+    except (TimeoutError, clamd.ConnectionError, OSError):
         return False
 
 
@@ -38,7 +37,7 @@ def scan(settings: Settings, stream: BinaryIO, timeout: float = 60.0) -> ScanRes
     """Stream the bytes to clamd (INSTREAM), so clamd needs no access to our files."""
     try:
         reply = _client(settings, timeout).instream(stream)
-    except (clamd.ConnectionError, OSError, socket.timeout) as exc:
+    except (TimeoutError, clamd.ConnectionError, OSError) as exc:
         raise ScannerUnavailable(str(exc)) from exc
     status, signature = reply.get("stream", ("ERROR", "no reply"))
     if status == "OK":

@@ -20,7 +20,7 @@ log = logging.getLogger("civic.worker")
 
 
 def job_kinds(specs: list[AppSpec]) -> dict[str, jobs.JobKind]:
-    from shared import housekeeping, mail, files
+    from shared import files, housekeeping, mail
 
     kinds: dict[str, jobs.JobKind] = {}
     kinds.update(mail.JOB_KINDS)
@@ -65,7 +65,7 @@ def run_forever(runtime: Runtime, specs: list[AppSpec], stop: threading.Event, p
         try:
             enqueue_scheduled(runtime, list(timetable.values()))
             ran = worker.run_until_idle(limit=100)
-        except Exception:  # noqa: BLE001 - a worker that stops silently loses the service
+        except Exception:
             log.exception("worker loop failed; retrying")
             ran = 0
         if ran == 0:
