@@ -29,6 +29,7 @@ from backoffice.cases.models import (
     Task,
     TaskTemplate,
 )
+from backoffice.clocks import ClockEvent, Deadline, get_rule, rule_for_body
 from backoffice.organisation import body_nation
 from shared import audit
 from shared.db import is_postgres, utcnow
@@ -123,9 +124,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase) -> Case:
     if errors or case_type is None:
         raise InvalidInput("The case could not be created", errors)
     received_on = new.received_on or today_in_london()
-    engine = deadline_engine(session)
-    deadline = engine.compute(case_type.deadline_rule, received_on, nation=body_nation(session),
-                              extension_days=case_type.extension_days)
+    deadline = compute_deadline(session, case_type, received_on)
     number, reference = next_reference(session, case_type, received_on.year)
     status = status_of_kind(session, case_type.id, StatusKind.OPEN)
     now = utcnow()
@@ -141,7 +140,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase) -> Case:
     )
     session.add(case)
     session.flush()
-    calendar = engine.calendars.calendar(engine_nation(case_type, session))
+    calendar = deadline_engine(session).calendars.calendar(engine_nation(case_type, session))
     for template in session.scalars(
         select(TaskTemplate).where(TaskTemplate.case_type_id == case_type.id, TaskTemplate.auto_create.is_(True))
     ):
@@ -154,10 +153,23 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase) -> Case:
     return case
 
 
-def engine_nation(case_type: CaseType, session: Session) -> str:
-    from backoffice.clocks import get_rule
+def effective_rule(session: Session, case_type: CaseType) -> str:
+    """The case type's rule as the body's nation applies it (FOI is FOISA for a Scottish body)."""
+    return rule_for_body(case_type.deadline_rule, body_nation(session))
 
-    rule = get_rule(case_type.deadline_rule)
+
+def compute_deadline(
+    session: Session, case_type: CaseType, received_on: dt.date, events: tuple[ClockEvent, ...] = ()
+) -> Deadline:
+    """The one place a case's statutory clock is run, so intake, the case page and sweeps agree."""
+    return deadline_engine(session).compute(
+        effective_rule(session, case_type), received_on, events, nation=body_nation(session),
+        extension_days=case_type.extension_days,
+    )
+
+
+def engine_nation(case_type: CaseType, session: Session) -> str:
+    rule = get_rule(effective_rule(session, case_type))
     return (rule.nation or body_nation(session)).value
 
 

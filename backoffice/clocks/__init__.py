@@ -39,7 +39,7 @@ from backoffice.clocks.incidents import (
 )
 from backoffice.clocks.month_rules import add_months
 from backoffice.clocks.rule import Extension, Rule
-from backoffice.clocks.rules import RULES, get_rule
+from backoffice.clocks.rules import RULES, get_rule, rule_for_body
 from backoffice.clocks.service_hours import LONDON, ServiceHours
 
 __all__ = [
@@ -73,4 +73,5 @@ __all__ = [
     "default_calendars",
     "get_rule",
     "parse_nation",
+    "rule_for_body",
 ]

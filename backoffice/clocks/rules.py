@@ -16,7 +16,7 @@ from backoffice.clocks.month_rules import SubjectAccessRule
 from backoffice.clocks.rule import Extension, Rule
 from backoffice.clocks.working_day_rules import WorkingDayRule
 
-__all__ = ["RULES", "get_rule"]
+__all__ = ["RULES", "get_rule", "rule_for_body"]
 
 _ALL: tuple[Rule, ...] = (
     WorkingDayRule(
@@ -70,3 +70,14 @@ def get_rule(key: str) -> Rule:
     if rule is None:
         raise UnknownRuleError(f"no deadline rule {key!r}; known rules: {', '.join(RULES)}")
     return rule
+
+
+#: A Scottish public authority answers under FOISA, not FOIA: same case type, other Act.
+_SCOTTISH_EQUIVALENTS = {"foi": "foisa", "foi_internal_review": "foisa_internal_review"}
+
+
+def rule_for_body(key: str, body_nation: Nation | None) -> str:
+    """The rule a body in ``body_nation`` applies for a case type configured with ``key``."""
+    if body_nation is Nation.SCOTLAND:
+        return _SCOTTISH_EQUIVALENTS.get(key, key)
+    return key

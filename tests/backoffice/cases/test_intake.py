@@ -71,3 +71,14 @@ def test_refusals_store_nothing(office: Office, change: dict, field: str) -> Non
 def test_postal_only_requester_is_accepted(office: Office) -> None:
     case = office.new_case(requester=Requester(name="Pat Post", address="1 High Street\nTownsville\nTT1 1AA"))
     assert case.requester_email is None and case.requester_address.startswith("1 High Street")
+
+
+def test_a_scottish_body_answers_foi_under_foisa(office: Office) -> None:
+    set_nation(office.db, SYSTEM, "scotland")
+    # Received Thu 28 Mar 2024: Good Friday is a holiday everywhere; Easter Monday (1 Apr) is not one in Scotland,
+    # so FOISA is due Fri 26 Apr where FOIA would be due Mon 29 Apr.
+    case = office.new_case("foi", received_on=dt.date(2024, 3, 28))
+    assert case.due_on == dt.date(2024, 4, 26)
+    from backoffice.cases.intake import compute_deadline
+
+    assert compute_deadline(office.db, case.case_type, case.received_on).rule == "foisa"
