@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.apps import AppSpec
 from shared.runtime import Runtime
@@ -37,6 +38,22 @@ def create_suite(runtime: Runtime, specs: list[AppSpec], with_worker: bool = Tru
             if thread is not None:
                 thread.join(timeout=10)
 
+    apps = {spec.key: spec.create_app(runtime) for spec in specs}
     routes: list[BaseRoute] = [Route("/", _to_capture, methods=["GET"], name="root")]
-    routes += [Mount(spec.mount, app=spec.create_app(runtime), name=spec.key) for spec in specs]
-    return Starlette(routes=routes, lifespan=lifespan)
+    routes += [Mount(spec.mount, app=apps[spec.key], name=spec.key) for spec in specs]
+    suite = Starlette(routes=routes, lifespan=lifespan)
+    home = next((spec for spec in specs if spec.key == "capture"), specs[0])
+    suite.router.default = _not_found_in(apps[home.key], home.mount)
+    return suite
+
+
+def _not_found_in(app: ASGIApp, mount: str) -> ASGIApp:
+    """A URL outside every app gets the GOV.UK 404 page of the public front door."""
+
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        inner = dict(scope, root_path=mount, path=mount + "/__not-found__")
+        await app(inner, receive, send)
+
+    return not_found

@@ -50,7 +50,7 @@ class SecurityHeadersMiddleware:
             return
         nonce = secrets.token_urlsafe(18)
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        path = scope.get("root_path", "") + scope.get("path", "")
+        path = scope.get("path", "")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -106,7 +106,7 @@ class RequestIdMiddleware:
                         "app": self.app_key,
                         "request_id": request_id,
                         "method": scope.get("method"),
-                        "path": scope.get("root_path", "") + scope.get("path", ""),
+                        "path": scope.get("path"),
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 1),
                     }

@@ -43,3 +43,11 @@ def test_in_process_worker_runs_jobs(runtime) -> None:  # type: ignore[no-untype
             time.sleep(0.1)
     with runtime.factory() as session:
         assert session.query(jobs.Job).filter(jobs.Job.status == jobs.DONE).count() >= 1
+
+
+def test_unknown_url_outside_the_apps_is_the_govuk_404(runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+    suite = create_suite(runtime, SPECS, with_worker=False)
+    with TestClient(suite) as client:
+        response = client.get("/no-such-page")
+        check_page(response, status=404, title="Page not found")
+        assert 'href="/capture/accessibility"' in response.text

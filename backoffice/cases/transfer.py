@@ -1,0 +1,265 @@
+"""Bringing cases in from a spreadsheet, and taking them out to one.
+
+An import is all or nothing: every row is checked before any case is created,
+and the cases are then created through ``create_case`` (the one door every case
+comes in by) inside a savepoint of the caller's transaction, so a failure half
+way leaves no half-imported batch behind. A person fixing a file needs every
+problem at once, so the report lists them all by spreadsheet row and column.
+
+An export holds requesters' personal data: it contains only the cases the user
+may see, and is written row by row so thousands of cases do not sit in memory.
+Nothing here commits; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from backoffice.cases.intake import LONDON, NewCase, Requester, create_case, validate
+from backoffice.cases.models import Case, CaseStatus, CaseType, Channel, Priority
+from backoffice.cases.queues import CaseFilter, apply_filter
+from backoffice.cases.transfer_formats import (
+    EXPORT_COLUMNS,
+    IMPORT_COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    Cell,
+    FileRefused,
+    Format,
+    RowInput,
+    parse,
+    template,
+    write_table,
+)
+from backoffice.groups import Group
+from backoffice.staff.accounts import StaffUser
+from shared import audit
+from shared.errors import DomainError
+
+__all__ = [
+    "EXPORT_COLUMNS", "IMPORT_COLUMNS", "MAX_BYTES", "MAX_ROWS", "FileRefused", "Format", "ImportReport", "RowError", "RowInput",
+    "error_report_csv", "export_cases", "format_of", "import_cases", "parse", "template", "write_export",
+]
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem, placed where a person will find it: ``row`` as the spreadsheet numbers it, ``field`` its column."""
+
+    row: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did: the references created, or (and then nothing was created) every problem found."""
+
+    created: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _RowFailed(Exception):
+    """Carries a refusal from ``create_case`` out of the savepoint, so the savepoint rolls back."""
+
+    def __init__(self, row: int, error: DomainError) -> None:
+        super().__init__(error.detail)
+        self.row = row
+        self.error = error
+
+
+def format_of(filename: str) -> Format:
+    """The format a file to be written should have, from its name (the CLI's export and template)."""
+    lowered = filename.lower()
+    if lowered.endswith(".xlsx"):
+        return "xlsx"
+    if lowered.endswith(".csv"):
+        return "csv"
+    raise FileRefused("Name the file .xlsx or .csv", {"file": "Name the file .xlsx or .csv"})
+
+
+# --- import ---------------------------------------------------------------------------------
+
+def import_cases(
+    session: Session, actor: audit.Actor, rows: Sequence[RowInput], *, dry_run: bool = False, source: str = "",
+) -> ImportReport:
+    """Check every row, then create every case, or create none.
+
+    ``dry_run`` goes as far as creating the cases (so anything only creation
+    would catch is caught) and then rolls the savepoint back.
+    """
+    report = ImportReport(rows=len(rows), dry_run=dry_run)
+    if not rows:
+        report.errors.append(RowError(2, "", "There are no cases under the header row"))
+        return report
+    type_keys = list(session.scalars(
+        select(CaseType.key).where(CaseType.active.is_(True)).order_by(CaseType.position, CaseType.id)))
+    checked: list[tuple[int, NewCase]] = []
+    for row in rows:
+        new, errors = check_row(row, type_keys)
+        report.errors.extend(errors)
+        if new is not None:
+            checked.append((row.row, new))
+    if report.errors:
+        return report
+    try:
+        report.created = _create_all(session, actor, checked, dry_run, source)
+    except _RowFailed as failed:
+        report.errors = _row_errors(failed.row, failed.error.errors or {"": failed.error.detail})
+    return report
+
+
+def _create_all(
+    session: Session, actor: audit.Actor, checked: list[tuple[int, NewCase]], dry_run: bool, source: str,
+) -> list[str]:
+    created: list[str] = []
+    with session.begin_nested() as savepoint:
+        for row, new in checked:
+            try:
+                created.append(create_case(session, actor, new).reference)
+            except DomainError as exc:
+                raise _RowFailed(row, exc) from exc
+        batch = uuid.uuid4().hex[:12]
+        audit.record(session, actor, "cases.imported", "import", batch,
+                     f"{len(created)} case{'s' if len(created) != 1 else ''} imported"
+                     + (f" from {source}" if source else ""),
+                     {"count": len(created), "source": source, "references": created})
+        session.flush()
+        if dry_run:
+            savepoint.rollback()
+            return []
+    return created
+
+
+def check_row(row: RowInput, type_keys: Sequence[str]) -> tuple[NewCase | None, list[RowError]]:
+    """The case a row describes, or why it cannot be one, with the checks ``create_case`` itself makes."""
+    errors: dict[str, str] = dict(row.problems)
+    case_type = row.case_type.lower()
+    if not case_type:
+        errors["case_type"] = "Enter the case type: " + ", ".join(type_keys)
+    elif case_type not in type_keys:
+        errors["case_type"] = f"{_quote(row.case_type)} is not a case type: use one of " + ", ".join(type_keys)
+    received_on, date_error = _received_on(row.received_on)
+    if date_error:
+        errors["received_on"] = date_error
+    new = NewCase(
+        case_type=case_type, subject=row.subject, description=row.description,
+        requester=Requester(name=row.requester_name, email=row.requester_email or None,
+                            phone=row.requester_phone or None, address=row.requester_address or None),
+        received_on=received_on,
+        channel=re.sub(r"[_\-]", " ", row.channel.lower()) or Channel.POST.value,
+        priority=row.priority.lower() or Priority.NORMAL.value,
+    )
+    for key, message in validate(new).items():
+        errors.setdefault(key.replace(".", "_"), message)
+    if errors:
+        return None, _row_errors(row.row, errors)
+    return new, []
+
+
+def _received_on(value: str | dt.date) -> tuple[dt.date | None, str]:
+    if isinstance(value, dt.date):
+        return value, ""
+    if not value:
+        return None, "Enter the date the request was received, like 2026-03-02"
+    if not ISO_DATE.fullmatch(value):
+        return None, f"Enter the date received as YYYY-MM-DD, like 2026-03-02, not {_quote(value)}"
+    try:
+        return dt.date.fromisoformat(value), ""
+    except ValueError:
+        return None, f"{value} is not a real date"
+
+
+def _row_errors(row: int, errors: dict[str, str]) -> list[RowError]:
+    """In the order of the template's columns, as a person reads across the row."""
+    order = {name: index for index, name in enumerate(IMPORT_COLUMNS)}
+    return [RowError(row, key, errors[key]) for key in sorted(errors, key=lambda k: (order.get(k, len(order)), k))]
+
+
+def _quote(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def error_report_csv(report: ImportReport) -> bytes:
+    """The problems as a CSV to download next to the file, neutralised like any export (messages quote cells)."""
+    out = io.BytesIO()
+    write_table("csv", out, ("row", "column", "problem"), ([str(e.row), e.field, e.message] for e in report.errors))
+    return out.getvalue()
+
+
+# --- export ---------------------------------------------------------------------------------
+
+def export_cases(
+    session: Session, user: StaffUser | None, case_filter: CaseFilter, fmt: Format, *, actor: audit.Actor | None = None,
+) -> bytes:
+    """The cases ``user`` may see (None: every case, for trusted callers) matching ``case_filter``, as a file."""
+    out = io.BytesIO()
+    write_export(session, user, case_filter, fmt, out, actor=actor)
+    return out.getvalue()
+
+
+def write_export(
+    session: Session, user: StaffUser | None, case_filter: CaseFilter, fmt: Format, out: IO[bytes], *,
+    actor: audit.Actor | None = None,
+) -> int:
+    """As :func:`export_cases`, straight into ``out``; returns the number of cases.
+
+    With an ``actor`` the export is audited: a bulk copy of personal data is
+    something a data protection officer must be able to find later.
+    """
+    count = write_table(fmt, out, EXPORT_COLUMNS, _export_rows(session, user, case_filter))
+    if actor is not None:
+        audit.record(session, actor, "cases.exported", "export", uuid.uuid4().hex[:12],
+                     f"{count} case{'s' if count != 1 else ''} exported as {fmt.upper()}",
+                     {"count": count, "format": fmt, "case_types": list(case_filter.case_types),
+                      "open_only": case_filter.open_only})
+    return count
+
+
+def _export_rows(session: Session, user: StaffUser | None, case_filter: CaseFilter) -> Iterator[list[Cell]]:
+    owner, team = aliased(StaffUser), aliased(Group)
+    stmt = (
+        select(Case.reference, CaseType.key, Case.received_on, Case.subject, Case.description, Case.requester_name,
+               Case.requester_email, Case.requester_phone, Case.requester_address, Case.channel, Case.priority,
+               CaseStatus.label, Case.due_on, owner.email, team.name, Case.case_type_id, Case.outcome, Case.closed_at)
+        .select_from(Case)
+        .join(CaseType, CaseType.id == Case.case_type_id)
+        .join(CaseStatus, CaseStatus.id == Case.status_id)
+        .outerjoin(owner, owner.id == Case.owner_id)
+        .outerjoin(team, team.id == Case.team_group_id)
+    )
+    stmt = apply_filter(session, user, stmt, case_filter).order_by(Case.id)
+    outcomes = _outcome_labels(session)
+    for row in session.execute(stmt.execution_options(yield_per=500)):
+        yield _export_row(row, outcomes)
+
+
+def _export_row(row: Sequence[Any], outcomes: dict[int, dict[str, str]]) -> list[Cell]:
+    (reference, type_key, received_on, subject, description, name, email, phone, address, channel, priority,
+     status, due_on, owner, team, type_id, outcome, closed_at) = row
+    return [reference, type_key, received_on, subject, description, name, email, phone, address, channel, priority,
+            status, due_on, owner, team, outcomes.get(type_id, {}).get(outcome, outcome) if outcome else None,
+            closed_at.astimezone(LONDON).date() if closed_at else None]
+
+
+def _outcome_labels(session: Session) -> dict[int, dict[str, str]]:
+    """Outcomes are stored as keys; people reading an export want the type's wording for them."""
+    return {case_type.id: {o["key"]: o["label"] for o in case_type.closure_outcomes}
+            for case_type in session.scalars(select(CaseType))}
