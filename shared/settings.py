@@ -38,6 +38,10 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("ORG_NAME", "Example Council", "The organisation's name, shown in the header, footer and emails."),
     ("BRAND", "organisation", "`organisation` (own name, generic header, non-GDS font) or `govuk` (crown header and GDS Transport; only for services on GOV.UK)."),
     ("MAX_UPLOAD_MB", "10", "Largest file a person may upload, in megabytes."),
+    ("OIDC_ISSUER", "(unset)", "OpenID Connect issuer for staff single sign-on (https). Single sign-on is on when issuer, client id and secret are all set; register BASE_URL/backoffice/sign-in/sso/callback."),
+    ("OIDC_CLIENT_ID", "(unset)", "Client id registered with the identity provider."),
+    ("OIDC_CLIENT_SECRET", "(unset)", "Client secret (sent with client_secret_basic)."),
+    ("OIDC_PROVIDER_NAME", "your organisation's account", "Shown on the button: \"Sign in with …\"."),
 )
 
 Brand = Literal["organisation", "govuk"]
@@ -77,6 +81,10 @@ class Settings:
     org_name: str = "Example Council"
     brand: Brand = "organisation"
     max_upload_bytes: int = 10 * 1024 * 1024
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_provider_name: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -164,4 +172,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         org_name=env.get("ORG_NAME") or "Example Council",
         brand=brand,  # type: ignore[arg-type]
         max_upload_bytes=max_upload_mb * 1024 * 1024,
+        oidc_issuer=env.get("OIDC_ISSUER") or None,
+        oidc_client_id=env.get("OIDC_CLIENT_ID") or None,
+        oidc_client_secret=env.get("OIDC_CLIENT_SECRET") or None,
+        oidc_provider_name=env.get("OIDC_PROVIDER_NAME") or None,
     )

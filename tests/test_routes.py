@@ -50,6 +50,7 @@ def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def
     expected = {
         "backoffice": [
             "/",
+            "/api/v1/openapi.json",
             "/dev/mail",
             "/dev/mail/{message_id:int}",
             "/password/changed",
@@ -57,16 +58,46 @@ def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def
             "/password/forgotten",
             "/password/new",
             "/sign-in",
-            "/sign-in/sso",
-            "/sign-in/sso/callback",
             "/signed-out",
         ],
-        "capture": ["/"],
+        "capture": [
+            "/",
+            "/confirm",
+            "/confirm/new-link",
+            "/feedback",
+            "/feedback/thanks",
+            "/keep-alive",
+            "/progress",
+            "/progress/check-your-email",
+            "/progress/status",
+            "/progress/view",
+            "/request/{type_key}",
+            "/request/{type_key}/check",
+            "/request/{type_key}/check-your-email",
+            "/request/{type_key}/resend",
+            "/request/{type_key}/{page_key}",
+            "/sent",
+        ],
         "disclosurelog": ["/"],
         "secureshare": ["/"],
     }
     wanted = sorted(f"{key} {path}" for key, paths in expected.items() for path in [*paths, *expected_everywhere])
     assert open_routes == wanted
+
+
+def test_single_sign_on_routes_exist_only_when_configured(runtime) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from shared.runtime import Runtime
+    from tests.conftest import spec
+
+    def paths(rt: Runtime) -> set[str]:
+        return {route.path for route in spec("backoffice").create_app(rt).routes if isinstance(route, Page)}
+
+    assert "/sign-in/sso" not in paths(runtime)
+    configured = dataclasses.replace(runtime.settings, oidc_issuer="https://idp.example.gov.uk",
+                                     oidc_client_id="civic", oidc_client_secret="s3cret")
+    assert {"/sign-in/sso", "/sign-in/sso/callback"} <= paths(Runtime(configured, runtime.engine, runtime.factory))
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)

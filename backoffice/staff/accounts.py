@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import audit
 from shared.db import Base, utcnow
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, InvalidInput, NotFound
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
@@ -140,4 +140,84 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(session, actor, "staff_user.created", "staff_user", user.id, f"Account created for {email} ({role})")
+    return user
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def list_users(session: Session, *, active_only: bool = False) -> list[StaffUser]:
+    """Every account by name, for the administrators' list and the pickers that add people to groups."""
+    stmt = select(StaffUser).order_by(StaffUser.name, StaffUser.email)
+    if active_only:
+        stmt = stmt.where(StaffUser.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def get_user(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("No such account")
+    return user
+
+
+def _is_last_administrator(session: Session, user: StaffUser) -> bool:
+    """Someone must always be able to administer the service, so the last one cannot be removed."""
+    if user.role != Role.ADMINISTRATOR or not user.active:
+        return False
+    others = session.scalar(
+        select(StaffUser.id).where(StaffUser.role == Role.ADMINISTRATOR.value, StaffUser.active.is_(True),
+                                   StaffUser.id != user.id).limit(1)
+    )
+    return others is None
+
+
+def change_role(session: Session, actor: audit.Actor, user_id: int, role: Role | str) -> StaffUser:
+    """Takes effect on the person's next request: every access check reads the role afresh."""
+    user = get_user(session, user_id)
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise InvalidInput("Select a role", {"role": "Select a role"}) from None
+    if chosen == user.role:
+        return user
+    if _is_last_administrator(session, user):
+        raise InvalidInput("The last administrator keeps the role",
+                           {"role": "Make someone else an administrator before changing this person's role"})
+    previous = user.role
+    user.role = chosen.value
+    audit.record(session, actor, "staff_user.role_changed", "staff_user", user.id,
+                 f"Role of {user.email} changed from {previous} to {chosen.value}",
+                 {"from": previous, "to": chosen.value})
+    return user
+
+
+def deactivate_user(session: Session, actor: audit.Actor, user_id: int) -> StaffUser:
+    """Stop an account signing in and end every session it has, on every device, at once."""
+    from backoffice.staff.sessions import revoke_all  # sessions imports this module
+
+    user = get_user(session, user_id)
+    if actor.type == "staff" and actor.id == str(user.id):
+        raise InvalidInput("You cannot deactivate your own account",
+                           {"active": "Ask another administrator to deactivate your account"})
+    if _is_last_administrator(session, user):
+        raise InvalidInput("The last administrator cannot be deactivated",
+                           {"active": "Make someone else an administrator before deactivating this account"})
+    if not user.active:
+        return user
+    user.active = False
+    audit.record(session, actor, "staff_user.deactivated", "staff_user", user.id, f"Account {user.email} deactivated")
+    revoke_all(session, user, actor, reason="account deactivated")
+    return user
+
+
+def reactivate_user(session: Session, actor: audit.Actor, user_id: int) -> StaffUser:
+    """Let the person sign in again; their old sessions stay ended (the generation moved on)."""
+    user = get_user(session, user_id)
+    if user.active:
+        return user
+    user.active = True
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    audit.record(session, actor, "staff_user.reactivated", "staff_user", user.id, f"Account {user.email} reactivated")
     return user

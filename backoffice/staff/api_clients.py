@@ -17,7 +17,7 @@ from shared import audit
 from shared.db import Base, utcnow
 from shared.errors import InvalidInput
 
-TOKEN_PREFIX = "civic_"
+TOKEN_PREFIX = "civic_"  # noqa: S105 - a prefix that marks our tokens, not a secret
 
 
 class ApiClient(Base):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from shared.errors import DomainError
 from shared.ratelimit import RateLimited
@@ -104,6 +104,9 @@ def respond(request: Request, status: int, detail: str = "", heading: str | None
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    location = (exc.headers or {}).get("Location")
+    if 300 <= exc.status_code < 400 and location:
+        return RedirectResponse(location, status_code=exc.status_code)
     if isinstance(exc, CsrfFailure):
         return respond(request, 400, "The form's security token was missing or wrong.", *CSRF_PAGE)
     if exc.detail == "malformed-json":

@@ -1,0 +1,57 @@
+"""Small helpers the staff pages share: GOV.UK error context, rate limits, the audit origin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.responses import Response
+
+from shared.audit import Actor
+from shared.ratelimit import Limit, enforce
+from shared.web import RequestContext
+
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+
+
+def error_context(errors: Mapping[str, str], order: tuple[str, ...]) -> dict[str, Any]:
+    """What the shared layout needs for the error summary: the messages in field order, each linked."""
+    listed = [name for name in order if name in errors] + [name for name in errors if name not in order]
+    return {"errors": dict(errors), "error_list": [{"text": errors[n], "href": f"#{n}"} for n in listed]}
+
+
+def email_error(email: str) -> str | None:
+    if not email:
+        return "Enter your email address"
+    if "@" not in email or len(email) > 254 or " " in email:
+        return EMAIL_FORMAT
+    return None
+
+
+def keep_changes(response: Response) -> Response:
+    """Commit the request's work although the page is an error (failure counts, audit entries)."""
+    response.commit = True  # type: ignore[attr-defined]
+    return response
+
+
+def limit(ctx: RequestContext, name: str, count: int, minutes: int, subject: str) -> None:
+    """Count one hit against a limit (own transaction); a 429 page when it is over.
+
+    Call it before the request's own session touches the database: on SQLite
+    that session's write lock would make the counter wait.
+    """
+    enforce(ctx.runtime.factory, Limit(name, count, dt.timedelta(minutes=minutes)), subject)
+
+
+def origin(ctx: RequestContext) -> Actor:
+    """The audit actor of someone who has not signed in (yet)."""
+    return Actor(type="staff", label="not signed in", ip=ctx.ip, request_id=ctx.request_id)
+
+
+def start_browser_session(ctx: RequestContext, token: str) -> None:
+    """A fresh cookie session holding only the new token, and a new CSRF token (no fixation)."""
+    ctx.request.session.clear()
+    ctx.request.session["staff_session"] = token
+    ctx.request.session["csrf"] = secrets.token_urlsafe(32)

@@ -1,0 +1,175 @@
+"""Single sign-on end to end against a real (local) OpenID Connect provider: no mocks of authlib."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from joserfc.jwk import RSAKey
+from starlette.testclient import TestClient
+
+from backoffice.staff.oidc import OidcConfig
+from backoffice.staff.web.routes import staff_routes
+from backoffice.web import create_app
+from shared.runtime import Runtime
+from tests.backoffice.staff.helpers import actions, add_user
+from tests.backoffice.staff.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, ServedProvider
+
+CALLBACK_PREFIX = "http://testserver/backoffice"
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Provider]:
+    server = ServedProvider()
+    provider = server.start()
+    yield provider
+    server.stop()
+
+
+@pytest.fixture
+def provider(served: Provider) -> Provider:
+    served.reset()
+    return served
+
+
+@pytest.fixture
+def sso_client(runtime: Runtime, provider: Provider) -> Iterator[TestClient]:
+    extra = {"OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+             "OIDC_PROVIDER_NAME": "Testshire staff account"}
+    configured = Runtime(dataclasses.replace(runtime.settings, extra=extra), runtime.engine, runtime.factory)
+    with TestClient(create_app(configured), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _round_trip(client: TestClient, start: str = "/sign-in/sso", *, tamper_state: bool = False) -> httpx.Response:
+    """Browser -> us -> provider (signs straight in) -> back to our callback."""
+    begin = client.get(start, follow_redirects=False)
+    assert begin.status_code == 303, begin.text
+    authorize = httpx.get(begin.headers["location"], follow_redirects=False)
+    assert authorize.status_code == 302, authorize.text
+    callback = authorize.headers["location"]
+    assert callback.startswith(CALLBACK_PREFIX + "/sign-in/sso/callback?")
+    path = callback.removeprefix(CALLBACK_PREFIX)
+    if tamper_state:
+        path = path.replace("state=", "state=x")
+    return client.get(path, follow_redirects=False)
+
+
+def _signed_in_as(client: TestClient) -> str | None:
+    response = client.get("/sign-out-everywhere", follow_redirects=False)
+    return response.text if response.status_code == 200 else None
+
+
+def test_authorization_request_uses_pkce_state_and_nonce(sso_client, provider) -> None:  # type: ignore[no-untyped-def]
+    location = sso_client.get("/sign-in/sso", follow_redirects=False).headers["location"]
+    url = urlsplit(location)
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert f"{url.scheme}://{url.netloc}{url.path}" == provider.issuer + "/authorize"
+    assert params["response_type"] == "code" and params["client_id"] == CLIENT_ID
+    assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
+    assert len(params["state"]) >= 43 and len(params["nonce"]) >= 43 and "openid" in params["scope"]
+    assert params["redirect_uri"] == CALLBACK_PREFIX + "/sign-in/sso/callback"  # from BASE_URL, not the Host
+
+
+def test_sign_in_page_offers_single_sign_on(sso_client, check_page) -> None:  # type: ignore[no-untyped-def]
+    page = sso_client.get("/sign-in?next=/sign-out-everywhere")
+    check_page(page, title="Sign in")
+    assert "Sign in with Testshire staff account" in page.text
+    assert "/sign-in/sso?next=%2Fsign-out-everywhere" in page.text
+
+
+def test_valid_id_token_signs_in_an_existing_account(sso_client, provider, session_factory) -> None:  # type: ignore[no-untyped-def]
+    user_id = add_user(session_factory, "cas@example.gov.uk")
+    provider.email = "CAS@example.gov.uk"
+    response = _round_trip(sso_client, "/sign-in/sso?next=/sign-out-everywhere")
+    assert response.status_code == 303 and response.headers["location"] == "/sign-out-everywhere"
+    assert "cas@example.gov.uk" in (_signed_in_as(sso_client) or "")
+    [event] = actions(session_factory, "staff.signed_in")
+    assert event.actor_id == str(user_id) and event.detail == {"method": "sso"}
+    assert provider.token_requests[0]["code_verifier"]  # PKCE verifier sent with the code
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"aud": "someone-else"}, "'aud'"),
+        ({"aud": ["someone-else", "another"], "azp": CLIENT_ID}, "'aud'"),
+        ({"nonce": "replayed-nonce"}, "'nonce'"),
+        ({"nonce": None}, "'nonce'"),
+        ({"iss": "https://evil.example"}, "'iss'"),
+        ({"exp": 1_000_000}, "expired"),
+        ({"email_verified": False}, "not verified"),
+        ({"email": None}, "no email"),
+    ],
+    ids=["audience", "audience-list", "nonce", "no-nonce", "issuer", "expired", "unverified-email", "no-email"],
+)
+def test_untrustworthy_id_tokens_are_refused(sso_client, provider, check_page, session_factory, claims, reason) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    provider.claims = claims
+    response = _round_trip(sso_client)
+    check_page(response, status=400, title="You could not be signed in")
+    assert _signed_in_as(sso_client) is None
+    [event] = actions(session_factory, "staff.sso_failed")
+    assert reason in event.detail["reason"], event.detail
+
+
+def test_token_signed_by_another_key_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    provider.signing_key = RSAKey.generate_key(2048, parameters={"kid": "test-key"})  # same kid, wrong key
+    check_page(_round_trip(sso_client), status=400, title="You could not be signed in")
+    assert _signed_in_as(sso_client) is None
+
+
+def test_unknown_or_deactivated_email_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "gone@example.gov.uk", active=False)
+    for email in ("nobody@example.gov.uk", "gone@example.gov.uk"):
+        provider.email = email
+        response = _round_trip(sso_client)
+        check_page(response, status=403, title="You could not be signed in")
+        assert "not linked to an active account" in response.text
+        assert _signed_in_as(sso_client) is None
+    reasons = [e.detail["reason"] for e in actions(session_factory, "staff.sign_in_failed")]
+    assert reasons == ["unknown_account", "deactivated"]
+
+
+def test_state_must_match_and_codes_work_once(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    check_page(_round_trip(sso_client, tamper_state=True), status=400)
+    check_page(sso_client.get("/sign-in/sso/callback?code=abc&state=def"), status=400)  # nothing was started
+    assert _signed_in_as(sso_client) is None
+
+
+def test_single_sign_on_is_off_unless_configured(client, runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+    check_page(client.get("/sign-in/sso"), status=404)
+    check_page(client.get("/sign-in/sso/callback?code=x&state=y"), status=404)
+    names = {route.name for route in staff_routes(runtime.settings)}  # type: ignore[attr-defined]
+    assert "staff-sso" not in names and "staff-sign-in" in names
+    assert OidcConfig.from_settings(runtime.settings) is None
+
+
+def test_issuer_must_be_https_except_on_this_machine() -> None:
+    with pytest.raises(ValueError, match="https"):
+        OidcConfig(issuer="http://idp.example", client_id="a", client_secret="b")
+    assert OidcConfig(issuer="https://idp.example", client_id="a", client_secret="b").issuer
+
+
+def test_wrong_client_secret_is_a_failed_sign_in_not_a_crash(runtime, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    extra = {"OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": "wrong"}
+    configured = Runtime(dataclasses.replace(runtime.settings, extra=extra), runtime.engine, runtime.factory)
+    with TestClient(create_app(configured), raise_server_exceptions=False) as client:
+        check_page(_round_trip(client), status=400, title="You could not be signed in")
+        assert _signed_in_as(client) is None
+    [event] = actions(session_factory, "staff.sso_failed")
+    assert "token request failed" in event.detail["reason"]
+
+
+def test_unreachable_provider_is_a_failed_sign_in_not_a_crash(runtime, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    extra = {"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET}
+    configured = Runtime(dataclasses.replace(runtime.settings, extra=extra), runtime.engine, runtime.factory)
+    with TestClient(create_app(configured), raise_server_exceptions=False) as client:
+        check_page(client.get("/sign-in/sso"), status=400, title="You could not be signed in")
+    assert actions(session_factory, "staff.sso_failed")

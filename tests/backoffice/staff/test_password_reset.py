@@ -1,0 +1,154 @@
+"""Forgotten password: emailed single-use links, no account enumeration, rate limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import time_machine
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from shared.db import utcnow
+from shared.mail import OutboxMessage
+from tests.backoffice.staff.helpers import PASSWORD, actions, add_user, csrf_token, get_user, sign_in
+
+NEW_PASSWORD = "a brand new long passphrase"
+LINK = re.compile(r"http://testserver/backoffice(/password/new\?token=[A-Za-z0-9_-]+)")
+
+
+def _ask(client: TestClient, email: str):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, "/password/forgotten")
+    return client.post("/password/forgotten", data={"csrf_token": token, "email": email}, follow_redirects=False)
+
+
+def _outbox(factory) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    with factory() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def _link(factory) -> str:  # type: ignore[no-untyped-def]
+    match = LINK.search(_outbox(factory)[-1].body_text)
+    assert match, _outbox(factory)[-1].body_text
+    return match.group(1)
+
+
+def _set(client: TestClient, link: str, password: str = NEW_PASSWORD, confirm: str | None = None):  # type: ignore[no-untyped-def]
+    token = link.split("token=", 1)[1]
+    data = {"csrf_token": csrf_token(client, "/password/forgotten"), "token": token, "password": password,
+            "confirm_password": password if confirm is None else confirm}
+    return client.post("/password/new", data=data, follow_redirects=False)
+
+
+def test_forgotten_password_pages(client, check_page) -> None:  # type: ignore[no-untyped-def]
+    form = client.get("/password/forgotten")
+    check_page(form, title="Reset your password")
+    assert 'autocomplete="email"' in form.text and "novalidate" in form.text
+    empty = client.post("/password/forgotten", data={"csrf_token": csrf_token(client, "/password/forgotten")})
+    check_page(empty, status=422, title="Error: Reset your password")
+    assert "Enter your email address" in empty.text
+
+
+def test_known_address_gets_a_base_url_link_by_email(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    user_id = add_user(session_factory, "cas@example.gov.uk")
+    response = _ask(client, "Cas@Example.gov.uk")
+    assert response.status_code == 303 and response.headers["location"] == "/password/check-your-email"
+    check_page(client.get("/password/check-your-email"), title="Check your email")
+    [message] = _outbox(session_factory)
+    assert message.to_address == "cas@example.gov.uk" and message.related_id == str(user_id)
+    assert "Reset your" in message.subject and LINK.search(message.body_text)
+    assert actions(session_factory, "staff.password_reset_requested")[0].detail == {"sent": True}
+
+
+def test_unknown_address_gets_the_same_page_and_no_email(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "gone@example.gov.uk", active=False)
+    for email in ("nobody@example.gov.uk", "gone@example.gov.uk"):
+        response = _ask(client, email)
+        assert response.status_code == 303 and response.headers["location"] == "/password/check-your-email"
+    assert _outbox(session_factory) == []
+
+
+def test_opening_the_link_does_not_use_it_submitting_does(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    _ask(client, "cas@example.gov.uk")
+    link = _link(session_factory)
+    for _ in range(2):  # a mail scanner, then the person
+        page = client.get(link)
+        check_page(page, title="Choose a new password")
+        assert page.text.count('autocomplete="new-password"') == 2
+    done = _set(client, link)
+    assert done.status_code == 303 and done.headers["location"] == "/password/changed"
+    check_page(client.get("/password/changed"), title="Your password has been changed")
+    check_page(client.get(link), status=410, title="This link has expired")
+    again = _set(client, link, "yet another long passphrase")
+    check_page(again, status=410, title="This link has expired")
+    assert "Ask for a new link" in again.text
+    assert sign_in(client, "cas@example.gov.uk", NEW_PASSWORD).status_code == 303
+    assert actions(session_factory, "staff.password_reset")
+    assert "has been changed" in _outbox(session_factory)[-1].subject
+
+
+def test_reset_ends_sessions_and_unlocks(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    elsewhere = TestClient(client.app, raise_server_exceptions=False)
+    sign_in(elsewhere, "cas@example.gov.uk")
+    for _ in range(5):
+        sign_in(client, "cas@example.gov.uk", "wrong password guess")
+    assert get_user(session_factory, "cas@example.gov.uk").locked_until is not None
+    _ask(client, "cas@example.gov.uk")
+    assert _set(client, _link(session_factory)).status_code == 303
+    assert elsewhere.get("/sign-out-everywhere", follow_redirects=False).status_code == 303
+    assert sign_in(client, "cas@example.gov.uk", NEW_PASSWORD).status_code == 303
+    assert sign_in(TestClient(client.app), "cas@example.gov.uk", PASSWORD).status_code == 422
+
+
+def test_new_password_rules(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "longenoughname@example.gov.uk")
+    _ask(client, "longenoughname@example.gov.uk")
+    link = _link(session_factory)
+    cases = [
+        ("short", None, "Password must be 12 characters or more"),
+        ("longenoughname@example.gov.uk", None, "Password must not be your email address"),
+        ("LongEnoughName", None, "Password must not be your email address"),
+        (NEW_PASSWORD, "something else entirely", "Passwords must match"),
+        ("", None, "Enter a new password"),
+    ]
+    for password, confirm, message in cases:
+        response = _set(client, link, password, confirm)
+        check_page(response, status=422, title="Error: Choose a new password")
+        assert message in response.text
+    assert _set(client, link).status_code == 303  # the failed attempts did not use the link up
+
+
+def test_expired_forged_and_replaced_links_are_refused(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        _ask(client, "cas@example.gov.uk")
+    first = _link(session_factory)
+    with time_machine.travel(start + dt.timedelta(minutes=59), tick=False):
+        check_page(client.get(first), title="Choose a new password")
+    with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
+        check_page(client.get(first), status=410, title="This link has expired")
+        assert _set(client, first).status_code == 410
+    _ask(client, "cas@example.gov.uk")
+    _ask(client, "cas@example.gov.uk")
+    replaced, newest = (LINK.search(m.body_text).group(1) for m in _outbox(session_factory)[-2:])  # type: ignore[union-attr]
+    assert client.get(replaced).status_code == 410
+    assert client.get(newest).status_code == 200
+    check_page(client.get("/password/new?token=forged"), status=410)
+    check_page(client.get("/password/new"), status=410)
+
+
+def test_asking_is_rate_limited_per_email(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    for _ in range(3):
+        assert _ask(client, "cas@example.gov.uk").status_code == 303
+    check_page(_ask(client, "cas@example.gov.uk"), status=429, title="Sorry, you have made too many requests")
+    assert len(_outbox(session_factory)) == 3
+
+
+def test_asking_is_rate_limited_per_address(client, check_page) -> None:  # type: ignore[no-untyped-def]
+    for n in range(10):
+        assert _ask(client, f"person{n}@example.gov.uk").status_code == 303
+    check_page(_ask(client, "person99@example.gov.uk"), status=429)
