@@ -1,0 +1,54 @@
+"""Failures particular to the API, as domain errors so the shared handler turns them into problems.
+
+Field-level failures carry ``errors`` as a mapping of dotted field name to
+message, exactly like :class:`shared.errors.InvalidInput` from the case core,
+so one converter (:func:`backoffice.api.schemas.field_errors`) turns both into
+the problem document's list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from shared.errors import DomainError, NotAuthenticated
+
+
+class BearerTokenRequired(NotAuthenticated):
+    """401 with the RFC 6750 challenge; ``error="invalid_token"`` only when a token was sent."""
+
+    title = "Authentication required"
+
+    def __init__(self, detail: str, *, token_sent: bool) -> None:
+        super().__init__(detail)
+        challenge = 'Bearer realm="api"' + (', error="invalid_token"' if token_sent else "")
+        self.headers: dict[str, str] = {"WWW-Authenticate": challenge}
+
+
+class BadRequest(DomainError):
+    """Query parameters, headers or a cursor the API cannot use."""
+
+    status = 400
+    title = "The request is not valid"
+    type_slug = "bad-request"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    title = "Unsupported media type"
+    type_slug = "unsupported-media-type"
+    headers: ClassVar[Mapping[str, str]] = {"Accept-Post": "application/json"}
+
+
+class IdempotencyKeyReused(DomainError):
+    """The draft IETF Idempotency-Key header spec answers a key reused with another payload with 422."""
+
+    status = 422
+    title = "Idempotency key already used for a different request"
+    type_slug = "idempotency-key-reused"
+
+
+class IdempotencyKeyInFlight(DomainError):
+    status = 409
+    title = "A request with this idempotency key is still being processed"
+    type_slug = "idempotency-key-in-flight"

@@ -1,0 +1,78 @@
+"""``Idempotency-Key`` for case creation: a retried POST returns the case the first attempt made.
+
+The key row is inserted *before* the case is created, in the same transaction,
+so two attempts racing each other cannot both create a case: the unique
+constraint (client, key) lets exactly one through; the other finds the first
+one's row once it has committed (or is told to retry while it is still running).
+A refused creation rolls back the key with everything else, so the client can
+fix the request and send it again with the same key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backoffice.api.errors import BadRequest, IdempotencyKeyInFlight, IdempotencyKeyReused
+from backoffice.api.models import ApiIdempotencyKey
+from shared.db import utcnow
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+KEEP_FOR = dt.timedelta(days=30)
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def check_key(key: str) -> str:
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest("The Idempotency-Key header is not usable",
+                         {HEADER: f"Send 1 to {MAX_KEY_LENGTH} printable characters, such as a UUID"})
+    return key
+
+
+def _existing(session: Session, client_id: int, key: str) -> ApiIdempotencyKey | None:
+    return session.scalar(
+        select(ApiIdempotencyKey).where(ApiIdempotencyKey.client_id == client_id, ApiIdempotencyKey.key == key)
+    )
+
+
+def _replay(row: ApiIdempotencyKey, digest: str) -> str:
+    if row.request_hash != digest:
+        raise IdempotencyKeyReused("This Idempotency-Key was used for a request with a different body; "
+                                   "use a new key for a new request")
+    if row.reference is None:
+        raise IdempotencyKeyInFlight("Retry shortly")
+    return row.reference
+
+
+def claim(session: Session, client_id: int, key: str, body: Any) -> tuple[ApiIdempotencyKey | None, str | None]:
+    """Either (a new row to fill in, None) or (None, the reference an earlier attempt created)."""
+    digest = request_hash(body)
+    row = _existing(session, client_id, key)
+    if row is not None:
+        return None, _replay(row, digest)
+    row = ApiIdempotencyKey(client_id=client_id, key=key, request_hash=digest, created_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        row = _existing(session, client_id, key)
+        if row is None:
+            raise IdempotencyKeyInFlight("Retry shortly") from None
+        return None, _replay(row, digest)
+    return row, None
+
+
+def forget_old(session: Session, older_than: dt.timedelta = KEEP_FOR) -> int:
+    """Housekeeping: a retry comes within minutes, not months."""
+    result = session.execute(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < utcnow() - older_than))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,121 @@
+"""The OpenAPI 3.1 description of the API, built from the same schemas and parameters the code uses.
+
+Paths are written out here (a test compares them with the app's routes, both
+ways); bodies and query parameters come from :mod:`backoffice.api.schemas`, so
+what is published is what is checked.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from backoffice.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from backoffice.api.idempotency import MAX_KEY_LENGTH
+from backoffice.api.schemas import API_PREFIX, LIST_PARAMETERS, SCHEMAS
+from shared.settings import Settings
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+
+def _body(schema: str, media_type: str = JSON) -> dict[str, Any]:
+    return {"content": {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _problem(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
+    response = {"description": description, **_body("Problem", PROBLEM)}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_UNAUTHORISED = _problem("Missing, wrong or revoked API token.",
+                         **{"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer challenge (RFC 6750)."}})
+_LOCATION = {"Location": {"schema": {"type": "string", "format": "uri"}, "description": "The case's API address."}}
+
+
+def document(settings: Settings) -> dict[str, Any]:
+    case_path = {
+        "get": {
+            "operationId": "getCase",
+            "summary": "One case",
+            "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "The case.", **_body("Case")},
+                "401": _UNAUTHORISED,
+                "404": _problem("No case has this reference."),
+            },
+        }
+    }
+    cases_path = {
+        "get": {
+            "operationId": "listCases",
+            "summary": "Cases, sorted by due date then id, a page at a time",
+            "description": "Follow links.next (or pass next_cursor as cursor, with the same filters) until it is null.",
+            "parameters": [
+                {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema,
+                 **({"style": "form", "explode": True} if p.repeatable else {})}
+                for p in LIST_PARAMETERS
+            ],
+            "responses": {
+                "200": {"description": "A page of cases.", **_body("CaseList")},
+                "400": _problem("A query parameter or the cursor is not valid; errors lists each one."),
+                "401": _UNAUTHORISED,
+            },
+        },
+        "post": {
+            "operationId": "createCase",
+            "summary": "Create a case; its statutory due date is worked out from the case type and received_on",
+            "parameters": [{
+                "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+                "description": "Any unique string (a UUID). Retrying with the same key and body returns the case "
+                               "the first attempt created (200) instead of creating another.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            }],
+            "requestBody": {"required": True, **_body("CaseCreate")},
+            "responses": {
+                "201": {"description": "Created.", "headers": _LOCATION, **_body("Case")},
+                "200": {"description": "A retry with the same Idempotency-Key: the case created before.",
+                        "headers": _LOCATION, **_body("Case")},
+                "400": _problem("The body is not valid JSON, or the Idempotency-Key header is not usable."),
+                "401": _UNAUTHORISED,
+                "409": _problem("An earlier request with this Idempotency-Key is still being processed."),
+                "415": _problem("The body is not sent as application/json."),
+                "422": _problem("The body does not match CaseCreate, or the case core refused it; errors lists "
+                                "every field, and nothing was stored."),
+            },
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": f"{settings.org_name} case management API",
+            "version": "1.0.0",
+            "description": "Create and read correspondence cases (FOI, EIR, SAR, complaints, enquiries) from other "
+                           "systems. Errors are RFC 9457 problem documents.",
+        },
+        "servers": [{"url": settings.url(API_PREFIX)}],
+        "security": [{"bearerToken": []}],
+        "paths": {
+            "/cases": cases_path,
+            "/cases/{reference}": case_path,
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "The OpenAPI document.",
+                                          "content": {JSON: {"schema": {"type": "object"}}}}},
+                }
+            },
+        },
+        "components": {
+            "schemas": copy.deepcopy(SCHEMAS),
+            "securitySchemes": {
+                "bearerToken": {"type": "http", "scheme": "bearer",
+                                "description": "A token from `civic create-api-client NAME`, shown once."},
+            },
+        },
+    }

@@ -1,0 +1,120 @@
+"""The API's handlers: thin, parse with :mod:`backoffice.api.schemas`, act through the case core, serialise.
+
+Every handler is wrapped so that a domain error becomes an RFC 9457 problem
+whose ``errors`` member is a *list* of ``{field, detail[, pointer]}`` (the
+shape of RFC 9457's own example), whatever raised it: the JSON shape check
+here or the case core's validation. Failures before the handler runs (a bad
+token, malformed JSON) are problems from the shared error handler, with the
+same members.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from backoffice.api import idempotency, openapi, queries, schemas
+from backoffice.api.access import API_TOKEN, current_client
+from backoffice.api.errors import BadRequest, UnsupportedMediaType
+from backoffice.cases.intake import create_case
+from backoffice.cases.models import Case
+from shared.audit import Actor
+from shared.errors import DomainError, InvalidInput, NotFound
+from shared.web import PUBLIC, RequestContext, page
+from shared.web.errors import problem
+from shared.web.routing import Handler
+
+JSON_TYPE = "application/json"
+
+
+def _problem_for(request: Request, exc: DomainError) -> Response:
+    extra = {"errors": schemas.field_errors(exc.errors, in_body=isinstance(exc, InvalidInput))} if exc.errors else None
+    response = problem(exc.status, exc.title, exc.detail, request, extra)
+    for name, value in dict(getattr(exc, "headers", None) or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _problems(handler: Handler) -> Handler:
+    def wrapped(ctx: RequestContext) -> Response:
+        try:
+            return handler(ctx)
+        except DomainError as exc:  # the response is >= 400, so the request's transaction is rolled back
+            return _problem_for(ctx.request, exc)
+
+    return wrapped
+
+
+def _actor(ctx: RequestContext) -> Actor:
+    assert ctx.actor is not None  # set by API_TOKEN
+    return ctx.actor
+
+
+def _case_response(ctx: RequestContext, case: Case, status_code: int, **headers: str) -> Response:
+    return ctx.json(schemas.case_json(case, ctx.settings), status_code=status_code,
+                    headers={"Location": schemas.case_url(ctx.settings, case.reference), **headers})
+
+
+def create(ctx: RequestContext) -> Response:
+    if not ctx.request.headers.get("content-type", "").startswith(JSON_TYPE):
+        raise UnsupportedMediaType("Send the case as a JSON object with Content-Type: application/json")
+    new = schemas.new_case_from_json(ctx.body_json)
+    client = current_client(ctx)
+    key = ctx.request.headers.get(idempotency.HEADER)
+    row = None
+    if key is not None:
+        row, earlier = idempotency.claim(ctx.db, client.id, idempotency.check_key(key), ctx.body_json)
+        if earlier is not None:
+            case = ctx.db.scalar(select(Case).where(Case.reference == earlier))
+            if case is None:
+                raise NotFound(f"The case {earlier} created with this Idempotency-Key no longer exists")
+            return _case_response(ctx, case, 200, **{"Idempotent-Replayed": "true"})
+    case = create_case(ctx.db, _actor(ctx), new)
+    if row is not None:
+        row.reference = case.reference
+    return _case_response(ctx, case, 201)
+
+
+def show(ctx: RequestContext) -> Response:
+    reference = str(ctx.request.path_params["reference"]).upper()
+    case = ctx.db.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        raise NotFound(f"There is no case {reference}")
+    return ctx.json(schemas.case_json(case, ctx.settings))
+
+
+def index(ctx: RequestContext) -> Response:
+    params = ctx.request.query_params.multi_items()
+    query, errors = schemas.list_query(params)
+    if errors:
+        raise BadRequest("Some query parameters are not valid", errors)
+    f = queries.case_filter(ctx.db, query)
+    secret = ctx.settings.secret_key
+    after = queries.decode_cursor(secret, query, query.cursor) if query.cursor else None
+    cases, position = queries.page_of_cases(ctx.db, f, query.limit, after)
+    next_cursor = queries.encode_cursor(secret, query, position) if position else None
+    next_link = None
+    if next_cursor:
+        kept = [(name, value) for name, value in params if name != "cursor"]
+        next_link = ctx.settings.url(f"{schemas.API_PREFIX}/cases?" + urlencode([*kept, ("cursor", next_cursor)]))
+    return ctx.json({"cases": [schemas.case_json(case, ctx.settings) for case in cases],
+                     "next_cursor": next_cursor, "links": {"next": next_link}})
+
+
+def openapi_document(ctx: RequestContext) -> Response:
+    return ctx.json(openapi.document(ctx.settings))
+
+
+def api_routes() -> list[BaseRoute]:
+    """The API's routes, for ``backoffice.web.routes()`` (the back office is mounted at /backoffice)."""
+    wrap = _problems
+    return [
+        page("/api/v1/cases", wrap(index), name="api-cases", access=API_TOKEN),
+        page("/api/v1/cases", wrap(create), name="api-create-case", access=API_TOKEN, methods=("POST",)),
+        page("/api/v1/cases/{reference}", wrap(show), name="api-case", access=API_TOKEN),
+        page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
+    ]
