@@ -1,5 +1,6 @@
 """Import point for every back-office table (Alembic and the CLI load this)."""
 
+from backoffice.api.models import ApiIdempotencyKey as ApiIdempotencyKey
 from backoffice.bank_holidays import BankHolidayAdjustment
 from backoffice.cases.models import (
     Case,
@@ -17,7 +18,10 @@ from backoffice.cases.models import (
     Task,
     TaskTemplate,
 )
+from backoffice.feedback import Feedback
 from backoffice.groups import Group, GroupMember
+from backoffice.intake_forms import IntakeForm
+from backoffice.notifications.dispatch import NotificationSetting
 from backoffice.organisation import Organisation
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.api_clients import ApiClient
@@ -39,8 +43,11 @@ __all__ = [
     "CaseTypeGroup",
     "CaseWatcher",
     "ClockEventRecord",
+    "Feedback",
     "Group",
     "GroupMember",
+    "IntakeForm",
+    "NotificationSetting",
     "Organisation",
     "PasswordResetToken",
     "StaffSession",

@@ -1,0 +1,117 @@
+"""Every notification the service sends (seed 002, ../shared/DOMAIN.md "Notifications"), with its default wording.
+
+Templates are plain text with named placeholders in braces, such as
+``{reference}``; an administrator can change the wording per case type and
+switch any notification off for a type.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Audience(enum.StrEnum):
+    STAFF = "staff"
+    REQUESTER = "requester"
+
+
+class Notice(enum.StrEnum):
+    CASE_RAISED = "case_raised"
+    CASE_ASSIGNED = "case_assigned"
+    TARGET_NEAR = "target_near"
+    TARGET_BREACHED = "target_breached"
+    TASK_ASSIGNED = "task_assigned"
+    TASK_COMPLETED = "task_completed"
+    TASK_CANCELLED = "task_cancelled"
+    CONTACT_DETAILS_CHANGED = "contact_details_changed"
+    CASE_ESCALATED = "case_escalated"
+    REQUESTER_CONTACTED = "requester_contacted"
+    NOTE_BY_REQUESTER = "note_by_requester"
+    NOTE_BY_STAFF = "note_by_staff"
+    CASE_CLOSED = "case_closed"
+    UNDELIVERED_EMAIL = "undelivered_email"
+    REQUESTER_ACKNOWLEDGEMENT = "requester_acknowledgement"
+    REQUESTER_DETAILS_CHANGED = "requester_details_changed"
+    REQUESTER_CASE_CLOSED = "requester_case_closed"
+
+
+@dataclass(frozen=True)
+class Template:
+    notice: Notice
+    audience: Audience
+    title: str
+    subject: str
+    body: str
+
+
+#: Placeholders every template may use; values come from the case and the event.
+PLACEHOLDERS: dict[str, str] = {
+    "reference": "the case reference, like FOI-2026-00042",
+    "case_type": "the case type's name",
+    "subject": "the case subject",
+    "status": "the case status",
+    "due_on": "the due date, like 5 January 2027",
+    "received_on": "the date received",
+    "requester_name": "the requester's name",
+    "owner_name": "the case owner's name, or 'nobody'",
+    "team_name": "the team's name",
+    "case_url": "the link to the case in the back office",
+    "org_name": "the organisation's name",
+    "detail": "what happened, in a sentence (the note, the task, the reason)",
+    "actor": "who did it",
+}
+
+_STAFF_FOOTER = "\n\n{case_url}\n"
+
+DEFAULTS: dict[Notice, Template] = {
+    t.notice: t
+    for t in (
+        Template(Notice.CASE_RAISED, Audience.STAFF, "A new case is raised",
+                 "New {case_type}: {reference}",
+                 "A new {case_type} has been received: {reference}, {subject}.\nDue: {due_on}." + _STAFF_FOOTER),
+        Template(Notice.CASE_ASSIGNED, Audience.STAFF, "A case is assigned",
+                 "Case {reference} has been assigned to you",
+                 "{actor} assigned case {reference} ({subject}) to you.\nDue: {due_on}." + _STAFF_FOOTER),
+        Template(Notice.TARGET_NEAR, Audience.STAFF, "A target is near",
+                 "Reminder: {reference} is due {due_on}",
+                 "Case {reference} ({subject}) is due {due_on}. {detail}" + _STAFF_FOOTER),
+        Template(Notice.TARGET_BREACHED, Audience.STAFF, "A target is missed",
+                 "Overdue: {reference} was due {due_on}",
+                 "Case {reference} ({subject}) was due {due_on} and has been escalated. {detail}" + _STAFF_FOOTER),
+        Template(Notice.TASK_ASSIGNED, Audience.STAFF, "A task is assigned",
+                 "Task on {reference}: {detail}", "{actor} gave you a task on case {reference}: {detail}" + _STAFF_FOOTER),
+        Template(Notice.TASK_COMPLETED, Audience.STAFF, "A task is completed",
+                 "Task completed on {reference}", "{actor} completed a task on case {reference}: {detail}" + _STAFF_FOOTER),
+        Template(Notice.TASK_CANCELLED, Audience.STAFF, "A task is cancelled",
+                 "Task cancelled on {reference}", "{actor} cancelled a task on case {reference}: {detail}" + _STAFF_FOOTER),
+        Template(Notice.CONTACT_DETAILS_CHANGED, Audience.STAFF, "The requester's contact details change",
+                 "Contact details changed on {reference}",
+                 "The requester's contact details on case {reference} were changed by {actor}." + _STAFF_FOOTER),
+        Template(Notice.CASE_ESCALATED, Audience.STAFF, "A case is escalated",
+                 "Escalated: {reference}", "Case {reference} ({subject}) has been escalated. {detail}" + _STAFF_FOOTER),
+        Template(Notice.REQUESTER_CONTACTED, Audience.STAFF, "The requester is contacted",
+                 "{requester_name} was contacted about {reference}",
+                 "{actor} emailed the requester about case {reference}." + _STAFF_FOOTER),
+        Template(Notice.NOTE_BY_REQUESTER, Audience.STAFF, "The requester adds a note",
+                 "New message from the requester on {reference}", "{requester_name} wrote on case {reference}." + _STAFF_FOOTER),
+        Template(Notice.NOTE_BY_STAFF, Audience.STAFF, "Someone other than the owner adds a note",
+                 "Note added to {reference}", "{actor} added a note to case {reference}." + _STAFF_FOOTER),
+        Template(Notice.CASE_CLOSED, Audience.STAFF, "A case is closed",
+                 "Closed: {reference}", "Case {reference} ({subject}) was closed by {actor}: {detail}." + _STAFF_FOOTER),
+        Template(Notice.UNDELIVERED_EMAIL, Audience.STAFF, "An email to the requester could not be delivered",
+                 "Undelivered email on {reference}",
+                 "An email about case {reference} could not be delivered: {detail}" + _STAFF_FOOTER),
+        Template(Notice.REQUESTER_ACKNOWLEDGEMENT, Audience.REQUESTER, "Acknowledgement to the requester",
+                 "We have received your request: {reference}",
+                 "Dear {requester_name},\n\nThank you. We have received your {case_type} and given it the reference "
+                 "{reference}.\n\nWe must answer by {due_on}.\n\n{org_name}\n"),
+        Template(Notice.REQUESTER_DETAILS_CHANGED, Audience.REQUESTER, "The requester's details change",
+                 "Your contact details have been updated: {reference}",
+                 "Dear {requester_name},\n\nWe have updated the contact details we hold for your request {reference}. "
+                 "If you did not ask for this, reply to this email.\n\n{org_name}\n"),
+        Template(Notice.REQUESTER_CASE_CLOSED, Audience.REQUESTER, "The case is closed",
+                 "Your request {reference} is closed",
+                 "Dear {requester_name},\n\nWe have closed your request {reference}. {detail}\n\n{org_name}\n"),
+    )
+}
