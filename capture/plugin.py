@@ -1,6 +1,18 @@
 """Capture's place in the suite (entry point ``civic.apps``)."""
 
-from capture.web import SHELL, create_app
-from shared.apps import AppSpec
+from capture.drafts import JOB_KINDS, PURGE_JOB
+from capture.limits import add_commands
+from capture.web import MOUNT, SHELL, create_app
+from shared.apps import AppSpec, Schedule
 
-spec = AppSpec(key="capture", mount="/capture", service_name=SHELL.service_name, create_app=create_app, order=10)
+spec = AppSpec(
+    key="capture",
+    mount=MOUNT,
+    service_name=SHELL.service_name,
+    create_app=create_app,
+    model_modules=("capture.models",),
+    job_kinds=lambda: JOB_KINDS,
+    schedules=(Schedule(kind=PURGE_JOB, every_seconds=900),),
+    add_commands=add_commands,
+    order=10,
+)

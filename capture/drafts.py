@@ -1,0 +1,126 @@
+"""Server-side drafts: the answers of one form, found through a random key in the signed session cookie.
+
+The cookie holds only ``{case type: draft key}``; a stolen database gives no
+usable key (only digests are stored). A draft untouched for 24 hours is
+deleted by the ``capture.purge_drafts`` job, with any files uploaded to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from collections.abc import MutableMapping
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.models import CaseAttachment
+from capture.models import Draft, EmailLink
+from shared import jobs
+from shared.db import utcnow
+from shared.files import StoredFile, file_path
+
+log = logging.getLogger(__name__)
+
+LIFETIME = dt.timedelta(hours=24)
+SESSION_KEY = "capture_drafts"
+PURGE_JOB = "capture.purge_drafts"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def load(session: Session, cookie: MutableMapping[str, Any], type_key: str) -> Draft | None:
+    """This browser's live, unsent draft for the type, if any."""
+    keys = cookie.get(SESSION_KEY)
+    key = keys.get(type_key) if isinstance(keys, dict) else None
+    if not isinstance(key, str) or not key:
+        return None
+    draft = session.scalar(select(Draft).where(Draft.key_hash == _digest(key)))
+    if draft is None or draft.case_reference is not None or expired(draft):
+        return None
+    return draft
+
+
+def load_or_start(session: Session, cookie: MutableMapping[str, Any], type_key: str) -> Draft:
+    draft = load(session, cookie, type_key)
+    if draft is not None:
+        return draft
+    key = secrets.token_urlsafe(32)
+    draft = Draft(key_hash=_digest(key), case_type_key=type_key, answers={}, created_at=utcnow(), updated_at=utcnow())
+    session.add(draft)
+    session.flush()
+    keys = dict(cookie.get(SESSION_KEY) or {})
+    keys[type_key] = key
+    cookie[SESSION_KEY] = keys
+    return draft
+
+
+def expired(draft: Draft, now: dt.datetime | None = None) -> bool:
+    return (now or utcnow()) - draft.updated_at >= LIFETIME
+
+
+def seconds_left(draft: Draft | None) -> int:
+    if draft is None:
+        return int(LIFETIME.total_seconds())
+    return max(0, int((draft.updated_at + LIFETIME - utcnow()).total_seconds()))
+
+
+def save(draft: Draft, answers: dict[str, Any]) -> list[str]:
+    """Merge a page's answers; return the ids of files the new answers replaced (to delete)."""
+    replaced = [old["id"] for key, new in answers.items()
+                if isinstance(old := draft.answers.get(key), dict) and "id" in old
+                and (not isinstance(new, dict) or new.get("id") != old["id"])]
+    draft.answers = {**draft.answers, **answers}
+    draft.updated_at = utcnow()
+    return replaced
+
+
+def touch(draft: Draft) -> None:
+    draft.updated_at = utcnow()
+
+
+def file_ids(answers: dict[str, Any]) -> list[str]:
+    return [str(v["id"]) for v in answers.values() if isinstance(v, dict) and isinstance(v.get("id"), str)]
+
+
+def delete_files(session: Session, files_dir: Any, ids: list[str]) -> None:
+    """Remove uploads nobody will send (a replaced or abandoned file), unless a case holds them."""
+    for file_id in ids:
+        if session.scalar(select(CaseAttachment.id).where(CaseAttachment.file_id == file_id)) is not None:
+            continue
+        stored = session.get(StoredFile, file_id)
+        if stored is not None:
+            session.delete(stored)
+        try:
+            file_path(files_dir, file_id).unlink(missing_ok=True)
+        except ValueError:
+            continue
+
+
+def purge(session: Session, files_dir: Any, now: dt.datetime | None = None) -> int:
+    """Delete drafts untouched for 24 hours, their links, and files of drafts never sent."""
+    cutoff = (now or utcnow()) - LIFETIME
+    old = list(session.scalars(select(Draft).where(Draft.updated_at < cutoff)))
+    for draft in old:
+        if draft.case_reference is None:
+            delete_files(session, files_dir, file_ids(draft.answers))
+    ids = [d.id for d in old]
+    if ids:
+        session.execute(delete(EmailLink).where(EmailLink.draft_id.in_(ids)))
+        session.execute(delete(Draft).where(Draft.id.in_(ids)))
+    session.execute(delete(EmailLink).where(EmailLink.draft_id.is_(None), EmailLink.expires_at < cutoff))
+    return len(ids)
+
+
+def handle_purge(session: Session, _payload: dict[str, Any], context: jobs.JobContext) -> None:
+    removed = purge(session, context.settings.files_dir)
+    if removed:
+        log.info("deleted %s draft(s) left for 24 hours", removed)
+
+
+JOB_KINDS = {PURGE_JOB: jobs.JobKind(handle=handle_purge)}

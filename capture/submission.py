@@ -1,0 +1,125 @@
+"""From a confirmed draft to a case: the confirmation email, the case through the core, the acknowledgement.
+
+No case exists until the requester has proved the email address is theirs by
+using the emailed link; that stops misdirected and abusive requests reaching
+the back office at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.case_types import get_case_type
+from backoffice.cases.intake import NewCase, Requester, create_case
+from backoffice.cases.models import Case, Channel
+from backoffice.intake_forms import FormDefinition, form_for
+from capture import answers as answer_rules
+from capture import drafts, links
+from capture.models import Draft
+from shared import audit
+from shared.files import INFECTED, StoredFile
+from shared.mail import send_email
+
+DESCRIPTION_MAX = 20_000
+
+
+def file_problems(session: Session, definition: FormDefinition, answers: dict[str, Any]) -> dict[str, str]:
+    """Uploads the virus scan refused: they must be replaced before the request can be sent."""
+    problems: dict[str, str] = {}
+    for key, value in answer_rules.live_answers(definition, answers).items():
+        question = definition.questions[key]
+        if question.type == "file" and isinstance(value, dict):
+            stored = session.get(StoredFile, str(value.get("id")))
+            if stored is None or stored.status == INFECTED:
+                problems[key] = f"The file you uploaded as {question.noun} contains a virus. Upload a different file"
+    return problems
+
+
+def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str, Any]) -> NewCase:
+    """Map the answers onto the core's fields; every answer is also kept in ``details``."""
+    live = answer_rules.live_answers(definition, answers)
+
+    def mapped(target: str) -> str:
+        question = definition.mapped(target)
+        value = live.get(question.key) if question is not None else None
+        return value if isinstance(value, str) else ""
+
+    description_question = definition.mapped("description")
+    shown = {key: answer_rules.display(definition.questions[key], value) for key, value in live.items()}
+    others = [f"{answer_rules.summary_label(definition.questions[k])}: {v}" for k, v in shown.items()
+              if definition.questions[k].maps_to is None]
+    description = "\n\n".join(part for part in [mapped("description"), "\n".join(others)] if part)
+    if description_question is None and not description:
+        description = definition.title
+    subject = mapped("subject")
+    if not subject and definition.subject_from:
+        source = " ".join(str(shown.get(definition.subject_from, "")).split())
+        subject = definition.subject_prefix + (source if len(source) <= 120 else source[:119] + "…")
+    files = [{"id": v["id"], "name": v.get("name", ""), "question": k} for k, v in live.items() if isinstance(v, dict)]
+    return NewCase(
+        case_type=case_type_key,
+        subject=(subject or definition.title)[:300],
+        description=description[:DESCRIPTION_MAX],
+        requester=Requester(name=mapped("requester.name"), email=mapped("requester.email") or None,
+                            phone=mapped("requester.phone") or None, address=mapped("requester.address") or None),
+        channel=Channel.WEB_FORM.value,
+        details={"form": definition.key, "form_title": definition.title, "answers": live,
+                 "answers_shown": {answer_rules.summary_label(definition.questions[k]): v for k, v in shown.items()},
+                 "files": files},
+    )
+
+
+def send_confirmation(session: Session, draft: Draft, definition: FormDefinition, *,
+                      link_for: Callable[[str], str], org_name: str) -> str:
+    """Email a link that sends the request; the newest link replaces older ones. Returns the address."""
+    question = definition.mapped("requester.email")
+    assert question is not None  # every checked definition has one
+    email = str(draft.answers.get(question.key, ""))
+    draft.email = email
+    drafts.touch(draft)
+    token = links.issue(session, links.CONFIRM, email, draft_id=draft.id)
+    hours = int(links.LINK_LIFETIME.total_seconds() // 3600)
+    body = (
+        f"To send your request to {org_name}, open this link and select 'Confirm and send your request':\n\n"
+        f"{link_for(token)}\n\n"
+        f"The link works once and expires in {hours} hours. If you asked for more than one email, only the newest link works.\n\n"
+        f"Your request has not been sent yet. If you did not fill in a form on {org_name}'s website, you can ignore this email.\n"
+    )
+    send_email(session, email, f"Confirm your email address to send your request to {org_name}", body,
+               related_type="capture_draft", related_id=draft.id)
+    return email
+
+
+def confirm(session: Session, token: str, actor: audit.Actor, *, org_name: str,
+            progress_url: str, london_date: Callable[[Any], str]) -> Case:
+    """Use the link and create the case; the draft keeps only the reference (its answers are now the case's)."""
+    link = links.use(session, links.CONFIRM, token)
+    draft = session.get(Draft, link.draft_id) if link.draft_id is not None else None
+    if draft is None or draft.case_reference is not None:
+        raise links.LinkInvalid(links.Problem.USED, link)
+    case_type = get_case_type(session, draft.case_type_key)
+    definition = form_for(session, case_type)
+    case = create_case(session, actor, build_case(definition, case_type.key, draft.answers))
+    draft.case_reference = case.reference
+    draft.due_on = case.due_on
+    draft.answers = {}
+    drafts.touch(draft)
+    due = f"We must reply by {london_date(case.due_on)}." if case.due_on else "We will tell you when we must reply by."
+    body = (
+        f"Dear {case.requester_name},\n\n"
+        f"We have received your {case_type.name.lower()}.\n\n"
+        f"Your reference number is {case.reference}\n\n{due}\n\n"
+        f"Quote your reference number if you contact us about this request.\n\n"
+        f"To check the progress of your request, go to {progress_url}\n\n{org_name}\n"
+    )
+    send_email(session, case.requester_email or link.email, f"We have received your request: {case.reference}", body,
+               related_type="case", related_id=case.reference)
+    return case
+
+
+def sent_case(session: Session, reference: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.reference == reference))

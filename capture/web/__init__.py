@@ -1,0 +1,53 @@
+"""Capture's routes and app factory: the public request forms at /capture/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from capture.web import confirm, feedback, journey, progress
+from capture.web.common import MOUNT
+from shared.runtime import Runtime
+from shared.web import PUBLIC, page
+from shared.web.factory import create_web_app
+from shared.web.templating import NavItem, Shell
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+SHELL = Shell(app_key="capture", service_name="Make a request",
+              navigation=(NavItem("Make a request", "start"), NavItem("Check progress", "progress")))
+BOTH = ("GET", "POST")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        page("/", journey.start, name="start", access=PUBLIC),
+        page("/request/{type_key}", journey.type_start, name="type-start", access=PUBLIC),
+        page("/request/{type_key}/check", journey.check_answers, name="check-answers", access=PUBLIC, methods=BOTH),
+        page("/request/{type_key}/check-your-email", journey.check_email, name="check-email", access=PUBLIC),
+        page("/request/{type_key}/resend", journey.resend, name="resend", access=PUBLIC, methods=("POST",)),
+        page("/request/{type_key}/{page_key}", journey.question, name="question", access=PUBLIC, methods=BOTH),
+        page("/keep-alive", journey.keep_alive, name="keep-alive", access=PUBLIC, methods=("POST",)),
+        page("/confirm", confirm.confirm, name="confirm", access=PUBLIC, methods=BOTH),
+        page("/confirm/new-link", confirm.new_link, name="confirm-new-link", access=PUBLIC, methods=("POST",)),
+        page("/sent", confirm.sent, name="sent", access=PUBLIC),
+        page("/progress", progress.start, name="progress", access=PUBLIC, methods=BOTH),
+        page("/progress/check-your-email", progress.check_email, name="progress-check-email", access=PUBLIC),
+        page("/progress/view", progress.view, name="progress-view", access=PUBLIC, methods=BOTH),
+        page("/progress/status", progress.status, name="progress-status", access=PUBLIC),
+        page("/feedback", feedback.feedback, name="feedback", access=PUBLIC, methods=BOTH),
+        page("/feedback/thanks", feedback.thanks, name="feedback-thanks", access=PUBLIC),
+        # Capture's own script and styles, ahead of (and inside) the shared /static mount.
+        Mount("/static/capture", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
+    ]
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    return create_web_app(runtime, shell=SHELL, routes=routes(), templates_dir=TEMPLATES)
+
+
+__all__ = ["MOUNT", "SHELL", "create_app", "routes"]

@@ -1,0 +1,77 @@
+"""What capture's pages share: the case type and its form, GOV.UK error context, limits, the honeypot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from backoffice.cases.case_types import case_types
+from backoffice.cases.models import CaseType
+from backoffice.intake_forms import FormDefinition, form_for
+from capture import limits
+from shared.audit import Actor
+from shared.web import RequestContext
+
+#: Capture's mount in the suite: links in emails are BASE_URL + this + the route, never the Host header.
+MOUNT = "/capture"
+#: A field people never see (the ``hidden`` attribute keeps it from screen readers and the tab order
+#: too); bots that fill every field fill it, and are shown success while nothing is stored.
+HONEYPOT = "website"
+
+
+def error_context(errors: Mapping[str, str], order: list[str]) -> dict[str, Any]:
+    """The layout's error summary: messages in the order of the fields, each linking to its field."""
+    listed = [name for name in order if name in errors] + [name for name in errors if name not in order]
+    return {"errors": dict(errors), "error_list": [{"text": errors[n], "href": f"#{n}"} for n in listed]}
+
+
+def web_type(ctx: RequestContext, key: str) -> tuple[CaseType, FormDefinition]:
+    """A case type that takes web requests, with its form; anything else is a GOV.UK 404 page."""
+    found = next((t for t in case_types(ctx.db, web_only=True) if t.key == key), None)
+    if found is None:
+        raise HTTPException(status_code=404)
+    return found, form_for(ctx.db, found)
+
+
+def limit(ctx: RequestContext, name: str, subject: str) -> None:
+    """Count a hit in the limiter's own transaction.
+
+    On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so the
+    request's session must not be in one: what it only read is let go first
+    (loaded objects simply reload). Never call this after the request has written.
+    """
+    if ctx.db.in_transaction():
+        ctx.db.rollback()
+    limits.hit(ctx.runtime.factory, name, subject)
+
+
+def email_link(ctx: RequestContext, route: str, token: str) -> str:
+    path = str(ctx.request.app.url_path_for(route))
+    return ctx.settings.url(MOUNT + path) + "?" + urlencode({"token": token})
+
+
+def absolute(ctx: RequestContext, route: str, **params: Any) -> str:
+    return ctx.settings.url(MOUNT + str(ctx.request.app.url_path_for(route, **params)))
+
+
+def is_bot(ctx: RequestContext) -> bool:
+    return bool(ctx.field(HONEYPOT).strip())
+
+
+def requester(ctx: RequestContext, label: str = "member of the public") -> Actor:
+    return ctx.anonymous_actor(label)
+
+
+def keep_changes(response: Response) -> Response:
+    """Commit although the page is an error page (for example a link used up by a failed attempt)."""
+    response.commit = True  # type: ignore[attr-defined]
+    return response
+
+
+def size_label(limit: int) -> str:
+    """``10MB`` or ``512KB``, as GOV.UK writes file sizes."""
+    return f"{limit / 2**20:g}MB" if limit >= 2**20 else f"{max(1, limit // 1024)}KB"
