@@ -7,7 +7,14 @@ transaction, so a rolled-back change sends nothing.
 """
 
 from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, Audience, Notice, Template
-from backoffice.notifications.dispatch import NotificationSetting, case_context, is_enabled, notify, render, template_for
+from backoffice.notifications.dispatch import (
+    NotificationSetting,
+    case_context,
+    is_enabled,
+    notify,
+    render,
+    template_for,
+)
 
 __all__ = [
     "DEFAULTS",
