@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from backoffice.staff.accounts import StaffUser
 from shared import audit
 from shared.db import Base, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -49,6 +50,8 @@ def add_member(session: Session, actor: audit.Actor, group_id: int, user_id: int
     group = session.get(Group, group_id)
     if group is None:
         raise NotFound("No such group")
+    if session.get(StaffUser, user_id) is None:
+        raise InvalidInput("Select a person", {"user": "Select a person from the list"})
     exists = session.scalar(select(GroupMember.id).where(GroupMember.group_id == group_id, GroupMember.user_id == user_id))
     if exists is None:
         session.add(GroupMember(group_id=group_id, user_id=user_id))
@@ -74,3 +77,30 @@ def members_of(session: Session, group_id: int) -> list[int]:
 
 def group_by_name(session: Session, name: str) -> Group | None:
     return session.scalar(select(Group).where(Group.name == name))
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def get_group(session: Session, group_id: int) -> Group:
+    group = session.get(Group, group_id)
+    if group is None:
+        raise NotFound("No such group")
+    return group
+
+
+def list_groups(session: Session, *, active_only: bool = False) -> list[tuple[Group, int]]:
+    """Each group with its number of members, by name: the administrators' overview."""
+    count = func.count(GroupMember.id)
+    stmt = (select(Group, count).outerjoin(GroupMember, GroupMember.group_id == Group.id)
+            .group_by(Group.id).order_by(Group.name))
+    if active_only:
+        stmt = stmt.where(Group.active.is_(True))
+    return [(group, int(n)) for group, n in session.execute(stmt)]
+
+
+def member_users(session: Session, group_id: int) -> list[StaffUser]:
+    """The people in a group, by name, with their accounts (the members page shows names and roles)."""
+    stmt = (select(StaffUser).join(GroupMember, GroupMember.user_id == StaffUser.id)
+            .where(GroupMember.group_id == group_id).order_by(StaffUser.name, StaffUser.email))
+    return list(session.scalars(stmt))

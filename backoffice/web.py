@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.web import PUBLIC, RequestContext, page
 from shared.web.factory import create_web_app
 from shared.web.templating import Shell
@@ -18,19 +19,31 @@ SHELL = Shell(app_key="backoffice", service_name="Case management")
 
 
 def start(ctx: RequestContext) -> Response:
+    """Public, for visitors; a signed-in member of staff goes straight on to their own cases."""
+    from backoffice.staff.access import SESSION_KEY
+    from backoffice.staff.sessions import find_session
+
+    if find_session(ctx.db, ctx.request.session.get(SESSION_KEY)) is not None:
+        return ctx.redirect("my-cases")
     return ctx.render("backoffice/start.html")
 
 
-def routes() -> list[BaseRoute]:
+def routes(settings: Settings | None = None) -> list[BaseRoute]:
     from backoffice import dev_mail
+    from backoffice.admin.web.routes import admin_routes
+    from backoffice.api.web import api_routes
+    from backoffice.casework.web.routes import casework_routes
     from backoffice.staff.web.routes import staff_routes
 
     return [
         page("/", start, name="start", access=PUBLIC),
         *dev_mail.routes(),
-        *staff_routes(),
+        *staff_routes(settings),
+        *admin_routes(),  # before casework: /cases/import and /cases/export are not case references
+        *casework_routes(),
+        *api_routes(),
     ]
 
 
 def create_app(runtime: Runtime) -> Starlette:
-    return create_web_app(runtime, shell=SHELL, routes=routes(), templates_dir=TEMPLATES)
+    return create_web_app(runtime, shell=SHELL, routes=routes(runtime.settings), templates_dir=TEMPLATES)

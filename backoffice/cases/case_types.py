@@ -326,3 +326,23 @@ def _case_type(session: Session, case_type_id: int) -> CaseType:
     if case_type is None:
         raise NotFound("No such case type")
     return case_type
+
+
+# --- reading for the administration pages -----------------------------------------------------
+
+
+def case_type_by_id(session: Session, case_type_id: int) -> CaseType:
+    """A case type whether or not it is active: administrators can still see a retired one."""
+    return _case_type(session, case_type_id)
+
+
+def transitions(session: Session, case_type_id: int) -> set[tuple[int, int]]:
+    """The allowed moves as (from status id, to status id), the shape ``set_transitions`` takes."""
+    rows = session.execute(select(CaseTransition.from_status_id, CaseTransition.to_status_id)
+                           .where(CaseTransition.case_type_id == case_type_id))
+    return {(int(source), int(target)) for source, target in rows}
+
+
+def task_templates(session: Session, case_type_id: int) -> list[TaskTemplate]:
+    return list(session.scalars(select(TaskTemplate).where(TaskTemplate.case_type_id == case_type_id)
+                                .order_by(TaskTemplate.id)))

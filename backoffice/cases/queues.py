@@ -27,6 +27,8 @@ class CaseFilter:
     owner_id: int | None = None
     unowned: bool = False
     team_group_id: int | None = None
+    #: Any of these teams (a person's queue across all their groups).
+    team_group_ids: tuple[int, ...] = ()
     due_within_days: int | None = None
     overdue: bool = False
     received_from: dt.date | None = None
@@ -68,6 +70,8 @@ def apply_filter(session: Session, user: StaffUser | None, stmt: Select, f: Case
         stmt = stmt.where(Case.owner_id.is_(None))
     if f.team_group_id is not None:
         stmt = stmt.where(Case.team_group_id == f.team_group_id)
+    if f.team_group_ids:
+        stmt = stmt.where(Case.team_group_id.in_(f.team_group_ids))
     today = today_in_london()
     if f.overdue:
         stmt = stmt.where(Case.due_on < today)
@@ -101,6 +105,8 @@ def find_cases(session: Session, user: StaffUser | None, f: CaseFilter, page: in
         "due": (Case.due_on.is_(None), Case.due_on, Case.id),
         "received": (Case.received_on.desc(), Case.id.desc()),
         "reference": (Case.reference,),
+        # A team queue: cases nobody has claimed yet come first, each part by due date.
+        "unowned": (Case.owner_id.is_not(None), Case.due_on.is_(None), Case.due_on, Case.id),
     }.get(f.sort, (Case.due_on.is_(None), Case.due_on, Case.id))
     cases = list(session.scalars(base.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
     total = int(session.scalar(apply_filter(session, user, select(func.count(Case.id)), f)) or 0)

@@ -18,6 +18,7 @@ from backoffice.cases.case_types import allowed_targets, status_of_kind
 from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import (
     Case,
+    CaseAttachment,
     CaseLink,
     CaseNote,
     CaseRestriction,
@@ -31,6 +32,7 @@ from backoffice.staff.accounts import StaffUser
 from shared import audit
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, PermissionDenied
+from shared.files.models import StoredFile
 from shared.mail import send_email
 from shared.settings import Settings
 
@@ -267,3 +269,21 @@ def get_case(session: Session, user: StaffUser, reference: str) -> Case:
 def eligible_owners(session: Session, case: Case) -> list[StaffUser]:
     users = session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name))
     return [u for u in users if u.role != "read-only" and can_see(session, u, case)]
+
+
+def notes_of(session: Session, case: Case) -> list[CaseNote]:
+    """Newest first, as the case page lists them."""
+    return list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)
+                                .order_by(CaseNote.created_at.desc(), CaseNote.id.desc())))
+
+
+def is_watching(session: Session, user: StaffUser, case: Case) -> bool:
+    return session.scalar(select(CaseWatcher.id).where(CaseWatcher.case_id == case.id,
+                                                       CaseWatcher.user_id == user.id)) is not None
+
+
+def attachments_of(session: Session, case: Case) -> list[tuple[CaseAttachment, StoredFile]]:
+    """Each attachment with its stored file, so a page can say whether it has been checked for viruses."""
+    stmt = (select(CaseAttachment, StoredFile).join(StoredFile, StoredFile.id == CaseAttachment.file_id)
+            .where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.created_at, CaseAttachment.id))
+    return [(row[0], row[1]) for row in session.execute(stmt)]

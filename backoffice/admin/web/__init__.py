@@ -1,0 +1,1 @@
+"""Web handlers of the administration pages; ``routes.admin_routes()`` lists them."""

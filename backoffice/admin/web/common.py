@@ -1,0 +1,94 @@
+"""What every administration handler shares: the access policies, form parsing and GOV.UK error context.
+
+Kept here so each handler stays a parse, a domain call and a render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.responses import Response
+
+from backoffice.staff.access import signed_in
+from backoffice.staff.accounts import Role
+from backoffice.staff.web.forms import error_context
+from shared.errors import DomainError
+from shared.idempotency import first_use, new_key
+from shared.web import RequestContext
+
+#: Administration proper: configuration that changes how everyone works.
+ADMIN = signed_in(Role.ADMINISTRATOR)
+#: Import and export move cases in bulk, which managers do too.
+MANAGERS = signed_in(Role.MANAGER, Role.ADMINISTRATOR)
+
+IDEMPOTENCY_FIELD = "idempotency_key"
+
+
+def render(ctx: RequestContext, template: str, context: Mapping[str, Any] | None = None,
+           errors: Mapping[str, str] | None = None, order: tuple[str, ...] = (), status: int | None = None) -> Response:
+    """Render with a fresh idempotency key per form (``new_key()`` in the template) and the error summary.
+
+    A page with errors answers 422, so the request's transaction is rolled back:
+    nothing half-done is stored and the form's key can be used again.
+    """
+    values = {"new_key": new_key, **error_context(errors or {}, order), **dict(context or {})}
+    return ctx.render(template, values, status_code=status or (422 if errors else 200))
+
+
+def repeated(ctx: RequestContext) -> bool:
+    """True when this form was already submitted (a double click or a resubmission): do nothing again."""
+    return not first_use(ctx.db, ctx.field(IDEMPOTENCY_FIELD) or None)
+
+
+def field_errors(exc: DomainError, default_field: str) -> dict[str, str]:
+    """A domain refusal as field errors; one without any (a conflict) is put against ``default_field``."""
+    return dict(exc.errors) if exc.errors else {default_field: exc.detail}
+
+
+def path_int(ctx: RequestContext, name: str) -> int:
+    return int(ctx.request.path_params[name])
+
+
+def optional_int(value: str) -> int | None:
+    """A whole number typed into a form; None when blank; ValueError when it is not a number."""
+    value = value.strip()
+    return None if not value else int(value)
+
+
+def chosen_id(value: str, allowed: set[int]) -> int | None:
+    """An id picked from a list we offered; anything else (tampering, a stale page) is None."""
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if number in allowed else None
+
+
+def date_input(ctx: RequestContext, prefix: str, label: str) -> tuple[dt.date | None, str | None]:
+    """A GOV.UK date input's three fields as a date, or the Design System's message for what is wrong."""
+    parts = {part: ctx.field(f"{prefix}-{part}").strip() for part in ("day", "month", "year")}
+    missing = [part for part, value in parts.items() if not value]
+    if len(missing) == 3:
+        return None, f"Enter the {label}"
+    if missing:
+        return None, f"The {label} must include a " + " and ".join(missing)
+    try:
+        day, month, year = (int(parts[p]) for p in ("day", "month", "year"))
+        if len(parts["year"]) != 4:
+            return None, "Year must include 4 numbers"
+        return dt.date(year, month, day), None
+    except ValueError:
+        return None, f"The {label} must be a real date"
+
+
+def date_items(ctx: RequestContext, prefix: str, has_error: bool) -> list[dict[str, Any]]:
+    """The items of a govukDateInput, keeping what was typed and marking every part on an error."""
+    widths = {"day": 2, "month": 2, "year": 4}
+    return [
+        {"name": part, "label": part.title(), "value": ctx.field(f"{prefix}-{part}"),
+         "classes": f"govuk-input--width-{width}" + (" govuk-input--error" if has_error else ""),
+         "inputmode": "numeric"}
+        for part, width in widths.items()
+    ]

@@ -1,0 +1,102 @@
+"""The organisation's settings (nation, allowed staff email domains) and its bank holiday adjustments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.responses import Response
+
+from backoffice import bank_holidays, organisation
+from backoffice.admin import holidays
+from backoffice.admin.web.common import date_input, date_items, field_errors, path_int, render, repeated
+from backoffice.cases.intake import today_in_london
+from backoffice.clocks import Nation
+from shared.errors import DomainError
+from shared.web import RequestContext
+
+ORGANISATION_ORDER = ("nation", "domains")
+#: The date's errors are keyed by its first box, where the error summary link must take people.
+DATE = "day-day"
+HOLIDAY_ORDER = ("kind", "name", DATE, "nation")
+
+
+def organisation_page(ctx: RequestContext) -> Response:
+    template = "backoffice/admin/organisation.html"
+    current = organisation.get_organisation(ctx.db)
+    if ctx.request.method == "GET":
+        values = {"nation": current.nation, "domains": "\n".join(current.allowed_staff_domains or [])}
+        return render(ctx, template, {"values": values, "saved": ctx.request.query_params.get("saved") == "yes"})
+    values = {name: ctx.field(name) for name in ORGANISATION_ORDER}
+    if repeated(ctx):
+        return ctx.redirect("admin-organisation")
+    assert ctx.actor is not None
+    errors: dict[str, str] = {}
+    try:
+        organisation.set_nation(ctx.db, ctx.actor, values["nation"])
+    except DomainError as exc:
+        errors.update(field_errors(exc, "nation"))
+    try:
+        organisation.set_allowed_staff_domains(ctx.db, ctx.actor, values["domains"].splitlines())
+    except DomainError as exc:
+        errors.update(field_errors(exc, "domains"))
+    if errors:
+        return render(ctx, template, {"values": values}, errors, ORGANISATION_ORDER)
+    response = ctx.redirect("admin-organisation")
+    response.headers["location"] += "?saved=yes"
+    return response
+
+
+def bank_holidays_page(ctx: RequestContext) -> Response:
+    if ctx.request.method == "GET":
+        return _holidays(ctx)
+    values = {name: ctx.field(name) for name in ("kind", "name", "nation")}
+    if repeated(ctx):
+        return ctx.redirect("admin-bank-holidays")
+    errors: dict[str, str] = {}
+    if values["kind"] not in ("add", "remove"):
+        errors["kind"] = "Select whether you are adding or removing a bank holiday"
+    if not values["name"].strip():
+        errors["name"] = "Enter the name of the bank holiday"
+    day, problem = date_input(ctx, "day", "date of the bank holiday")
+    if problem:
+        errors[DATE] = problem
+    nation = Nation(values["nation"]) if values["nation"] in {n.value for n in holidays.PLACES} else None
+    if nation is None:
+        errors["nation"] = "Select the nation the bank holiday is in"
+    if not errors and day is not None and nation is not None:
+        is_holiday = holidays.is_bank_holiday(ctx.db, nation, day)
+        if values["kind"] == "remove" and not is_holiday:
+            errors[DATE] = f"{day:%-d %B %Y} is not a bank holiday in {nation.label}"
+        elif values["kind"] == "add" and is_holiday:
+            errors[DATE] = f"{day:%-d %B %Y} is already a bank holiday in {nation.label}"
+    if not errors and day is not None:
+        change = bank_holidays.add_bank_holiday if values["kind"] == "add" else bank_holidays.remove_bank_holiday
+        try:
+            assert ctx.actor is not None
+            change(ctx.db, ctx.actor, values["nation"], day, values["name"])
+        except DomainError as exc:
+            errors = field_errors(exc, DATE)
+    if errors:
+        return _holidays(ctx, errors, values)
+    return ctx.redirect("admin-bank-holidays")
+
+
+def undo(ctx: RequestContext) -> Response:
+    if not repeated(ctx):
+        assert ctx.actor is not None
+        bank_holidays.undo_adjustment(ctx.db, ctx.actor, path_int(ctx, "adjustment_id"))
+    return ctx.redirect("admin-bank-holidays")
+
+
+def _holidays(ctx: RequestContext, errors: Mapping[str, str] | None = None,
+              values: Mapping[str, Any] | None = None) -> Response:
+    today = today_in_london()
+    context = {
+        "adjustments": holidays.adjustment_rows(ctx.db),
+        "nations": holidays.PLACES,
+        "upcoming": [(nation, holidays.upcoming(ctx.db, nation, today)) for nation in holidays.PLACES],
+        "values": dict(values or {}),
+        "day_items": date_items(ctx, "day", bool(errors and DATE in errors)),
+    }
+    return render(ctx, "backoffice/admin/bank_holidays.html", context, errors, HOLIDAY_ORDER)

@@ -1,0 +1,99 @@
+"""The case page: everything about one case, and the forms for what the person may do to it.
+
+``allowed_actions`` decides which forms are offered; each action's handler
+calls the domain, which checks again. The same page is shown again, with the
+error summary and the person's input, when an action is refused for bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from backoffice.cases.access import Action, allowed_actions, can_see
+from backoffice.cases.case_types import allowed_targets
+from backoffice.cases.clock import deadline_of
+from backoffice.cases.exemptions import exemptions_for
+from backoffice.cases.models import Case, StatusKind
+from backoffice.cases.queues import time_left
+from backoffice.cases.tasks import OPEN, tasks_of
+from backoffice.cases.timeline import timeline
+from backoffice.cases.workflow import attachments_of, eligible_owners, get_case, is_watching, linked_cases, notes_of
+from backoffice.casework.web.common import errors_context, pop_flash, render
+from backoffice.casework.web.listing import names_of_groups, names_of_users
+from backoffice.clocks import ClockError
+from backoffice.groups import Group
+from backoffice.staff.access import current_user
+from backoffice.staff.accounts import StaffUser
+from shared.files.service import scan_status_message
+from shared.web import RequestContext
+
+TEMPLATE = "backoffice/cases/case.html"
+#: Field ids in page order, for the error summary.
+ORDER = ("status", "assign-group", "assign-owner", "tasks", "task-title", "task-due", "note", "note-visibility",
+         "email-subject", "email-body", "link-reference")
+
+
+def show(ctx: RequestContext) -> Response:
+    user = current_user(ctx)
+    case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    return render(ctx, TEMPLATE, {**case_context(ctx.db, user, case), "flash": pop_flash(ctx)})
+
+
+def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Mapping[str, Any],
+                     anchors: Mapping[str, str] | None = None, status_code: int = 422) -> Response:
+    """The case page again after a refused action: nothing of the attempt is kept but what was typed."""
+    ctx.db.rollback()
+    user = current_user(ctx)
+    case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    context = {**case_context(ctx.db, user, case), "values": dict(values),
+               **errors_context(errors, ORDER, anchors)}
+    return render(ctx, TEMPLATE, context, status_code=status_code)
+
+
+def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any]:
+    actions = allowed_actions(session, user, case)
+    tasks = tasks_of(session, case)
+    people = names_of_users(session, {i for i in [case.owner_id, *(t.assignee_id for t in tasks)] if i is not None})
+    teams = names_of_groups(session, {i for i in [case.team_group_id, *(t.group_id for t in tasks)] if i is not None})
+    text, colour = time_left(case)
+    outcomes = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}
+    exemption_labels = exemptions_for(case.case_type.key)
+    return {
+        "case": case,
+        "actions": {a.value for a in actions},
+        "closed": case.status.kind == StatusKind.CLOSED,
+        "time_left": text,
+        "colour": colour,
+        "explanation": due_date_explanation(session, case),
+        "owner_name": people.get(case.owner_id or 0),
+        "team_name": teams.get(case.team_group_id or 0),
+        "outcome": outcomes.get(case.outcome or "", case.outcome),
+        "exemptions": [exemption_labels.get(key, key) for key in case.exemptions or []],
+        "linked": [c for c in linked_cases(session, case) if can_see(session, user, c)],
+        "tasks": tasks,
+        "open_tasks": sum(1 for t in tasks if t.status == OPEN),
+        "people": people,
+        "teams": teams,
+        "notes": notes_of(session, case),
+        "attachments": [(a, f, scan_status_message(f)) for a, f in attachments_of(session, case)],
+        "timeline": timeline(session, case),
+        "watching": is_watching(session, user, case),
+        "statuses": [s for s in allowed_targets(session, case.status_id) if s.kind != StatusKind.CLOSED]
+        if Action.CHANGE_STATUS in actions else [],
+        "groups": list(session.scalars(select(Group).where(Group.active.is_(True)).order_by(Group.name)))
+        if Action.ASSIGN in actions else [],
+        "owners": eligible_owners(session, case) if Action.ASSIGN in actions else [],
+    }
+
+
+def due_date_explanation(session: Session, case: Case) -> list[str]:
+    """How the due date was worked out, recomputed by the same engine that set it."""
+    try:
+        return list(deadline_of(session, case).explanation)
+    except ClockError:
+        return []

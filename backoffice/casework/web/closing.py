@@ -1,0 +1,103 @@
+"""Closing a case with an outcome (and exemptions where the type records them), and reopening one.
+
+Each is a page of its own, a question with radios or a reason, because both
+change what the requester and the statutory reports see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from backoffice.cases import workflow
+from backoffice.cases.access import Action, allowed_actions
+from backoffice.cases.exemptions import exemptions_for
+from backoffice.cases.models import Case, StatusKind
+from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, render
+from backoffice.staff.access import current_user
+from backoffice.staff.accounts import StaffUser
+from shared.errors import Conflict, InvalidInput, PermissionDenied
+from shared.web import RequestContext
+
+CLOSE = "backoffice/cases/close.html"
+REOPEN = "backoffice/cases/reopen.html"
+
+
+def _case(ctx: RequestContext) -> tuple[StaffUser, Case]:
+    """The case if the person may see it: the same 403 page whether it is hidden or missing."""
+    user = current_user(ctx)
+    return user, workflow.get_case(ctx.db, user, ctx.request.path_params["reference"])
+
+
+def _require(ctx: RequestContext, user: StaffUser, case: Case, action: Action) -> None:
+    """The form is offered only to those the domain would let act (it checks again on POST)."""
+    if action not in allowed_actions(ctx.db, user, case):
+        raise PermissionDenied("You do not have permission to do that to this case")
+
+
+def close(ctx: RequestContext) -> Response:
+    user, case = _case(ctx)
+    if case.status.kind == StatusKind.CLOSED:
+        return ctx.redirect("case", reference=case.reference)
+    _require(ctx, user, case, Action.CLOSE)
+    if ctx.request.method == "GET":
+        return _close_form(ctx, case, {})
+    if is_repeat(ctx):
+        return ctx.redirect("case", reference=case.reference)
+    outcome = ctx.field("outcome")
+    chosen = [v for v in (ctx.form.getlist("exemptions") if ctx.form else []) if isinstance(v, str)]
+    try:
+        workflow.close(ctx.db, actor_of(ctx), user, case, outcome=outcome, exemptions=chosen)
+    except InvalidInput as exc:
+        return _close_again(ctx, exc.errors or {"outcome": exc.detail}, 422)
+    except Conflict as exc:
+        return _close_again(ctx, {"open-tasks": exc.detail}, 409)
+    label = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}.get(outcome, outcome)
+    flash(ctx, f"Case closed: {label}")
+    return ctx.redirect("case", reference=case.reference)
+
+
+def _close_again(ctx: RequestContext, errors: dict[str, str], status_code: int) -> Response:
+    values = form_values(ctx)
+    exemptions = values.get("exemptions", [])
+    values["exemptions"] = exemptions if isinstance(exemptions, list) else [exemptions]
+    ctx.db.rollback()
+    _, case = _case(ctx)
+    return _close_form(ctx, case, values, errors, status_code)
+
+
+def _close_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[str, str] | None = None,
+                status_code: int = 200) -> Response:
+    anchors = {"exemptions": "exemptions"}
+    context = {
+        "case": case,
+        "values": values,
+        "outcomes": [(o["key"], o["label"]) for o in case.case_type.closure_outcomes],
+        "exemption_choices": list(exemptions_for(case.case_type.key).items())
+        if case.case_type.exemptions_enabled else [],
+        "open_tasks": workflow.open_tasks(ctx.db, case),
+        **(errors_context(errors, ("outcome", "exemptions", "open-tasks"), anchors) if errors else {}),
+    }
+    return render(ctx, CLOSE, context, status_code=status_code)
+
+
+def reopen(ctx: RequestContext) -> Response:
+    user, case = _case(ctx)
+    if case.status.kind != StatusKind.CLOSED:
+        return ctx.redirect("case", reference=case.reference)
+    _require(ctx, user, case, Action.REOPEN)
+    if ctx.request.method == "GET":
+        return render(ctx, REOPEN, {"case": case, "values": {}})
+    if is_repeat(ctx):
+        return ctx.redirect("case", reference=case.reference)
+    try:
+        workflow.reopen(ctx.db, actor_of(ctx), user, case, ctx.field("reason"))
+    except InvalidInput as exc:
+        values = form_values(ctx)
+        ctx.db.rollback()
+        _, case = _case(ctx)
+        context = {"case": case, "values": values, **errors_context(exc.errors or {"reason": exc.detail}, ("reason",))}
+        return render(ctx, REOPEN, context, status_code=422)
+    flash(ctx, "Case reopened")
+    return ctx.redirect("case", reference=case.reference)

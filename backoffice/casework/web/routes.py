@@ -1,0 +1,44 @@
+"""The case-work routes, for ``backoffice.web.routes()``.
+
+Reading is open to every signed-in member of staff (what they see is narrowed
+by their teams); doing needs a caseworker or above, assigning and reopening a
+manager or above. The domain checks each action again on the case itself.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from backoffice.casework.web import actions, case_page, closing, new_case, queues
+from backoffice.staff.access import STAFF, at_least, signed_in
+from backoffice.staff.accounts import Role
+from shared.web import page
+
+FORM = ("GET", "POST")
+POST = ("POST",)
+WORKERS = signed_in(*at_least(Role.CASEWORKER))
+MANAGERS = signed_in(*at_least(Role.MANAGER))
+CASE = "/cases/{reference}"
+
+
+def casework_routes() -> list[BaseRoute]:
+    """The fixed paths come before ``/cases/{reference}`` so that ``mine`` is never taken for a reference."""
+    return [
+        page("/cases", queues.all_cases, name="all-cases", access=STAFF),
+        page("/cases/mine", queues.my_cases, name="my-cases", access=STAFF),
+        page("/cases/team", queues.team_queue, name="team-queue", access=STAFF),
+        page("/cases/new", new_case.new_case, name="new-case", access=WORKERS, methods=FORM),
+        page(CASE, case_page.show, name="case", access=STAFF),
+        page(CASE + "/claim", actions.claim, name="case-claim", access=WORKERS, methods=POST),
+        page(CASE + "/assign", actions.assign, name="case-assign", access=MANAGERS, methods=POST),
+        page(CASE + "/status", actions.change_status, name="case-status", access=WORKERS, methods=POST),
+        page(CASE + "/notes", actions.add_note, name="case-note", access=WORKERS, methods=POST),
+        page(CASE + "/email", actions.email_requester, name="case-email", access=WORKERS, methods=POST),
+        page(CASE + "/links", actions.link_case, name="case-link", access=WORKERS, methods=POST),
+        page(CASE + "/watch", actions.watch, name="case-watch", access=WORKERS, methods=POST),
+        page(CASE + "/tasks", actions.add_task, name="case-task-add", access=WORKERS, methods=POST),
+        page(CASE + "/tasks/{task_id:int}", actions.finish_task, name="case-task-finish", access=WORKERS,
+             methods=POST),
+        page(CASE + "/close", closing.close, name="case-close", access=WORKERS, methods=FORM),
+        page(CASE + "/reopen", closing.reopen, name="case-reopen", access=MANAGERS, methods=FORM),
+    ]
