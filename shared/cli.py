@@ -21,13 +21,20 @@ def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> 
     from shared.serve import create_suite
 
     settings = runtime.settings
-    app = create_suite(runtime, specs, with_worker=not args.no_worker)
     print(f"{settings.org_name} correspondence suite on {settings.base_url}")
     for spec in specs:
         print(f"  {spec.service_name:<20} {settings.base_url}{spec.mount}/")
     if settings.mail_kept_locally and not settings.is_production:
         print(f"  {'Mail (development)':<20} {settings.base_url}/backoffice/dev/mail")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False, server_header=False)
+    options = {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,
+               "server_header": False}
+    if args.workers > 1:
+        # Each process builds its own suite (and in-process worker) from the environment; the job
+        # queue and the rate limiter live in the database, so they hold across processes.
+        factory = "shared.serve:suite_without_worker" if args.no_worker else "shared.serve:suite_with_worker"
+        uvicorn.run(factory, factory=True, workers=args.workers, **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(create_suite(runtime, specs, with_worker=not args.no_worker), **options)  # type: ignore[arg-type]
     return 0
 
 
@@ -69,6 +76,7 @@ def build_parser(specs: list[AppSpec]) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the four apps and a background worker")
     serve.add_argument("--no-worker", action="store_true", help="serve without the in-process worker")
+    serve.add_argument("--workers", type=int, default=1, help="web processes (each with its own worker thread)")
     serve.set_defaults(handler=_serve)
     worker = sub.add_parser("worker", help="run the background worker")
     worker.add_argument("--once", action="store_true", help="run due jobs, then exit")

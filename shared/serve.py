@@ -57,3 +57,20 @@ def _not_found_in(app: ASGIApp, mount: str) -> ASGIApp:
         await app(inner, receive, send)
 
     return not_found
+
+
+def suite_with_worker() -> Starlette:
+    """Factory for ``civic serve --workers N``: one suite per process, configured from the environment."""
+    from shared.apps import discover, import_models
+
+    specs = discover()
+    import_models(specs)
+    return create_suite(Runtime.from_settings(), specs, with_worker=True)
+
+
+def suite_without_worker() -> Starlette:
+    from shared.apps import discover, import_models
+
+    specs = discover()
+    import_models(specs)
+    return create_suite(Runtime.from_settings(), specs, with_worker=False)
