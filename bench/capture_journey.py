@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import re
 import socket
 import sqlite3
@@ -59,9 +60,13 @@ class Timings:
     def __init__(self) -> None:
         self.samples: dict[str, list[float]] = defaultdict(list)
         self.errors: list[str] = []
+        self.think_seconds = 0.0
 
     async def call(self, client: httpx.AsyncClient, label: str, method: str, url: str, expect: int = 200,
                    **kwargs: object) -> httpx.Response:
+        if self.think_seconds and method == "POST":
+            # A person reads the page and types before sending it; +-50 % so requesters drift apart.
+            await asyncio.sleep(self.think_seconds * random.uniform(0.5, 1.5))
         started = time.perf_counter()
         response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
         self.samples[label].append((time.perf_counter() - started) * 1000)
@@ -159,8 +164,9 @@ def count_web_cases(db_path: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM cases WHERE channel = 'web form'").fetchone()[0])
 
 
-async def run(base: str, seconds: float, users: int, db_path: Path) -> tuple[Timings, int, float]:
+async def run(base: str, seconds: float, users: int, db_path: Path, think: float) -> tuple[Timings, int, float]:
     t = Timings()
+    t.think_seconds = think
     done: list[int] = []
     started = time.monotonic()
     deadline = started + seconds
@@ -173,6 +179,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--think-seconds", type=float, default=2.0,
+                        help="time a requester spends on a page before sending it (0: click as fast as possible)")
+    parser.add_argument("--workers", type=int, default=2, help="civic serve --workers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="capture-bench-") as tmp:
         data = Path(tmp)
@@ -183,7 +192,8 @@ def main() -> int:
                    BASE_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(REPO))
         prepare(env)
         log = (data / "serve.log").open("wb")
-        server = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve"], cwd=REPO, env=env,
+        server = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "--workers", str(args.workers)],
+                                  cwd=REPO, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -194,12 +204,14 @@ def main() -> int:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             before = count_web_cases(data / "civic.db")
-            t, completed, elapsed = asyncio.run(run(base, args.seconds, args.users, data / "civic.db"))
+            t, completed, elapsed = asyncio.run(run(base, args.seconds, args.users, data / "civic.db",
+                                                    args.think_seconds))
             created = count_web_cases(data / "civic.db") - before
         finally:
             server.terminate()
             server.wait(timeout=15)
-    print(f"{args.users} requesters for {elapsed:.0f} s against civic serve (SQLite, worker in process)\n")
+    print(f"{args.users} requesters for {elapsed:.0f} s against civic serve --workers {args.workers} "
+          f"(SQLite, worker in process), {args.think_seconds:g} s on each page before sending it\n")
     print(f"{'page':<24}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}")
     for label, values in sorted(t.samples.items()):
         print(f"{label:<24}{len(values):>7}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}")
