@@ -30,10 +30,12 @@ from backoffice.cases.models import (
     TaskTemplate,
 )
 from backoffice.clocks import ClockEvent, Deadline, get_rule, rule_for_body
+from backoffice.notifications import events as notifications
 from backoffice.organisation import body_nation
 from shared import audit
 from shared.db import is_postgres, utcnow
 from shared.errors import InvalidInput
+from shared.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -113,8 +115,13 @@ def next_reference(session: Session, case_type: CaseType, year: int) -> tuple[in
     return number, f"{case_type.reference_prefix}-{year}-{number:05d}"
 
 
-def create_case(session: Session, actor: audit.Actor, new: NewCase) -> Case:
-    """Validate, number, clock and record a new case with its automatic tasks; nothing is stored on refusal."""
+def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings: Settings | None = None) -> Case:
+    """Validate, number, clock and record a new case with its automatic tasks; nothing is stored on refusal.
+
+    The responsible team is told (by the worker when no ``settings`` are given). The
+    requester is not: Capture sends its own acknowledgement, and the API and
+    staff pages call ``notifications.events.acknowledge_requester``.
+    """
     errors = validate(new)
     try:
         case_type = get_case_type(session, new.case_type)
@@ -150,6 +157,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase) -> Case:
     audit.record(session, actor, "case.created", "case", case.reference,
                  f"{case_type.name} received by {new.channel} on {received_on:%-d %B %Y}; due {_day(deadline.due_on)}",
                  {"due_on": deadline.due_on.isoformat() if deadline.due_on else None, "channel": new.channel})
+    notifications.case_raised(session, settings, case, actor)
     return case
 
 

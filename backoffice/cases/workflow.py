@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.access import Action, can_see, require
 from backoffice.cases.case_types import allowed_targets, status_of_kind
 from backoffice.cases.exemptions import exemptions_for
+from backoffice.cases.intake import NewCase, Requester, validate
 from backoffice.cases.models import (
     Case,
     CaseAttachment,
@@ -28,6 +29,7 @@ from backoffice.cases.models import (
     Task,
 )
 from backoffice.groups import Group
+from backoffice.notifications import events as notifications
 from backoffice.staff.accounts import StaffUser
 from shared import audit
 from shared.db import utcnow
@@ -81,6 +83,7 @@ def assign(
         raise InvalidInput("Select a person who can work this case", {"owner": "Select a person from the list"})
     if (group_id or case.team_group_id) == case.team_group_id and owner_id == case.owner_id:
         return case
+    previous_group = case.team_group_id
     if group is not None:
         case.team_group_id = group.id
     previous_owner = case.owner_id
@@ -90,16 +93,11 @@ def assign(
     _record(session, actor, case, "case.assigned",
             f"Assigned to {who}" + (f" in {group.name}" if group else ""),
             owner_id=case.owner_id, group_id=case.team_group_id, previous_owner_id=previous_owner)
-    if owner is not None and owner.id != previous_owner and owner.email != actor.label:
-        send_email(
-            session, owner.email, f"Case {case.reference} has been assigned to you",
-            f"Case {case.reference} ({case.subject}) has been assigned to you by {actor.label}.\n\n"
-            f"Due: {case.due_on:%-d %B %Y}\n\n{settings.url('/backoffice/cases/' + case.reference)}\n"
-            if case.due_on else
-            f"Case {case.reference} ({case.subject}) has been assigned to you by {actor.label}.\n\n"
-            f"{settings.url('/backoffice/cases/' + case.reference)}\n",
-            related_type="case", related_id=case.reference,
-        )
+    notifications.case_assigned(
+        session, settings, case, by=user,
+        new_owner=owner if owner is not None and owner.id != previous_owner else None,
+        new_group=group if group is not None and group.id != previous_group else None,
+    )
     return case
 
 
@@ -119,8 +117,12 @@ def open_tasks(session: Session, case: Case) -> int:
 
 def close(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, outcome: str, exemptions: Iterable[str] = (),
+    settings: Settings | None = None,
 ) -> Case:
-    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them."""
+    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them.
+
+    The owner, the watchers and the requester are told (without ``settings`` the worker sends it).
+    """
     if case.status.kind == StatusKind.CLOSED and case.outcome == outcome:
         return case
     require(session, user, case, Action.CLOSE)
@@ -149,6 +151,7 @@ def close(
     if chosen:
         summary += " (" + ", ".join(allowed[e].split(" ")[0] for e in chosen) + ")"
     _record(session, actor, case, "case.closed", summary, outcome=outcome, exemptions=chosen)
+    notifications.case_closed(session, settings, case, by=user, outcome=outcomes[outcome])
     return case
 
 
@@ -177,7 +180,9 @@ def reopen(session: Session, actor: audit.Actor, user: StaffUser, case: Case, re
 
 def add_note(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, body: str, *, visible_to_requester: bool = False,
+    settings: Settings | None = None,
 ) -> CaseNote:
+    """A note by anyone but the owner tells the owner (or the team, when nobody owns the case)."""
     require(session, user, case, Action.ADD_NOTE)
     body = body.strip()
     if not body:
@@ -191,13 +196,15 @@ def add_note(
     session.flush()
     _record(session, actor, case, "case.note_added",
             "Note added" + (" (visible to the requester)" if visible_to_requester else " (internal)"), note_id=note.id)
+    notifications.note_by_staff(session, settings, case, by=user)
     return note
 
 
 def email_requester(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, subject: str, body: str,
+    settings: Settings | None = None,
 ) -> None:
-    """Sent through the outbox; the email stays on the timeline."""
+    """Sent through the outbox; the email stays on the timeline; the owner and watchers hear of it."""
     require(session, user, case, Action.EMAIL_REQUESTER)
     errors = {}
     if not case.requester_email:
@@ -213,6 +220,41 @@ def email_requester(
     _touch(case)
     _record(session, actor, case, "case.requester_emailed", f"Emailed the requester: {subject.strip()}",
             outbox_id=message.id, subject=subject.strip(), body=body.strip())
+    notifications.requester_contacted(session, settings, case, by=user)
+
+
+def update_requester(
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, name: str, email: str | None = None,
+    phone: str | None = None, address: str | None = None, settings: Settings | None = None,
+) -> Case:
+    """Correct the requester's contact details, by intake's rules; the owner and the requester are told.
+
+    The requester hears at the old address too, so a change they did not ask
+    for cannot go unnoticed. Errors are keyed ``name``, ``email``, ``phone``, ``address``.
+    """
+    require(session, user, case, Action.EMAIL_REQUESTER)
+    details = Requester(name=name.strip(), email=(email or "").strip().lower() or None,
+                        phone=(phone or "").strip() or None, address=(address or "").strip() or None)
+    problems = validate(NewCase(case_type=case.case_type.key, subject=case.subject or "-",
+                                description=case.description or "-", requester=details))
+    errors = {key.removeprefix("requester."): text for key, text in problems.items() if key.startswith("requester.")}
+    if errors:
+        raise InvalidInput("The contact details could not be saved", errors)
+    before = {"name": case.requester_name, "email": case.requester_email, "phone": case.requester_phone,
+              "address": case.requester_address}
+    after = {"name": details.name, "email": details.email, "phone": details.phone, "address": details.address}
+    changed = sorted(key for key in after if after[key] != before[key])
+    if not changed:
+        return case
+    case.requester_name, case.requester_email = details.name, details.email
+    case.requester_phone, case.requester_address = details.phone, details.address
+    _touch(case)
+    _record(session, actor, case, "case.requester_updated",
+            "Requester's contact details changed: " + ", ".join(changed), changed=changed,
+            before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    notifications.contact_details_changed(session, settings, case, by=user,
+                                          previous_email=before["email"] if "email" in changed else None)
+    return case
 
 
 def link(session: Session, actor: audit.Actor, user: StaffUser, case: Case, other_reference: str) -> None:

@@ -15,6 +15,8 @@ from backoffice.notifications.dispatch import (
     render,
     template_for,
 )
+from backoffice.notifications.events import acknowledge_requester
+from backoffice.notifications.undelivered import undelivered_for_case
 
 __all__ = [
     "DEFAULTS",
@@ -23,9 +25,11 @@ __all__ = [
     "Notice",
     "NotificationSetting",
     "Template",
+    "acknowledge_requester",
     "case_context",
     "is_enabled",
     "notify",
     "render",
     "template_for",
+    "undelivered_for_case",
 ]
