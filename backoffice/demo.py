@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.automation.config import seed_automation
 from backoffice.cases.case_types import seed_built_in_types
 from backoffice.cases.intake import NewCase, Requester, create_case, today_in_london
 from backoffice.cases.models import Case
@@ -39,6 +40,7 @@ def load_demo_data(session: Session, settings: Settings) -> list[str]:
     actor = audit.Actor(type="system", label="demo data")
     get_organisation(session)
     seed_built_in_types(session, actor)
+    seed_automation(session, actor)
     lines = []
     for email, name, role in DEMO_USERS:
         user = session.scalar(select(StaffUser).where(StaffUser.email == email))

@@ -1,10 +1,22 @@
 """The back office's place in the suite (entry point ``civic.apps``)."""
 
+from backoffice import housekeeping
+from backoffice.automation import sweep as automation_sweep
 from backoffice.commands import add_commands
 from backoffice.demo import load_demo_data
-from backoffice.housekeeping import SCHEDULES, job_kinds
+from backoffice.notifications import jobs as notification_jobs
 from backoffice.web import SHELL, create_app
+from shared import jobs
 from shared.apps import AppSpec
+
+
+def job_kinds() -> dict[str, jobs.JobKind]:
+    """Every back-office job kind: each feature keeps its own list, merged here."""
+    return {**housekeeping.job_kinds(), **notification_jobs.job_kinds(), **automation_sweep.job_kinds()}
+
+
+SCHEDULES = (*housekeeping.SCHEDULES, *notification_jobs.SCHEDULES, *automation_sweep.SCHEDULES)
+
 
 spec = AppSpec(
     key="backoffice",

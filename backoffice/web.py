@@ -32,7 +32,9 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
     from backoffice import dev_mail
     from backoffice.admin.web.routes import admin_routes
     from backoffice.api.web import api_routes
+    from backoffice.automation.web.routes import automation_routes
     from backoffice.casework.web.routes import casework_routes
+    from backoffice.notifications.web import notification_routes
     from backoffice.staff.web.routes import staff_routes
 
     return [
@@ -40,7 +42,9 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
         *dev_mail.routes(),
         *staff_routes(settings),
         *admin_routes(),  # before casework: /cases/import and /cases/export are not case references
+        *notification_routes(),
         *casework_routes(),
+        *automation_routes(),
         *api_routes(),
     ]
 

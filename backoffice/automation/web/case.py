@@ -1,0 +1,53 @@
+"""A case's targets page and the escalate-by-hand form on it.
+
+Escalating posts a reason; a refusal (no reason, already escalated) shows the same page again with the
+GOV.UK error summary, and success goes back to the case page with a success message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.responses import Response
+
+from backoffice.automation import escalation
+from backoffice.automation.targets import case_targets
+from backoffice.automation.timing import LONDON
+from backoffice.cases.access import Action, allowed_actions
+from backoffice.cases.workflow import get_case
+from backoffice.casework.web.common import actor_of, errors_context, flash, is_repeat, render
+from backoffice.staff.access import current_user
+from shared.errors import Conflict, InvalidInput
+from shared.web import RequestContext
+
+TEMPLATE = "backoffice/automation/case_targets.html"
+
+
+def targets(ctx: RequestContext, errors: Mapping[str, str] | None = None, reason: str = "",
+            status_code: int = 200) -> Response:
+    user = current_user(ctx)
+    case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    can_escalate = (not case.escalated and user.role != "read-only"
+                    and Action.ADD_NOTE in allowed_actions(ctx.db, user, case))
+    context = {"case": case, "found": case_targets(ctx.db, case), "can_escalate": can_escalate, "reason": reason,
+               "london": LONDON, **errors_context(errors or {}, ("reason",))}
+    return render(ctx, TEMPLATE, context, status_code=status_code)
+
+
+def escalate(ctx: RequestContext) -> Response:
+    user = current_user(ctx)
+    case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    reference = case.reference
+    if is_repeat(ctx):
+        return ctx.redirect("case", reference=reference)
+    reason = ctx.field("reason")
+    try:
+        escalation.escalate(ctx.db, ctx.settings, actor_of(ctx), user, case, reason)
+    except InvalidInput as exc:
+        ctx.db.rollback()
+        return targets(ctx, dict(exc.errors) or {"reason": exc.detail}, reason, status_code=422)
+    except Conflict as exc:
+        ctx.db.rollback()
+        return targets(ctx, {"reason": exc.detail}, reason, status_code=409)
+    flash(ctx, "Case escalated")
+    return ctx.redirect("case", reference=reference)
