@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:21:46.452641
+Create Date: 2026-11-23 10:12:06.425813
 """
 
 from __future__ import annotations
@@ -55,6 +55,12 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_events_object", ["object_type", "object_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_events_occurred_at"), ["occurred_at"], unique=False)
 
+    op.create_table(
+        "automation_cursors",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("position", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_automation_cursors")),
+    )
     op.create_table(
         "bank_holiday_adjustments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -131,6 +137,13 @@ def upgrade() -> None:
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index("ix_jobs_claim", ["status", "run_at"], unique=False)
 
+    op.create_table(
+        "notification_options",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_emails", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_options")),
+    )
     op.create_table(
         "organisation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -224,6 +237,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_stored_files_sha256"), ["sha256"], unique=False)
         batch_op.create_index(batch_op.f("ix_stored_files_status"), ["status"], unique=False)
 
+    op.create_table(
+        "undelivered_email_digests",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("messages", sa.Integer(), nullable=False),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_undelivered_email_digests")),
+    )
     op.create_table(
         "api_idempotency_keys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -357,6 +378,68 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_staff_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "undelivered_email_notices",
+        sa.Column("outbox_id", sa.Integer(), nullable=False),
+        sa.Column("case_reference", sa.String(length=100), nullable=False),
+        sa.Column("told", sa.String(length=320), nullable=True),
+        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["outbox_id"],
+            ["outbox_messages.id"],
+            name=op.f("fk_undelivered_email_notices_outbox_id_outbox_messages"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("outbox_id", name=op.f("pk_undelivered_email_notices")),
+    )
+    op.create_table(
+        "automation_milestones",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_type_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("working_days", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_type_id"],
+            ["case_types.id"],
+            name=op.f("fk_automation_milestones_case_type_id_case_types"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_automation_milestones")),
+    )
+    with op.batch_alter_table("automation_milestones", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_automation_milestones_case_type_id"), ["case_type_id"], unique=False)
+
+    op.create_table(
+        "automation_reminders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_type_id", sa.Integer(), nullable=False),
+        sa.Column("applies_to", sa.String(length=20), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_type_id"],
+            ["case_types.id"],
+            name=op.f("fk_automation_reminders_case_type_id_case_types"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_automation_reminders")),
+        sa.UniqueConstraint("case_type_id", "applies_to", "amount", "unit", name="uq_automation_reminders_type_offset"),
+    )
+    with op.batch_alter_table("automation_reminders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_automation_reminders_case_type_id"), ["case_type_id"], unique=False)
+
+    op.create_table(
+        "automation_settings",
+        sa.Column("case_type_id", sa.Integer(), nullable=False),
+        sa.Column("stopped_clock_limit_days", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_type_id"],
+            ["case_types.id"],
+            name=op.f("fk_automation_settings_case_type_id_case_types"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("case_type_id", name=op.f("pk_automation_settings")),
+    )
+    op.create_table(
         "case_reference_counters",
         sa.Column("case_type_id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
@@ -426,6 +509,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_type_id", name=op.f("uq_intake_forms_case_type_id")),
     )
     op.create_table(
+        "notification_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_type_id", sa.Integer(), nullable=False),
+        sa.Column("notice", sa.String(length=40), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=True),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_type_id"],
+            ["case_types.id"],
+            name=op.f("fk_notification_settings_case_type_id_case_types"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_settings")),
+        sa.UniqueConstraint("case_type_id", "notice", name="uq_notification_settings_type_notice"),
+    )
+    with op.batch_alter_table("notification_settings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notification_settings_case_type_id"), ["case_type_id"], unique=False)
+
+    op.create_table(
         "task_templates",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_type_id", sa.Integer(), nullable=False),
@@ -445,6 +548,33 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("task_templates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_task_templates_case_type_id"), ["case_type_id"], unique=False)
+
+    op.create_table(
+        "automation_routines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_type_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("trigger", sa.String(length=30), nullable=False),
+        sa.Column("status_id", sa.Integer(), nullable=True),
+        sa.Column("days", sa.Integer(), nullable=True),
+        sa.Column("actions", sa.JSON(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_type_id"],
+            ["case_types.id"],
+            name=op.f("fk_automation_routines_case_type_id_case_types"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["case_statuses.id"],
+            name=op.f("fk_automation_routines_status_id_case_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_automation_routines")),
+    )
+    with op.batch_alter_table("automation_routines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_automation_routines_case_type_id"), ["case_type_id"], unique=False)
 
     op.create_table(
         "case_transitions",
@@ -515,10 +645,51 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_case_type_id"), ["case_type_id"], unique=False)
         batch_op.create_index("ix_cases_open_due", ["closed_at", "due_on", "id"], unique=False)
+        batch_op.create_index("ix_cases_open_received", ["closed_at", "received_on"], unique=False)
         batch_op.create_index("ix_cases_owner_due", ["owner_id", "closed_at", "due_on"], unique=False)
         batch_op.create_index("ix_cases_requester_email", ["requester_email"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_status_id"), ["status_id"], unique=False)
         batch_op.create_index("ix_cases_team_due", ["team_group_id", "closed_at", "due_on"], unique=False)
+        batch_op.create_index(
+            "ix_cases_unescalated_due",
+            ["due_on"],
+            unique=False,
+            sqlite_where=sa.text("closed_at IS NULL AND escalated IS 0"),
+            postgresql_where=sa.text("closed_at IS NULL AND escalated IS false"),
+        )
+
+    op.create_table(
+        "automation_firings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("target", sa.String(length=40), nullable=False),
+        sa.Column("slot", sa.String(length=60), nullable=False),
+        sa.Column("fired_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_automation_firings_case_id_cases"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_automation_firings")),
+        sa.UniqueConstraint("case_id", "kind", "target", "slot", name="uq_automation_firings_key"),
+    )
+    op.create_table(
+        "automation_status_entries",
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("status_id", sa.Integer(), nullable=False),
+        sa.Column("entered_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_automation_status_entries_case_id_cases"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["case_statuses.id"],
+            name=op.f("fk_automation_status_entries_status_id_case_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_automation_status_entries")),
+    )
+    with op.batch_alter_table("automation_status_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_automation_status_entries_status_entered", ["status_id", "entered_at"], unique=False)
 
     op.create_table(
         "case_attachments",
@@ -648,6 +819,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.create_index("ix_tasks_case_status", ["case_id", "status"], unique=False)
+        batch_op.create_index("ix_tasks_status_due", ["status", "due_on"], unique=False)
 
     # ### end Alembic commands ###
 
@@ -655,6 +827,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_tasks_status_due")
         batch_op.drop_index("ix_tasks_case_status")
 
     op.drop_table("tasks")
@@ -683,11 +856,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_attachments_case_id"))
 
     op.drop_table("case_attachments")
+    with op.batch_alter_table("automation_status_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_automation_status_entries_status_entered")
+
+    op.drop_table("automation_status_entries")
+    op.drop_table("automation_firings")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_cases_unescalated_due",
+            sqlite_where=sa.text("closed_at IS NULL AND escalated IS 0"),
+            postgresql_where=sa.text("closed_at IS NULL AND escalated IS false"),
+        )
         batch_op.drop_index("ix_cases_team_due")
         batch_op.drop_index(batch_op.f("ix_cases_status_id"))
         batch_op.drop_index("ix_cases_requester_email")
         batch_op.drop_index("ix_cases_owner_due")
+        batch_op.drop_index("ix_cases_open_received")
         batch_op.drop_index("ix_cases_open_due")
         batch_op.drop_index(batch_op.f("ix_cases_case_type_id"))
 
@@ -696,10 +880,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_transitions_case_type_id"))
 
     op.drop_table("case_transitions")
+    with op.batch_alter_table("automation_routines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_automation_routines_case_type_id"))
+
+    op.drop_table("automation_routines")
     with op.batch_alter_table("task_templates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_task_templates_case_type_id"))
 
     op.drop_table("task_templates")
+    with op.batch_alter_table("notification_settings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_settings_case_type_id"))
+
+    op.drop_table("notification_settings")
     op.drop_table("intake_forms")
     with op.batch_alter_table("case_type_groups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_type_groups_group_id"))
@@ -711,6 +903,16 @@ def downgrade() -> None:
 
     op.drop_table("case_statuses")
     op.drop_table("case_reference_counters")
+    op.drop_table("automation_settings")
+    with op.batch_alter_table("automation_reminders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_automation_reminders_case_type_id"))
+
+    op.drop_table("automation_reminders")
+    with op.batch_alter_table("automation_milestones", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_automation_milestones_case_type_id"))
+
+    op.drop_table("automation_milestones")
+    op.drop_table("undelivered_email_notices")
     with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_sessions_user_id"))
 
@@ -734,6 +936,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_idempotency_keys_created_at"))
 
     op.drop_table("api_idempotency_keys")
+    op.drop_table("undelivered_email_digests")
     with op.batch_alter_table("stored_files", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stored_files_status"))
         batch_op.drop_index(batch_op.f("ix_stored_files_sha256"))
@@ -756,6 +959,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox_messages")
     op.drop_table("organisation")
+    op.drop_table("notification_options")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_claim")
 
@@ -771,6 +975,7 @@ def downgrade() -> None:
 
     op.drop_table("capture_drafts")
     op.drop_table("bank_holiday_adjustments")
+    op.drop_table("automation_cursors")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_occurred_at"))
         batch_op.drop_index("ix_audit_events_object")
