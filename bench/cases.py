@@ -1,0 +1,448 @@
+"""Benchmark: the staff app's team queue, case page and search over 1,000,000 cases in SQLite.
+
+Builds a temporary SQLite database the way a deployment does (``shared.migrations.upgrade``, then
+``Base.metadata.create_all`` for tables no migration makes yet), loads the demo data
+(``backoffice.demo.load_demo_data``: the built-in case types, their teams, the four demo accounts and
+six cases), adds 150 more caseworkers, then bulk-inserts the cases with ``executemany`` in large
+transactions, straight into SQLite (the ORM would take an hour):
+
+- case types weighted as a council sees them (FOI and enquiries most, compliments least); each case in
+  its type's responsible team; received over the last eight years, so most are closed (with closed
+  status, outcome and closing time) and about 5% are open, spread over the type's open and in-progress
+  statuses, owned by a caseworker or waiting in the team queue; due dates 20 working days (about 28
+  calendar days) after receipt, so some open cases are overdue;
+- 300 requesters (a few thousand cases each), subjects and descriptions made from word lists;
+- each case's automatic tasks (as ``create_case`` makes them) and its "case.created" audit entry, so the
+  case page's tasks and timeline queries run over tables of realistic size too.
+
+Then it measures, **in process** through the real ASGI suite (``shared.serve.create_suite``, the app
+``civic serve`` runs, without its worker) with ``httpx.AsyncClient(transport=httpx.ASGITransport(app))``,
+signed in through the sign-in form as the demo caseworker (a member of every team):
+
+- the team queue (``/backoffice/cases/team``),
+- a case page (a different open case each request),
+- search by requester email and by a word in the subject (``/backoffice/cases?q=...``),
+
+each beside the bare SQL it needs, measured in the same run: every SELECT the page issued (captured from
+the engine during a request) is replayed directly on a raw sqlite3 connection with the same parameters,
+both "all of the page's SELECTs" and "the main query" (the list and its count, or the case lookup).
+p50 and p95 over ``--requests`` requests each; the target is p95 under 150 ms per page.
+
+    PYTHONPATH=. .venv/bin/python bench/cases.py                 # 1,000,000 cases
+    PYTHONPATH=. .venv/bin/python bench/cases.py --cases 100000 --requests 100
+    PYTHONPATH=. .venv/bin/python bench/cases.py --explain       # also print EXPLAIN QUERY PLAN
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Connection
+
+from backoffice.cases.models import CaseStatus, CaseType, StatusKind, TaskTemplate
+from backoffice.demo import DEMO_PASSWORD, load_demo_data
+from backoffice.groups import Group
+from backoffice.staff.accounts import Role, StaffUser
+from shared import migrations
+from shared.apps import discover, import_models
+from shared.db import Base, transaction
+from shared.runtime import Runtime
+from shared.serve import create_suite
+from shared.settings import load_settings
+
+TARGET_P95_MS = 150.0
+CHUNK = 50_000
+YEARS_BACK = 8
+OPEN_SHARE_OLD = 0.01  # cases older than the recent window still open (overdue, stuck)
+RECENT_DAYS = 60  # cases received in the last RECENT_DAYS are mostly open
+EXTRA_CASEWORKERS = 150
+REQUESTERS = 300
+CASEWORKER = "caseworker@example.gov.uk"
+BASE_URL = "http://bench.invalid"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TYPE_WEIGHTS = {"foi": 35, "eir": 5, "sar": 10, "complaint": 15, "enquiry": 30, "compliment": 5}
+FIRST = ("Sam", "Priya", "Tom", "Alex", "Jo", "Lee", "Kim", "Chris", "Morgan", "Robin", "Aisha", "Dev", "Ewan",
+         "Fatima", "Grace", "Hamza", "Isla", "Jack", "Kofi", "Lena", "Mei", "Niamh", "Owen", "Ravi", "Sian")
+LAST = ("Jones", "Shah", "Green", "Morgan", "Smith", "Brown", "Lee", "Taylor", "Patel", "Evans", "Khan", "Hughes",
+        "Wilson", "Davies", "Roberts", "Walker", "Wright", "Thompson", "White", "Edwards", "Ali", "Clarke")
+TOPICS = ("road", "resurfacing", "contracts", "parking", "permit", "library", "budget", "recycling", "bins",
+          "collection", "housing", "repairs", "planning", "application", "council", "tax", "school", "transport",
+          "bus", "timetable", "streetlight", "pothole", "licence", "grant", "funding", "air", "quality", "noise",
+          "complaint", "allotment", "cemetery", "leisure", "centre", "swimming", "pool", "park", "playground",
+          "tree", "flooding", "drainage", "highways", "footpath", "cycle", "lane", "consultation", "minutes",
+          "meeting", "procurement", "invoice", "salary", "staff", "agency", "spending", "policy", "fleet",
+          "vehicles", "electric", "charging", "energy", "heating", "asbestos", "fire", "safety", "inspection",
+          "food", "hygiene", "rating", "taxi", "market", "events", "festival", "graffiti", "fly-tipping", "dog",
+          "fouling", "wardens", "cctv", "cameras", "speeding", "signage", "gritting", "snow", "bridge",
+          "closure", "roadworks", "waste", "contract", "enforcement", "notices", "fines", "appeals", "benefits")
+FILLER = ("please", "send", "copies", "of", "all", "the", "records", "about", "for", "since", "and", "any",
+          "correspondence", "reports", "held", "by", "your", "department", "in", "relation", "to", "between")
+
+
+# ---------------------------------------------------------------- building the database
+
+
+@dataclass
+class Seeded:
+    path: Path
+    cases: int
+    seconds: float
+    caseworker_id: int
+    requester_email: str
+    subject_word: str
+    open_references: list[str] = field(default_factory=list)
+
+
+def _settings(data_dir: Path) -> Any:
+    return load_settings({
+        "DATABASE_URL": f"sqlite:///{data_dir / 'civic.db'}",
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+        "BASE_URL": BASE_URL,
+        "APP_ENV": "development",
+    })
+
+
+def create_unmigrated(runtime: Runtime) -> list[str]:
+    """Tables and indexes the models have and no migration makes yet (``create_all`` adds tables only)."""
+    Base.metadata.create_all(runtime.engine)
+    with runtime.engine.connect() as conn:
+        existing = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
+    made = []
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            if index.name and index.name not in existing:
+                index.create(runtime.engine)
+                made.append(str(index.name))
+    return made
+
+
+def reuse(data_dir: Path) -> Seeded:
+    """A database an earlier ``--keep`` run built: add any index made since, and find what to ask for."""
+    settings = _settings(data_dir)
+    import_models(discover())
+    runtime = Runtime.from_settings(settings)
+    made = create_unmigrated(runtime)
+    if made:
+        print(f"  created indexes no migration makes yet: {', '.join(made)}")
+    with runtime.engine.connect() as conn:
+        count = int(conn.scalar(text("SELECT count(*) FROM cases")) or 0)
+        caseworker_id = int(conn.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": CASEWORKER}) or 0)
+        refs = [str(r) for r in conn.scalars(text("SELECT reference FROM cases WHERE closed_at IS NULL"))]
+    runtime.engine.dispose()
+    first, last = FIRST[7 % len(FIRST)], LAST[(7 * 7) % len(LAST)]
+    return Seeded(path=data_dir / "civic.db", cases=count, seconds=0.0, caseworker_id=caseworker_id,
+                  requester_email=f"{first.lower()}.{last.lower()}.7@example.com", subject_word="streetlight",
+                  open_references=refs)
+
+
+def _words(rng: random.Random, topics: int, filler: int) -> list[str]:
+    chosen = rng.sample(TOPICS, topics) + rng.sample(FILLER, filler)
+    rng.shuffle(chosen)
+    return chosen
+
+
+def build(data_dir: Path, count: int, seed: int = 20260205) -> Seeded:
+    started = time.perf_counter()
+    settings = _settings(data_dir)
+    migrations.upgrade(settings.database_url)
+    import_models(discover())
+    runtime = Runtime.from_settings(settings)
+    create_unmigrated(runtime)
+    with transaction(runtime.factory) as session:
+        load_demo_data(session, settings)
+        types = {t.key: t for t in session.scalars(select(CaseType))}
+        statuses: dict[int, list[CaseStatus]] = {}
+        for status in session.scalars(select(CaseStatus).order_by(CaseStatus.position)):
+            statuses.setdefault(status.case_type_id, []).append(status)
+        templates: dict[int, list[TaskTemplate]] = {}
+        for template in session.scalars(select(TaskTemplate).where(TaskTemplate.auto_create.is_(True))):
+            templates.setdefault(template.case_type_id, []).append(template)
+        groups = [g.id for g in session.scalars(select(Group))]
+        caseworker = session.scalar(select(StaffUser).where(StaffUser.email == CASEWORKER))
+        assert caseworker is not None
+        caseworker_id = caseworker.id
+        first_id = int(session.scalar(text("SELECT coalesce(max(id), 0) FROM cases")) or 0) + 1
+    runtime.engine.dispose()
+
+    rng = random.Random(seed)
+    db = sqlite3.connect(data_dir / "civic.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA cache_size=-400000")
+    db.execute("PRAGMA temp_store=MEMORY")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    # More caseworkers, each in the team of a few case types: owners spread as in a real office.
+    db.execute("BEGIN")
+    staff_ids: dict[int, list[int]] = {g: [caseworker_id] for g in groups}
+    for n in range(EXTRA_CASEWORKERS):
+        cursor = db.execute(
+            "INSERT INTO staff_users (email, name, role, password_hash, active, failed_sign_ins, session_generation,"
+            " created_at) VALUES (?, ?, ?, NULL, 1, 0, 0, ?)",
+            (f"caseworker{n}@example.gov.uk", f"{FIRST[n % len(FIRST)]} {LAST[n % len(LAST)]} {n}",
+             Role.CASEWORKER.value, stamp))
+        group = groups[n % len(groups)]
+        db.execute("INSERT INTO group_members (group_id, user_id) VALUES (?, ?)", (group, cursor.lastrowid))
+        staff_ids[group].append(int(cursor.lastrowid or 0))
+    db.execute("COMMIT")
+
+    requesters = []
+    for n in range(REQUESTERS):
+        first, last = FIRST[n % len(FIRST)], LAST[(n * 7) % len(LAST)]
+        requesters.append((f"{first} {last}", f"{first.lower()}.{last.lower()}.{n}@example.com"))
+    keys = list(TYPE_WEIGHTS)
+    weights = [TYPE_WEIGHTS[k] for k in keys]
+    today = dt.date.today()
+    span = YEARS_BACK * 365
+    numbers: dict[tuple[int, int], int] = {}
+    for type_id, year, last in db.execute("SELECT case_type_id, year, last_number FROM case_reference_counters"):
+        numbers[(type_id, year)] = last
+    open_refs: list[str] = []
+    case_sql = (
+        "INSERT INTO cases (id, reference, case_type_id, year, number, requester_name, requester_email,"
+        " requester_phone, requester_address, subject, description, details, channel, received_on, due_on,"
+        " status_id, team_group_id, owner_id, priority, outcome, exemptions, escalated, created_at, updated_at,"
+        " closed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?, ?, '[]', 0,"
+        " ?, ?, ?, 1)")
+    task_sql = ("INSERT INTO tasks (case_id, title, description, group_id, assignee_id, due_on, status, created_at,"
+                " finished_at, finished_by) VALUES (?, ?, '', ?, NULL, ?, ?, ?, ?, ?)")
+    audit_sql = ("INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_label, action, object_type,"
+                 " object_id, summary, detail, ip, request_id) VALUES (?, 'system', NULL, 'bench', 'case.created',"
+                 " 'case', ?, ?, '{}', NULL, NULL)")
+    channels = ("web form", "email", "email", "post", "phone", "api")
+    # Cases arrive in date order, so ids rise with the received date (the newest, mostly open, are together).
+    arrivals = sorted(((rng.randrange(RECENT_DAYS), True) if rng.random() < 0.03 else
+                       (rng.randrange(RECENT_DAYS, span), False) for _ in range(count)), reverse=True)
+    case_id = first_id
+    done = 0
+    while done < count:
+        batch = min(CHUNK, count - done)
+        case_rows: list[tuple[Any, ...]] = []
+        task_rows: list[tuple[Any, ...]] = []
+        audit_rows: list[tuple[Any, ...]] = []
+        for _ in range(batch):
+            case_type = types[rng.choices(keys, weights)[0]]
+            age, recent = arrivals[case_id - first_id]
+            received = today - dt.timedelta(days=age)
+            due = received + dt.timedelta(days=28)
+            kinds = statuses[case_type.id]
+            is_open = (recent and rng.random() < 0.9) or (not recent and rng.random() < OPEN_SHARE_OLD)
+            team = case_type.responsible_group_id
+            if is_open:
+                status = rng.choice([s for s in kinds if s.kind != StatusKind.CLOSED])
+                owner = None if status.kind == StatusKind.OPEN or rng.random() < 0.2 else rng.choice(staff_ids[team or groups[0]])
+                outcome, closed_at = None, None
+            else:
+                status = next(s for s in kinds if s.kind == StatusKind.CLOSED)
+                owner = rng.choice(staff_ids[team or groups[0]])
+                outcome = rng.choice(case_type.closure_outcomes)["key"] if case_type.closure_outcomes else None
+                closed_at = (dt.datetime.combine(received, dt.time(10)) + dt.timedelta(days=rng.randrange(1, 40),
+                             minutes=rng.randrange(600))).strftime("%Y-%m-%d %H:%M:%S.%f")
+            name, email = rng.choice(requesters)
+            numbers[(case_type.id, received.year)] = number = numbers.get((case_type.id, received.year), 0) + 1
+            reference = f"{case_type.reference_prefix}-{received.year}-{number:05d}"
+            subject = " ".join(_words(rng, 2, 1)).capitalize()
+            description = " ".join(_words(rng, 6, 8)).capitalize() + "."
+            created = f"{received:%Y-%m-%d} 09:{rng.randrange(60):02d}:00.000000"
+            case_rows.append((case_id, reference, case_type.id, received.year, number, name, email, subject,
+                              description, rng.choice(channels), received.isoformat(), due.isoformat(), status.id,
+                              team, owner, rng.choice(("normal", "normal", "normal", "high", "urgent")), outcome,
+                              created, closed_at or created, closed_at))
+            for template in templates.get(case_type.id, []):
+                task_due = None if template.due_in_working_days is None else (
+                    received + dt.timedelta(days=template.due_in_working_days * 7 // 5)).isoformat()
+                finished = closed_at is not None
+                task_rows.append((case_id, template.title, template.group_id, task_due,
+                                  "done" if finished else "open", created, closed_at, "bench" if finished else None))
+            audit_rows.append((created, reference, f"{case_type.name} received on {received:%-d %B %Y}"))
+            if is_open:
+                open_refs.append(reference)
+            case_id += 1
+        db.execute("BEGIN")
+        db.executemany(case_sql, case_rows)
+        db.executemany(task_sql, task_rows)
+        db.executemany(audit_sql, audit_rows)
+        db.execute("COMMIT")
+        done += batch
+        print(f"\r  seeded {done:,} of {count:,} cases ({time.perf_counter() - started:.0f} s)", end="", flush=True)
+    print()
+    db.execute("BEGIN")
+    db.executemany(
+        "INSERT INTO case_reference_counters (case_type_id, year, last_number) VALUES (?, ?, ?)"
+        " ON CONFLICT (case_type_id, year) DO UPDATE SET last_number = excluded.last_number",
+        [(type_id, year, last) for (type_id, year), last in numbers.items()])
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return Seeded(path=data_dir / "civic.db", cases=count, seconds=time.perf_counter() - started,
+                  caseworker_id=caseworker_id, requester_email=requesters[7][1], subject_word="streetlight",
+                  open_references=open_refs)
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
+
+
+@dataclass
+class Captured:
+    """The SELECTs one request issued, in order, with their parameters."""
+
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+    on: bool = False
+
+
+def capture(runtime: Runtime) -> Captured:
+    captured = Captured()
+
+    @event.listens_for(runtime.engine, "before_cursor_execute")
+    def _record(_conn: Connection, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if captured.on and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.statements.append((statement, parameters))
+
+    return captured
+
+
+@dataclass
+class Result:
+    label: str
+    samples: list[float]
+    note: str = ""
+
+    def line(self) -> str:
+        p50, p95 = percentile(self.samples, 50), percentile(self.samples, 95)
+        return f"{self.label:<58} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({len(self.samples)}){self.note}"
+
+
+def time_sql(db: sqlite3.Connection, statements: list[tuple[str, Any]], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for statement, parameters in statements:
+            db.execute(statement, parameters).fetchall()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def is_main(statement: str) -> bool:
+    """The list query and its count (FROM cases with a LIMIT or count()), or the case lookup by reference."""
+    flat = " ".join(statement.split())
+    return "FROM cases" in flat and ("LIMIT" in flat or "count(" in flat or "cases.reference = ?" in flat)
+
+
+async def sign_in(client: httpx.AsyncClient) -> None:
+    page = await client.get("/backoffice/sign-in")
+    token = CSRF.search(page.text)
+    assert token, "no CSRF token on the sign-in page"
+    response = await client.post("/backoffice/sign-in", data={
+        "csrf_token": token.group(1), "email": CASEWORKER, "password": DEMO_PASSWORD})
+    assert response.status_code == 303, f"sign-in answered {response.status_code}"
+
+
+async def measure(seeded: Seeded, requests: int, explain: bool) -> list[Result]:
+    settings = _settings(seeded.path.parent)
+    specs = discover()
+    import_models(specs)
+    runtime = Runtime.from_settings(settings)
+    app = create_suite(runtime, specs, with_worker=False)
+    captured = capture(runtime)
+    raw = sqlite3.connect(seeded.path)
+    rng = random.Random(7)
+    pages: dict[str, Callable[[int], str]] = {
+        "team queue": lambda _i: "/backoffice/cases/team",
+        "case page": lambda i: "/backoffice/cases/" + seeded.open_references[i % len(seeded.open_references)],
+        "search by requester email": lambda _i: "/backoffice/cases?q=" + quote(seeded.requester_email),
+        "search by a word in the subject": lambda _i: "/backoffice/cases?q=" + quote(seeded.subject_word),
+    }
+    rng.shuffle(seeded.open_references)
+    results: list[Result] = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        await sign_in(client)
+        for label, path_of in pages.items():
+            for i in range(5):  # warm the caches and compile the templates
+                assert (await client.get(path_of(i))).status_code == 200, path_of(i)
+            captured.statements.clear()
+            captured.on = True
+            response = await client.get(path_of(0))
+            captured.on = False
+            assert response.status_code == 200
+            statements = list(captured.statements)
+            samples = []
+            for i in range(requests):
+                started = time.perf_counter()
+                response = await client.get(path_of(i))
+                samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, f"{label}: HTTP {response.status_code}"
+            count = re.search(r'id="case-count">\s*([^<]+)<', response.text)
+            note = f"  [{count.group(1).strip()}]" if count else ""
+            status = " MISSES the target" if percentile(samples, 95) > TARGET_P95_MS else ""
+            results.append(Result(f"page: {label}", samples, note + status))
+            main = [s for s in statements if is_main(s[0])]
+            results.append(Result(f"  bare SQL: all {len(statements)} SELECTs of the page", time_sql(raw, statements, requests)))
+            results.append(Result(f"  bare SQL: the main {len(main)} (list + count / case lookup)", time_sql(raw, main, requests)))
+            if explain:
+                for statement, parameters in main:
+                    print(f"\n-- {label}\n{' '.join(statement.split())}\n   {parameters}")
+                    for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters):
+                        print("   ", row[-1])
+    raw.close()
+    runtime.engine.dispose()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases to seed (default 1,000,000)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN QUERY PLAN of each main query")
+    parser.add_argument("--keep", type=Path, help="build the database in this directory and keep it; "
+                        "if it already holds one, measure that one instead of seeding again")
+    args = parser.parse_args(argv)
+    directory = args.keep or Path(tempfile.mkdtemp(prefix="civic-bench-cases-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    if args.keep and (directory / "civic.db").exists():
+        print(f"Reusing {directory / 'civic.db'} (seeded by an earlier run)")
+        seeded = reuse(directory)
+    else:
+        print(f"Seeding {args.cases:,} cases into {directory / 'civic.db'} ...")
+        seeded = build(directory, args.cases)
+    size = (directory / "civic.db").stat().st_size / 1e6
+    timing = f" in {seeded.seconds:.1f} s ({seeded.cases / seeded.seconds:,.0f} cases/s)" if seeded.seconds else ""
+    print(f"Seeded {seeded.cases:,} cases ({len(seeded.open_references):,} open){timing}; database {size:,.0f} MB")
+    print(f"Measuring in process through the ASGI suite, signed in as {CASEWORKER} (in every team); "
+          f"search for {seeded.requester_email!r} and {seeded.subject_word!r}")
+    results = asyncio.run(measure(seeded, args.requests, args.explain))
+    print()
+    for result in results:
+        print(result.line())
+    missed = [r.label for r in results if r.label.startswith("page:") and percentile(r.samples, 95) > TARGET_P95_MS]
+    print(f"\nTarget: p95 under {TARGET_P95_MS:.0f} ms per page: " + ("met" if not missed else "MISSED by " + ", ".join(missed)))
+    if not args.keep:
+        for suffix in ("", "-wal", "-shm"):
+            (directory / f"civic.db{suffix}").unlink(missing_ok=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
