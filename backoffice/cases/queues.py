@@ -18,6 +18,8 @@ from backoffice.cases.models import Case, CaseType
 from backoffice.staff.accounts import StaffUser
 
 PER_PAGE = 25
+#: A text search counts at most this many matches ("more than 1,000 cases").
+SEARCH_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class CasePage:
     page: int
     per_page: int
     filters: CaseFilter = field(default_factory=CaseFilter)
+    total_capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -109,8 +112,17 @@ def find_cases(session: Session, user: StaffUser | None, f: CaseFilter, page: in
         "unowned": (Case.owner_id.is_not(None), Case.due_on.is_(None), Case.due_on, Case.id),
     }.get(f.sort, (Case.due_on.is_(None), Case.due_on, Case.id))
     cases = list(session.scalars(base.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
-    total = int(session.scalar(apply_filter(session, user, select(func.count(Case.id)), f)) or 0)
-    return CasePage(cases=cases, total=total, page=page, per_page=per_page, filters=f)
+    if f.text.strip():
+        # Words are matched by scanning: stop counting once the answer is "more than enough",
+        # as a search engine does, so a common word stays fast over a million cases.
+        matches = apply_filter(session, user, select(Case.id), f).limit(SEARCH_COUNT_CAP + 1).subquery()
+        total = int(session.scalar(select(func.count()).select_from(matches)) or 0)
+        capped = total > SEARCH_COUNT_CAP
+        total = min(total, SEARCH_COUNT_CAP)
+    else:
+        total = int(session.scalar(apply_filter(session, user, select(func.count(Case.id)), f)) or 0)
+        capped = False
+    return CasePage(cases=cases, total=total, page=page, per_page=per_page, filters=f, total_capped=capped)
 
 
 def time_left(case: Case, today: dt.date | None = None) -> tuple[str, str]:

@@ -119,3 +119,14 @@ def test_queues_filter_sort_and_search(office: Office) -> None:
     paged = find_cases(office.db, office.manager, CaseFilter(), page=2, per_page=2)
     assert paged.pages == 2 and [c.reference for c in paged.cases] == [fresh.reference]
     assert time_left(late)[1] == "red" and "overdue" in time_left(late)[0]
+
+
+def test_a_text_search_stops_counting_at_the_cap(office: Office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from backoffice.cases import queues
+
+    monkeypatch.setattr(queues, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        office.new_case("foi", subject="Potholes on the high street")
+    found = find_cases(office.db, office.manager, CaseFilter(text="potholes"))
+    assert found.total == 2 and found.total_capped and len(found.cases) == 3
+    assert not find_cases(office.db, office.manager, CaseFilter()).total_capped
