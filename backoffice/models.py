@@ -10,6 +10,7 @@ from backoffice.automation.models import Routine as Routine
 from backoffice.automation.models import StatusEntry as StatusEntry
 from backoffice.automation.models import SweepCursor as SweepCursor
 from backoffice.bank_holidays import BankHolidayAdjustment
+from backoffice.cases.clock_permissions import ClockPermission as ClockPermission
 from backoffice.cases.models import (
     Case,
     CaseAttachment,

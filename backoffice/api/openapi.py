@@ -101,6 +101,7 @@ def document(settings: Settings) -> dict[str, Any]:
         "paths": {
             "/cases": cases_path,
             "/cases/{reference}": case_path,
+            **clock_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -119,3 +120,46 @@ def document(settings: Settings) -> dict[str, Any]:
             },
         },
     }
+
+
+#: path -> (operationId, summary, request schema, what a 409 means here).
+_CLOCK_ACTIONS = {
+    "extend": ("extendCase", "Apply the case type's statutory extension", "ClockExtend",
+               "The case was already extended, its type has no extension, its clock is stopped, the response "
+               "was already due, or the case is closed."),
+    "pause": ("pauseCase", "Stop the clock while waiting for a fee, clarification or identity evidence", "ClockPause",
+              "The clock is already stopped, the case type does not stop for this reason, the date is out of "
+              "order with the case's clock, or the case is closed."),
+    "resume": ("resumeCase", "Restart a stopped clock", "ClockResume",
+               "The clock is running: there is nothing to resume; or the date is out of order, or the case is closed."),
+    "clarification": ("recordClarification", "Record clarification asked for and/or received", "Clarification",
+                      "No clarification was asked for, the clock is already stopped for something else, the date "
+                      "is out of order, or the case is closed."),
+}
+
+
+def clock_paths() -> dict[str, Any]:
+    """The clock actions: each answers with the case, its new due_on and clock, or a problem."""
+    paths: dict[str, Any] = {}
+    for action, (operation_id, summary, schema, conflict) in _CLOCK_ACTIONS.items():
+        paths[f"/cases/{{reference}}/{action}"] = {
+            "post": {
+                "operationId": operation_id,
+                "summary": summary,
+                "description": "API clients are trusted systems: staff roles do not apply. The change is on the "
+                               "case's timeline, made by the API client.",
+                "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"required": True, **_body(schema)},
+                "responses": {
+                    "200": {"description": "The case, with its new due_on and clock.", **_body("Case")},
+                    "400": _problem("The body is not valid JSON."),
+                    "401": _UNAUTHORISED,
+                    "404": _problem("No case has this reference."),
+                    "409": _problem(conflict),
+                    "415": _problem("The body is not sent as application/json."),
+                    "422": _problem(f"The body does not match {schema}, or a value is refused (a date in the future, "
+                                    "an unknown reason); errors lists each field."),
+                },
+            }
+        }
+    return paths

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from backoffice.cases.clock import PauseReason
 from backoffice.cases.intake import LIMITS, NewCase, Requester
 from backoffice.cases.models import Case, Channel, Priority
 from shared.errors import InvalidInput
@@ -37,6 +38,8 @@ def _ref(name: str) -> Schema:
 
 
 _TEXT_OR_NULL: Schema = {"type": ["string", "null"]}
+PAUSE_REASONS = tuple(reason.value for reason in PauseReason)
+REASON_LIMIT = 2000
 _DATE: Schema = {"type": "string", "format": "date", "description": "A date as YYYY-MM-DD."}
 
 SCHEMAS: dict[str, Schema] = {
@@ -81,7 +84,7 @@ SCHEMAS: dict[str, Schema] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["reference", "case_type", "status", "received_on", "due_on", "requester", "subject",
-                     "description", "channel", "priority", "links"],
+                     "description", "channel", "priority", "clock", "links"],
         "properties": {
             "reference": {"type": "string", "examples": ["FOI-2026-00042"]},
             "case_type": {"type": "string"},
@@ -94,6 +97,7 @@ SCHEMAS: dict[str, Schema] = {
             "description": {"type": "string"},
             "channel": {"type": "string"},
             "priority": {"type": "string"},
+            "clock": _ref("CaseClock"),
             "links": {
                 "type": "object",
                 "additionalProperties": False,
@@ -101,6 +105,62 @@ SCHEMAS: dict[str, Schema] = {
                 "properties": {"self": {"type": "string", "format": "uri"},
                                "staff_page": {"type": "string", "format": "uri"}},
             },
+        },
+    },
+    "CaseClock": {
+        "type": "object",
+        "description": "The statutory clock: whether it runs, since when and why it is stopped, and whether the "
+                       "case has had its extension. due_on is null while it is stopped.",
+        "additionalProperties": False,
+        "required": ["running", "stopped_since", "waiting_for", "extended"],
+        "properties": {
+            "running": {"type": "boolean"},
+            "stopped_since": {"type": ["string", "null"], "format": "date",
+                              "description": "The day the clock stopped; null while it runs."},
+            "waiting_for": {"type": ["string", "null"], "enum": [*PAUSE_REASONS, None],
+                            "description": "What the clock is waiting for; null while it runs."},
+            "extended": {"type": "boolean", "description": "The type's statutory extension has been applied."},
+        },
+    },
+    "ClockExtend": {
+        "type": "object",
+        "description": "Apply the case type's statutory extension (FOI public interest: further working days; "
+                       "EIR: 40 working days after receipt; SAR: two further months). Once per case, while "
+                       "the clock runs.",
+        "additionalProperties": False,
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT,
+                                  "description": "Why; it is kept on the case's timeline."}},
+    },
+    "ClockPause": {
+        "type": "object",
+        "description": "Stop the clock while waiting for the requester. Which reasons a case type accepts "
+                       "follows its law (identity only for SAR).",
+        "additionalProperties": False,
+        "required": ["reason"],
+        "properties": {
+            "reason": {"type": "string", "enum": list(PAUSE_REASONS)},
+            "note": {"type": ["string", "null"], "maxLength": REASON_LIMIT},
+            "on": {**_DATE, "type": ["string", "null"],
+                   "description": "The day the requester was asked (YYYY-MM-DD, not in the future); default today."},
+        },
+    },
+    "ClockResume": {
+        "type": "object",
+        "description": "Restart a stopped clock: the fee paid, the clarification or identity evidence received.",
+        "additionalProperties": False,
+        "properties": {
+            "on": {**_DATE, "type": ["string", "null"],
+                   "description": "The day the requester answered (YYYY-MM-DD, not in the future); default today."},
+        },
+    },
+    "Clarification": {
+        "type": "object",
+        "description": "Clarification asked for (stops the clock), received (restarts it), or both at once.",
+        "additionalProperties": False,
+        "properties": {
+            "requested_on": {**_DATE, "type": ["string", "null"]},
+            "received_on": {**_DATE, "type": ["string", "null"]},
         },
     },
     "CaseList": {
@@ -248,7 +308,8 @@ def case_url(settings: Settings, reference: str) -> str:
     return settings.url(f"{API_PREFIX}/cases/{reference}")
 
 
-def case_json(case: Case, settings: Settings) -> dict[str, Any]:
+def case_json(case: Case, settings: Settings, clock: Mapping[str, Any]) -> dict[str, Any]:
+    """The Case schema; ``clock`` is the CaseClock object (``backoffice.api.clock`` reads it for many cases at once)."""
     return {
         "reference": case.reference,
         "case_type": case.case_type.key,
@@ -261,6 +322,7 @@ def case_json(case: Case, settings: Settings) -> dict[str, Any]:
         "description": case.description,
         "channel": case.channel,
         "priority": case.priority,
+        "clock": dict(clock),
         "links": {"self": case_url(settings, case.reference),
                   "staff_page": settings.url(f"/backoffice/cases/{case.reference}")},
     }

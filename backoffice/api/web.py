@@ -10,14 +10,17 @@ same members.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.api import idempotency, openapi, queries, schemas
+from backoffice.api import clock, idempotency, openapi, queries, schemas
 from backoffice.api.access import API_TOKEN, current_client
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
 from backoffice.cases.intake import create_case
@@ -54,14 +57,30 @@ def _actor(ctx: RequestContext) -> Actor:
     return ctx.actor
 
 
+def _case_json(ctx: RequestContext, case: Case) -> dict[str, Any]:
+    return schemas.case_json(case, ctx.settings, clock.clock_states(ctx.db, [case])[case.id].as_json())
+
+
 def _case_response(ctx: RequestContext, case: Case, status_code: int, **headers: str) -> Response:
-    return ctx.json(schemas.case_json(case, ctx.settings), status_code=status_code,
+    return ctx.json(_case_json(ctx, case), status_code=status_code,
                     headers={"Location": schemas.case_url(ctx.settings, case.reference), **headers})
 
 
-def create(ctx: RequestContext) -> Response:
+def _require_json(ctx: RequestContext, what: str) -> None:
     if not ctx.request.headers.get("content-type", "").startswith(JSON_TYPE):
-        raise UnsupportedMediaType("Send the case as a JSON object with Content-Type: application/json")
+        raise UnsupportedMediaType(f"Send {what} as a JSON object with Content-Type: application/json")
+
+
+def _find(ctx: RequestContext) -> Case:
+    reference = str(ctx.request.path_params["reference"]).upper()
+    case = ctx.db.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        raise NotFound(f"There is no case {reference}")
+    return case
+
+
+def create(ctx: RequestContext) -> Response:
+    _require_json(ctx, "the case")
     new = schemas.new_case_from_json(ctx.body_json)
     client = current_client(ctx)
     key = ctx.request.headers.get(idempotency.HEADER)
@@ -80,11 +99,24 @@ def create(ctx: RequestContext) -> Response:
 
 
 def show(ctx: RequestContext) -> Response:
-    reference = str(ctx.request.path_params["reference"]).upper()
-    case = ctx.db.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(f"There is no case {reference}")
-    return ctx.json(schemas.case_json(case, ctx.settings))
+    return ctx.json(_case_json(ctx, _find(ctx)))
+
+
+ClockAction = Callable[[Session, Actor, Case, Any], None]
+
+
+def _clock_action(action: ClockAction) -> Handler:
+    """A clock change: trusted systems may make it whatever staff roles say; the case core audits it
+    with the API client as actor and refuses what the law does not allow (409)."""
+
+    def handler(ctx: RequestContext) -> Response:
+        _require_json(ctx, "the request")
+        case = _find(ctx)
+        action(ctx.db, _actor(ctx), case, ctx.body_json)
+        ctx.db.flush()
+        return ctx.json(_case_json(ctx, case))
+
+    return handler
 
 
 def index(ctx: RequestContext) -> Response:
@@ -101,7 +133,8 @@ def index(ctx: RequestContext) -> Response:
     if next_cursor:
         kept = [(name, value) for name, value in params if name != "cursor"]
         next_link = ctx.settings.url(f"{schemas.API_PREFIX}/cases?" + urlencode([*kept, ("cursor", next_cursor)]))
-    return ctx.json({"cases": [schemas.case_json(case, ctx.settings) for case in cases],
+    states = clock.clock_states(ctx.db, cases)
+    return ctx.json({"cases": [schemas.case_json(case, ctx.settings, states[case.id].as_json()) for case in cases],
                      "next_cursor": next_cursor, "links": {"next": next_link}})
 
 
@@ -116,5 +149,13 @@ def api_routes() -> list[BaseRoute]:
         page("/api/v1/cases", wrap(index), name="api-cases", access=API_TOKEN),
         page("/api/v1/cases", wrap(create), name="api-create-case", access=API_TOKEN, methods=("POST",)),
         page("/api/v1/cases/{reference}", wrap(show), name="api-case", access=API_TOKEN),
+        page("/api/v1/cases/{reference}/extend", wrap(_clock_action(clock.extend)), name="api-case-extend",
+             access=API_TOKEN, methods=("POST",)),
+        page("/api/v1/cases/{reference}/pause", wrap(_clock_action(clock.pause)), name="api-case-pause",
+             access=API_TOKEN, methods=("POST",)),
+        page("/api/v1/cases/{reference}/resume", wrap(_clock_action(clock.resume)), name="api-case-resume",
+             access=API_TOKEN, methods=("POST",)),
+        page("/api/v1/cases/{reference}/clarification", wrap(_clock_action(clock.clarification)),
+             name="api-case-clarification", access=API_TOKEN, methods=("POST",)),
         page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
     ]

@@ -9,6 +9,7 @@ done (claiming a case you own, moving to the status it has) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,7 +34,8 @@ from backoffice.notifications import events as notifications
 from backoffice.staff.accounts import StaffUser
 from shared import audit
 from shared.db import utcnow
-from shared.errors import Conflict, InvalidInput, PermissionDenied
+from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shared.files import DOCUMENTS, open_for_download, store_upload
 from shared.files.models import StoredFile
 from shared.mail import send_email
 from shared.settings import Settings
@@ -329,3 +331,48 @@ def attachments_of(session: Session, case: Case) -> list[tuple[CaseAttachment, S
     stmt = (select(CaseAttachment, StoredFile).join(StoredFile, StoredFile.id == CaseAttachment.file_id)
             .where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.created_at, CaseAttachment.id))
     return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+ATTACHMENT_DESCRIPTION_LIMIT = 300
+
+
+def add_attachment(
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, settings: Settings, filename: str,
+    stream: BinaryIO, description: str = "",
+) -> CaseAttachment:
+    """Attach a document to the case: stored quarantined and queued for ClamAV by ``store_upload``.
+
+    Whoever may add a note may add a file (both add information without deciding anything).
+    The type, size and description are checked before anything is kept; errors are keyed
+    ``file`` and ``description``.
+    """
+    require(session, user, case, Action.ADD_NOTE)
+    description = " ".join(description.split())
+    if len(description) > ATTACHMENT_DESCRIPTION_LIMIT:
+        raise InvalidInput("The description is too long", {"description": "Description must be 300 characters or fewer"})
+    if not filename:
+        raise InvalidInput("Select a file", {"file": "Select a file"})
+    stored = store_upload(session, settings, actor, filename=filename, stream=stream, allowed=DOCUMENTS, field="file")
+    session.flush()  # no relationship orders the two inserts: the stored file must exist before it is referred to
+    attachment = CaseAttachment(case_id=case.id, file_id=stored.id, description=description, added_by=user.name)
+    session.add(attachment)
+    _touch(case)
+    session.flush()
+    _record(session, actor, case, "case.attachment_added", f"File attached: {stored.original_name}",
+            attachment_id=attachment.id, file_id=stored.id, name=stored.original_name)
+    return attachment
+
+
+def open_attachment(
+    session: Session, settings: Settings, case: Case, attachment_id: int,
+) -> tuple[StoredFile, BinaryIO]:
+    """The file and an open stream, only once ClamAV has passed it; ``NotFound`` otherwise.
+
+    Quarantined, infected and other cases' attachments are refused alike, so the
+    answer says nothing about a file that may not be handed out.
+    """
+    file_id = session.scalar(select(CaseAttachment.file_id).where(CaseAttachment.id == attachment_id,
+                                                                  CaseAttachment.case_id == case.id))
+    if file_id is None:
+        raise NotFound("The file was not found")
+    return open_for_download(session, settings, file_id)

@@ -16,32 +16,34 @@ from starlette.responses import Response
 
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.case_types import allowed_targets
-from backoffice.cases.clock import deadline_of
 from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import Case, StatusKind
 from backoffice.cases.queues import time_left
 from backoffice.cases.tasks import OPEN, tasks_of
 from backoffice.cases.timeline import timeline
 from backoffice.cases.workflow import attachments_of, eligible_owners, get_case, is_watching, linked_cases, notes_of
+from backoffice.casework.web.clock_actions import clock_view
 from backoffice.casework.web.common import errors_context, pop_flash, render
 from backoffice.casework.web.listing import names_of_groups, names_of_users
-from backoffice.clocks import ClockError
 from backoffice.groups import Group
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
+from shared.files import DOCUMENTS
 from shared.files.service import scan_status_message
+from shared.settings import Settings
 from shared.web import RequestContext
 
 TEMPLATE = "backoffice/cases/case.html"
 #: Field ids in page order, for the error summary.
 ORDER = ("status", "assign-group", "assign-owner", "tasks", "task-title", "task-due", "note", "note-visibility",
-         "email-subject", "email-body", "link-reference")
+         "attachment-file", "attachment-description", "email-subject", "email-body", "link-reference")
 
 
 def show(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
-    return render(ctx, TEMPLATE, {**case_context(ctx.db, user, case), "flash": pop_flash(ctx)})
+    return render(ctx, TEMPLATE, {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings),
+                                  "flash": pop_flash(ctx)})
 
 
 def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Mapping[str, Any],
@@ -50,7 +52,7 @@ def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Map
     ctx.db.rollback()
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
-    context = {**case_context(ctx.db, user, case), "values": dict(values),
+    context = {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings), "values": dict(values),
                **errors_context(errors, ORDER, anchors)}
     return render(ctx, TEMPLATE, context, status_code=status_code)
 
@@ -69,7 +71,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "closed": case.status.kind == StatusKind.CLOSED,
         "time_left": text,
         "colour": colour,
-        "explanation": due_date_explanation(session, case),
+        "clock": clock_view(session, case, actions),
         "owner_name": people.get(case.owner_id or 0),
         "team_name": teams.get(case.team_group_id or 0),
         "outcome": outcomes.get(case.outcome or "", case.outcome),
@@ -91,9 +93,8 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
     }
 
 
-def due_date_explanation(session: Session, case: Case) -> list[str]:
-    """How the due date was worked out, recomputed by the same engine that set it."""
-    try:
-        return list(deadline_of(session, case).explanation)
-    except ClockError:
-        return []
+def upload_rules(settings: Settings) -> dict[str, str]:
+    """What the upload form states before a file is chosen: the allowed types and the size limit."""
+    limit = min(settings.max_upload_bytes, DOCUMENTS.max_bytes or settings.max_upload_bytes)
+    return {"kinds": DOCUMENTS.labels, "limit": f"{limit / (1024 * 1024):g}MB",
+            "accept": ",".join(ext for kind in DOCUMENTS.kinds for ext in kind.extensions)}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:12:06.425813
+Create Date: 2026-11-23 10:42:43.266706
 """
 
 from __future__ import annotations
@@ -440,6 +440,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_type_id", name=op.f("pk_automation_settings")),
     )
     op.create_table(
+        "case_clock_permissions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_type_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=30), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("allowed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_type_id"],
+            ["case_types.id"],
+            name=op.f("fk_case_clock_permissions_case_type_id_case_types"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_clock_permissions")),
+        sa.UniqueConstraint("case_type_id", "action", "role", name="uq_case_clock_permissions_type_action_role"),
+    )
+    with op.batch_alter_table("case_clock_permissions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_clock_permissions_case_type_id"), ["case_type_id"], unique=False)
+
+    op.create_table(
         "case_reference_counters",
         sa.Column("case_type_id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
@@ -646,8 +665,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_case_type_id"), ["case_type_id"], unique=False)
         batch_op.create_index("ix_cases_open_due", ["closed_at", "due_on", "id"], unique=False)
         batch_op.create_index("ix_cases_open_received", ["closed_at", "received_on"], unique=False)
+        batch_op.create_index(
+            "ix_cases_open_team_owner_type", ["closed_at", "team_group_id", "owner_id", "case_type_id"], unique=False
+        )
         batch_op.create_index("ix_cases_owner_due", ["owner_id", "closed_at", "due_on"], unique=False)
         batch_op.create_index("ix_cases_requester_email", ["requester_email"], unique=False)
+        batch_op.create_index("ix_cases_requester_email_open", ["requester_email", "closed_at", "due_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_status_id"), ["status_id"], unique=False)
         batch_op.create_index("ix_cases_team_due", ["team_group_id", "closed_at", "due_on"], unique=False)
         batch_op.create_index(
@@ -869,8 +892,10 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_cases_team_due")
         batch_op.drop_index(batch_op.f("ix_cases_status_id"))
+        batch_op.drop_index("ix_cases_requester_email_open")
         batch_op.drop_index("ix_cases_requester_email")
         batch_op.drop_index("ix_cases_owner_due")
+        batch_op.drop_index("ix_cases_open_team_owner_type")
         batch_op.drop_index("ix_cases_open_received")
         batch_op.drop_index("ix_cases_open_due")
         batch_op.drop_index(batch_op.f("ix_cases_case_type_id"))
@@ -903,6 +928,10 @@ def downgrade() -> None:
 
     op.drop_table("case_statuses")
     op.drop_table("case_reference_counters")
+    with op.batch_alter_table("case_clock_permissions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_clock_permissions_case_type_id"))
+
+    op.drop_table("case_clock_permissions")
     op.drop_table("automation_settings")
     with op.batch_alter_table("automation_reminders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_automation_reminders_case_type_id"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from backoffice.cases import workflow
+from backoffice.cases.access import CLOCK as CLOCK_ACTIONS
 from backoffice.cases.access import Action, allowed_actions, can_see
+from backoffice.cases.clock_permissions import ClockAction, set_permission
 from backoffice.cases.models import StatusKind
 from backoffice.groups import create_group
 from backoffice.staff.accounts import Role
@@ -14,24 +16,40 @@ from tests.backoffice.cases.conftest import SYSTEM, Office
 
 A = Action
 WORK = {A.CHANGE_STATUS, A.ADD_NOTE, A.EMAIL_REQUESTER, A.LINK, A.MANAGE_TASKS, A.CLOSE, A.WATCH}
+#: The clock actions by default: caseworkers and above stop and restart the clock, managers and above extend,
+#: each only where the type's rule allows it (an enquiry has no extension; a complaint's clock cannot stop).
+CLOCK = {A.MANAGE_CLOCK}
+EXTEND = {A.MANAGE_CLOCK, A.EXTEND_DEADLINE}
 EXPECTED = {
-    # (role, status kind, owned by the user?) -> actions offered and allowed
-    (Role.READ_ONLY, StatusKind.OPEN, False): {A.VIEW},
-    (Role.READ_ONLY, StatusKind.CLOSED, False): {A.VIEW},
-    (Role.CASEWORKER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, *WORK},
-    (Role.CASEWORKER, StatusKind.OPEN, True): {A.VIEW, *WORK},
-    (Role.CASEWORKER, StatusKind.IN_PROGRESS, True): {A.VIEW, *WORK},
-    (Role.CASEWORKER, StatusKind.CLOSED, True): {A.VIEW, A.WATCH},
-    (Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK},
-    (Role.MANAGER, StatusKind.IN_PROGRESS, True): {A.VIEW, A.ASSIGN, *WORK},
-    (Role.MANAGER, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
-    (Role.ADMINISTRATOR, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK},
-    (Role.ADMINISTRATOR, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
+    # (case type, role, status kind, owned by the user?) -> actions offered and allowed
+    ("enquiry", Role.READ_ONLY, StatusKind.OPEN, False): {A.VIEW},
+    ("enquiry", Role.READ_ONLY, StatusKind.CLOSED, False): {A.VIEW},
+    ("enquiry", Role.CASEWORKER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, *WORK, *CLOCK},
+    ("enquiry", Role.CASEWORKER, StatusKind.OPEN, True): {A.VIEW, *WORK, *CLOCK},
+    ("enquiry", Role.CASEWORKER, StatusKind.IN_PROGRESS, True): {A.VIEW, *WORK, *CLOCK},
+    ("enquiry", Role.CASEWORKER, StatusKind.CLOSED, True): {A.VIEW, A.WATCH},
+    ("enquiry", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *CLOCK},
+    ("enquiry", Role.MANAGER, StatusKind.IN_PROGRESS, True): {A.VIEW, A.ASSIGN, *WORK, *CLOCK},
+    ("enquiry", Role.MANAGER, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
+    ("enquiry", Role.ADMINISTRATOR, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *CLOCK},
+    ("enquiry", Role.ADMINISTRATOR, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
+    ("foi", Role.READ_ONLY, StatusKind.OPEN, False): {A.VIEW},
+    ("foi", Role.CASEWORKER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, *WORK, *CLOCK},
+    ("foi", Role.CASEWORKER, StatusKind.IN_PROGRESS, True): {A.VIEW, *WORK, *CLOCK},
+    ("foi", Role.CASEWORKER, StatusKind.CLOSED, True): {A.VIEW, A.WATCH},
+    ("foi", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *EXTEND},
+    ("foi", Role.MANAGER, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
+    ("foi", Role.ADMINISTRATOR, StatusKind.IN_PROGRESS, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *EXTEND},
+    ("sar", Role.CASEWORKER, StatusKind.OPEN, True): {A.VIEW, *WORK, *CLOCK},
+    ("sar", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *EXTEND},
+    ("eir", Role.MANAGER, StatusKind.IN_PROGRESS, True): {A.VIEW, A.ASSIGN, *WORK, *EXTEND},
+    ("complaint", Role.CASEWORKER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, *WORK},
+    ("complaint", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK},
 }
 
 
-def _case_in(office: Office, kind: StatusKind, owner):  # type: ignore[no-untyped-def]
-    case = office.new_case("enquiry")
+def _case_in(office: Office, kind: StatusKind, owner, case_type: str = "enquiry"):  # type: ignore[no-untyped-def]
+    case = office.new_case(case_type)
     if owner is not None:
         case.owner_id = owner.id
     if kind == StatusKind.IN_PROGRESS:
@@ -44,13 +62,45 @@ def _case_in(office: Office, kind: StatusKind, owner):  # type: ignore[no-untype
     return case
 
 
-@pytest.mark.parametrize("key", list(EXPECTED), ids=lambda k: f"{k[0].value}-{k[1].value}-{'own' if k[2] else 'other'}")
-def test_permission_matrix(office: Office, key) -> None:  # type: ignore[no-untyped-def]
-    role, kind, owned = key
-    user = {Role.READ_ONLY: office.reader, Role.CASEWORKER: office.caseworker, Role.MANAGER: office.manager,
+def _user(office: Office, role: Role):  # type: ignore[no-untyped-def]
+    return {Role.READ_ONLY: office.reader, Role.CASEWORKER: office.caseworker, Role.MANAGER: office.manager,
             Role.ADMINISTRATOR: office.admin}[role]
-    case = _case_in(office, kind, user if owned else None)
+
+
+@pytest.mark.parametrize("key", list(EXPECTED),
+                         ids=lambda k: f"{k[0]}-{k[1].value}-{k[2].value}-{'own' if k[3] else 'other'}")
+def test_permission_matrix(office: Office, key) -> None:  # type: ignore[no-untyped-def]
+    case_type, role, kind, owned = key
+    user = _user(office, role)
+    case = _case_in(office, kind, user if owned else None, case_type)
     assert allowed_actions(office.db, user, case) == frozenset(EXPECTED[key])
+
+
+def test_clock_permissions_are_set_per_case_type(office: Office) -> None:
+    foi, enquiry = office.new_case("foi"), office.new_case("enquiry")
+    admin = office.actor(office.admin)
+    set_permission(office.db, admin, foi.case_type, ClockAction.EXTEND, Role.CASEWORKER, True)
+    set_permission(office.db, admin, foi.case_type, ClockAction.MANAGE, Role.MANAGER, False)
+    office.db.flush()
+    assert allowed_actions(office.db, office.caseworker, foi) >= {A.MANAGE_CLOCK, A.EXTEND_DEADLINE}
+    assert allowed_actions(office.db, office.manager, foi) & CLOCK_ACTIONS == {A.EXTEND_DEADLINE}
+    # Another type keeps its defaults, and a type's rule still decides what exists at all.
+    assert allowed_actions(office.db, office.manager, enquiry) & CLOCK_ACTIONS == {A.MANAGE_CLOCK}
+    set_permission(office.db, admin, enquiry.case_type, ClockAction.EXTEND, Role.CASEWORKER, True)
+    assert A.EXTEND_DEADLINE not in allowed_actions(office.db, office.caseworker, enquiry)
+    # Taken back: the defaults are not consulted once the type says no.
+    set_permission(office.db, admin, foi.case_type, ClockAction.EXTEND, Role.CASEWORKER, False)
+    set_permission(office.db, admin, foi.case_type, ClockAction.MANAGE, Role.CASEWORKER, False)
+    assert allowed_actions(office.db, office.caseworker, foi) & CLOCK_ACTIONS == set()
+
+
+def test_read_only_staff_can_never_be_given_the_clock(office: Office) -> None:
+    from shared.errors import InvalidInput
+
+    foi = office.new_case("foi")
+    with pytest.raises(InvalidInput):
+        set_permission(office.db, office.actor(office.admin), foi.case_type, ClockAction.MANAGE, Role.READ_ONLY, True)
+    assert allowed_actions(office.db, office.reader, foi) == {A.VIEW}
 
 
 def test_caseworker_cannot_work_a_colleagues_case(office: Office) -> None:

@@ -1,0 +1,283 @@
+"""The completion target on the case page, and the three pages that change it: extend, stop, restart.
+
+Each change is a page of its own (like closing), because it moves the date the
+law holds the body to and needs a reason or a date. The pages are offered only
+to those the per-type clock permissions allow; the POST checks again, and the
+domain (``backoffice.cases.clock``) refuses what the law does not allow, which
+is shown as a GOV.UK error on the same page. The domain audits every change,
+so each one is on the case's timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from backoffice.cases import clock, workflow
+from backoffice.cases.access import Action, allowed_actions
+from backoffice.cases.intake import compute_deadline, effective_rule, today_in_london
+from backoffice.cases.models import Case, StatusKind
+from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, parse_date, render
+from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind, get_rule
+from backoffice.clocks.month_rules import SubjectAccessRule
+from backoffice.staff.access import current_user
+from shared.errors import Conflict, InvalidInput, PermissionDenied
+from shared.web import RequestContext
+
+EXTEND = "backoffice/cases/clock_extend.html"
+STOP = "backoffice/cases/clock_stop.html"
+RESTART = "backoffice/cases/clock_restart.html"
+
+#: Why the clock stops: the radio's label, its hint, and the event that must be accepted by the type's rule.
+REASONS: dict[clock.PauseReason, tuple[str, str, EventKind]] = {
+    clock.PauseReason.FEE: ("Waiting for a fee", "You have sent the requester a fees notice",
+                            EventKind.FEE_REQUESTED),
+    clock.PauseReason.CLARIFICATION: ("Waiting for clarification",
+                                      "You have asked the requester what information they want",
+                                      EventKind.CLARIFICATION_REQUESTED),
+    clock.PauseReason.IDENTITY: ("Waiting for identity evidence",
+                                 "You have asked the requester to prove who they are",
+                                 EventKind.IDENTITY_REQUESTED),
+}
+#: The restart page's question, by what the clock was waiting for.
+RESTART_QUESTIONS = {
+    clock.PauseReason.FEE: "When was the fee paid?",
+    clock.PauseReason.CLARIFICATION: "When did the requester clarify the request?",
+    clock.PauseReason.IDENTITY: "When did the identity evidence arrive?",
+}
+_STARTS = {kind: reason for reason, (_label, _hint, kind) in REASONS.items()}
+_NUMBERS = {1: "one", 2: "two", 3: "three"}
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """What the case page says about the completion target, and which clock actions it offers now."""
+
+    running: bool
+    stopped_since: dt.date | None
+    waiting_for: str | None
+    extended: bool
+    extension: str | None  # what extending does for this type; None when the type has none
+    explanation: list[str]
+    can_extend: bool
+    can_stop: bool
+    can_restart: bool
+
+
+def clock_view(session: Session, case: Case, actions: frozenset[Action]) -> ClockView:
+    events = clock.events_of(session, case)
+    waiting = clock.waiting_for(session, case)
+    stopped_since = next((e.on for e in reversed(events) if e.kind in _STARTS), None) if waiting else None
+    extended = any(e.kind == EventKind.EXTENDED for e in events)
+    try:
+        explanation = list(clock.deadline_of(session, case).explanation)
+    except ClockError:
+        explanation = []
+    is_open = case.status.kind != StatusKind.CLOSED
+    return ClockView(
+        running=waiting is None,
+        stopped_since=stopped_since,
+        waiting_for=REASONS[waiting][0].lower() if waiting else None,
+        extended=extended,
+        extension=extension_summary(session, case),
+        explanation=explanation,
+        can_extend=is_open and Action.EXTEND_DEADLINE in actions and waiting is None and not extended,
+        can_stop=is_open and Action.MANAGE_CLOCK in actions and waiting is None,
+        can_restart=is_open and Action.MANAGE_CLOCK in actions and waiting is not None,
+    )
+
+
+def extension_summary(session: Session, case: Case) -> str | None:
+    """What the type's statutory extension does, in words, from the rule itself (so it cannot disagree)."""
+    rule = get_rule(effective_rule(session, case.case_type))
+    extension = rule.extension
+    if extension is None:
+        return None
+    if isinstance(rule, SubjectAccessRule):
+        more = extension.days - rule.months
+        return (f"The deadline becomes {_NUMBERS.get(extension.days, extension.days)} months from the start: "
+                f"{_NUMBERS.get(more, more)} further months ({extension.basis}).")
+    if extension.style == "add":
+        days = case.case_type.extension_days or extension.days
+        return f"The deadline moves by {days} further working days ({extension.basis})."
+    return f"The deadline becomes {extension.days} working days after the request was received ({extension.basis})."
+
+
+def stop_reasons(session: Session, case: Case) -> list[clock.PauseReason]:
+    """The reasons this type's rule recognises (a SAR can wait for identity evidence; an EIR only for clarification)."""
+    accepts = get_rule(effective_rule(session, case.case_type)).accepts
+    return [reason for reason, (_label, _hint, kind) in REASONS.items() if kind in accepts]
+
+
+def _case(ctx: RequestContext) -> Case:
+    """The case, if the person may see it: the same 403 whether it is hidden or missing."""
+    return workflow.get_case(ctx.db, current_user(ctx), ctx.request.path_params["reference"])
+
+
+def _require(ctx: RequestContext, case: Case, action: Action) -> None:
+    """Offered only to those the case type's clock permissions allow; checked again on every POST."""
+    if action not in allowed_actions(ctx.db, current_user(ctx), case):
+        raise PermissionDenied("You do not have permission to do that to this case")
+
+
+def _today_values(prefix: str) -> dict[str, str]:
+    today = today_in_london()
+    return {f"{prefix}-day": str(today.day), f"{prefix}-month": str(today.month), f"{prefix}-year": str(today.year)}
+
+
+Act = Callable[[RequestContext, Case, Mapping[str, Any]], str]
+Show = Callable[[RequestContext, Case, dict[str, Any], dict[str, str] | None, int], Response]
+
+
+def _handle(ctx: RequestContext, action: Action, act: Act, show: Show, *, conflict_field: str,
+            fields: Mapping[str, str]) -> Response:
+    """GET shows the form; POST acts once per form key, then 303 to the case page with a success banner."""
+    case = _case(ctx)
+    if case.status.kind == StatusKind.CLOSED:
+        return ctx.redirect("case", reference=case.reference)  # a closed case's clock has stopped for good
+    _require(ctx, case, action)
+    if ctx.request.method == "GET":
+        return show(ctx, case, _today_values("on"), None, 200)
+    if is_repeat(ctx):
+        return ctx.redirect("case", reference=case.reference)
+    values = form_values(ctx)
+    try:
+        message = act(ctx, case, values)
+    except InvalidInput as exc:
+        errors = {fields.get(k, k): v for k, v in exc.errors.items()} or {conflict_field: exc.detail}
+        return _again(ctx, action, show, values, errors, 422)
+    except Conflict as exc:
+        return _again(ctx, action, show, values, {conflict_field: exc.detail}, 409)
+    flash(ctx, message)
+    return ctx.redirect("case", reference=case.reference)
+
+
+def _again(ctx: RequestContext, action: Action, show: Show, values: dict[str, Any], errors: dict[str, str],
+           status_code: int) -> Response:
+    """The form again: nothing of the attempt is kept but what was typed."""
+    ctx.db.rollback()
+    case = _case(ctx)
+    _require(ctx, case, action)
+    return show(ctx, case, values, errors, status_code)
+
+
+def _date(values: Mapping[str, Any], label: str, missing: str) -> dt.date:
+    on, problem, part = parse_date(values, "on", label, required=True, missing=missing)
+    if problem or on is None:
+        raise InvalidInput(problem or missing, {f"on-{part}": problem or missing})
+    return on
+
+
+def _new_due(deadline: Deadline) -> str:
+    return "the clock is stopped" if deadline.due_on is None else f"the case is now due on {deadline.due_on:%-d %B %Y}"
+
+
+# --- extend -----------------------------------------------------------------------------------------
+
+
+def extend(ctx: RequestContext) -> Response:
+    def act(ctx: RequestContext, case: Case, values: Mapping[str, Any]) -> str:
+        deadline = clock.extend(ctx.db, actor_of(ctx), case, str(values.get("reason", "")))
+        return f"Deadline extended: {_new_due(deadline)}"
+
+    return _handle(ctx, Action.EXTEND_DEADLINE, act, _extend_form, conflict_field="reason", fields={})
+
+
+def _extend_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[str, str] | None,
+                 status_code: int) -> Response:
+    context = {
+        "case": case,
+        "values": values,
+        "extension": extension_summary(ctx.db, case),
+        "preview": _preview(ctx.db, case),
+        **(errors_context(errors, ("reason",)) if errors else {}),
+    }
+    return render(ctx, EXTEND, context, status_code=status_code)
+
+
+def _preview(session: Session, case: Case) -> dt.date | None:
+    """The due date an extension today would give, computed by the engine without storing anything."""
+    event = ClockEvent(EventKind.EXTENDED, today_in_london(), reason="preview")
+    try:
+        return compute_deadline(session, case.case_type, case.received_on,
+                                (*clock.events_of(session, case), event)).due_on
+    except ClockError:
+        return None
+
+
+# --- stop -------------------------------------------------------------------------------------------
+
+
+def stop(ctx: RequestContext) -> Response:
+    def act(ctx: RequestContext, case: Case, values: Mapping[str, Any]) -> str:
+        reason = str(values.get("reason", ""))
+        offered = stop_reasons(ctx.db, case)
+        errors: dict[str, str] = {}
+        if reason not in offered:
+            errors["reason"] = "Select why the clock is stopping"
+        try:
+            on = _date(values, "Date", "Enter the date you asked the requester")
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise InvalidInput("The clock was not stopped", errors)
+        deadline = clock.pause(ctx.db, actor_of(ctx), case, reason, note=str(values.get("note", "")), on=on)
+        return f"Clock stopped: {REASONS[clock.PauseReason(reason)][0].lower()} ({_new_due(deadline)})"
+
+    return _handle(ctx, Action.MANAGE_CLOCK, act, _stop_form, conflict_field="on-day", fields={"on": "on-day"})
+
+
+def _stop_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[str, str] | None,
+               status_code: int) -> Response:
+    if clock.waiting_for(ctx.db, case) is not None and errors is None:
+        return ctx.redirect("case", reference=case.reference)  # already stopped: nothing to ask
+    context = {
+        "case": case,
+        "values": values,
+        "reasons": [(reason.value, *REASONS[reason][:2]) for reason in stop_reasons(ctx.db, case)],
+        **(_date_errors(errors, ("reason",)) if errors else {}),
+    }
+    return render(ctx, STOP, context, status_code=status_code)
+
+
+def _date_errors(errors: dict[str, str], before: tuple[str, ...] = (), after: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The error summary with a date error linked to its first wrong box, and shown once on the date input."""
+    part = next((k for k in errors if k.startswith("on-")), None)
+    shown = {k: v for k, v in errors.items() if not k.startswith("on-")}
+    if part:
+        shown["on"] = errors[part]
+    context = errors_context(shown, (*before, "on", *after), {"on": part} if part else None)
+    context["date_part"] = part.removeprefix("on-") if part else None
+    return context
+
+
+# --- restart ----------------------------------------------------------------------------------------
+
+
+def restart(ctx: RequestContext) -> Response:
+    def act(ctx: RequestContext, case: Case, values: Mapping[str, Any]) -> str:
+        on = _date(values, "Date", "Enter the date")
+        deadline = clock.resume(ctx.db, actor_of(ctx), case, on=on)
+        return f"Clock restarted: {_new_due(deadline)}"
+
+    return _handle(ctx, Action.MANAGE_CLOCK, act, _restart_form, conflict_field="on-day", fields={"on": "on-day"})
+
+
+def _restart_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[str, str] | None,
+                  status_code: int) -> Response:
+    waiting = clock.waiting_for(ctx.db, case)
+    if waiting is None and errors is None:
+        return ctx.redirect("case", reference=case.reference)  # running: nothing to restart
+    context = {
+        "case": case,
+        "values": values,
+        "question": RESTART_QUESTIONS[waiting] if waiting else "When did the clock restart?",
+        "waiting_for": REASONS[waiting][0].lower() if waiting else None,
+        **(_date_errors(errors) if errors else {}),
+    }
+    return render(ctx, RESTART, context, status_code=status_code)
