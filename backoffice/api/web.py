@@ -25,6 +25,7 @@ from backoffice.api.access import API_TOKEN, current_client
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
 from backoffice.cases.intake import create_case
 from backoffice.cases.models import Case
+from backoffice.notifications.events import acknowledge_requester
 from shared.audit import Actor
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.web import PUBLIC, RequestContext, page
@@ -92,7 +93,8 @@ def create(ctx: RequestContext) -> Response:
             if case is None:
                 raise NotFound(f"The case {earlier} created with this Idempotency-Key no longer exists")
             return _case_response(ctx, case, 200, **{"Idempotent-Replayed": "true"})
-    case = create_case(ctx.db, _actor(ctx), new)
+    case = create_case(ctx.db, _actor(ctx), new, settings=ctx.settings)
+    acknowledge_requester(ctx.db, ctx.settings, case)
     if row is not None:
         row.reference = case.reference
     return _case_response(ctx, case, 201)

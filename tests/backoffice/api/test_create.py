@@ -211,3 +211,13 @@ def test_token_scheme_is_case_insensitive(api: Api) -> None:
     assert response.status_code == 201
     with api.session() as session:
         assert session.scalar(select(Case.channel)) == "api"
+
+
+def test_the_requester_is_acknowledged_with_reference_and_due_date(api: Api) -> None:
+    from shared.mail.models import OutboxMessage
+
+    reference = api.post(body(requester={"name": "Sam Jones", "email": "sam@example.com"})).json()["reference"]
+    with api.session() as session:
+        [mail] = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "sam@example.com")).all()
+    assert mail.subject == f"We have received your request: {reference}"
+    assert "23 January 2026" in mail.body_text and mail.related_id == reference
