@@ -26,6 +26,7 @@ from backoffice.casework.web.clock_actions import clock_view
 from backoffice.casework.web.common import errors_context, pop_flash, render
 from backoffice.casework.web.listing import names_of_groups, names_of_users
 from backoffice.groups import Group
+from backoffice.notifications.undelivered import undelivered_for_case
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared.files import DOCUMENTS
@@ -72,6 +73,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "time_left": text,
         "colour": colour,
         "clock": clock_view(session, case, actions),
+        "undelivered": undelivered_for_case(session, case.reference),
         "owner_name": people.get(case.owner_id or 0),
         "team_name": teams.get(case.team_group_id or 0),
         "outcome": outcomes.get(case.outcome or "", case.outcome),

@@ -143,3 +143,21 @@ def test_attachments_say_whether_they_were_checked_for_viruses(office: Office, b
     attachments = page.text[page.text.index(">Attachments<"):page.text.index(">Timeline<")]
     assert re.search(r"letter\.pdf.*?Ready", attachments, re.S)
     assert re.search(r"scan\.jpg.*?Checking for viruses", attachments, re.S)
+
+
+def test_undelivered_email_is_shown_on_its_case(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+    from shared.mail import send_email
+    from shared.mail.models import OutboxMessage
+
+    reference = office.new_case()
+    with office.factory() as session, session.begin():
+        message = send_email(session, "gone@example.com", "Your request <b>", "Body", related_type="case",
+                             related_id=reference)
+        session.flush()
+        row = session.get(OutboxMessage, message.id)
+        assert row is not None
+        row.status, row.last_error = "undelivered", "550 No such user"
+    page = browser("caseworker").get(f"/cases/{reference}")
+    check_page(page)
+    assert "1 email about this case could not be delivered" in page.text
+    assert "gone@example.com" in page.text and "550 No such user" in page.text and "&lt;b&gt;" in page.text
