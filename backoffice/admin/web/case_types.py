@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from backoffice.admin.web.common import chosen_id, field_errors, optional_int, path_int, render, repeated
 from backoffice.cases import case_types
+from backoffice.cases.clock_permissions import GRANTABLE, ClockAction, permissions_of, set_permission
 from backoffice.cases.models import StatusKind
 from backoffice.clocks import RULES
 from backoffice.groups import list_groups
@@ -45,6 +46,8 @@ def show(ctx: RequestContext, errors: Mapping[str, str] | None = None, values: M
         "task_templates": case_types.task_templates(ctx.db, case_type.id),
         "groups": [group for group, _ in list_groups(ctx.db, active_only=True)],
         "rules": sorted(RULES.values(), key=lambda rule: rule.title),
+        "clock_permissions": {a.value: {r.value for r in roles} for a, roles in permissions_of(ctx.db, case_type.id).items()},
+        "clock_roles": [role.value for role in GRANTABLE],
         "values": dict(values or {}),
     }
     return render(ctx, "backoffice/admin/case_type.html", context, errors, order)
@@ -177,3 +180,16 @@ def add_task_template(ctx: RequestContext) -> Response:
     if errors:
         return show(ctx, errors, {"task": values}, TASK_ORDER)
     return _back(ctx, "tasks")
+
+
+def save_clock_permissions(ctx: RequestContext) -> Response:
+    """Which roles may stop, restart and extend this type's clock: one checkbox per role and action."""
+    if repeated(ctx):
+        return _back(ctx, "clock")
+    case_type = case_types.case_type_by_id(ctx.db, path_int(ctx, "case_type_id"))
+    assert ctx.form is not None and ctx.actor is not None
+    for action in ClockAction:
+        chosen = set(ctx.form.getlist(action.value))
+        for role in GRANTABLE:
+            set_permission(ctx.db, ctx.actor, case_type, action, role, role.value in chosen)
+    return _back(ctx, "clock")

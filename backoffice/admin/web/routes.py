@@ -36,6 +36,8 @@ def admin_routes() -> list[BaseRoute]:
              access=ADMIN, methods=POST),
         page(case_type + "/transitions", case_types.save_transitions, name="admin-transitions", access=ADMIN,
              methods=POST),
+        page(case_type + "/clock", case_types.save_clock_permissions, name="admin-clock-permissions", access=ADMIN,
+             methods=POST),
         page(case_type + "/tasks", case_types.add_task_template, name="admin-task-template-add", access=ADMIN,
              methods=POST),
         page("/admin/groups", groups.index, name="admin-groups", access=ADMIN),

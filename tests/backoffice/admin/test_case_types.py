@@ -141,3 +141,20 @@ def test_task_templates_are_listed_and_added(admin, office, check_page) -> None:
     check_page(page)
     assert "Check for personal data" in page.text and "Search for the information" in page.text
     assert "Granted in full" in page.text  # closure outcomes are shown
+
+
+def test_who_may_change_the_clock_is_set_per_type(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+    from backoffice.cases.clock_permissions import ClockAction, permissions_of
+
+    path = f"/admin/case-types/{office.foi_id}"
+    page = admin.get(path)
+    check_page(page)
+    assert 'name="extend_deadline"' in page.text
+    response = admin.post(path + "/clock", {"manage_clock": ["manager", "administrator"],
+                                             "extend_deadline": ["caseworker", "manager", "administrator"]})
+    assert response.status_code == 303 and response.headers["location"] == path + "#clock"
+    with office.factory() as session:
+        saved = permissions_of(session, office.foi_id)
+    assert saved[ClockAction.MANAGE] == {Role.MANAGER, Role.ADMINISTRATOR}
+    assert saved[ClockAction.EXTEND] == {Role.CASEWORKER, Role.MANAGER, Role.ADMINISTRATOR}
+    assert actions(office.factory, "case_type.clock_permission_changed")
