@@ -38,6 +38,7 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("ORG_NAME", "Example Council", "The organisation's name, shown in the header, footer and emails."),
     ("BRAND", "organisation", "`organisation` (own name, generic header, non-GDS font) or `govuk` (crown header and GDS Transport; only for services on GOV.UK)."),
     ("MAX_UPLOAD_MB", "10", "Largest file a person may upload, in megabytes."),
+    ("RATE_LIMIT_SCALE", "1", "Multiplies the staff sign-in and password-reset rate limits, e.g. for many staff behind one address."),
     ("OIDC_ISSUER", "(unset)", "OpenID Connect issuer for staff single sign-on (https). Single sign-on is on when issuer, client id and secret are all set; register BASE_URL/backoffice/sign-in/sso/callback."),
     ("OIDC_CLIENT_ID", "(unset)", "Client id registered with the identity provider."),
     ("OIDC_CLIENT_SECRET", "(unset)", "Client secret (sent with client_secret_basic)."),
@@ -81,6 +82,7 @@ class Settings:
     org_name: str = "Example Council"
     brand: Brand = "organisation"
     max_upload_bytes: int = 10 * 1024 * 1024
+    rate_limit_scale: int = 1
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
@@ -137,6 +139,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_port = int(env.get("SMTP_PORT") or 25)
         clamd_port = int(env.get("CLAMD_PORT") or 3310)
         max_upload_mb = int(env.get("MAX_UPLOAD_MB") or 10)
+        rate_limit_scale = max(1, int(env.get("RATE_LIMIT_SCALE") or 1))
     except ValueError as exc:
         raise SettingsError(f"A numeric setting is not a number: {exc}") from exc
     secret = env.get("SECRET_KEY") or ""
@@ -172,6 +175,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         org_name=env.get("ORG_NAME") or "Example Council",
         brand=brand,  # type: ignore[arg-type]
         max_upload_bytes=max_upload_mb * 1024 * 1024,
+        rate_limit_scale=rate_limit_scale,
         oidc_issuer=env.get("OIDC_ISSUER") or None,
         oidc_client_id=env.get("OIDC_CLIENT_ID") or None,
         oidc_client_secret=env.get("OIDC_CLIENT_SECRET") or None,

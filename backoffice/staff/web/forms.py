@@ -42,7 +42,8 @@ def limit(ctx: RequestContext, name: str, count: int, minutes: int, subject: str
     Call it before the request's own session touches the database: on SQLite
     that session's write lock would make the counter wait.
     """
-    enforce(ctx.runtime.factory, Limit(name, count, dt.timedelta(minutes=minutes)), subject)
+    scaled = count * ctx.settings.rate_limit_scale
+    enforce(ctx.runtime.factory, Limit(name, scaled, dt.timedelta(minutes=minutes)), subject)
 
 
 def origin(ctx: RequestContext) -> Actor:

@@ -131,3 +131,12 @@ def _token(client) -> str:  # type: ignore[no-untyped-def]
     from tests.backoffice.staff.helpers import csrf_token
 
     return csrf_token(client)
+
+
+def test_rate_limit_scale_raises_the_sign_in_limits(runtime) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from shared.settings import load_settings
+
+    assert load_settings({"DATA_DIR": str(runtime.settings.data_dir), "RATE_LIMIT_SCALE": "5"}).rate_limit_scale == 5
+    assert dataclasses.replace(runtime.settings).rate_limit_scale == 1
