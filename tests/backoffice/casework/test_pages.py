@@ -160,4 +160,5 @@ def test_undelivered_email_is_shown_on_its_case(office: Office, browser, check_p
     page = browser("caseworker").get(f"/cases/{reference}")
     check_page(page)
     assert "1 email about this case could not be delivered" in page.text
+    assert f'href="/cases/{reference}/targets"' in page.text
     assert "gone@example.com" in page.text and "550 No such user" in page.text and "&lt;b&gt;" in page.text
