@@ -385,6 +385,7 @@ def test_every_caseworker_page_at_1280(staff: Callable[..., Page], many_cases: s
         visit(page, f"{BO}/cases?type=eir")
         reference = page.locator("table tbody th a").first.inner_text().strip()
         soft.run(visit, page, f"{BO}/cases/{reference}")
+        soft.run(visit, page, f"{BO}/cases/{reference}/targets")
         soft.run(visit, page, f"{BO}/cases/{reference}/close")
         if page.get_by_role("button", name="Close case").count():
             with page.expect_navigation():
@@ -456,8 +457,17 @@ def test_every_admin_page_at_1280(staff: Callable[..., Page]) -> None:
     page = staff("admin")
     with soft_failures() as soft:
         for path in ("/admin", "/admin/case-types", "/admin/groups", "/admin/groups/new", "/admin/users",
-                     "/admin/organisation", "/admin/bank-holidays"):
+                     "/admin/organisation", "/admin/bank-holidays", "/admin/notifications", "/admin/contacts"):
             soft.run(visit, page, BO + path)
+        # A case type's automation, notification switches and one wording editor.
+        page.goto(f"{BO}/admin/case-types")
+        type_hrefs = [h for h in page.locator("main a").evaluate_all("(els) => els.map((el) => el.getAttribute('href'))")
+                      if re.search(r"/admin/case-types/\d+$", h or "")]
+        if type_hrefs:
+            type_id = type_hrefs[0].rstrip("/").rsplit("/", 1)[-1]
+            soft.run(visit, page, f"{BO}/admin/case-types/{type_id}/automation")
+            soft.run(visit, page, f"{BO}/admin/notifications/{type_id}")
+            soft.run(visit, page, f"{BO}/admin/notifications/{type_id}/case_assigned")
         soft.run(visit_with_reveals, page, f"{BO}/admin/users/new")
         for listing, pattern in (("/admin/case-types", r"/admin/case-types/\d+$"), ("/admin/groups", r"/admin/groups/\d+$"),
                                  ("/admin/users", r"/admin/users/\d+$")):
