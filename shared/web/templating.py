@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
+from shared.idempotency import new_key
 from shared.web.routing import ensure_csrf_token
 
 SHARED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -46,7 +47,7 @@ def build_templates(app_templates: Path | None, shell: Shell, org_name: str, bra
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(org_name=org_name, brand=brand, shell=shell)
+    env.globals.update(org_name=org_name, brand=brand, shell=shell, new_key=new_key)
     env.filters["london_date"] = london_date
     env.filters["london_datetime"] = london_datetime
 

@@ -15,7 +15,7 @@ from backoffice.staff.access import signed_in
 from backoffice.staff.accounts import Role
 from backoffice.staff.web.forms import error_context
 from shared.errors import DomainError
-from shared.idempotency import first_use, new_key
+from shared.idempotency import first_use
 from shared.web import RequestContext
 
 #: Administration proper: configuration that changes how everyone works.
@@ -28,12 +28,12 @@ IDEMPOTENCY_FIELD = "idempotency_key"
 
 def render(ctx: RequestContext, template: str, context: Mapping[str, Any] | None = None,
            errors: Mapping[str, str] | None = None, order: tuple[str, ...] = (), status: int | None = None) -> Response:
-    """Render with a fresh idempotency key per form (``new_key()`` in the template) and the error summary.
+    """Render with the error summary; forms get a fresh single-use key from ``shared/_forms.html``.
 
     A page with errors answers 422, so the request's transaction is rolled back:
     nothing half-done is stored and the form's key can be used again.
     """
-    values = {"new_key": new_key, **error_context(errors or {}, order), **dict(context or {})}
+    values = {**error_context(errors or {}, order), **dict(context or {})}
     return ctx.render(template, values, status_code=status or (422 if errors else 200))
 
 

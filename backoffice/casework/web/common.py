@@ -11,7 +11,7 @@ from starlette.responses import Response
 from backoffice.staff.web.forms import error_context
 from shared.audit import Actor
 from shared.errors import NotAuthenticated
-from shared.idempotency import first_use, new_key
+from shared.idempotency import first_use
 from shared.web import RequestContext
 
 FLASH_KEY = "casework_flash"
@@ -99,4 +99,4 @@ def actor_of(ctx: RequestContext) -> Actor:
 
 def render(ctx: RequestContext, template: str, context: Mapping[str, Any], status_code: int = 200) -> Response:
     """``ctx.render`` with what the case-work forms need: a fresh single-use key for each form shown."""
-    return ctx.render(template, {"new_key": new_key, **context}, status_code=status_code)
+    return ctx.render(template, dict(context), status_code=status_code)

@@ -8,14 +8,14 @@ from typing import Any
 from starlette.responses import Response
 
 from backoffice.staff.web.forms import error_context
-from shared.idempotency import first_use, new_key
+from shared.idempotency import first_use
 from shared.web import RequestContext
 
 
 def render(ctx: RequestContext, template: str, context: Mapping[str, Any] | None = None,
            errors: Mapping[str, str] | None = None, order: tuple[str, ...] = ()) -> Response:
     """A page with errors answers 422, so nothing half-done is committed."""
-    values = {"new_key": new_key, **error_context(errors or {}, order), **dict(context or {})}
+    values = {**error_context(errors or {}, order), **dict(context or {})}
     return ctx.render(template, values, status_code=422 if errors else 200)
 
 
