@@ -18,7 +18,7 @@ from shared.settings import SettingsError, load_settings
 def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> int:
     import uvicorn
 
-    from shared.serve import create_suite
+    from shared.serve import create_suite, run_processes
 
     settings = runtime.settings
     print(f"{settings.org_name} correspondence suite on {settings.base_url}")
@@ -32,7 +32,7 @@ def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> 
         # Each process builds its own suite (and in-process worker) from the environment; the job
         # queue and the rate limiter live in the database, so they hold across processes.
         factory = "shared.serve:suite_without_worker" if args.no_worker else "shared.serve:suite_with_worker"
-        uvicorn.run(factory, factory=True, workers=args.workers, **options)  # type: ignore[arg-type]
+        run_processes(factory, args.workers, options)
     else:
         uvicorn.run(create_suite(runtime, specs, with_worker=not args.no_worker), **options)  # type: ignore[arg-type]
     return 0

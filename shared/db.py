@@ -8,11 +8,12 @@ migrations name things the same way on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -77,9 +78,46 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # pysqlite's own transaction handling defers BEGIN; take control so
         # SELECT ... then UPDATE in one transaction is really atomic.
         event.listen(engine, "connect", lambda conn, _r: setattr(conn, "isolation_level", None))
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+READ_ONLY = "civic_read_only"
+_READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers queue for SQLite's one write lock up front; readers never take it.
+
+    A read-only transaction (see :func:`read_only`) begins deferred and is made
+    ``query_only``, so in WAL mode it neither waits for writers nor makes them
+    wait, and a handler that writes by mistake fails loudly instead of racing.
+    """
+    read_only = bool(conn.get_execution_options().get(READ_ONLY))
+    if conn.info.get(READ_ONLY, False) != read_only:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+        conn.info[READ_ONLY] = read_only
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(session: Session) -> Session:
+    """Make the session's transactions read-only (call before it has begun).
+
+    On SQLite they then take no write lock; on PostgreSQL they are ``READ ONLY``.
+    Either way a write is an error rather than a silent change. Nothing connects
+    until the session is first used, so an unreachable database fails there.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    reader = _READERS.get(engine)
+    if reader is None:
+        options: dict[str, Any] = {READ_ONLY: True}
+        if engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        reader = _READERS[engine] = engine.execution_options(**options)
+    session.bind = reader
+    return session
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

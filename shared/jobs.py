@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, or_, select
+from sqlalchemy import JSON, Index, Select, String, Text, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from shared.db import Base, is_postgres, utcnow
+from shared.db import Base, is_postgres, read_only, utcnow
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -111,22 +111,33 @@ class Worker:
     lease: dt.timedelta = dt.timedelta(minutes=5)
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
 
+    def _due(self, now: dt.datetime) -> Select[Job]:
+        return (
+            select(Job)
+            .where(
+                Job.kind.in_(list(self.kinds)),
+                or_(
+                    (Job.status == PENDING) & (Job.run_at <= now),
+                    (Job.status == RUNNING) & (Job.locked_until < now),
+                ),
+            )
+            .order_by(Job.run_at, Job.id)
+            .limit(1)
+        )
+
     def claim(self) -> Job | None:
-        """Lease the next due job (or one whose worker's lease ran out)."""
+        """Lease the next due job (or one whose worker's lease ran out).
+
+        An idle queue is seen in a read-only transaction first, so polling takes
+        no write lock (on SQLite, the lock every web request that writes needs).
+        """
         now = utcnow()
         with self.factory() as session, session.begin():
-            stmt = (
-                select(Job)
-                .where(
-                    Job.kind.in_(list(self.kinds)),
-                    or_(
-                        (Job.status == PENDING) & (Job.run_at <= now),
-                        (Job.status == RUNNING) & (Job.locked_until < now),
-                    ),
-                )
-                .order_by(Job.run_at, Job.id)
-                .limit(1)
-            )
+            read_only(session)
+            if session.scalar(self._due(now).with_only_columns(Job.id)) is None:
+                return None
+        with self.factory() as session, session.begin():
+            stmt = self._due(now)
             if is_postgres(session):
                 stmt = stmt.with_for_update(skip_locked=True)
             job = session.scalars(stmt).first()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.apps import AppSpec
 from shared.runtime import Runtime
+from shared.web.templating import warm
 from shared.worker import run_forever
 
 
@@ -27,6 +30,10 @@ def create_suite(runtime: Runtime, specs: list[AppSpec], with_worker: bool = Tru
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        for app in apps.values():
+            templates = getattr(getattr(app, "state", None), "templates", None)
+            if templates is not None:
+                warm(templates)
         thread = None
         if with_worker:
             thread = threading.Thread(target=run_forever, args=(runtime, specs, stop), name="civic-worker", daemon=True)
@@ -74,3 +81,28 @@ def suite_without_worker() -> Starlette:
     specs = discover()
     import_models(specs)
     return create_suite(Runtime.from_settings(), specs, with_worker=False)
+
+
+def bind_tcp(config: Any) -> socket.socket:
+    """uvicorn's listening socket for several processes, marked as TCP.
+
+    uvicorn binds it with ``proto`` 0; accepted sockets inherit that and asyncio
+    then leaves Nagle's algorithm on, so every keep-alive request after the first
+    waits ~40 ms for the client's delayed ACK (uvicorn issue #3149; one process
+    is not affected). With ``IPPROTO_TCP`` asyncio sets TCP_NODELAY again.
+    """
+    sock: socket.socket = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
+        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+        sock.set_inheritable(True)
+    return sock
+
+
+def run_processes(factory: str, workers: int, options: dict[str, Any]) -> None:
+    """``uvicorn.run(factory, workers=N)``, except for the socket (see :func:`bind_tcp`)."""
+    from uvicorn import Config
+    from uvicorn.supervisors import Multiprocess
+
+    config = Config(factory, factory=True, workers=workers, **options)
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[bind_tcp(config)]).run()

@@ -41,15 +41,25 @@ def schedules(specs: list[AppSpec]) -> list[Schedule]:
     return found
 
 
-def enqueue_scheduled(runtime: Runtime, due: list[Schedule]) -> int:
-    """Enqueue each schedule's current slot once, across all workers."""
+def enqueue_scheduled(runtime: Runtime, due: list[Schedule], done: dict[str, int] | None = None) -> int:
+    """Enqueue each schedule's current slot once, across all workers.
+
+    ``done`` remembers the slots this worker has already seen enqueued, so an
+    idle worker polling twice a second does not take the database's write lock
+    each time (on SQLite that lock is shared with every web request).
+    """
     now = int(utcnow().timestamp())
+    done = {} if done is None else done
+    slots = {s.kind: now // s.every_seconds for s in due}
+    pending = [s for s in due if done.get(s.kind) != slots[s.kind]]
+    if not pending:
+        return 0
     added = 0
     with transaction(runtime.factory) as session:
-        for schedule in due:
-            slot = now // schedule.every_seconds
-            if jobs.enqueue_once(session, schedule.kind, f"schedule:{schedule.kind}:{slot}"):
+        for schedule in pending:
+            if jobs.enqueue_once(session, schedule.kind, f"schedule:{schedule.kind}:{slots[schedule.kind]}"):
                 added += 1
+    done.update({s.kind: slots[s.kind] for s in pending})
     return added
 
 
@@ -60,10 +70,11 @@ def build_worker(runtime: Runtime, specs: list[AppSpec]) -> jobs.Worker:
 def run_forever(runtime: Runtime, specs: list[AppSpec], stop: threading.Event, poll_seconds: float = 0.5) -> None:
     worker = build_worker(runtime, specs)
     timetable: Mapping[str, Schedule] = {s.kind: s for s in schedules(specs)}
+    enqueued: dict[str, int] = {}
     log.info("worker %s started with job kinds %s", worker.name, sorted(worker.kinds))
     while not stop.is_set():
         try:
-            enqueue_scheduled(runtime, list(timetable.values()))
+            enqueue_scheduled(runtime, list(timetable.values()), enqueued)
             ran = worker.run_until_idle(limit=100)
         except Exception:
             log.exception("worker loop failed; retrying")

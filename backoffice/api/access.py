@@ -30,7 +30,7 @@ def _check(ctx: RequestContext) -> Actor:
     return Actor(type="api_client", id=str(client.id), label=client.name, ip=ctx.ip, request_id=ctx.request_id)
 
 
-API_TOKEN = Access(name="api-token", check=_check, csrf=False, api=True)
+API_TOKEN = Access(name="api-token", check=_check, csrf=False, api=True, writes=True)
 
 
 def current_client(ctx: RequestContext) -> ApiClient:

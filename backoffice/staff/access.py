@@ -51,7 +51,7 @@ def signed_in(*roles: Role) -> Access:
         ctx.extra[STAFF_SESSION_KEY] = row
         return Actor(type="staff", id=str(user.id), label=user.email, ip=ctx.ip, request_id=ctx.request_id)
 
-    return Access(name, check=check)
+    return Access(name, check=check, writes=True)
 
 
 #: Any signed-in staff member, whatever the role.

@@ -24,11 +24,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from shared import db
 from shared.audit import Actor
 from shared.runtime import Runtime
 from shared.settings import Settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -45,13 +47,16 @@ class Access:
     ``check`` raises (for example an HTTP 401/403) when the request may not
     proceed and may return an :class:`Actor` to act as. ``csrf`` is False only
     for routes authenticated by a bearer token, which a browser never sends on
-    its own.
+    its own. ``writes`` says the check itself records something on every
+    request (a session's last activity, a token's last use), so even its GETs
+    are write transactions.
     """
 
     name: str
     check: Callable[[RequestContext], Actor | None] | None = None
     csrf: bool = True
     api: bool = False
+    writes: bool = False
 
 
 PUBLIC = Access("public")
@@ -117,20 +122,28 @@ Handler = Callable[[RequestContext], Response]
 
 
 class Page(Route):
-    """A route with a declared access policy; the only kind of route the apps use."""
+    """A route with a declared access policy; the only kind of route the apps use.
 
-    def __init__(self, path: str, handler: Handler, *, name: str, access: Access, methods: list[str]) -> None:
+    A GET is read-only unless the route says ``writes_on_get`` (a download
+    that records itself, say): on SQLite that keeps page views off the one
+    write lock, and a GET that writes without saying so fails in every test.
+    """
+
+    def __init__(self, path: str, handler: Handler, *, name: str, access: Access, methods: list[str],
+                 writes_on_get: bool = False) -> None:
         self.handler = handler
         self.access = access
+        self.writes_on_get = writes_on_get
 
         async def endpoint(request: Request) -> Response:
-            return await _dispatch(request, handler, access)
+            return await _dispatch(request, handler, access, writes_on_get)
 
         super().__init__(path, endpoint, methods=methods, name=name)
 
 
-def page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",)) -> Page:
-    return Page(path, handler, name=name, access=access, methods=list(methods))
+def page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",),
+         writes_on_get: bool = False) -> Page:
+    return Page(path, handler, name=name, access=access, methods=list(methods), writes_on_get=writes_on_get)
 
 
 async def _read_input(request: Request, access: Access) -> tuple[FormData | None, Any]:
@@ -168,7 +181,7 @@ def _check_csrf(request: Request, form: FormData | None) -> None:
         raise CsrfFailure()
 
 
-async def _dispatch(request: Request, handler: Handler, access: Access) -> Response:
+async def _dispatch(request: Request, handler: Handler, access: Access, writes_on_get: bool) -> Response:
     runtime: Runtime = request.app.state.runtime
     form, body_json = (None, None)
     if request.method in UNSAFE_METHODS:
@@ -176,7 +189,8 @@ async def _dispatch(request: Request, handler: Handler, access: Access) -> Respo
         if access.csrf:
             _check_csrf(request, form)
     request.state.access = access
-    return await run_in_threadpool(_run_in_transaction, request, runtime, handler, access, form, body_json)
+    read_only = request.method in SAFE_METHODS and not (writes_on_get or access.writes)
+    return await run_in_threadpool(_run_in_transaction, request, runtime, handler, access, form, body_json, read_only)
 
 
 def _run_in_transaction(
@@ -186,9 +200,12 @@ def _run_in_transaction(
     access: Access,
     form: FormData | None,
     body_json: Any,
+    read_only: bool,
 ) -> Response:
     session = runtime.factory()
     try:
+        if read_only:
+            db.read_only(session)
         ctx = RequestContext(request=request, db=session, runtime=runtime, form=form, body_json=body_json)
         if access.check is not None:
             ctx.actor = access.check(ctx)

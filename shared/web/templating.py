@@ -34,6 +34,39 @@ class Shell:
     home_route: str = "start"
 
 
+class _CompiledOnce(jinja2.BytecodeCache):
+    """Compiled templates kept in memory and shared by every app's environment.
+
+    The apps each have an environment of their own but render the same layout
+    and GOV.UK macros; with this they compile them once per process. Jinja keys
+    the cache by template file and checks the source's checksum, and every
+    environment is built here with the same options.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _CompiledOnce()
+
+
+def warm(templates: Jinja2Templates) -> int:
+    """Compile every template now, so that no requester waits for it (the first render of
+    the GOV.UK macros takes about a second otherwise). ``civic serve`` calls it at start-up."""
+    names = templates.env.list_templates(extensions=["html", "njk"])
+    for name in names:
+        templates.env.get_template(name)
+    return len(names)
+
+
 def build_templates(app_templates: Path | None, shell: Shell, org_name: str, brand: str) -> Jinja2Templates:
     loaders: list[jinja2.BaseLoader] = []
     if app_templates is not None:
@@ -46,6 +79,7 @@ def build_templates(app_templates: Path | None, shell: Shell, org_name: str, bra
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=COMPILED,
     )
     env.globals.update(org_name=org_name, brand=brand, shell=shell, new_key=new_key)
     env.filters["london_date"] = london_date

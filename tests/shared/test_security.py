@@ -149,8 +149,8 @@ def test_failed_handler_commits_nothing(runtime: Runtime) -> None:
         ctx.db.flush()
         raise InvalidInput("no", {"x": "y"})
 
-    app = create_web_app(runtime, shell=SHELL, routes=[page("/", writes_then_fails, name="start", access=PUBLIC)],
-                         templates_dir=None)
+    routes = [page("/", writes_then_fails, name="start", access=PUBLIC, writes_on_get=True)]
+    app = create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=None)
     assert TestClient(app, raise_server_exceptions=False).get("/").status_code == 422
     with runtime.factory() as session:
         assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == 0

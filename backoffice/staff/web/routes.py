@@ -30,7 +30,8 @@ def staff_routes(settings: Settings | None = None) -> list[BaseRoute]:
     ]
     if settings is None or OidcConfig.from_settings(settings) is not None:
         routes += [
-            page("/sign-in/sso", sso.start, name="staff-sso", access=PUBLIC),
-            page("/sign-in/sso/callback", sso.callback, name="staff-sso-callback", access=PUBLIC),
+            page("/sign-in/sso", sso.start, name="staff-sso", access=PUBLIC, writes_on_get=True),
+            page("/sign-in/sso/callback", sso.callback, name="staff-sso-callback", access=PUBLIC,
+                 writes_on_get=True),
         ]
     return routes
