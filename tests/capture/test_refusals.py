@@ -14,6 +14,7 @@ from capture import limits
 from capture.models import Draft, EmailLink
 from shared.db import transaction
 from shared.files import StoredFile
+from shared.ratelimit import RateLimitCounter
 from shared.runtime import Runtime
 from shared.worker import build_worker
 from tests.capture.conftest import FOI_ANSWERS, Requester
@@ -180,6 +181,20 @@ def test_rate_limits_per_address_and_per_ip_show_the_429_page(person: Requester)
         person.answer("foi", "name", {"name": "Sam Jones"})
     assert person.answer("foi", "name", {"name": "Sam Jones"}).status_code == 429
     assert count(person, EmailLink) == 2
+
+
+def test_refused_and_failed_requests_still_count_towards_the_limit(person: Requester) -> None:
+    """Sending nonsense (a 422 each time) must not be a way round the limit."""
+    with transaction(person.runtime.factory) as session:
+        limits.set_limit(session, "progress-ip", 3, 15)
+    limits.forget_cache()
+    for _ in range(3):
+        person.post("/progress", {"reference": "", "email": "not an address"}, status=422)
+    person.post("/progress", {"reference": "FOI-2026-00001", "email": "sam@example.com"}, status=429)
+    person.post("/progress", {"reference": "", "email": ""}, status=429)
+    with person.runtime.factory() as session:
+        counted = session.scalars(select(RateLimitCounter.count).where(RateLimitCounter.key.like("capture-progress-ip:%")))
+        assert list(counted) == [5]
 
 
 def test_oversized_and_wrong_type_uploads_get_clear_errors_and_store_nothing(person: Requester, seeded: Runtime) -> None:

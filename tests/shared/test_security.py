@@ -154,3 +154,26 @@ def test_failed_handler_commits_nothing(runtime: Runtime) -> None:
     assert TestClient(app, raise_server_exceptions=False).get("/").status_code == 422
     with runtime.factory() as session:
         assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == 0
+
+
+def test_a_get_that_writes_without_saying_so_fails_and_stores_nothing(runtime: Runtime) -> None:
+    """GETs are read-only transactions unless the route declares ``writes_on_get``."""
+    from sqlalchemy import func, select
+
+    from shared import audit
+
+    def writes(ctx: RequestContext) -> Response:
+        audit.record(ctx.db, ctx.anonymous_actor(), "probe.write", "probe", 1)
+        ctx.db.flush()
+        return PlainTextResponse("written")
+
+    routes = [page("/quiet", writes, name="quiet", access=PUBLIC),
+              page("/declared", writes, name="declared", access=PUBLIC, writes_on_get=True)]
+    client = TestClient(create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=None),
+                        raise_server_exceptions=False)
+    assert client.get("/quiet").status_code >= 500
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == 0
+    assert client.get("/declared").status_code == 200
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == 1
