@@ -1,7 +1,8 @@
 """The ``mail.send`` job: hand one outbox message to the configured transport.
 
-Delivery is at least once. The handler records the attempt, sends with no
-database lock held, then marks the message sent in the job's transaction. Under
+Delivery is at least once. The handler reads the message, sends with no
+database lock held, then marks the message sent (and counts the attempt) in the
+job's transaction; the job's claim has already counted the attempt on the job. Under
 normal running each message goes out once: a message that is no longer
 ``pending`` is never sent again. The one gap is a worker that dies *after* the
 server accepted the message but *before* it committed "sent": its lease runs
@@ -21,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from shared import jobs
-from shared.db import utcnow
+from shared.db import read_only, utcnow
 from shared.mail.models import PENDING, SENT, UNDELIVERED, OutboxMessage
 from shared.mail.outbox import JOB_KIND
 from shared.mail.transports import MailNotConfigured, Outgoing, PermanentFailure, choose_transport
@@ -30,29 +31,35 @@ log = logging.getLogger("civic.mail")
 
 
 @contextmanager
-def _side_session(session: Session) -> Iterator[Session]:
+def _side_session(session: Session, *, writes: bool = True) -> Iterator[Session]:
     """A short transaction of its own, committed at once.
 
-    On SQLite a transaction holds the database's write lock, so the job's own
-    session is not touched until the send is over: a slow mail server must not
-    hold up every web request. When the session is bound to one connection
-    (a test's outer transaction) there is nothing to gain, so it is reused.
+    On SQLite a transaction that writes holds the database's write lock, so the
+    job's own session is not touched until the send is over: a slow mail server
+    must not hold up every web request. When the session is bound to one
+    connection (a test's outer transaction) there is nothing to gain, so it is reused.
     """
     bind = session.get_bind()
     if not isinstance(bind, Engine):
         yield session
         return
-    with Session(bind=bind, expire_on_commit=False) as side, side.begin():
+    side = Session(bind=bind, expire_on_commit=False)
+    if not writes:
+        read_only(side)
+    with side, side.begin():
         yield side
 
 
 def _start_attempt(session: Session, outbox_id: int) -> Outgoing | None:
-    """Count the attempt (committed, so it survives a crash) and copy the message out."""
-    with _side_session(session) as side:
+    """Copy the message out, unless it has already gone, without taking the write lock.
+
+    The attempt is counted with its outcome (:func:`_finish`, :func:`_note_error`);
+    a worker that dies mid-send leaves the count to the job's own attempts.
+    """
+    with _side_session(session, writes=False) as side:
         message = side.get(OutboxMessage, outbox_id)
         if message is None or message.status != PENDING:
             return None
-        message.attempts += 1
         return Outgoing(
             outbox_id=message.id,
             to_address=message.to_address,
@@ -68,6 +75,7 @@ def _note_error(session: Session, outbox_id: int, error: str) -> None:
     with _side_session(session) as side:
         message = side.get(OutboxMessage, outbox_id)
         if message is not None and message.status == PENDING:
+            message.attempts += 1
             message.last_error = error[:2000]
 
 
@@ -98,10 +106,13 @@ def deliver(session: Session, payload: dict[str, Any], context: jobs.JobContext)
     _finish(session, outbox_id, SENT, kept_locally=transport.kept_locally)
 
 
-def _finish(session: Session, outbox_id: int, status: str, *, error: str | None = None, kept_locally: bool = False) -> None:
+def _finish(session: Session, outbox_id: int, status: str, *, error: str | None = None, kept_locally: bool = False,
+            attempted: bool = True) -> None:
     message = session.get(OutboxMessage, outbox_id)
     if message is None or message.status != PENDING:
         return  # another worker got there first: its outcome stands
+    if attempted:
+        message.attempts += 1
     message.status = status
     if status == SENT:
         message.sent_at = utcnow()
@@ -114,7 +125,7 @@ def _finish(session: Session, outbox_id: int, status: str, *, error: str | None 
 
 def give_up(session: Session, payload: dict[str, Any], error: str) -> None:
     """Out of retries: the message is undelivered, with the last error for staff to read."""
-    _finish(session, int(payload["outbox_id"]), UNDELIVERED, error=error)
+    _finish(session, int(payload["outbox_id"]), UNDELIVERED, error=error, attempted=False)  # counted by _note_error
 
 
 JOB_KINDS: dict[str, jobs.JobKind] = {JOB_KIND: jobs.JobKind(handle=deliver, give_up=give_up)}
