@@ -1,7 +1,7 @@
 """Benchmark: concurrent requesters completing the FOI journey against a real ``civic serve``.
 
-Starts ``civic serve`` (with its in-process worker) on a free port with a temporary SQLite
-database and mail kept locally, then runs N simulated requesters (default 50), each an httpx
+Starts ``civic serve`` (with its in-process worker) on a free port with a temporary database
+(SQLite, or with ``--database postgres`` a throwaway PostgreSQL database) and mail kept locally, then runs N simulated requesters (default 50), each an httpx
 async client with its own cookies, through the whole FOI journey for the given duration:
 start page, type start page, the five question pages, check your answers, send, check your
 email, the confirmation link (read from the outbox, as a mail client would receive it),
@@ -15,6 +15,7 @@ bench raises them the way a deployment does, ``civic capture-limits --scale``: t
 still count every hit, they just do not refuse.
 
     PYTHONPATH=. .venv/bin/python bench/capture_journey.py --seconds 60 --users 50
+    PYTHONPATH=. .venv/bin/python bench/capture_journey.py --database postgres
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import os
 import random
 import re
 import socket
-import sqlite3
 import ssl
 import statistics
 import subprocess
@@ -34,9 +35,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -77,15 +80,19 @@ class Timings:
         return response
 
 
-def outbox_token(db_path: Path, email: str) -> str | None:
-    with sqlite3.connect(db_path, timeout=30) as conn:
-        row = conn.execute("SELECT body_text FROM outbox_messages WHERE to_address = ? ORDER BY id DESC LIMIT 1",
-                           (email,)).fetchone()
+def sql_engine(url: str) -> sa.Engine:
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.pool.NullPool)
+
+
+def outbox_token(db: sa.Engine, email: str) -> str | None:
+    with db.connect() as conn:
+        row = conn.execute(sa.text("SELECT body_text FROM outbox_messages WHERE to_address = :email "
+                                   "ORDER BY id DESC LIMIT 1"), {"email": email}).first()
     match = TOKEN.search(row[0]) if row else None
     return match.group(1) if match else None
 
 
-async def journey(client: httpx.AsyncClient, t: Timings, db_path: Path, email: str) -> None:
+async def journey(client: httpx.AsyncClient, t: Timings, db: sa.Engine, email: str) -> None:
     await t.call(client, "GET start page", "GET", "/capture/")
     await t.call(client, "GET type start page", "GET", "/capture/request/foi")
     page = await t.call(client, "GET question page", "GET", "/capture/request/foi/name")
@@ -100,7 +107,7 @@ async def journey(client: httpx.AsyncClient, t: Timings, db_path: Path, email: s
     await t.call(client, "GET check your email", "GET", response.headers["location"])
     token = None
     for _ in range(100):
-        token = await asyncio.to_thread(outbox_token, db_path, email)
+        token = await asyncio.to_thread(outbox_token, db, email)
         if token:
             break
         await asyncio.sleep(0.05)
@@ -121,7 +128,7 @@ async def journey(client: httpx.AsyncClient, t: Timings, db_path: Path, email: s
 TLS = ssl.create_default_context()
 
 
-async def requester(number: int, base: str, deadline: float, t: Timings, db_path: Path, done: list[int],
+async def requester(number: int, base: str, deadline: float, t: Timings, db: sa.Engine, done: list[int],
                     delay: float) -> None:
     await asyncio.sleep(delay)
     n = 0
@@ -130,7 +137,7 @@ async def requester(number: int, base: str, deadline: float, t: Timings, db_path
         async with httpx.AsyncClient(base_url=base, timeout=30, verify=TLS) as client:
             started = time.perf_counter()
             try:
-                await journey(client, t, db_path, f"bench-{number}-{n}@example.com")
+                await journey(client, t, db, f"bench-{number}-{n}@example.com")
             except (RuntimeError, httpx.HTTPError, AttributeError) as exc:
                 if isinstance(exc, httpx.HTTPError | AttributeError):
                     t.errors.append(f"{type(exc).__name__}: {exc}")
@@ -167,12 +174,31 @@ def prepare(env: dict[str, str]) -> None:
     civic(env, "capture-limits", "--scale", "10000")
 
 
-def count_web_cases(db_path: Path) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute("SELECT count(*) FROM cases WHERE channel = 'web form'").fetchone()[0])
+def count_web_cases(db: sa.Engine) -> int:
+    with db.connect() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM cases WHERE channel = 'web form'")).scalar_one())
 
 
-async def run(base: str, seconds: float, users: int, db_path: Path, think: float,
+@contextlib.contextmanager
+def database(kind: str, data: Path, admin_url: str) -> Iterator[str]:
+    """A fresh database for one run: an SQLite file, or a throwaway PostgreSQL database."""
+    if kind == "sqlite":
+        yield f"sqlite:///{data / 'civic.db'}"
+        return
+    name = f"capture_bench_{os.getpid()}"
+    admin = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                             isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def run(base: str, seconds: float, users: int, db: sa.Engine, think: float,
               ramp: float) -> tuple[Timings, int, float]:
     t = Timings()
     t.think_seconds = think
@@ -180,7 +206,7 @@ async def run(base: str, seconds: float, users: int, db_path: Path, think: float
     started = time.monotonic()
     deadline = started + seconds
     await asyncio.gather(health_probe(base, deadline, t),
-                         *(requester(i, base, deadline, t, db_path, done, ramp * i / users) for i in range(users)))
+                         *(requester(i, base, deadline, t, db, done, ramp * i / users) for i in range(users)))
     return t, len(done), time.monotonic() - started
 
 
@@ -193,15 +219,21 @@ def main() -> int:
     parser.add_argument("--ramp-seconds", type=float, default=10.0,
                         help="start the requesters evenly over this time, as people arrive (0: all at the same instant)")
     parser.add_argument("--workers", type=int, default=2, help="civic serve --workers")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
+                        help="SQLite (the embedded default) or a throwaway PostgreSQL database (production)")
+    parser.add_argument("--postgres-admin-url", default=f"postgresql://{getpass.getuser()}@127.0.0.1:5432/postgres",
+                        help="where to create (and afterwards drop) the PostgreSQL database")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="capture-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="capture-bench-") as tmp, \
+            database(args.database, Path(tmp), args.postgres_admin_url) as url:
         data = Path(tmp)
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "NOTIFY_"))}
-        env.update(APP_ENV="development", DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'civic.db'}",
+        env.update(APP_ENV="development", DATA_DIR=str(data), DATABASE_URL=url,
                    SECRET_KEY="bench-secret-key-that-is-long-enough-0123456789", HOST="127.0.0.1", PORT=str(port),
                    BASE_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(REPO))
         prepare(env)
+        db = sql_engine(url)
         log = (data / "serve.log").open("wb")
         server = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "--workers", str(args.workers)],
                                   cwd=REPO, env=env,
@@ -214,15 +246,16 @@ def main() -> int:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            before = count_web_cases(data / "civic.db")
-            t, completed, elapsed = asyncio.run(run(base, args.seconds, args.users, data / "civic.db",
+            before = count_web_cases(db)
+            t, completed, elapsed = asyncio.run(run(base, args.seconds, args.users, db,
                                                     args.think_seconds, args.ramp_seconds))
-            created = count_web_cases(data / "civic.db") - before
+            created = count_web_cases(db) - before
         finally:
             server.terminate()
             server.wait(timeout=15)
+            db.dispose()
     print(f"{args.users} requesters for {elapsed:.0f} s against civic serve --workers {args.workers} "
-          f"(SQLite, worker in process), {args.think_seconds:g} s on each page before sending it, "
+          f"({'SQLite' if args.database == 'sqlite' else 'PostgreSQL'}, worker in process), {args.think_seconds:g} s on each page before sending it, "
           f"all {args.users} started within the first {args.ramp_seconds:g} s\n")
     print(f"{'page':<24}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}")
     for label, values in sorted(t.samples.items()):
