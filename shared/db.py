@@ -8,15 +8,13 @@ migrations name things the same way on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import random
-import time
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -86,6 +84,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # SELECT ... then UPDATE in one transaction is really atomic.
         event.listen(engine, "connect", lambda conn, _r: setattr(conn, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _leave_queue)
+        event.listen(engine, "rollback", _leave_queue)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -112,26 +112,39 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def _begin_immediate(conn: Connection) -> None:
-    """Wait for the write lock in steps of a millisecond or two.
+    """Queue for the write lock inside the process first, then in SQLite.
 
-    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries,
-    so a writer that just misses a lock held for 2 ms can wait 30–50 ms; with
-    many short writers (form pages, mail jobs, rate-limit counters) that was
-    most of a page's time under load.
+    SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries, so
+    with many threads after the lock a writer that just missed it waits tens
+    of milliseconds; polling from Python instead starves the writer that holds
+    it of the GIL. A lock per database file and process hands over at once, and
+    leaves at most one waiter per process to SQLite's handler. It is only a
+    queue: SQLite still does the locking, and a writer that waits too long for
+    the queue goes on to SQLite anyway rather than hang.
     """
-    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    queue = _writer_queue(str(conn.engine.url))
+    conn.info[_QUEUED] = queue.acquire(timeout=BUSY_TIMEOUT_SECONDS)
     try:
-        while True:
-            try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                return
-            except OperationalError as exc:
-                if "locked" not in str(exc.orig) or time.monotonic() > deadline:
-                    raise
-            time.sleep(random.uniform(0.0005, 0.002))
-    finally:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _leave_queue(conn)
+        raise
+
+
+_QUEUED = "civic_writer_queued"
+_queues: dict[str, threading.Lock] = {}
+_queues_lock = threading.Lock()
+
+
+def _writer_queue(url: str) -> threading.Lock:
+    with _queues_lock:
+        return _queues.setdefault(url, threading.Lock())
+
+
+def _leave_queue(conn: Connection) -> None:
+    """On commit or rollback (SQLAlchemy signals both just before they happen)."""
+    if conn.info.pop(_QUEUED, False):
+        _writer_queue(str(conn.engine.url)).release()
 
 
 def read_only(session: Session) -> Session:
