@@ -137,35 +137,49 @@ class Worker:
             if session.scalar(self._due(now).with_only_columns(Job.id)) is None:
                 return None
         with self.factory() as session, session.begin():
-            stmt = self._due(now)
-            if is_postgres(session):
-                stmt = stmt.with_for_update(skip_locked=True)
-            job = session.scalars(stmt).first()
-            if job is None:
-                return None
-            job.status = RUNNING
-            job.locked_by = self.name
-            job.locked_until = now + self.lease
-            job.attempts += 1
-            session.flush()
-            session.expunge(job)
-            return job
+            return self._lease_next(session, now)
+
+    def _lease_next(self, session: Session, now: dt.datetime) -> Job | None:
+        stmt = self._due(now)
+        if is_postgres(session):
+            stmt = stmt.with_for_update(skip_locked=True)
+        job = session.scalars(stmt).first()
+        if job is None:
+            return None
+        job.status = RUNNING
+        job.locked_by = self.name
+        job.locked_until = now + self.lease
+        job.attempts += 1
+        session.flush()
+        session.expunge(job)
+        return job
 
     def run_one(self) -> bool:
         """Claim and run one job; False when nothing was due."""
         job = self.claim()
         if job is None:
             return False
+        self._run(job, lease_next=False)
+        return True
+
+    def _run(self, job: Job, *, lease_next: bool) -> Job | None:
+        """Run a leased job; with ``lease_next``, lease the following one in the same transaction.
+
+        A burst of jobs (a new case's emails) then costs one write transaction
+        each rather than two, which on SQLite is one wait fewer for the lock the
+        web requests share.
+        """
         kind = self.kinds[job.kind]
         context = JobContext(settings=self.settings, job_id=job.id, attempts=job.attempts)
         try:
             with self.factory() as session, session.begin():
                 kind.handle(session, dict(job.payload), context)
                 self._finish(session, job.id)
+                return self._lease_next(session, utcnow()) if lease_next else None
         except Exception as exc:  # noqa: BLE001 - any failure is retried, never lost
             log.warning("job %s (%s) failed on attempt %s: %s", job.id, job.kind, job.attempts, exc)
             self._fail(job, kind, "".join(traceback.format_exception_only(exc)).strip())
-        return True
+            return None
 
     def _finish(self, session: Session, job_id: int) -> None:
         done = session.get(Job, job_id)
@@ -193,8 +207,13 @@ class Worker:
     def run_until_idle(self, limit: int = 10_000) -> int:
         """Run due jobs until none is left: what tests and `civic worker --once` use."""
         count = 0
-        while count < limit and self.run_one():
+        job = None
+        while count < limit:
+            job = job or self.claim()
+            if job is None:
+                break
             count += 1
+            job = self._run(job, lease_next=count < limit)
         return count
 
 
