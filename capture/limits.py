@@ -15,6 +15,7 @@ import datetime as dt
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from capture.models import CaptureLimitSetting
 from shared.db import transaction, utcnow
-from shared.ratelimit import Limit, enforce
+from shared.ratelimit import Limit, enforce_all
 from shared.runtime import Runtime
 
 
@@ -70,12 +71,14 @@ def forget_cache() -> None:
         _cache.clear()
 
 
-def hit(factory: sessionmaker[Session], name: str, subject: str) -> None:
-    """Count one hit (own transaction) and raise ``RateLimited`` (the GOV.UK 429 page) when over.
+def hit(factory: sessionmaker[Session], hits: Sequence[tuple[str, str]]) -> None:
+    """Count each (limit name, subject) hit in one transaction of its own and raise ``RateLimited``
+    (the GOV.UK 429 page) when any is over.
 
     Call before the request's own session writes: on SQLite its write lock would make the counter wait.
     """
-    enforce(factory, current(factory)[name], subject)
+    configured = current(factory)
+    enforce_all(factory, [(configured[name], subject) for name, subject in hits])
 
 
 def set_limit(session: Session, name: str, count: int, minutes: int) -> None:

@@ -7,6 +7,7 @@ atomic upsert, which SQLite and PostgreSQL both do in one statement.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import String, delete
@@ -48,30 +49,46 @@ class RateLimited(Exception):
         self.retry_after_seconds = retry_after_seconds
 
 
-def hit(factory: sessionmaker[Session], limit: Limit, subject: str, now: dt.datetime | None = None) -> Decision:
-    """Count one hit in its own transaction, so a refused request still counts."""
-    now = now or utcnow()
+def _count(session: Session, limit: Limit, subject: str, now: dt.datetime) -> Decision:
     seconds = int(limit.window.total_seconds())
     window_index = int(now.timestamp()) // seconds
     window_start = dt.datetime.fromtimestamp(window_index * seconds, dt.UTC)
     key = f"{limit.name}:{subject.lower()}:{window_index}"
-    with factory() as session, session.begin():
-        insert = postgresql.insert if is_postgres(session) else sqlite.insert
-        upsert = (
-            insert(RateLimitCounter)
-            .values(key=key, window_start=window_start, count=1)
-            .on_conflict_do_update(index_elements=[RateLimitCounter.key], set_={"count": RateLimitCounter.count + 1})
-            .returning(RateLimitCounter.count)
-        )
-        count = int(session.execute(upsert).scalar_one())
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    upsert = (
+        insert(RateLimitCounter)
+        .values(key=key, window_start=window_start, count=1)
+        .on_conflict_do_update(index_elements=[RateLimitCounter.key], set_={"count": RateLimitCounter.count + 1})
+        .returning(RateLimitCounter.count)
+    )
+    count = int(session.execute(upsert).scalar_one())
     retry_after = max(1, int((window_start + limit.window - now).total_seconds()))
     return Decision(allowed=count <= limit.count, count=count, retry_after_seconds=retry_after)
 
 
+def hit_all(factory: sessionmaker[Session], hits: Sequence[tuple[Limit, str]],
+            now: dt.datetime | None = None) -> list[Decision]:
+    """Count each (limit, subject) hit in one transaction of its own, so a refused request still counts."""
+    now = now or utcnow()
+    with factory() as session, session.begin():
+        return [_count(session, limit, subject, now) for limit, subject in hits]
+
+
+def hit(factory: sessionmaker[Session], limit: Limit, subject: str, now: dt.datetime | None = None) -> Decision:
+    """Count one hit in its own transaction, so a refused request still counts."""
+    return hit_all(factory, [(limit, subject)], now)[0]
+
+
 def enforce(factory: sessionmaker[Session], limit: Limit, subject: str) -> None:
-    decision = hit(factory, limit, subject)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after_seconds)
+    enforce_all(factory, [(limit, subject)])
+
+
+def enforce_all(factory: sessionmaker[Session], hits: Sequence[tuple[Limit, str]],
+                now: dt.datetime | None = None) -> None:
+    """Count every hit, then refuse if any is over its limit (waiting for the longest)."""
+    refused = [d for d in hit_all(factory, hits, now) if not d.allowed]
+    if refused:
+        raise RateLimited(max(d.retry_after_seconds for d in refused))
 
 
 def forget_old_windows(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:

@@ -37,16 +37,17 @@ def web_type(ctx: RequestContext, key: str) -> tuple[CaseType, FormDefinition]:
     return found, form_for(ctx.db, found)
 
 
-def limit(ctx: RequestContext, name: str, subject: str) -> None:
-    """Count a hit in the limiter's own transaction.
+def limit(ctx: RequestContext, name: str, subject: str, *more: tuple[str, str]) -> None:
+    """Count a hit (or several: ``("send-email", address)`` pairs after the first) in the limiter's own
+    transaction, one for all of them.
 
-    On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so the
+    On SQLite every transaction that writes takes the write lock, so the
     request's session must not be in one: what it only read is let go first
     (loaded objects simply reload). Never call this after the request has written.
     """
     if ctx.db.in_transaction():
         ctx.db.rollback()
-    limits.hit(ctx.runtime.factory, name, subject)
+    limits.hit(ctx.runtime.factory, [(name, subject), *more])
 
 
 def email_link(ctx: RequestContext, route: str, token: str) -> str:

@@ -123,10 +123,8 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
 
 def check_answers(ctx: RequestContext) -> Response:
     type_key = ctx.request.path_params["type_key"]
-    if ctx.request.method == "POST":
-        if is_bot(ctx):
-            return ctx.redirect("check-email", type_key=type_key)
-        limit(ctx, "send-ip", ctx.ip)
+    if ctx.request.method == "POST" and is_bot(ctx):
+        return ctx.redirect("check-email", type_key=type_key)
     case_type, definition = web_type(ctx, type_key)
     draft = drafts.load(ctx.db, ctx.request.session, type_key)
     answers = draft.answers if draft else {}
@@ -136,7 +134,7 @@ def check_answers(ctx: RequestContext) -> Response:
     errors = submission.file_problems(ctx.db, definition, answers)
     if ctx.request.method == "POST" and not errors:
         email = str(answers.get(definition.mapped("requester.email").key, ""))  # type: ignore[union-attr]
-        limit(ctx, "send-email", email)
+        limit(ctx, "send-ip", ctx.ip, ("send-email", email))
         if not idempotency.first_use(ctx.db, ctx.field("idempotency_key")):
             return ctx.redirect("check-email", type_key=type_key)  # a double click: one email is enough
         _send(ctx, draft, definition)

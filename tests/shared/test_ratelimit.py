@@ -56,3 +56,16 @@ def test_old_windows_are_forgotten(runtime) -> None:  # type: ignore[no-untyped-
     ratelimit.hit(runtime.factory, LIMIT, "y")
     with runtime.factory() as session, session.begin():
         assert ratelimit.forget_old_windows(session) == 1
+
+
+def test_several_limits_count_together_and_the_longest_wait_is_given(runtime) -> None:  # type: ignore[no-untyped-def]
+    hourly = ratelimit.Limit("probe-hourly", count=1, window=dt.timedelta(hours=1))
+    now = dt.datetime(2026, 11, 23, 10, 1, tzinfo=dt.UTC)
+    both = [(LIMIT, "203.0.113.9"), (hourly, "ada@example.com")]
+    ratelimit.enforce_all(runtime.factory, both, now)
+    with pytest.raises(ratelimit.RateLimited) as refused:
+        ratelimit.enforce_all(runtime.factory, both, now)
+    assert refused.value.retry_after_seconds == 59 * 60  # the hourly window's; the ten-minute one still allows
+    # Both were counted, the refused hit included.
+    assert ratelimit.hit(runtime.factory, LIMIT, "203.0.113.9", now).count == 3
+    assert ratelimit.hit(runtime.factory, hourly, "ada@example.com", now).count == 3
