@@ -8,6 +8,8 @@ migrations name things the same way on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -86,6 +88,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "commit", _leave_queue)
         event.listen(engine, "rollback", _leave_queue)
+        event.listen(engine.pool, "close", _close_queue_file)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -112,18 +115,22 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def _begin_immediate(conn: Connection) -> None:
-    """Queue for the write lock inside the process first, then in SQLite.
+    """Queue for the write lock on a lock file first, then take it in SQLite.
 
     SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries, so
-    with many threads after the lock a writer that just missed it waits tens
-    of milliseconds; polling from Python instead starves the writer that holds
-    it of the GIL. A lock per database file and process hands over at once, and
-    leaves at most one waiter per process to SQLite's handler. It is only a
-    queue: SQLite still does the locking, and a writer that waits too long for
-    the queue goes on to SQLite anyway rather than hang.
+    a writer that just missed the lock waits tens of milliseconds, and one in
+    another process can keep missing it; polling from Python instead starves the
+    writer that holds it of the GIL. Writers of every thread and process first
+    queue on an ``flock`` beside the database, which the kernel hands on the
+    moment it is released (and releases if a process dies). SQLite still does
+    the locking: a second write transaction in a thread that already holds one
+    skips the queue and meets SQLite's timeout, as it always did.
     """
-    queue = _writer_queue(str(conn.engine.url))
-    conn.info[_QUEUED] = queue.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+    fd = _queue_file(conn)
+    if fd is not None and not getattr(_queued_here, "count", 0):
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits with the GIL released
+        conn.info[_QUEUED] = fd
+        _queued_here.count = 1
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
@@ -132,19 +139,33 @@ def _begin_immediate(conn: Connection) -> None:
 
 
 _QUEUED = "civic_writer_queued"
-_queues: dict[str, threading.Lock] = {}
-_queues_lock = threading.Lock()
+_QUEUE_FD = "civic_writer_queue_fd"
+_queued_here = threading.local()
 
 
-def _writer_queue(url: str) -> threading.Lock:
-    with _queues_lock:
-        return _queues.setdefault(url, threading.Lock())
+def _queue_file(conn: Connection) -> int | None:
+    """This connection's own descriptor of the queue file (None for an in-memory database)."""
+    fd = conn.info.get(_QUEUE_FD)
+    if fd is None:
+        database = conn.engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        fd = conn.info[_QUEUE_FD] = os.open(f"{database}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+    return int(fd)
 
 
 def _leave_queue(conn: Connection) -> None:
     """On commit or rollback (SQLAlchemy signals both just before they happen)."""
-    if conn.info.pop(_QUEUED, False):
-        _writer_queue(str(conn.engine.url)).release()
+    fd = conn.info.pop(_QUEUED, None)
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        _queued_here.count = 0
+
+
+def _close_queue_file(_dbapi_connection: Any, record: Any) -> None:
+    fd = record.info.pop(_QUEUE_FD, None)
+    if fd is not None:
+        os.close(fd)
 
 
 def read_only(session: Session) -> Session:
