@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from capture.models import CaptureLimitSetting
-from shared.db import transaction, utcnow
-from shared.ratelimit import Limit, enforce_all
+from shared.db import read_only, transaction, utcnow
+from shared.ratelimit import Decision, Limit, count_all
 from shared.runtime import Runtime
 
 
@@ -57,7 +57,7 @@ def current(factory: sessionmaker[Session]) -> dict[str, Limit]:
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
     limits = {name: Limit(f"capture-{name}", d.count, dt.timedelta(minutes=d.minutes)) for name, d in DEFAULTS.items()}
-    with factory() as session:
+    with read_only(factory()) as session:  # the request's own session may hold the write lock
         for row in session.scalars(select(CaptureLimitSetting)):
             if row.name in limits:
                 limits[row.name] = Limit(f"capture-{row.name}", row.count, dt.timedelta(minutes=row.minutes))
@@ -71,14 +71,10 @@ def forget_cache() -> None:
         _cache.clear()
 
 
-def hit(factory: sessionmaker[Session], hits: Sequence[tuple[str, str]]) -> None:
-    """Count each (limit name, subject) hit in one transaction of its own and raise ``RateLimited``
-    (the GOV.UK 429 page) when any is over.
-
-    Call before the request's own session writes: on SQLite its write lock would make the counter wait.
-    """
+def count(session: Session, factory: sessionmaker[Session], hits: Sequence[tuple[str, str]]) -> list[Decision]:
+    """Count each (limit name, subject) hit in the caller's transaction."""
     configured = current(factory)
-    enforce_all(factory, [(configured[name], subject) for name, subject in hits])
+    return count_all(session, [(configured[name], subject) for name, subject in hits])
 
 
 def set_limit(session: Session, name: str, count: int, minutes: int) -> None:

@@ -66,12 +66,25 @@ def _count(session: Session, limit: Limit, subject: str, now: dt.datetime) -> De
     return Decision(allowed=count <= limit.count, count=count, retry_after_seconds=retry_after)
 
 
+def count_all(session: Session, hits: Sequence[tuple[Limit, str]], now: dt.datetime | None = None) -> list[Decision]:
+    """Count each hit in the caller's transaction; the caller commits (and keeps a refused one)."""
+    now = now or utcnow()
+    return [_count(session, limit, subject, now) for limit, subject in hits]
+
+
+def refuse_if_over(decisions: Sequence[Decision]) -> None:
+    """Raise ``RateLimited`` when any hit is over its limit, with the longest wait."""
+    refused = [d for d in decisions if not d.allowed]
+    if refused:
+        raise RateLimited(max(d.retry_after_seconds for d in refused))
+
+
 def hit_all(factory: sessionmaker[Session], hits: Sequence[tuple[Limit, str]],
             now: dt.datetime | None = None) -> list[Decision]:
     """Count each (limit, subject) hit in one transaction of its own, so a refused request still counts."""
     now = now or utcnow()
     with factory() as session, session.begin():
-        return [_count(session, limit, subject, now) for limit, subject in hits]
+        return count_all(session, hits, now)
 
 
 def hit(factory: sessionmaker[Session], limit: Limit, subject: str, now: dt.datetime | None = None) -> Decision:
@@ -85,10 +98,8 @@ def enforce(factory: sessionmaker[Session], limit: Limit, subject: str) -> None:
 
 def enforce_all(factory: sessionmaker[Session], hits: Sequence[tuple[Limit, str]],
                 now: dt.datetime | None = None) -> None:
-    """Count every hit, then refuse if any is over its limit (waiting for the longest)."""
-    refused = [d for d in hit_all(factory, hits, now) if not d.allowed]
-    if refused:
-        raise RateLimited(max(d.retry_after_seconds for d in refused))
+    """Count every hit in a transaction of its own, then refuse if any is over its limit."""
+    refuse_if_over(hit_all(factory, hits, now))
 
 
 def forget_old_windows(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:

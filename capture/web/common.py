@@ -14,6 +14,7 @@ from backoffice.cases.models import CaseType
 from backoffice.intake_forms import FormDefinition, form_for
 from capture import limits
 from shared.audit import Actor
+from shared.ratelimit import refuse_if_over
 from shared.web import RequestContext
 
 #: Capture's mount in the suite: links in emails are BASE_URL + this + the route, never the Host header.
@@ -38,16 +39,16 @@ def web_type(ctx: RequestContext, key: str) -> tuple[CaseType, FormDefinition]:
 
 
 def limit(ctx: RequestContext, name: str, subject: str, *more: tuple[str, str]) -> None:
-    """Count a hit (or several: ``("send-email", address)`` pairs after the first) in the limiter's own
-    transaction, one for all of them.
+    """Count a hit (or several: ``("send-email", address)`` pairs after the first) and refuse with
+    the GOV.UK 429 page when any is over its limit.
 
-    On SQLite every transaction that writes takes the write lock, so the
-    request's session must not be in one: what it only read is let go first
-    (loaded objects simply reload). Never call this after the request has written.
+    The counts stand whatever the request does next, a refusal included, yet
+    take no transaction of their own (on SQLite each one queues for the write
+    lock). Call it before the request writes anything else: that would be kept too.
     """
-    if ctx.db.in_transaction():
-        ctx.db.rollback()
-    limits.hit(ctx.runtime.factory, [(name, subject), *more])
+    decisions = limits.count(ctx.db, ctx.runtime.factory, [(name, subject), *more])
+    ctx.keep_so_far()
+    refuse_if_over(decisions)
 
 
 def email_link(ctx: RequestContext, route: str, token: str) -> str:

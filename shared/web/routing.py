@@ -117,6 +117,31 @@ class RequestContext:
         value = self.form.get(name) if self.form is not None else None
         return value if isinstance(value, str) else default
 
+    def keep_so_far(self) -> None:
+        """Keep what this request has written so far even if the rest of it fails.
+
+        For counts that must stand whatever happens next (a rate limit's hit)
+        without a transaction of their own: a failure rolls back only to here.
+        """
+        kept = self.extra.get(_KEPT)
+        if kept is not None and kept.is_active:
+            kept.commit()
+        self.extra[_KEPT] = self.db.begin_nested()
+
+    def _finish(self, succeeded: bool) -> None:
+        """Commit a successful request; otherwise undo it back to :meth:`keep_so_far`'s mark, if any."""
+        kept = self.extra.get(_KEPT)
+        if succeeded:
+            self.db.commit()
+        elif kept is not None and kept.is_active:
+            kept.rollback()
+            self.db.commit()
+        else:
+            self.db.rollback()
+
+
+_KEPT = "_kept_so_far"
+
 
 Handler = Callable[[RequestContext], Response]
 
@@ -203,20 +228,17 @@ def _run_in_transaction(
     read_only: bool,
 ) -> Response:
     session = runtime.factory()
+    if read_only:
+        db.read_only(session)
+    ctx = RequestContext(request=request, db=session, runtime=runtime, form=form, body_json=body_json)
     try:
-        if read_only:
-            db.read_only(session)
-        ctx = RequestContext(request=request, db=session, runtime=runtime, form=form, body_json=body_json)
         if access.check is not None:
             ctx.actor = access.check(ctx)
         response = handler(ctx)
-        if response.status_code < 400 or getattr(response, "commit", False):
-            session.commit()
-        else:
-            session.rollback()
+        ctx._finish(response.status_code < 400 or getattr(response, "commit", False))
         return response
     except BaseException:
-        session.rollback()
+        ctx._finish(False)
         raise
     finally:
         session.close()

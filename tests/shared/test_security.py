@@ -14,6 +14,7 @@ from shared.ratelimit import RateLimited
 from shared.runtime import Runtime
 from shared.web import PUBLIC, Access, RequestContext, page
 from shared.web.factory import create_web_app
+from shared.web.routing import ensure_csrf_token
 from shared.web.templating import Shell
 
 SHELL = Shell(app_key="probe", service_name="Probe service")
@@ -177,3 +178,31 @@ def test_a_get_that_writes_without_saying_so_fails_and_stores_nothing(runtime: R
     assert client.get("/declared").status_code == 200
     with runtime.factory() as session:
         assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == 1
+
+
+def test_a_failed_request_keeps_only_what_it_marked_to_keep(runtime: Runtime) -> None:
+    """``keep_so_far``: what was written before the mark stands when the rest of the request fails."""
+    from sqlalchemy import select
+
+    from shared import audit
+
+    def keeps_one(ctx: RequestContext) -> Response:
+        if ctx.request.method == "GET":
+            return PlainTextResponse(ensure_csrf_token(ctx.request))
+        audit.record(ctx.db, ctx.anonymous_actor(), "probe.kept", "probe", 1)
+        ctx.keep_so_far()
+        audit.record(ctx.db, ctx.anonymous_actor(), "probe.undone", "probe", 2)
+        ctx.db.flush()
+        if ctx.field("fail") == "raise":
+            raise ZeroDivisionError("boom")
+        return PlainTextResponse("no", status_code=422 if ctx.field("fail") else 200)
+
+    routes = [page("/", keeps_one, name="start", access=PUBLIC, methods=("GET", "POST"))]
+    client = TestClient(create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=None),
+                        raise_server_exceptions=False)
+    csrf = {"x-csrf-token": client.get("/").text}
+    for fail, status in (("yes", 422), ("raise", 500), ("", 200)):
+        assert client.post("/", data={"fail": fail}, headers=csrf).status_code == status
+    with runtime.factory() as session:
+        actions = session.scalars(select(audit.AuditEvent.action).order_by(audit.AuditEvent.id)).all()
+    assert actions == ["probe.kept", "probe.kept", "probe.kept", "probe.undone"]
