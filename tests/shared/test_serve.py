@@ -51,3 +51,32 @@ def test_unknown_url_outside_the_apps_is_the_govuk_404(runtime, check_page) -> N
         response = client.get("/no-such-page")
         check_page(response, status=404, title="Page not found")
         assert 'href="/capture/accessibility"' in response.text
+
+
+def test_connections_to_several_processes_keep_tcp_nodelay() -> None:
+    """Without it every keep-alive request after the first waits ~40 ms for a delayed ACK (uvicorn #3149)."""
+    import asyncio
+    import socket
+
+    from uvicorn import Config
+
+    from shared.serve import bind_tcp
+
+    listener = bind_tcp(Config("shared.serve:suite_with_worker", host="127.0.0.1", port=0, workers=2))
+    assert listener.proto == socket.IPPROTO_TCP
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=listener)
+        async with server:
+            _, client = await asyncio.open_connection(*listener.getsockname()[:2])
+            value = await asyncio.wait_for(seen, timeout=5)
+            client.close()
+        return value
+
+    assert asyncio.run(accepted_nodelay()) != 0
