@@ -197,3 +197,31 @@ def test_queue_depth_and_oldest_pending_age(runtime: Runtime) -> None:
         assert queue_depth(session) == {"pending": 1, "running": 1, "failed": 1}
         age = oldest_pending_age(session)
         assert age is not None and age < dt.timedelta(minutes=1)
+
+
+def test_an_idle_poll_does_not_wait_for_a_writer(runtime: Runtime) -> None:
+    """Polling an empty queue is read-only: on SQLite it must not queue behind a long write."""
+    worker = Worker(settings=runtime.settings, factory=runtime.factory, kinds={"test.noop": JobKind(noop)})
+    with runtime.factory() as writer, writer.begin():
+        record(writer, SYSTEM, "test.write", "test", 1)  # holds the write lock until the block ends
+        writer.flush()
+        started = time.monotonic()
+        assert worker.claim() is None
+        assert time.monotonic() - started < 2  # not the 10 s busy timeout
+
+
+def test_a_burst_of_jobs_runs_in_order_with_each_next_job_leased_as_the_last_finishes(runtime: Runtime) -> None:
+    seen: list[int] = []
+
+    def remember(_session: Any, payload: dict[str, Any], _context: JobContext) -> None:
+        seen.append(int(payload["n"]))
+
+    with transaction(runtime.factory) as session:
+        for n in range(5):
+            enqueue(session, "test.remember", {"n": n})
+    worker = Worker(settings=runtime.settings, factory=runtime.factory, kinds={"test.remember": JobKind(remember)})
+    assert worker.run_until_idle(limit=3) == 3
+    with runtime.factory() as session:  # the limit leaves nothing leased and unrun
+        assert session.scalar(select(func.count()).where(Job.status == jobs.RUNNING)) == 0
+    assert worker.run_until_idle() == 2
+    assert seen == [0, 1, 2, 3, 4]
