@@ -104,11 +104,11 @@ def _sqlite_begin(conn: Connection) -> None:
     ``query_only``, so in WAL mode it neither waits for writers nor makes them
     wait, and a handler that writes by mistake fails loudly instead of racing.
     """
-    read_only = bool(conn.get_execution_options().get(READ_ONLY))
-    if conn.info.get(READ_ONLY, False) != read_only:
-        conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
-        conn.info[READ_ONLY] = read_only
-    if read_only:
+    reading = bool(conn.get_execution_options().get(READ_ONLY))
+    if conn.info.get(READ_ONLY, False) != reading:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+        conn.info[READ_ONLY] = reading
+    if reading:
         conn.exec_driver_sql("BEGIN")
     else:
         _begin_immediate(conn)
@@ -127,10 +127,10 @@ def _begin_immediate(conn: Connection) -> None:
     skips the queue and meets SQLite's timeout, as it always did.
     """
     fd = _queue_file(conn)
-    if fd is not None and not getattr(_queued_here, "count", 0):
+    if fd is not None and not getattr(_queued_here, "held", False):
         fcntl.flock(fd, fcntl.LOCK_EX)  # waits with the GIL released
         conn.info[_QUEUED] = fd
-        _queued_here.count = 1
+        _queued_here.held = True
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
@@ -159,7 +159,7 @@ def _leave_queue(conn: Connection) -> None:
     fd = conn.info.pop(_QUEUED, None)
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-        _queued_here.count = 0
+        _queued_here.held = False
 
 
 def _close_queue_file(_dbapi_connection: Any, record: Any) -> None:

@@ -79,27 +79,14 @@ def refuse_if_over(decisions: Sequence[Decision]) -> None:
         raise RateLimited(max(d.retry_after_seconds for d in refused))
 
 
-def hit_all(factory: sessionmaker[Session], hits: Sequence[tuple[Limit, str]],
-            now: dt.datetime | None = None) -> list[Decision]:
-    """Count each (limit, subject) hit in one transaction of its own, so a refused request still counts."""
-    now = now or utcnow()
-    with factory() as session, session.begin():
-        return count_all(session, hits, now)
-
-
 def hit(factory: sessionmaker[Session], limit: Limit, subject: str, now: dt.datetime | None = None) -> Decision:
     """Count one hit in its own transaction, so a refused request still counts."""
-    return hit_all(factory, [(limit, subject)], now)[0]
+    with factory() as session, session.begin():
+        return count_all(session, [(limit, subject)], now)[0]
 
 
 def enforce(factory: sessionmaker[Session], limit: Limit, subject: str) -> None:
-    enforce_all(factory, [(limit, subject)])
-
-
-def enforce_all(factory: sessionmaker[Session], hits: Sequence[tuple[Limit, str]],
-                now: dt.datetime | None = None) -> None:
-    """Count every hit in a transaction of its own, then refuse if any is over its limit."""
-    refuse_if_over(hit_all(factory, hits, now))
+    refuse_if_over([hit(factory, limit, subject)])
 
 
 def forget_old_windows(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:

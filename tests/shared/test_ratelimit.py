@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from shared import ratelimit
-from shared.db import make_engine, make_session_factory
+from shared.db import make_engine, make_session_factory, transaction
 
 LIMIT = ratelimit.Limit("probe", count=3, window=dt.timedelta(minutes=10))
 
@@ -62,9 +62,12 @@ def test_several_limits_count_together_and_the_longest_wait_is_given(runtime) ->
     hourly = ratelimit.Limit("probe-hourly", count=1, window=dt.timedelta(hours=1))
     now = dt.datetime(2026, 11, 23, 10, 1, tzinfo=dt.UTC)
     both = [(LIMIT, "203.0.113.9"), (hourly, "ada@example.com")]
-    ratelimit.enforce_all(runtime.factory, both, now)
+    with transaction(runtime.factory) as session:
+        ratelimit.refuse_if_over(ratelimit.count_all(session, both, now))
+    with transaction(runtime.factory) as session:
+        second = ratelimit.count_all(session, both, now)  # committed although refused below
     with pytest.raises(ratelimit.RateLimited) as refused:
-        ratelimit.enforce_all(runtime.factory, both, now)
+        ratelimit.refuse_if_over(second)
     assert refused.value.retry_after_seconds == 59 * 60  # the hourly window's; the ten-minute one still allows
     # Both were counted, the refused hit included.
     assert ratelimit.hit(runtime.factory, LIMIT, "203.0.113.9", now).count == 3
