@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from capture.models import CaptureLimitSetting
 from shared.db import read_only, transaction, utcnow
-from shared.ratelimit import Decision, Limit, count_all
+from shared.ratelimit import Limit
 from shared.runtime import Runtime
 
 
@@ -71,10 +71,10 @@ def forget_cache() -> None:
         _cache.clear()
 
 
-def count(session: Session, factory: sessionmaker[Session], hits: Sequence[tuple[str, str]]) -> list[Decision]:
-    """Count each (limit name, subject) hit in the caller's transaction."""
+def resolve(factory: sessionmaker[Session], hits: Sequence[tuple[str, str]]) -> list[tuple[Limit, str]]:
+    """Each (limit name, subject) hit with the deployment's limit of that name."""
     configured = current(factory)
-    return count_all(session, [(configured[name], subject) for name, subject in hits])
+    return [(configured[name], subject) for name, subject in hits]
 
 
 def set_limit(session: Session, name: str, count: int, minutes: int) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import String, delete
+from sqlalchemy import String, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -49,21 +49,32 @@ class RateLimited(Exception):
         self.retry_after_seconds = retry_after_seconds
 
 
-def _count(session: Session, limit: Limit, subject: str, now: dt.datetime) -> Decision:
+@dataclass(frozen=True)
+class _Window:
+    key: str
+    start: dt.datetime
+    retry_after_seconds: int
+
+
+def _window(limit: Limit, subject: str, now: dt.datetime) -> _Window:
     seconds = int(limit.window.total_seconds())
-    window_index = int(now.timestamp()) // seconds
-    window_start = dt.datetime.fromtimestamp(window_index * seconds, dt.UTC)
-    key = f"{limit.name}:{subject.lower()}:{window_index}"
+    index = int(now.timestamp()) // seconds
+    start = dt.datetime.fromtimestamp(index * seconds, dt.UTC)
+    retry_after = max(1, int((start + limit.window - now).total_seconds()))
+    return _Window(f"{limit.name}:{subject.lower()}:{index}", start, retry_after)
+
+
+def _count(session: Session, limit: Limit, subject: str, now: dt.datetime) -> Decision:
+    window = _window(limit, subject, now)
     insert = postgresql.insert if is_postgres(session) else sqlite.insert
     upsert = (
         insert(RateLimitCounter)
-        .values(key=key, window_start=window_start, count=1)
+        .values(key=window.key, window_start=window.start, count=1)
         .on_conflict_do_update(index_elements=[RateLimitCounter.key], set_={"count": RateLimitCounter.count + 1})
         .returning(RateLimitCounter.count)
     )
     count = int(session.execute(upsert).scalar_one())
-    retry_after = max(1, int((window_start + limit.window - now).total_seconds()))
-    return Decision(allowed=count <= limit.count, count=count, retry_after_seconds=retry_after)
+    return Decision(allowed=count <= limit.count, count=count, retry_after_seconds=window.retry_after_seconds)
 
 
 def count_all(session: Session, hits: Sequence[tuple[Limit, str]], now: dt.datetime | None = None) -> list[Decision]:
@@ -72,11 +83,31 @@ def count_all(session: Session, hits: Sequence[tuple[Limit, str]], now: dt.datet
     return [_count(session, limit, subject, now) for limit, subject in hits]
 
 
-def refuse_if_over(decisions: Sequence[Decision]) -> None:
-    """Raise ``RateLimited`` when any hit is over its limit, with the longest wait."""
+def peek_all(session: Session, hits: Sequence[tuple[Limit, str]], now: dt.datetime | None = None) -> list[Decision]:
+    """What counting each hit would decide, without counting it or locking its row.
+
+    Lets a request refuse at once what is already over a limit; a hit it goes
+    on with is counted (and decided again) with :func:`count_all` at its end.
+    """
+    now = now or utcnow()
+    windows = [_window(limit, subject, now) for limit, subject in hits]
+    rows = session.execute(select(RateLimitCounter.key, RateLimitCounter.count)
+                           .where(RateLimitCounter.key.in_([w.key for w in windows])))
+    stored: dict[str, int] = {key: count for key, count in rows}  # noqa: C416 (rows are Row, not tuples)
+    return [Decision(allowed=stored.get(w.key, 0) + 1 <= limit.count, count=stored.get(w.key, 0) + 1,
+                     retry_after_seconds=w.retry_after_seconds) for (limit, _), w in zip(hits, windows, strict=True)]
+
+
+def refusal(decisions: Sequence[Decision]) -> RateLimited | None:
+    """The refusal to give when any hit is over its limit, with the longest wait."""
     refused = [d for d in decisions if not d.allowed]
-    if refused:
-        raise RateLimited(max(d.retry_after_seconds for d in refused))
+    return RateLimited(max(d.retry_after_seconds for d in refused)) if refused else None
+
+
+def refuse_if_over(decisions: Sequence[Decision]) -> None:
+    refused = refusal(decisions)
+    if refused is not None:
+        raise refused
 
 
 def hit(factory: sessionmaker[Session], limit: Limit, subject: str, now: dt.datetime | None = None) -> Decision:

@@ -14,7 +14,7 @@ from backoffice.cases.models import CaseType
 from backoffice.intake_forms import FormDefinition, form_for
 from capture import limits
 from shared.audit import Actor
-from shared.ratelimit import refuse_if_over
+from shared.ratelimit import count_all, peek_all, refusal, refuse_if_over
 from shared.web import RequestContext
 
 #: Capture's mount in the suite: links in emails are BASE_URL + this + the route, never the Host header.
@@ -42,13 +42,14 @@ def limit(ctx: RequestContext, name: str, subject: str, *more: tuple[str, str]) 
     """Count a hit (or several: ``("send-email", address)`` pairs after the first) and refuse with
     the GOV.UK 429 page when any is over its limit.
 
-    The counts stand whatever the request does next, a refusal included, yet
-    take no transaction of their own (on SQLite each one queues for the write
-    lock). Call it before the request writes anything else: that would be kept too.
+    Refused at once from the stored counts when already over; otherwise counted,
+    and decided again exactly, at the end of the request, so the counter row
+    that every request from one address shares is locked only briefly. The
+    count stands whatever the request does, a refusal or a failure included.
     """
-    decisions = limits.count(ctx.db, ctx.runtime.factory, [(name, subject), *more])
-    ctx.keep_so_far()
-    refuse_if_over(decisions)
+    hits = limits.resolve(ctx.runtime.factory, [(name, subject), *more])
+    ctx.write_last(lambda session: refusal(count_all(session, hits)))
+    refuse_if_over(peek_all(ctx.db, hits))
 
 
 def email_link(ctx: RequestContext, route: str, token: str) -> str:

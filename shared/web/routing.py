@@ -117,30 +117,41 @@ class RequestContext:
         value = self.form.get(name) if self.form is not None else None
         return value if isinstance(value, str) else default
 
-    def keep_so_far(self) -> None:
-        """Keep what this request has written so far even if the rest of it fails.
+    def write_last(self, write: LastWrite) -> None:
+        """Have ``write`` done at the end of this request, and kept whatever the request's outcome.
 
-        For counts that must stand whatever happens next (a rate limit's hit)
-        without a transaction of their own: a failure rolls back only to here.
+        For counts that must stand even when the request fails or is refused (a
+        rate limit's hit) without a transaction of their own. Done last so that
+        the row it raises, which many requests share, stays locked only for the
+        end of the transaction. ``write`` returns a refusal to raise, if any (a
+        limit the count has gone over): the request's other work is then
+        undone and only the last writes are kept.
         """
-        kept = self.extra.get(_KEPT)
-        if kept is not None and kept.is_active:
-            kept.commit()
-        self.extra[_KEPT] = self.db.begin_nested()
+        self.extra.setdefault(_LAST, []).append(write)
 
     def _finish(self, succeeded: bool) -> None:
-        """Commit a successful request; otherwise undo it back to :meth:`keep_so_far`'s mark, if any."""
-        kept = self.extra.get(_KEPT)
+        """Commit a successful request; otherwise undo it, keeping only :meth:`write_last`'s writes."""
+        writes: list[LastWrite] = self.extra.get(_LAST, [])
         if succeeded:
+            refusals = [refusal for write in writes if (refusal := write(self.db)) is not None]
+            if not refusals:
+                self.db.commit()
+                return
+            self._undo_but_write_last(writes)
+            raise refusals[0]
+        self._undo_but_write_last(writes)
+
+    def _undo_but_write_last(self, writes: list[LastWrite]) -> None:
+        self.db.rollback()
+        if writes:
+            for write in writes:
+                write(self.db)  # counted again after the rollback; its refusal is already the answer
             self.db.commit()
-        elif kept is not None and kept.is_active:
-            kept.rollback()
-            self.db.commit()
-        else:
-            self.db.rollback()
 
 
-_KEPT = "_kept_so_far"
+_LAST = "_write_last"
+#: Writes itself into the session; returns an exception to raise if the request must now be refused.
+LastWrite = Callable[[Session], Exception | None]
 
 
 Handler = Callable[[RequestContext], Response]
@@ -232,13 +243,14 @@ def _run_in_transaction(
         db.read_only(session)
     ctx = RequestContext(request=request, db=session, runtime=runtime, form=form, body_json=body_json)
     try:
-        if access.check is not None:
-            ctx.actor = access.check(ctx)
-        response = handler(ctx)
+        try:
+            if access.check is not None:
+                ctx.actor = access.check(ctx)
+            response = handler(ctx)
+        except BaseException:
+            ctx._finish(False)
+            raise
         ctx._finish(response.status_code < 400 or getattr(response, "commit", False))
         return response
-    except BaseException:
-        ctx._finish(False)
-        raise
     finally:
         session.close()

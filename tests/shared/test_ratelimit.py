@@ -72,3 +72,19 @@ def test_several_limits_count_together_and_the_longest_wait_is_given(runtime) ->
     # Both were counted, the refused hit included.
     assert ratelimit.hit(runtime.factory, LIMIT, "203.0.113.9", now).count == 3
     assert ratelimit.hit(runtime.factory, hourly, "ada@example.com", now).count == 3
+
+
+def test_peeking_decides_as_counting_would_without_counting(runtime) -> None:  # type: ignore[no-untyped-def]
+    now = dt.datetime(2026, 11, 23, 10, 1, tzinfo=dt.UTC)
+    for _ in range(LIMIT.count - 1):
+        ratelimit.hit(runtime.factory, LIMIT, "198.51.100.7", now)
+    with transaction(runtime.factory) as session:
+        assert [d.allowed for d in ratelimit.peek_all(session, [(LIMIT, "198.51.100.7")] * 3, now)] == [True] * 3
+    last = ratelimit.hit(runtime.factory, LIMIT, "198.51.100.7", now)  # peeking counted nothing
+    assert (last.count, last.allowed) == (LIMIT.count, True)
+    with transaction(runtime.factory) as session:
+        peeked, = ratelimit.peek_all(session, [(LIMIT, "198.51.100.7")], now)
+    counted = ratelimit.hit(runtime.factory, LIMIT, "198.51.100.7", now)
+    assert peeked == counted and not counted.allowed
+    assert isinstance(ratelimit.refusal([counted]), ratelimit.RateLimited)
+    assert ratelimit.refusal([last]) is None

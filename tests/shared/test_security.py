@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 import pytest
+from sqlalchemy.orm import Session
 from starlette.responses import PlainTextResponse, Response
 from starlette.testclient import TestClient
 
@@ -180,8 +181,8 @@ def test_a_get_that_writes_without_saying_so_fails_and_stores_nothing(runtime: R
         assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == 1
 
 
-def test_a_failed_request_keeps_only_what_it_marked_to_keep(runtime: Runtime) -> None:
-    """``keep_so_far``: what was written before the mark stands when the rest of the request fails."""
+def test_a_failed_or_refused_request_keeps_only_its_last_writes(runtime: Runtime) -> None:
+    """``write_last``: those writes stand when the rest of the request fails, or when they refuse it."""
     from sqlalchemy import select
 
     from shared import audit
@@ -189,20 +190,26 @@ def test_a_failed_request_keeps_only_what_it_marked_to_keep(runtime: Runtime) ->
     def keeps_one(ctx: RequestContext) -> Response:
         if ctx.request.method == "GET":
             return PlainTextResponse(ensure_csrf_token(ctx.request))
-        audit.record(ctx.db, ctx.anonymous_actor(), "probe.kept", "probe", 1)
-        ctx.keep_so_far()
+        fail = ctx.field("fail")
+
+        def last(session: Session) -> Exception | None:
+            audit.record(session, ctx.anonymous_actor(), "probe.kept", "probe", 1)
+            return RateLimited(30) if fail == "refuse" else None
+
+        ctx.write_last(last)
         audit.record(ctx.db, ctx.anonymous_actor(), "probe.undone", "probe", 2)
         ctx.db.flush()
-        if ctx.field("fail") == "raise":
+        if fail == "raise":
             raise ZeroDivisionError("boom")
-        return PlainTextResponse("no", status_code=422 if ctx.field("fail") else 200)
+        return PlainTextResponse("no", status_code=422 if fail == "yes" else 200)
 
     routes = [page("/", keeps_one, name="start", access=PUBLIC, methods=("GET", "POST"))]
     client = TestClient(create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=None),
                         raise_server_exceptions=False)
     csrf = {"x-csrf-token": client.get("/").text}
-    for fail, status in (("yes", 422), ("raise", 500), ("", 200)):
+    for fail, status in (("yes", 422), ("raise", 500), ("refuse", 429), ("", 200)):
         assert client.post("/", data={"fail": fail}, headers=csrf).status_code == status
     with runtime.factory() as session:
         actions = session.scalars(select(audit.AuditEvent.action).order_by(audit.AuditEvent.id)).all()
-    assert actions == ["probe.kept", "probe.kept", "probe.kept", "probe.undone"]
+    # One kept write per request (the refused one's is not counted twice); only the last request's work stands.
+    assert actions == ["probe.kept", "probe.kept", "probe.kept", "probe.undone", "probe.kept"]
