@@ -11,11 +11,11 @@ import datetime as dt
 import threading
 
 from sqlalchemy import Date, String, UniqueConstraint, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from backoffice.clocks import CalendarSet, DeadlineEngine, HolidayAdjustment, Nation
 from shared import audit
-from shared.db import Base, utcnow
+from shared.db import Base, read_only, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 
 
@@ -100,3 +100,11 @@ def deadline_engine(session: Session) -> DeadlineEngine:
             _cache.clear()
             _cache[key] = engine
         return engine
+
+
+def warm(factory: sessionmaker[Session]) -> None:
+    """Build the calendars of every nation (about 0.2 s) before the first new case needs one."""
+    with read_only(factory()) as session:
+        engine = deadline_engine(session)
+    for nation in Nation:
+        engine.calendars.calendar(nation)

@@ -36,12 +36,21 @@ class Organisation(Base):
 
 
 def get_organisation(session: Session) -> Organisation:
+    """The one row, held by the session: its identity map holds an unchanged row only weakly, so
+    the several rules one request asks about the body would otherwise each read it again."""
+    held = session.info.get(_HELD)
+    if held is not None and held in session:
+        return held  # type: ignore[no-any-return]
     organisation = session.get(Organisation, 1)
     if organisation is None:
         organisation = Organisation(id=1, nation=Nation.ENGLAND_AND_WALES.value, allowed_staff_domains=[], contacts={})
         session.add(organisation)
         session.flush()
+    session.info[_HELD] = organisation
     return organisation
+
+
+_HELD = "backoffice.organisation"
 
 
 def body_nation(session: Session) -> Nation:

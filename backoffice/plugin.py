@@ -1,6 +1,6 @@
 """The back office's place in the suite (entry point ``civic.apps``)."""
 
-from backoffice import housekeeping
+from backoffice import bank_holidays, housekeeping
 from backoffice.automation import sweep as automation_sweep
 from backoffice.commands import add_commands
 from backoffice.demo import load_demo_data
@@ -28,5 +28,6 @@ spec = AppSpec(
     load_demo_data=load_demo_data,
     job_kinds=job_kinds,
     schedules=SCHEDULES,
+    warm=lambda runtime: bank_holidays.warm(runtime.factory),
     order=40,
 )

@@ -87,5 +87,4 @@ def use(session: Session, purpose: str, token: str) -> EmailLink:
                              .values(used_at=utcnow()))
     if getattr(result, "rowcount", 0) != 1:
         raise LinkInvalid(Problem.USED, link)
-    session.refresh(link)
-    return link
+    return link  # the update set ``used_at`` on the loaded link too

@@ -46,6 +46,8 @@ class AppSpec:
     schedules: tuple[Schedule, ...] = ()
     add_commands: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None
     load_demo_data: Callable[[Session, Settings], list[str]] | None = None
+    #: Work a server process does once before taking requests, so no requester's request pays for it.
+    warm: Callable[[Runtime], None] | None = None
     order: int = field(default=100)
 
 

@@ -34,6 +34,9 @@ def create_suite(runtime: Runtime, specs: list[AppSpec], with_worker: bool = Tru
             templates = getattr(getattr(app, "state", None), "templates", None)
             if templates is not None:
                 warm(templates)
+        for spec in specs:
+            if spec.warm is not None:
+                spec.warm(runtime)
         thread = None
         if with_worker:
             thread = threading.Thread(target=run_forever, args=(runtime, specs, stop), name="civic-worker", daemon=True)

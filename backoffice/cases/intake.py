@@ -29,7 +29,7 @@ from backoffice.cases.models import (
     Task,
     TaskTemplate,
 )
-from backoffice.clocks import ClockEvent, Deadline, get_rule, rule_for_body
+from backoffice.clocks import ClockEvent, Deadline, DeadlineEngine, get_rule, rule_for_body
 from backoffice.notifications import events as notifications
 from backoffice.organisation import body_nation
 from shared import audit
@@ -131,9 +131,16 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
     if errors or case_type is None:
         raise InvalidInput("The case could not be created", errors)
     received_on = new.received_on or today_in_london()
-    deadline = compute_deadline(session, case_type, received_on)
-    number, reference = next_reference(session, case_type, received_on.year)
+    # Everything read first: on PostgreSQL numbering locks the type's counter row until commit,
+    # and every other new case of the type waits for it.
+    engine = deadline_engine(session)
+    deadline = compute_deadline(session, case_type, received_on, engine=engine)
+    calendar = engine.calendars.calendar(engine_nation(case_type, session))
     status = status_of_kind(session, case_type.id, StatusKind.OPEN)
+    templates = list(session.scalars(
+        select(TaskTemplate).where(TaskTemplate.case_type_id == case_type.id, TaskTemplate.auto_create.is_(True))
+    ))
+    number, reference = next_reference(session, case_type, received_on.year)
     now = utcnow()
     case = Case(
         reference=reference, case_type_id=case_type.id, year=received_on.year, number=number,
@@ -147,10 +154,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
     )
     session.add(case)
     session.flush()
-    calendar = deadline_engine(session).calendars.calendar(engine_nation(case_type, session))
-    for template in session.scalars(
-        select(TaskTemplate).where(TaskTemplate.case_type_id == case_type.id, TaskTemplate.auto_create.is_(True))
-    ):
+    for template in templates:
         due = None if template.due_in_working_days is None else calendar.add_working_days(received_on, template.due_in_working_days)
         session.add(Task(case_id=case.id, title=template.title, description=template.description,
                          group_id=template.group_id, due_on=due))
@@ -167,10 +171,11 @@ def effective_rule(session: Session, case_type: CaseType) -> str:
 
 
 def compute_deadline(
-    session: Session, case_type: CaseType, received_on: dt.date, events: tuple[ClockEvent, ...] = ()
+    session: Session, case_type: CaseType, received_on: dt.date, events: tuple[ClockEvent, ...] = (), *,
+    engine: DeadlineEngine | None = None,
 ) -> Deadline:
     """The one place a case's statutory clock is run, so intake, the case page and sweeps agree."""
-    return deadline_engine(session).compute(
+    return (engine or deadline_engine(session)).compute(
         effective_rule(session, case_type), received_on, events, nation=body_nation(session),
         extension_days=case_type.extension_days,
     )

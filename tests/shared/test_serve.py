@@ -26,6 +26,19 @@ def test_suite_mounts_the_four_apps(runtime, check_page) -> None:  # type: ignor
         assert client.get("/capture/static/civic.js").headers["cache-control"].startswith("public")
 
 
+def test_each_app_is_warmed_before_the_suite_takes_requests(runtime) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    warmed: list[object] = []
+    specs = [dataclasses.replace(spec, warm=warmed.append) if spec.key == "capture" else spec for spec in SPECS]
+    suite = create_suite(runtime, specs, with_worker=False)
+    assert warmed == []
+    with TestClient(suite) as client:
+        assert warmed == [runtime]
+        assert client.get("/capture/healthz").status_code == 200
+    assert warmed == [runtime]
+
+
 def test_in_process_worker_runs_jobs(runtime) -> None:  # type: ignore[no-untyped-def]
     import time
 

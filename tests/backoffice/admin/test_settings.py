@@ -109,3 +109,36 @@ def test_bank_holiday_errors_are_shown_and_nothing_is_stored(admin, office, chec
     check_page(not_holiday, status=422)
     assert "is not a bank holiday in Scotland" in not_holiday.text
     assert _adjustments(office) == 0
+
+
+def test_warming_builds_every_nations_calendar_for_the_first_new_case(office) -> None:  # type: ignore[no-untyped-def]
+    from backoffice.bank_holidays import warm
+    from backoffice.clocks import Nation
+
+    warm(office.factory)
+    with office.factory() as session:
+        engine = deadline_engine(session)
+    assert set(engine.calendars._calendars) == set(Nation)
+    office.new_case("enquiry")
+    with office.factory() as session:
+        assert deadline_engine(session) is engine  # nothing rebuilt
+
+
+def test_one_session_reads_the_organisation_once(office) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    from backoffice.organisation import body_nation
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with office.factory() as session:
+        first = body_nation(session)
+        event.listen(session.get_bind(), "before_cursor_execute", seen)
+        try:
+            assert body_nation(session) is first and get_organisation(session).nation == first.value
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", seen)
+    assert not [s for s in statements if "organisation" in s]
