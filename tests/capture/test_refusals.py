@@ -183,6 +183,35 @@ def test_rate_limits_per_address_and_per_ip_show_the_429_page(person: Requester)
     assert count(person, EmailLink) == 2
 
 
+def test_simultaneous_requests_cannot_go_past_a_limit_together(person: Requester) -> None:
+    """Each is decided again when its hit is counted, at its end: on PostgreSQL the first look takes no lock."""
+    import threading
+
+    with transaction(person.runtime.factory) as session:
+        limits.set_limit(session, "send-email", 3, 60)
+    limits.forget_cache()
+    person.fill("foi", FOI_ANSWERS)
+    person.send("foi")
+    csrf = person.csrf()
+    start = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def resend() -> None:
+        start.wait()
+        statuses.append(person.client.post("/request/foi/resend", data={"csrf_token": csrf}).status_code)
+
+    threads = [threading.Thread(target=resend) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 200, 429, 429, 429, 429]
+    assert count(person, EmailLink) == 3
+    with person.runtime.factory() as session:
+        counted = session.scalars(select(RateLimitCounter.count).where(RateLimitCounter.key.like("capture-send-email:%")))
+        assert list(counted) == [7]
+
+
 def test_refused_and_failed_requests_still_count_towards_the_limit(person: Requester) -> None:
     """Sending nonsense (a 422 each time) must not be a way round the limit."""
     with transaction(person.runtime.factory) as session:
