@@ -9,6 +9,7 @@ the apps and fails on any route that is not a ``Page``.
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
 from collections.abc import Callable, Mapping
@@ -127,6 +128,8 @@ class RequestContext:
         limit the count has gone over): the request's other work is then
         undone and only the last writes are kept.
         """
+        if _LAST not in self.extra:
+            self.extra[_SESSION_BEFORE] = copy.deepcopy(dict(self.request.session))
         self.extra.setdefault(_LAST, []).append(write)
 
     def _finish(self, succeeded: bool) -> None:
@@ -138,6 +141,10 @@ class RequestContext:
                 self.db.commit()
                 return
             self._undo_but_write_last(writes)
+            # Undone work must not be remembered in the cookie either (a confirmation of a case
+            # that was never created, say): it goes back to how it was when counting began.
+            self.request.session.clear()
+            self.request.session.update(self.extra[_SESSION_BEFORE])
             raise refusals[0]
         self._undo_but_write_last(writes)
 
@@ -150,6 +157,7 @@ class RequestContext:
 
 
 _LAST = "_write_last"
+_SESSION_BEFORE = "_session_before_write_last"
 #: Writes itself into the session; returns an exception to raise if the request must now be refused.
 LastWrite = Callable[[Session], Exception | None]
 

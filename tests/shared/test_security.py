@@ -189,7 +189,7 @@ def test_a_failed_or_refused_request_keeps_only_its_last_writes(runtime: Runtime
 
     def keeps_one(ctx: RequestContext) -> Response:
         if ctx.request.method == "GET":
-            return PlainTextResponse(ensure_csrf_token(ctx.request))
+            return PlainTextResponse(ensure_csrf_token(ctx.request) + " " + str(ctx.request.session.get("done", [])))
         fail = ctx.field("fail")
 
         def last(session: Session) -> Exception | None:
@@ -197,6 +197,7 @@ def test_a_failed_or_refused_request_keeps_only_its_last_writes(runtime: Runtime
             return RateLimited(30) if fail == "refuse" else None
 
         ctx.write_last(last)
+        ctx.request.session["done"] = [*ctx.request.session.get("done", []), fail]
         audit.record(ctx.db, ctx.anonymous_actor(), "probe.undone", "probe", 2)
         ctx.db.flush()
         if fail == "raise":
@@ -206,9 +207,11 @@ def test_a_failed_or_refused_request_keeps_only_its_last_writes(runtime: Runtime
     routes = [page("/", keeps_one, name="start", access=PUBLIC, methods=("GET", "POST"))]
     client = TestClient(create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=None),
                         raise_server_exceptions=False)
-    csrf = {"x-csrf-token": client.get("/").text}
+    csrf = {"x-csrf-token": client.get("/").text.split()[0]}
     for fail, status in (("yes", 422), ("raise", 500), ("refuse", 429), ("", 200)):
         assert client.post("/", data={"fail": fail}, headers=csrf).status_code == status
+    # The refused request's change to the cookie session was undone with its other work.
+    assert client.get("/").text.endswith("['yes', 'raise', '']")
     with runtime.factory() as session:
         actions = session.scalars(select(audit.AuditEvent.action).order_by(audit.AuditEvent.id)).all()
     # One kept write per request (the refused one's is not counted twice); only the last request's work stands.
