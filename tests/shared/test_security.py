@@ -216,3 +216,44 @@ def test_a_failed_or_refused_request_keeps_only_its_last_writes(runtime: Runtime
         actions = session.scalars(select(audit.AuditEvent.action).order_by(audit.AuditEvent.id)).all()
     # One kept write per request (the refused one's is not counted twice); only the last request's work stands.
     assert actions == ["probe.kept", "probe.kept", "probe.kept", "probe.undone", "probe.kept"]
+
+
+@pytest.mark.parametrize("where", ["field", "header"])
+def test_a_non_ascii_csrf_token_is_a_400_not_a_crash(probe: TestClient, check_page, where: str) -> None:  # type: ignore[no-untyped-def]
+    _token(probe)
+    if where == "field":
+        response = probe.post("/form", data={"csrf_token": "tökén-ß", "name": "x"})
+    else:
+        response = probe.post("/form", data={"name": "x"}, headers={"X-CSRF-Token": "t\u00f6k\u00e9n"})
+    check_page(response, status=400, title="Sorry, we could not accept your form")
+
+
+def test_deeply_nested_json_is_a_400_problem_not_a_crash(probe: TestClient) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for headers in ({}, {"x-csrf-token": _token(probe)}):
+        path = "/api/things" if not headers else "/form"
+        response = probe.post(path, content=deep, headers={"content-type": "application/json", **headers})
+        assert response.status_code == 400, (path, response.status_code)
+        if path.startswith("/api/"):
+            assert response.headers["content-type"] == "application/problem+json"
+    # Parsed fine, but deeper than any request needs: refused before a handler recurses into it.
+    nested = b"[" * 200 + b"]" * 200
+    assert probe.post("/api/things", content=nested, headers={"content-type": "application/json"}).status_code == 400
+    assert probe.post("/api/things", json={"a": [[{"b": 1}]]}).status_code == 201
+
+
+def test_a_download_keeps_its_own_stricter_policy(runtime: Runtime) -> None:
+    """Attachment downloads send ``sandbox``; the page policy must not replace it."""
+    from shared.files import StoredFile, download_headers
+
+    stored = StoredFile(original_name="letter.html", content_type="text/html", size=4)
+
+    def download(_ctx: RequestContext) -> Response:
+        return Response(b"<b>x", headers=download_headers(stored))
+
+    routes = [page("/download", download, name="download", access=PUBLIC), page("/", _form, name="start", access=PUBLIC)]
+    client = TestClient(create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=None))
+    response = client.get("/download")
+    assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert response.headers["x-frame-options"] == "DENY" and response.headers["cache-control"] == "private, no-store"
+    assert "'nonce-" in client.get("/accessibility").headers["content-security-policy"]

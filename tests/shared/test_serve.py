@@ -93,3 +93,19 @@ def test_connections_to_several_processes_keep_tcp_nodelay() -> None:
         return value
 
     assert asyncio.run(accepted_nodelay()) != 0
+
+
+def test_every_path_under_a_mount_reaches_its_app(runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+    """A newline (``%0A``) in a path must not send it to another app's 404."""
+    suite = create_suite(runtime, SPECS, with_worker=False)
+    with TestClient(suite) as client:
+        for path in ("/backoffice/api/v1/cases/ABC%0A", "/backoffice/api/v1/cases/ABC%0Ax", "/backoffice/api/v1/%0A/x"):
+            response = client.get(path)
+            assert response.status_code in (401, 404), path
+            assert response.headers["content-type"] == "application/problem+json", path
+            assert "civic_capture" not in response.headers.get("set-cookie", ""), path
+        # The API's route is still reached with the newline in its parameter: it asks for a token.
+        assert client.get("/backoffice/api/v1/cases/ABC%0A").status_code == 401
+        page = client.get("/disclosure-log/a%0Ab")
+        check_page(page, status=404, title="Page not found")
+        assert "civic_disclosurelog" in page.headers["set-cookie"]

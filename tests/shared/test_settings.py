@@ -70,3 +70,29 @@ def test_settings_are_read_in_one_place() -> None:
         if "os.environ" in path.read_text() or "getenv(" in path.read_text():
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_repr_and_str_never_show_secrets(tmp_path: Path) -> None:
+    settings = load_settings({
+        "DATA_DIR": str(tmp_path),
+        "SECRET_KEY": "secret-key-value-0123456789abcdef0123",
+        "DATABASE_URL": "postgresql://civic:db-pa55word@db.internal:5432/civic",
+        "SMTP_HOST": "smtp.example.gov.uk",
+        "SMTP_PASSWORD": "smtp-pa55word",
+        "NOTIFY_API_KEY": "notify-key-value",
+        "OIDC_CLIENT_SECRET": "oidc-secret-value",
+    })
+    for shown in (repr(settings), str(settings), f"{settings}"):
+        for secret in ("secret-key-value", "db-pa55word", "smtp-pa55word", "notify-key-value", "oidc-secret-value"):
+            assert secret not in shown
+        assert "smtp.example.gov.uk" in shown and "db.internal" in shown  # what is not secret still helps
+    assert settings.secret_key == "secret-key-value-0123456789abcdef0123"  # only hidden, not changed
+    assert "db-pa55word" in settings.database_url
+
+
+def test_trusted_proxies_are_off_by_default_and_parsed(tmp_path: Path) -> None:
+    assert load_settings({"DATA_DIR": str(tmp_path)}).trusted_proxies == ()
+    settings = load_settings({"DATA_DIR": str(tmp_path), "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7 ,::1"})
+    assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.7", "::1")
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        load_settings({"DATA_DIR": str(tmp_path), "TRUSTED_PROXIES": "proxy.internal"})
