@@ -11,7 +11,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route, get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.apps import AppSpec
@@ -50,11 +50,31 @@ def create_suite(runtime: Runtime, specs: list[AppSpec], with_worker: bool = Tru
 
     apps = {spec.key: spec.create_app(runtime) for spec in specs}
     routes: list[BaseRoute] = [Route("/", _to_capture, methods=["GET"], name="root")]
-    routes += [Mount(spec.mount, app=apps[spec.key], name=spec.key) for spec in specs]
+    routes += [PrefixMount(spec.mount, app=apps[spec.key], name=spec.key) for spec in specs]
     suite = Starlette(routes=routes, lifespan=lifespan)
     home = next((spec for spec in specs if spec.key == "capture"), specs[0])
     suite.router.default = _not_found_in(apps[home.key], home.mount)
     return suite
+
+
+class PrefixMount(Mount):
+    """A mount that takes every path under its prefix, whatever characters follow.
+
+    Starlette matches a mount with ``^/prefix/(?P<path>.*)$``; ``.`` stops at a
+    newline, so ``/backoffice/api/v1/cases/ABC%0Ax`` missed the back office and
+    got the front door's HTML 404 instead of the API's problem document.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] not in ("http", "websocket") or not get_route_path(scope).startswith(self.path + "/"):
+            return Match.NONE, {}
+        root_path = scope.get("root_path", "")
+        return Match.FULL, {
+            "path_params": dict(scope.get("path_params", {})),
+            "app_root_path": scope.get("app_root_path", root_path),
+            "root_path": root_path + self.path,
+            "endpoint": self.app,
+        }
 
 
 def _not_found_in(app: ASGIApp, mount: str) -> ASGIApp:

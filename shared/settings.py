@@ -7,10 +7,11 @@ hand instead of patching ``os.environ``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -43,7 +44,11 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("OIDC_CLIENT_ID", "(unset)", "Client id registered with the identity provider."),
     ("OIDC_CLIENT_SECRET", "(unset)", "Client secret (sent with client_secret_basic)."),
     ("OIDC_PROVIDER_NAME", "your organisation's account", "Shown on the button: \"Sign in with …\"."),
+    ("TRUSTED_PROXIES", "(unset)", "Addresses or networks of your reverse proxies, comma-separated (`10.0.0.0/8, 192.0.2.7`). A request from one of them takes its client address from `X-Forwarded-For` (the rightmost address that is not a proxy) and its scheme from `X-Forwarded-Proto`; from anywhere else those headers are ignored. `*` trusts every peer (only when nothing but the proxy can reach the server). Unset: no proxy is trusted."),
 )
+
+#: Fields that are never shown by ``repr`` (logs, tracebacks, debuggers).
+SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "notify_api_key", "oidc_client_secret"})
 
 Brand = Literal["organisation", "govuk"]
 AppEnv = Literal["development", "production"]
@@ -87,7 +92,25 @@ class Settings:
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_provider_name: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets, so settings can be logged; a database password is masked too."""
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in SECRET_FIELDS and value:
+                shown.append(f"{item.name}='***'")
+            elif item.name == "database_url":
+                shown.append(f"{item.name}={_without_password(value)!r}")
+            elif item.name == "extra":
+                shown.append(f"extra=<{len(value)} values>")
+            else:
+                shown.append(f"{item.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
 
     @property
     def is_production(self) -> bool:
@@ -109,6 +132,29 @@ class Settings:
     def url(self, path: str) -> str:
         """An absolute link for an email: from BASE_URL, never from a request's Host."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<not a database URL>"
+
+
+def _trusted_proxies(value: str) -> tuple[str, ...]:
+    """Proxy addresses and networks; a host name is refused, since the peer is only ever an address."""
+    entries = tuple(entry.strip() for entry in value.split(",") if entry.strip())
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SettingsError(f"TRUSTED_PROXIES must list IP addresses or networks, not {entry!r}") from exc
+    return entries
 
 
 def _development_secret(data_dir: Path) -> str:
@@ -180,4 +226,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         oidc_client_id=env.get("OIDC_CLIENT_ID") or None,
         oidc_client_secret=env.get("OIDC_CLIENT_SECRET") or None,
         oidc_provider_name=env.get("OIDC_PROVIDER_NAME") or None,
+        trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES") or ""),
     )

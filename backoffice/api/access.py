@@ -8,6 +8,8 @@ still in use before they revoke one.
 
 from __future__ import annotations
 
+from starlette.requests import Request
+
 from backoffice.api.errors import BearerTokenRequired
 from backoffice.staff.api_clients import ApiClient, client_for_token
 from shared.audit import Actor
@@ -30,7 +32,13 @@ def _check(ctx: RequestContext) -> Actor:
     return Actor(type="api_client", id=str(client.id), label=client.name, ip=ctx.ip, request_id=ctx.request_id)
 
 
-API_TOKEN = Access(name="api-token", check=_check, csrf=False, api=True, writes=True)
+def _sends_a_token(request: Request) -> bool:
+    """No bearer token at all: ``_check`` refuses, so the body is never read."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+API_TOKEN = Access(name="api-token", check=_check, csrf=False, api=True, writes=True, precheck=_sends_a_token)
 
 
 def current_client(ctx: RequestContext) -> ApiClient:

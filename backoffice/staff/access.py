@@ -9,6 +9,8 @@ deactivated account stops working on the very next request.
 
 from __future__ import annotations
 
+from starlette.requests import Request
+
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.sessions import StaffSession, find_session
 from backoffice.staff.web.redirects import SignInRequired, sign_in_location
@@ -51,7 +53,12 @@ def signed_in(*roles: Role) -> Access:
         ctx.extra[STAFF_SESSION_KEY] = row
         return Actor(type="staff", id=str(user.id), label=user.email, ip=ctx.ip, request_id=ctx.request_id)
 
-    return Access(name, check=check, writes=True)
+    return Access(name, check=check, writes=True, precheck=_has_staff_session)
+
+
+def _has_staff_session(request: Request) -> bool:
+    """No session token in the signed cookie: ``check`` refuses, so an unsafe request's body is never read."""
+    return bool(request.session.get(SESSION_KEY))
 
 
 #: Any signed-in staff member, whatever the role.

@@ -30,7 +30,7 @@ def routes() -> list[BaseRoute]:
         page("/request/{type_key}/check", journey.check_answers, name="check-answers", access=PUBLIC, methods=BOTH),
         page("/request/{type_key}/check-your-email", journey.check_email, name="check-email", access=PUBLIC),
         page("/request/{type_key}/resend", journey.resend, name="resend", access=PUBLIC, methods=("POST",)),
-        page("/request/{type_key}/{page_key}", journey.question, name="question", access=PUBLIC, methods=BOTH),
+        page("/request/{type_key}/{page_key}", journey.question, name="question", access=PUBLIC, methods=BOTH, files=True),
         page("/keep-alive", journey.keep_alive, name="keep-alive", access=PUBLIC, methods=("POST",)),
         page("/confirm", confirm.confirm, name="confirm", access=PUBLIC, methods=BOTH),
         page("/confirm/new-link", confirm.new_link, name="confirm-new-link", access=PUBLIC, methods=("POST",)),

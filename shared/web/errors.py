@@ -41,6 +41,10 @@ PAGES: dict[int, tuple[str, list[str]]] = {
         "The file or form you sent is too large",
         ["Go back and choose a smaller file, or send less text.", "Your answers have not been sent."],
     ),
+    415: (
+        "Sorry, there is a problem with your request",
+        ["This page cannot take what your browser sent.", "Go back, reload the page and try again."],
+    ),
     422: ("Sorry, there is a problem with your request", ["Go back and check what you entered."]),
     429: ("Sorry, you have made too many requests", ["Wait a few minutes and try again."]),
     500: ("Sorry, there is a problem with the service", ["Try again later.", "What you were doing has not been saved."]),
@@ -111,6 +115,8 @@ async def http_exception(request: Request, exc: Exception) -> Response:
         return respond(request, 400, "The form's security token was missing or wrong.", *CSRF_PAGE)
     if exc.detail == "malformed-json":
         return respond(request, 400, "The request body is not valid JSON.")
+    if exc.detail == "deep-json":
+        return respond(request, 400, "The request body is nested too deeply.")
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") else ""
     return respond(request, exc.status_code, detail, headers=dict(exc.headers or {}))
 

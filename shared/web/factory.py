@@ -16,8 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.runtime import Runtime
 from shared.web import errors
-from shared.web.health import healthz
-from shared.web.routing import PUBLIC, Access, Page, RequestContext, page
+from shared.web.bodies import BodyLimitMiddleware
+from shared.web.health import HealthCache, healthz
+from shared.web.proxies import TrustedProxyMiddleware
+from shared.web.routing import PUBLIC, Access, Page, RequestContext, body_ceiling, page
 from shared.web.security import RequestIdMiddleware, SecurityHeadersMiddleware
 from shared.web.templating import Shell, build_templates
 
@@ -112,8 +114,10 @@ def create_web_app(
         debug=False,
         routes=all_routes,
         middleware=[
+            Middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies),
             Middleware(RequestIdMiddleware, app_key=shell.app_key),
             Middleware(SecurityHeadersMiddleware, settings=settings),
+            Middleware(BodyLimitMiddleware, ceiling=body_ceiling(settings)),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
@@ -127,5 +131,6 @@ def create_web_app(
     )
     app.state.runtime = runtime
     app.state.shell = shell
+    app.state.health = HealthCache()
     app.state.templates = build_templates(templates_dir, shell, settings.org_name, settings.brand)
     return app

@@ -5,6 +5,13 @@ Every route of every app is a :class:`Page` made by :func:`page`. It names an
 only when the handler succeeds), has CSRF checked on every unsafe method, and
 runs the (synchronous, thin) handler in a thread. The route inventory test walks
 the apps and fails on any route that is not a ``Page``.
+
+An unsafe request's body is read only after everything that can refuse it
+without the body has had its say: its declared size and type, the access
+policy's pre-check and the CSRF token when it comes in a header (or cannot
+match because the session has none). It is then read against a limit that
+fits what it is (:data:`FORM_BYTES`, :data:`JSON_BYTES`, or one upload for a
+route that says ``files=True``), counted as it arrives (``shared.web.bodies``).
 """
 
 from __future__ import annotations
@@ -29,11 +36,24 @@ from shared import db
 from shared.audit import Actor
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.web.bodies import BodyTooLarge, budget_of
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+
+#: A urlencoded form: the longest text any page takes (a letter, a template) is far below this.
+FORM_BYTES = 1024 * 1024
+#: A JSON body (the API, the keep-alive ping): a case with every field at its longest fits many times over.
+JSON_BYTES = 1024 * 1024
+#: Deeper than any request needs; past it a body is refused before any code recurses into it.
+MAX_JSON_DEPTH = 32
+#: Room for the form fields beside the files on a route that takes them (MAX_UPLOAD_MB is the files' share).
+FILE_FORM_BYTES = 64 * 1024
+#: File parts one multipart request may hold, and fields any form may hold.
+MAX_FILE_PARTS = 5
+MAX_FIELDS = 200
 
 
 class CsrfFailure(HTTPException):
@@ -51,6 +71,11 @@ class Access:
     its own. ``writes`` says the check itself records something on every
     request (a session's last activity, a token's last use), so even its GETs
     are write transactions.
+
+    ``precheck`` looks at the request alone (headers, the signed cookie; no
+    body, no database) and returns False when ``check`` is bound to refuse it,
+    say for want of a session or a bearer token: the body of an unsafe request
+    is then never read, and ``check`` gives its usual refusal.
     """
 
     name: str
@@ -58,6 +83,7 @@ class Access:
     csrf: bool = True
     api: bool = False
     writes: bool = False
+    precheck: Callable[[Request], bool] | None = None
 
 
 PUBLIC = Access("public")
@@ -171,48 +197,112 @@ class Page(Route):
     A GET is read-only unless the route says ``writes_on_get`` (a download
     that records itself, say): on SQLite that keeps page views off the one
     write lock, and a GET that writes without saying so fails in every test.
+    Only a route that says ``files=True`` takes ``multipart/form-data``, and
+    only it may be sent a body of MAX_UPLOAD_MB; every other refuses a
+    multipart body unread (415).
     """
 
     def __init__(self, path: str, handler: Handler, *, name: str, access: Access, methods: list[str],
-                 writes_on_get: bool = False) -> None:
+                 writes_on_get: bool = False, files: bool = False) -> None:
         self.handler = handler
         self.access = access
         self.writes_on_get = writes_on_get
+        self.files = files
 
         async def endpoint(request: Request) -> Response:
-            return await _dispatch(request, handler, access, writes_on_get)
+            return await _dispatch(request, handler, access, writes_on_get, files)
 
         super().__init__(path, endpoint, methods=methods, name=name)
 
 
 def page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",),
-         writes_on_get: bool = False) -> Page:
-    return Page(path, handler, name=name, access=access, methods=list(methods), writes_on_get=writes_on_get)
+         writes_on_get: bool = False, files: bool = False) -> Page:
+    return Page(path, handler, name=name, access=access, methods=list(methods), writes_on_get=writes_on_get,
+                files=files)
 
 
-async def _read_input(request: Request, access: Access) -> tuple[FormData | None, Any]:
-    runtime: Runtime = request.app.state.runtime
-    limit = runtime.settings.max_upload_bytes + 64 * 1024
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(status_code=413)
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("application/json"):
-        body = await request.body()
-        if len(body) > limit:
-            raise HTTPException(status_code=413)
+def body_ceiling(settings: Settings) -> int:
+    """The most any route accepts: the starting budget of every request, before its route lowers it."""
+    return max(settings.max_upload_bytes + FILE_FORM_BYTES, FORM_BYTES, JSON_BYTES)
+
+
+def _body_kind(request: Request) -> str:
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return "json"
+    if media == "application/x-www-form-urlencoded":
+        return "form"
+    if media == "multipart/form-data":
+        return "multipart"
+    return "other"
+
+
+def _limit_body(request: Request, kind: str, files: bool, settings: Settings) -> None:
+    """Refuse, before reading a byte, a body this route never takes or declared larger than it takes."""
+    if kind == "multipart" and not files:
+        raise HTTPException(status_code=415, detail="This page does not take files.")
+    limit = settings.max_upload_bytes + FILE_FORM_BYTES if kind == "multipart" else (
+        JSON_BYTES if kind == "json" else FORM_BYTES)
+    budget = budget_of(request.scope)
+    if budget is not None:
+        budget.limit_to(limit)
+        return
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+
+
+async def _read_input(request: Request, kind: str) -> tuple[FormData | None, Any]:
+    if kind == "json":
+        return None, _parse_json(await request.body())
+    if kind in ("form", "multipart"):
         try:
-            return None, json.loads(body or b"null")
-        except ValueError as exc:
-            raise HTTPException(status_code=400, detail="malformed-json") from exc
-    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        try:
-            form = await request.form(max_files=10, max_fields=200, max_part_size=runtime.settings.max_upload_bytes)
+            form = await request.form(max_files=MAX_FILE_PARTS, max_fields=MAX_FIELDS, max_part_size=FORM_BYTES)
         except MultiPartException as exc:
-            status = 413 if "size" in str(exc).lower() else 400
-            raise HTTPException(status_code=status) from exc
+            raise HTTPException(status_code=400, detail=exc.message) from exc
         return form, None
     return None, None
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        value = json.loads(body or b"null")
+    except RecursionError as exc:
+        raise HTTPException(status_code=400, detail="deep-json") from exc
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail="malformed-json") from exc
+    if _json_depth(value) > MAX_JSON_DEPTH:
+        raise HTTPException(status_code=400, detail="deep-json")
+    return value
+
+
+def _json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest (a scalar is 0), found without recursion; stops past the limit."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _same_token(expected: Any, supplied: str) -> bool:
+    """Compared as bytes: ``compare_digest`` refuses a str with non-ASCII characters (a TypeError, a 500)."""
+    return secrets.compare_digest(str(expected).encode(), supplied.encode("utf-8", "replace"))
+
+
+def _check_csrf_before_reading(request: Request) -> None:
+    """What the CSRF check can decide from the headers alone: no token in the session, or a wrong one sent."""
+    expected = request.session.get("csrf")
+    supplied = request.headers.get(CSRF_HEADER)
+    if not expected or (supplied is not None and not _same_token(expected, supplied)):
+        raise CsrfFailure()
 
 
 def _check_csrf(request: Request, form: FormData | None) -> None:
@@ -221,20 +311,29 @@ def _check_csrf(request: Request, form: FormData | None) -> None:
     if supplied is None and form is not None:
         value = form.get(CSRF_FIELD)
         supplied = value if isinstance(value, str) else None
-    if not expected or not supplied or not secrets.compare_digest(str(expected), supplied):
+    if not expected or not supplied or not _same_token(expected, supplied):
         raise CsrfFailure()
 
 
-async def _dispatch(request: Request, handler: Handler, access: Access, writes_on_get: bool) -> Response:
+async def _dispatch(request: Request, handler: Handler, access: Access, writes_on_get: bool,
+                    files: bool = False) -> Response:
     runtime: Runtime = request.app.state.runtime
     form, body_json = (None, None)
+    unread = False
     if request.method in UNSAFE_METHODS:
-        form, body_json = await _read_input(request, access)
+        kind = _body_kind(request)
+        _limit_body(request, kind, files, runtime.settings)
         if access.csrf:
-            _check_csrf(request, form)
+            _check_csrf_before_reading(request)
+        unread = access.precheck is not None and not access.precheck(request)
+        if not unread:
+            form, body_json = await _read_input(request, kind)
+            if access.csrf:
+                _check_csrf(request, form)
     request.state.access = access
     read_only = request.method in SAFE_METHODS and not (writes_on_get or access.writes)
-    return await run_in_threadpool(_run_in_transaction, request, runtime, handler, access, form, body_json, read_only)
+    return await run_in_threadpool(_run_in_transaction, request, runtime, handler, access, form, body_json, read_only,
+                                   unread)
 
 
 def _run_in_transaction(
@@ -245,6 +344,7 @@ def _run_in_transaction(
     form: FormData | None,
     body_json: Any,
     read_only: bool,
+    unread: bool = False,
 ) -> Response:
     session = runtime.factory()
     if read_only:
@@ -254,6 +354,10 @@ def _run_in_transaction(
         try:
             if access.check is not None:
                 ctx.actor = access.check(ctx)
+            if unread:
+                # The pre-check said the policy would refuse, so the body (and any CSRF field in it) was
+                # never read; a check that let the request through anyway must not reach the handler.
+                raise HTTPException(status_code=403)
             response = handler(ctx)
         except BaseException:
             ctx._finish(False)

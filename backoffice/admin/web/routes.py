@@ -59,7 +59,7 @@ def admin_routes() -> list[BaseRoute]:
              methods=FORM),
         page("/admin/bank-holidays/{adjustment_id:int}/undo", settings.undo, name="admin-bank-holiday-undo",
              access=ADMIN, methods=POST),
-        page("/cases/import", transfer.import_page, name="cases-import", access=MANAGERS, methods=FORM),
+        page("/cases/import", transfer.import_page, name="cases-import", access=MANAGERS, methods=FORM, files=True),
         page("/cases/import/template.{fmt}", transfer.template, name="cases-import-template", access=MANAGERS),
         page("/cases/import/{event_id:int}", transfer.import_result, name="cases-import-result", access=MANAGERS),
         page("/cases/import/{event_id:int}/problems.csv", transfer.problems_csv, name="cases-import-problems",

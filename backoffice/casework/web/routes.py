@@ -47,7 +47,7 @@ def casework_routes() -> list[BaseRoute]:
         page(CASE + "/stop-clock", clock_actions.stop, name="case-stop-clock", access=WORKERS, methods=FORM),
         page(CASE + "/restart-clock", clock_actions.restart, name="case-restart-clock", access=WORKERS,
              methods=FORM),
-        page(CASE + "/attachments", attachments.upload, name="case-attachment-add", access=WORKERS, methods=POST),
+        page(CASE + "/attachments", attachments.upload, name="case-attachment-add", access=WORKERS, methods=POST, files=True),
         page(CASE + "/attachments/{attachment_id:int}", attachments.download, name="case-attachment",
              access=STAFF),
     ]
