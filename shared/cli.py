@@ -26,6 +26,10 @@ def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> 
         print(f"  {spec.service_name:<20} {settings.base_url}{spec.mount}/")
     if settings.mail_kept_locally and not settings.is_production:
         print(f"  {'Mail (development)':<20} {settings.base_url}/backoffice/dev/mail")
+    if settings.trusted_proxies:
+        print(f"  Client addresses from X-Forwarded-For when sent by {', '.join(settings.trusted_proxies)}")
+    # uvicorn's own proxy handling stays off (it would trust 127.0.0.1 by default): each app applies
+    # TRUSTED_PROXIES itself, the same in one process, in --workers N and on its own.
     options = {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,
                "server_header": False}
     if args.workers > 1:

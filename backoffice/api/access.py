@@ -8,13 +8,11 @@ still in use before they revoke one.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from backoffice.api.errors import BearerTokenRequired
 from backoffice.staff.api_clients import ApiClient, client_for_token
 from shared.audit import Actor
 from shared.db import utcnow
-from shared.web import Access, RequestContext
+from shared.web import Access, Request, RequestContext
 
 CLIENT_KEY = "api_client"
 

@@ -9,14 +9,12 @@ deactivated account stops working on the very next request.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.sessions import StaffSession, find_session
 from backoffice.staff.web.redirects import SignInRequired, sign_in_location
 from shared.audit import Actor
 from shared.errors import NotAuthenticated, PermissionDenied
-from shared.web import Access, RequestContext
+from shared.web import Access, Request, RequestContext
 
 #: Key of the raw session token in the signed session cookie.
 SESSION_KEY = "staff_session"

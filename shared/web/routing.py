@@ -320,6 +320,7 @@ async def _dispatch(request: Request, handler: Handler, access: Access, writes_o
     runtime: Runtime = request.app.state.runtime
     form, body_json = (None, None)
     unread = False
+    request.state.access = access  # so that a refusal while reading is a problem document on an API route
     if request.method in UNSAFE_METHODS:
         kind = _body_kind(request)
         _limit_body(request, kind, files, runtime.settings)
@@ -330,7 +331,6 @@ async def _dispatch(request: Request, handler: Handler, access: Access, writes_o
             form, body_json = await _read_input(request, kind)
             if access.csrf:
                 _check_csrf(request, form)
-    request.state.access = access
     read_only = request.method in SAFE_METHODS and not (writes_on_get or access.writes)
     return await run_in_threadpool(_run_in_transaction, request, runtime, handler, access, form, body_json, read_only,
                                    unread)
