@@ -12,7 +12,18 @@ from shared import migrations
 from shared.apps import AppSpec, discover, import_models
 from shared.db import transaction
 from shared.runtime import Runtime
-from shared.settings import SettingsError, load_settings
+from shared.settings import Settings, SettingsError, load_settings
+
+
+def serve_banner(settings: Settings, specs: Sequence[AppSpec]) -> list[str]:
+    """Where each app is; and the kept mail's page, only where it answers (see backoffice/dev_mail.py)."""
+    from shared.web.factory import development_pages_available
+
+    lines = [f"{settings.org_name} correspondence suite on {settings.base_url}"]
+    lines += [f"  {spec.service_name:<20} {settings.base_url}{spec.mount}/" for spec in specs]
+    if settings.mail_kept_locally and development_pages_available(settings):
+        lines.append(f"  {'Mail (development)':<20} {settings.base_url}/backoffice/dev/mail (administrators)")
+    return lines
 
 
 def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> int:
@@ -21,11 +32,7 @@ def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> 
     from shared.serve import create_suite, run_processes
 
     settings = runtime.settings
-    print(f"{settings.org_name} correspondence suite on {settings.base_url}")
-    for spec in specs:
-        print(f"  {spec.service_name:<20} {settings.base_url}{spec.mount}/")
-    if settings.mail_kept_locally and not settings.is_production:
-        print(f"  {'Mail (development)':<20} {settings.base_url}/backoffice/dev/mail")
+    print("\n".join(serve_banner(settings, specs)))
     options = {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,
                "server_header": False}
     if args.workers > 1:
