@@ -9,6 +9,8 @@ ASSETS := govuk_assets
 .PHONY: run test setup system-deps lint bench clean
 
 ## make run: set up, migrate, load demo data, start clamd if installed, serve on $HOST:$PORT (default 127.0.0.1:8000)
+## in development: APP_ENV is development unless you set it (the kept-mail page needs it said explicitly)
+run: export APP_ENV ?= development
 run: setup
 	@$(CIVIC) db upgrade
 	@echo "Demo sign-in (back office):"

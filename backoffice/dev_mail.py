@@ -1,7 +1,10 @@
 """Development-only pages listing mail kept locally, so a newcomer can click a link in an email.
 
 With no SMTP server or Notify key configured, development "sends" mail by
-keeping it in the outbox; these pages show it. In production they are 404.
+keeping it in the outbox; these pages show it. Kept mail holds password-reset
+and confirmation links, so the pages answer only when APP_ENV=development was
+set explicitly (a deployment that forgot APP_ENV gets 404, as production does)
+and mail is really kept, and then only to a signed-in administrator.
 """
 
 from __future__ import annotations
@@ -13,13 +16,32 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from backoffice.staff.access import signed_in
+from backoffice.staff.accounts import Role
 from shared import mail
-from shared.web import RequestContext, page
-from shared.web.factory import DEVELOPMENT_ONLY
+from shared.audit import Actor
+from shared.web import Access, RequestContext, page
+from shared.web.factory import DEVELOPMENT_ONLY, development_pages_available
 
 #: Links people are sent: http(s) only, ending before whitespace, quotes or angle brackets.
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}'"
+
+
+_ADMINISTRATOR = signed_in(Role.ADMINISTRATOR)
+
+
+def _kept_mail_for_administrators(ctx: RequestContext) -> Actor | None:
+    """404 where the pages are not available at all (nobody may learn more); then an administrator's sign-in."""
+    if not (development_pages_available(ctx.settings) and ctx.settings.mail_kept_locally):
+        raise HTTPException(status_code=404)
+    assert _ADMINISTRATOR.check is not None
+    return _ADMINISTRATOR.check(ctx)
+
+
+#: Writes like the staff policy it ends with (a session's last activity).
+KEPT_MAIL = Access(f"{DEVELOPMENT_ONLY.name}+{_ADMINISTRATOR.name}", check=_kept_mail_for_administrators,
+                   writes=_ADMINISTRATOR.writes)
 
 
 def linkify(text: str) -> Markup:
@@ -49,6 +71,6 @@ def mail_message(ctx: RequestContext) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        page("/dev/mail", mail_list, name="dev-mail", access=DEVELOPMENT_ONLY),
-        page("/dev/mail/{message_id:int}", mail_message, name="dev-mail-message", access=DEVELOPMENT_ONLY),
+        page("/dev/mail", mail_list, name="dev-mail", access=KEPT_MAIL),
+        page("/dev/mail/{message_id:int}", mail_message, name="dev-mail-message", access=KEPT_MAIL),
     ]

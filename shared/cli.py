@@ -12,7 +12,20 @@ from shared import migrations
 from shared.apps import AppSpec, discover, import_models
 from shared.db import transaction
 from shared.runtime import Runtime
-from shared.settings import SettingsError, load_settings
+from shared.settings import Settings, SettingsError, load_settings
+
+
+def serve_banner(settings: Settings, specs: Sequence[AppSpec]) -> list[str]:
+    """Where each app is; and the kept mail's page, only where it answers (see backoffice/dev_mail.py)."""
+    from shared.web.factory import development_pages_available
+
+    lines = [f"{settings.org_name} correspondence suite on {settings.base_url}"]
+    lines += [f"  {spec.service_name:<20} {settings.base_url}{spec.mount}/" for spec in specs]
+    if settings.mail_kept_locally and development_pages_available(settings):
+        lines.append(f"  {'Mail (development)':<20} {settings.base_url}/backoffice/dev/mail (administrators)")
+    if settings.trusted_proxies:
+        lines.append(f"  Client addresses from X-Forwarded-For when sent by {', '.join(settings.trusted_proxies)}")
+    return lines
 
 
 def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> int:
@@ -21,13 +34,7 @@ def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> 
     from shared.serve import create_suite, run_processes
 
     settings = runtime.settings
-    print(f"{settings.org_name} correspondence suite on {settings.base_url}")
-    for spec in specs:
-        print(f"  {spec.service_name:<20} {settings.base_url}{spec.mount}/")
-    if settings.mail_kept_locally and not settings.is_production:
-        print(f"  {'Mail (development)':<20} {settings.base_url}/backoffice/dev/mail")
-    if settings.trusted_proxies:
-        print(f"  Client addresses from X-Forwarded-For when sent by {', '.join(settings.trusted_proxies)}")
+    print("\n".join(serve_banner(settings, specs)))
     # uvicorn's own proxy handling stays off (it would trust 127.0.0.1 by default): each app applies
     # TRUSTED_PROXIES itself, the same in one process, in --workers N and on its own.
     options = {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,

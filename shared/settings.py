@@ -18,14 +18,14 @@ from typing import Literal
 #: The name, embedded default and meaning of every setting; the README table
 #: is tested against this list so the two cannot drift apart.
 SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
-    ("APP_ENV", "development", "`development` or `production`. Production refuses to start without SECRET_KEY and never shows tracebacks."),
+    ("APP_ENV", "development", "`development` or `production`. Production refuses to start without SECRET_KEY and never shows tracebacks. The development-only pages (kept mail, error previews) need `APP_ENV=development` set explicitly."),
     ("DATABASE_URL", "sqlite:///<DATA_DIR>/civic.db", "SQLAlchemy URL. `postgresql+psycopg://…` (or `postgresql://…`) for PostgreSQL."),
     ("DATA_DIR", "var/", "Where the SQLite database, uploaded files, the development secret and the search index live."),
     ("SECRET_KEY", "generated into DATA_DIR/secret_key in development", "Signs session cookies and tokens. Required in production."),
     ("BASE_URL", "http://HOST:PORT", "Public address of the suite; every link in an email is built from it, never from the Host header."),
     ("HOST", "127.0.0.1", "Address `civic serve` listens on."),
     ("PORT", "8000", "Port `civic serve` listens on."),
-    ("SMTP_HOST", "(unset)", "SMTP server for outgoing mail. Unset in development: mail is kept and listed at /backoffice/dev/mail."),
+    ("SMTP_HOST", "(unset)", "SMTP server for outgoing mail. Unset in development: mail is kept, and listed to administrators at /backoffice/dev/mail when APP_ENV=development is set."),
     ("SMTP_PORT", "25", "SMTP port."),
     ("SMTP_USERNAME", "(unset)", "SMTP user name, when the server needs one."),
     ("SMTP_PASSWORD", "(unset)", "SMTP password."),
@@ -67,6 +67,8 @@ def _flag(value: str | None, default: bool = False) -> bool:
 @dataclass(frozen=True)
 class Settings:
     app_env: AppEnv = "development"
+    #: APP_ENV was set, not defaulted: development-only pages (kept mail) need development said out loud.
+    app_env_set: bool = False
     data_dir: Path = Path("var")
     database_url: str = ""
     secret_key: str = ""
@@ -201,6 +203,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     base_url = (env.get("BASE_URL") or f"http://{host}:{port}").rstrip("/")
     return Settings(
         app_env=app_env,  # type: ignore[arg-type]
+        app_env_set=bool(env.get("APP_ENV")),
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secret,

@@ -81,6 +81,7 @@ def settings(tmp_path: Path, template_database: str) -> Settings:
         url = f"sqlite:///{data_dir / 'civic.db'}"
     return load_settings(
         {
+            "APP_ENV": "development",  # said out loud, as `make run` and the e2e harness do
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": url,
             "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",

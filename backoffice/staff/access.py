@@ -10,7 +10,7 @@ deactivated account stops working on the very next request.
 from __future__ import annotations
 
 from backoffice.staff.accounts import Role, StaffUser
-from backoffice.staff.sessions import StaffSession, find_session
+from backoffice.staff.sessions import StaffSession, find_session, touch
 from backoffice.staff.web.redirects import SignInRequired, sign_in_location
 from shared.audit import Actor
 from shared.errors import NotAuthenticated, PermissionDenied
@@ -45,6 +45,7 @@ def signed_in(*roles: Role) -> Access:
             ctx.request.session.pop(SESSION_KEY, None)
             raise SignInRequired(sign_in_location(ctx))
         row, user = found
+        touch(row)  # this policy's GETs are write transactions (``writes=True``); public pages only look
         if allowed and user.role not in {role.value for role in allowed}:
             raise PermissionDenied("If you think you should have access, contact your service manager.")
         ctx.extra[USER_KEY] = user

@@ -11,7 +11,7 @@ import enum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import String, select
+from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import audit
@@ -31,6 +31,8 @@ class Role(enum.StrEnum):
 
 class StaffUser(Base):
     __tablename__ = "staff_users"
+    #: One identity at the provider is one account (``oidc_subject`` is unique per issuer).
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_staff_users_oidc_identity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -42,6 +44,9 @@ class StaffUser(Base):
     locked_until: Mapped[dt.datetime | None]
     session_generation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The single sign-on identity bound at the first sign-in with it; later sign-ins must be this one.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 def hash_password(password: str) -> str:

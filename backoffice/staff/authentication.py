@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.staff.accounts import (
@@ -26,6 +27,9 @@ from backoffice.staff.accounts import (
 from shared import audit
 from shared.db import utcnow
 
+if TYPE_CHECKING:
+    from backoffice.staff.oidc import VerifiedIdentity
+
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 GENERIC_FAILURE = "Enter a correct email address and password"
@@ -34,6 +38,7 @@ GENERIC_FAILURE = "Enter a correct email address and password"
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing-only")
 
 Refusal = Literal["unknown_account", "no_password", "wrong_password", "locked", "deactivated"]
+SsoRefusal = Literal["unknown_account", "subject_mismatch", "deactivated"]
 
 
 @dataclass(frozen=True)
@@ -101,15 +106,56 @@ def _refuse(session: Session, user: StaffUser | None, email: str, refusal: Refus
     return SignInOutcome(user=None, refusal=refusal)
 
 
-def active_user_for_sso(session: Session, email: str, origin: audit.Actor) -> StaffUser | None:
-    """The active account for an address the identity provider vouched for; accounts are never created here."""
-    user = find_user_by_email(session, email)
-    if user is None or not user.active:
+def active_user_for_sso(session: Session, identity: VerifiedIdentity, origin: audit.Actor) -> StaffUser | None:
+    """The active account for the provider's identity; accounts are never created here.
+
+    An identity bound to an account signs in to that account whatever address
+    the provider now gives. An identity not bound yet is bound, once, to the
+    account with the address the provider verified, unless that account is
+    already bound to another identity: whoever holds the address now (a reused
+    mailbox, another provider) is not taken for its owner. Every refusal is audited.
+    """
+    bound = session.scalar(select(StaffUser).where(StaffUser.oidc_issuer == identity.issuer,
+                                                   StaffUser.oidc_subject == identity.subject))
+    user = bound or find_user_by_email(session, identity.email)
+    refusal: SsoRefusal | None = None
+    if user is None:
+        refusal = "unknown_account"
+    elif bound is None and user.oidc_subject is not None:
+        refusal = "subject_mismatch"
+    elif not user.active:
+        refusal = "deactivated"
+    elif bound is None and not _bind(session, user, identity):
+        refusal = "subject_mismatch"
+    if refusal is not None:
         audit.record(session, origin, "staff.sign_in_failed", "staff_user", user.id if user else "unknown",
-                     "Single sign-on refused: no active account",
-                     {"reason": "deactivated" if user else "unknown_account", "email": normalise_email(email)[:254], "method": "sso"})
+                     "Single sign-on refused: no active account for this identity",
+                     {"reason": refusal, "email": normalise_email(identity.email)[:254], "method": "sso",
+                      "issuer": identity.issuer[:500], "subject": identity.subject})
         return None
+    assert user is not None
+    if bound is None:
+        audit.record(session, staff_actor(user, origin), "staff.sso_linked", "staff_user", user.id,
+                     "Single sign-on identity linked to the account",
+                     {"issuer": identity.issuer, "subject": identity.subject})
     return user
+
+
+def _bind(session: Session, user: StaffUser, identity: VerifiedIdentity) -> bool:
+    """Record the identity on the account unless another was recorded meanwhile: one conditional update,
+    so of two first sign-ins at once with different identities only one can bind."""
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(StaffUser)
+                .where(StaffUser.id == user.id, StaffUser.oidc_subject.is_(None))
+                .values(oidc_issuer=identity.issuer, oidc_subject=identity.subject)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:  # this identity was bound to another account at the same moment
+        return False
+    session.refresh(user)
+    return (user.oidc_issuer, user.oidc_subject) == (identity.issuer, identity.subject)
 
 
 def open_session(session: Session, user: StaffUser, origin: audit.Actor, *, method: str, user_agent: str | None) -> str:

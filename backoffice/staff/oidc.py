@@ -3,9 +3,11 @@
 The authorization-code flow with PKCE, ``state`` and ``nonce``. The ID token is
 checked against the keys the issuer publishes (its discovery document at
 ``<issuer>/.well-known/openid-configuration``): signature, issuer, audience,
-expiry and nonce. A verified email address only selects an existing, active
-staff account; single sign-on never creates one, so who works here stays
-decided by administrators.
+expiry and nonce. The provider's identity (issuer and ``sub``) is bound to the
+staff account at its first single sign-on, found then by an email address the
+provider says it has verified; later sign-ins are matched by that identity.
+Single sign-on never creates an account, so who works here stays decided by
+administrators.
 
 This module speaks HTTP to the provider (with httpx) but knows nothing of our
 own web layer: the caller keeps :class:`PendingSignIn` in the session.
@@ -111,10 +113,17 @@ class PendingSignIn:
         return cls(data["state"], data["nonce"], data["code_verifier"], next_path if isinstance(next_path, str) else None)
 
 
+#: The longest ``sub`` OpenID Connect allows (Core 1.0, section 2).
+MAX_SUBJECT_LENGTH = 255
+
+
 @dataclass(frozen=True)
 class VerifiedIdentity:
-    email: str
+    """Who the provider vouches for: ``(issuer, subject)`` is the person; ``email`` is verified by the provider."""
+
+    issuer: str
     subject: str
+    email: str
 
 
 _metadata_cache: dict[str, tuple[float, ProviderMetadata]] = {}
@@ -182,12 +191,15 @@ def complete(config: OidcConfig, redirect_uri: str, pending: PendingSignIn | Non
     if not isinstance(id_token, str):
         raise SsoFailed("no ID token")
     claims = verify_id_token(config, metadata, id_token, pending.nonce, token.get("access_token"))
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT_LENGTH:
+        raise SsoFailed("the ID token has no usable subject")
     email = claims.get("email")
     if not isinstance(email, str) or "@" not in email:
         raise SsoFailed("the ID token has no email address")
-    if claims.get("email_verified") is False:
+    if claims.get("email_verified") is not True:  # missing is not verified: the address could be anyone's
         raise SsoFailed("the provider has not verified the email address")
-    return VerifiedIdentity(email=email.strip().lower(), subject=str(claims["sub"]))
+    return VerifiedIdentity(issuer=config.issuer, subject=subject, email=email.strip().lower())
 
 
 def verify_id_token(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy import ForeignKey, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.staff.accounts import StaffUser, new_password_errors, set_password
@@ -94,6 +94,23 @@ def find_valid_token(session: Session, token: str) -> PasswordResetToken:
     return row
 
 
+def _use(session: Session, row: PasswordResetToken) -> None:
+    """Use the link up in one atomic step: of two simultaneous uses only one finds it unused.
+
+    Reading ``used_at`` and then setting it would let two transactions (on
+    PostgreSQL) both read it unused and both reset the password.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None),
+               PasswordResetToken.expires_at > now)
+        .values(used_at=now)
+    )
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        raise ResetLinkInvalid("The link is not valid")
+
+
 def reset_password(
     session: Session, token: str, password: str, confirm: str, *, origin: audit.Actor, service_name: str
 ) -> StaffUser:
@@ -104,7 +121,7 @@ def reset_password(
     errors = new_password_errors(password, confirm, user.email)
     if errors:
         raise InvalidInput("The new password is not valid", errors)
-    row.used_at = utcnow()
+    _use(session, row)
     set_password(user, password)
     actor = staff_actor(user, origin)
     revoke_all(session, user, actor, reason="password reset")

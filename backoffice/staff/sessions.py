@@ -65,7 +65,13 @@ def start_session(
 
 
 def find_session(session: Session, token: str | None) -> tuple[StaffSession, StaffUser] | None:
-    """The live session for a token and its (active) user, refreshing ``last_seen_at``; else None."""
+    """The live session for a token and its (active) user, else None. Only reads.
+
+    Public pages (the start page, the sign-in page) look the session up inside
+    read-only GET transactions, so looking must never write: refreshing
+    ``last_seen_at`` is :func:`touch`'s job, done by the staff access policy
+    alone, whose GETs are write transactions.
+    """
     if not token:
         return None
     row = session.scalar(select(StaffSession).where(StaffSession.token_hash == digest(token)))
@@ -74,10 +80,14 @@ def find_session(session: Session, token: str | None) -> tuple[StaffSession, Sta
     user = session.get(StaffUser, row.user_id)
     if user is None or not user.active or user.session_generation != row.generation:
         return None
-    now = utcnow()
+    return row, user
+
+
+def touch(row: StaffSession, now: dt.datetime | None = None) -> None:
+    """Count a request as activity (the idle timeout starts again), writing at most once a ``TOUCH_INTERVAL``."""
+    now = now or utcnow()
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
-    return row, user
 
 
 def is_live(row: StaffSession, now: dt.datetime | None = None) -> bool:

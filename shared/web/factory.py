@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.web import errors
 from shared.web.bodies import BodyLimitMiddleware
 from shared.web.health import HealthCache, healthz
@@ -28,11 +29,21 @@ GOVUK_DIST = REPO_ROOT / "govuk_assets" / "dist"
 SHARED_STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
+def development_pages_available(settings: Settings) -> bool:
+    """Development was chosen out loud (APP_ENV=development), not left to the default.
+
+    A deployment that forgets APP_ENV gets the development default; it must not
+    also get the pages meant only for a developer's own machine.
+    """
+    return settings.app_env == "development" and settings.app_env_set
+
+
 def _development_only(ctx: RequestContext) -> None:
-    if ctx.settings.is_production:
+    if not development_pages_available(ctx.settings):
         raise HTTPException(status_code=404)
 
 
+#: Pages for a developer's own machine: 404 unless APP_ENV=development was set explicitly.
 DEVELOPMENT_ONLY = Access("development-only", check=_development_only)
 
 

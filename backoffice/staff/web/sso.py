@@ -41,7 +41,7 @@ def callback(ctx: RequestContext) -> Response:
                                  dict(ctx.request.query_params))
     except SsoFailed as exc:
         return _failed(ctx, exc)
-    user = authentication.active_user_for_sso(ctx.db, identity.email, origin(ctx))
+    user = authentication.active_user_for_sso(ctx.db, identity, origin(ctx))
     if user is None:
         page = ctx.render("backoffice/staff/sso_failed.html", {"reason": "no-account", "provider": config.provider_name},
                           status_code=403)

@@ -9,13 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from joserfc.jwk import RSAKey
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
+from backoffice.staff.accounts import StaffUser
 from backoffice.staff.oidc import OidcConfig
 from backoffice.staff.web.routes import staff_routes
 from backoffice.web import create_app
 from shared.runtime import Runtime
-from tests.backoffice.staff.helpers import actions, add_user
+from tests.backoffice.staff.helpers import actions, add_user, get_user
 from tests.backoffice.staff.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, ServedProvider
 
 CALLBACK_PREFIX = "http://testserver/backoffice"
@@ -102,9 +104,12 @@ def test_valid_id_token_signs_in_an_existing_account(sso_client, provider, sessi
         ({"iss": "https://evil.example"}, "'iss'"),
         ({"exp": 1_000_000}, "expired"),
         ({"email_verified": False}, "not verified"),
+        ({"email_verified": None}, "not verified"),  # silence is not verification
+        ({"email_verified": "true"}, "not verified"),  # nor is a string
         ({"email": None}, "no email"),
     ],
-    ids=["audience", "audience-list", "nonce", "no-nonce", "issuer", "expired", "unverified-email", "no-email"],
+    ids=["audience", "audience-list", "nonce", "no-nonce", "issuer", "expired", "unverified-email",
+         "email-verified-missing", "email-verified-string", "no-email"],
 )
 def test_untrustworthy_id_tokens_are_refused(sso_client, provider, check_page, session_factory, claims, reason) -> None:  # type: ignore[no-untyped-def]
     add_user(session_factory, "cas@example.gov.uk")
@@ -173,3 +178,71 @@ def test_unreachable_provider_is_a_failed_sign_in_not_a_crash(runtime, check_pag
     with TestClient(create_app(configured), raise_server_exceptions=False) as client:
         check_page(client.get("/sign-in/sso"), status=400, title="You could not be signed in")
     assert actions(session_factory, "staff.sso_failed")
+
+
+def _binding(factory, email: str) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+    user = get_user(factory, email)
+    return user.oidc_issuer, user.oidc_subject
+
+
+def test_first_sign_in_binds_the_subject(sso_client, provider, session_factory) -> None:  # type: ignore[no-untyped-def]
+    user_id = add_user(session_factory, "cas@example.gov.uk")
+    assert _binding(session_factory, "cas@example.gov.uk") == (None, None)
+    assert _round_trip(sso_client).status_code == 303
+    assert _binding(session_factory, "cas@example.gov.uk") == (provider.issuer, "user-123")
+    [event] = actions(session_factory, "staff.sso_linked")
+    assert event.object_id == str(user_id) and event.detail == {"issuer": provider.issuer, "subject": "user-123"}
+    assert _round_trip(sso_client).status_code == 303  # the second time it is matched, not linked again
+    assert len(actions(session_factory, "staff.sso_linked")) == 1
+    assert len(actions(session_factory, "staff.signed_in")) == 2
+
+
+def test_later_sign_ins_are_matched_by_subject_not_email(sso_client, provider, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    add_user(session_factory, "new.name@example.gov.uk")
+    assert _round_trip(sso_client).status_code == 303
+    sso_client.cookies.clear()
+    provider.email = "new.name@example.gov.uk"  # the provider's address for the same person changed
+    assert _round_trip(sso_client).status_code == 303
+    assert "cas@example.gov.uk" in (_signed_in_as(sso_client) or "")  # the account the subject is bound to
+    assert _binding(session_factory, "new.name@example.gov.uk") == (None, None)
+
+
+def test_an_account_bound_to_another_subject_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """Someone who gets the same address at the provider later (a reused mailbox) is not the account's owner."""
+    user_id = add_user(session_factory, "cas@example.gov.uk")
+    assert _round_trip(sso_client).status_code == 303
+    sso_client.cookies.clear()
+    provider.claims = {"sub": "someone-else"}
+    response = _round_trip(sso_client)
+    check_page(response, status=403, title="You could not be signed in")
+    assert _signed_in_as(sso_client) is None
+    assert _binding(session_factory, "cas@example.gov.uk") == (provider.issuer, "user-123")
+    [event] = actions(session_factory, "staff.sign_in_failed")
+    assert event.object_id == str(user_id)
+    assert event.detail["reason"] == "subject_mismatch" and event.detail["method"] == "sso"
+
+
+def test_a_bound_account_that_is_deactivated_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+    add_user(session_factory, "cas@example.gov.uk")
+    assert _round_trip(sso_client).status_code == 303
+    sso_client.cookies.clear()
+    with session_factory() as session, session.begin():
+        session.execute(update(StaffUser).values(active=False))
+    check_page(_round_trip(sso_client), status=403, title="You could not be signed in")
+    assert _signed_in_as(sso_client) is None
+    assert [e.detail["reason"] for e in actions(session_factory, "staff.sign_in_failed")] == ["deactivated"]
+
+
+def test_one_subject_binds_one_account(db) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import IntegrityError
+
+    from backoffice.staff.accounts import create_user
+    from tests.backoffice.staff.helpers import SYSTEM
+
+    first = create_user(db, SYSTEM, email="a@example.gov.uk", name="A", role="caseworker", password=None)
+    second = create_user(db, SYSTEM, email="b@example.gov.uk", name="B", role="caseworker", password=None)
+    first.oidc_issuer = second.oidc_issuer = "https://idp.example.gov.uk"
+    first.oidc_subject = second.oidc_subject = "same"
+    with pytest.raises(IntegrityError):
+        db.flush()

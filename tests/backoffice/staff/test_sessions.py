@@ -134,3 +134,29 @@ def test_sign_out_partial_posts_with_the_csrf_token(client) -> None:  # type: ig
     html = template.render(path_for=lambda name: {"staff-sign-out": "/backoffice/sign-out"}[name], csrf_token="tok")
     assert 'action="/backoffice/sign-out"' in html and 'method="post"' in html
     assert 'name="csrf_token" value="tok"' in html and 'data-prevent-double-click="true"' in html
+
+
+def test_public_pages_that_read_the_session_survive_an_idle_minute(runtime, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """The start page and the sign-in page look the session up in a read-only GET: looking must not write.
+
+    Only the staff access policy (whose GETs are write transactions) refreshes ``last_seen_at``.
+    """
+    from backoffice.staff.sessions import TOUCH_INTERVAL
+    from backoffice.web import create_app
+
+    add_user(session_factory, "cas@example.gov.uk")
+    client = TestClient(create_app(runtime), raise_server_exceptions=False)
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, "cas@example.gov.uk")
+    later = start + TOUCH_INTERVAL + dt.timedelta(seconds=2)
+    with time_machine.travel(later, tick=False):
+        home = client.get("/", follow_redirects=False)
+        assert home.status_code == 303 and home.headers["location"] == "/cases/mine", home.text[:300]
+        again = client.get("/sign-in", follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == "/", again.text[:300]
+        with session_factory() as session:
+            assert session.scalars(select(StaffSession)).one().last_seen_at == start  # only looked at
+        assert _signed_in(client)  # behind the staff policy: this is what counts as activity
+        with session_factory() as session:
+            assert session.scalars(select(StaffSession)).one().last_seen_at == later
