@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from shared import jobs
 from shared.db import read_only, utcnow
+from shared.mail.addresses import InvalidEmailAddress, validate_address
 from shared.mail.models import PENDING, SENT, UNDELIVERED, OutboxMessage
 from shared.mail.outbox import JOB_KIND
 from shared.mail.transports import MailNotConfigured, Outgoing, PermanentFailure, choose_transport
@@ -88,6 +89,12 @@ def deliver(session: Session, payload: dict[str, Any], context: jobs.JobContext)
     outbox_id = int(payload["outbox_id"])
     mail = _start_attempt(session, outbox_id)
     if mail is None:
+        return
+    try:
+        validate_address(mail.to_address)
+    except InvalidEmailAddress as exc:  # a row queued before the one address rule: it can never be sent
+        log.warning("mail %s cannot be sent: %s", outbox_id, exc)
+        _finish(session, outbox_id, UNDELIVERED, error=_describe(exc), attempted=False)
         return
     try:
         transport = choose_transport(context.settings)

@@ -118,11 +118,41 @@ def test_rollback_leaves_neither_message_nor_job(runtime: Runtime) -> None:
 @pytest.mark.parametrize("address", ["", "person", "@example.com", "person@", "person@example", "a b@example.com",
                                      "person@exa mple.com", "person@-example.com", "person..x@example.com",
                                      "person@example.c0m", "x" * 65 + "@example.com", "p@e.com\nBcc: x@y.com"])
-def test_invalid_addresses_are_refused(db: Session, address: str) -> None:
+def test_invalid_addresses_are_refused(address: str) -> None:
     with pytest.raises(InvalidEmailAddress) as raised:
-        send_email(db, address, "Subject", "Body")
+        validate_address(address)
     assert raised.value.errors == {"email": "Enter an email address in the correct format, like name@example.com"}
+
+
+@pytest.mark.parametrize("address", ["a..b@example.com", "person@example", "", "p@e.com\nBcc: x@y.com"])
+def test_mail_to_an_unmailable_address_is_recorded_undelivered_and_never_queued(db: Session, address: str) -> None:
+    """A stored address from before the one email rule (an import, a legacy row) cannot make a job fail for ever."""
+    before = utcnow()
+    message = send_email(db, address, "Your request", "Body", related_type="case", related_id="FOI-2026-00001")
+    assert message.id is not None and message.status == "undelivered" and message.attempts == 0
+    assert message.failed_at is not None and message.failed_at >= before
+    assert (message.last_error or "").startswith("InvalidEmailAddress: ")
+    assert message.to_address == address
     assert db.scalar(select(func.count()).select_from(Job)) == 0
+    assert [m.id for m in undelivered_since(db, before)] == [message.id]
+
+
+def test_a_queued_message_to_an_unmailable_address_is_undelivered_without_a_send(
+        runtime: Runtime, mail_settings: Settings, smtp: SmtpServer) -> None:
+    """An outbox row written before the rule was shared is not sent, nor retried: it is undelivered at once."""
+    with transaction(runtime.factory) as session:
+        legacy = OutboxMessage(to_address="a..b@example.com", subject="Your request", body_text="Body",
+                               message_id="<legacy@civic-correspondence.invalid>", related_type="case", related_id="7")
+        session.add(legacy)
+        session.flush()
+        jobs.enqueue(session, JOB_KIND, {"outbox_id": legacy.id}, max_attempts=MAX_ATTEMPTS)
+    assert worker_for(runtime, mail_settings).run_until_idle() == 1
+    message = reload(runtime, legacy.id)
+    assert message.status == "undelivered" and message.failed_at is not None
+    assert "InvalidEmailAddress" in (message.last_error or "")
+    assert mail_job(runtime).status == jobs.DONE
+    time.sleep(0.1)
+    assert smtp.received == []
 
 
 def test_valid_addresses_are_normalised() -> None:
