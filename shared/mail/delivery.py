@@ -8,7 +8,9 @@ normal running each message goes out once: a message that is no longer
 server accepted the message but *before* it committed "sent": its lease runs
 out, another worker sends the message again, and the receiver gets a second
 copy with the same Message-ID, by which it can de-duplicate. Losing a message
-would be worse than that.
+would be worse than that. A message whose worker dies on every attempt is given
+up on like one that keeps failing: after ``MAX_ATTEMPTS`` leases the queue calls
+:func:`give_up` and the message is undelivered.
 """
 
 from __future__ import annotations
