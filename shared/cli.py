@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from shared import migrations
 from shared.apps import AppSpec, discover, import_models
@@ -104,7 +105,38 @@ def build_parser(specs: list[AppSpec]) -> argparse.ArgumentParser:
     return parser
 
 
+#: What a shell reports for a command its pipe stopped (128 + SIGPIPE), as for `yes | head -1`.
+CLOSED_STDOUT = 141
+
+
+def quiet_if_stdout_closes(command: Callable[[], int]) -> int:
+    """Run ``command``; when what reads its output stops early (``civic deadline … | head``), end quietly.
+
+    Python ignores SIGPIPE, so a closed pipe is a BrokenPipeError from whichever
+    print meets it, or from the interpreter's last flush at exit. The flush is
+    made here so both land in one place, and stdout then points at /dev/null so
+    nothing at exit writes to the closed pipe again. SIGPIPE itself is left
+    alone: restoring it would let one dropped connection kill ``civic serve``.
+    """
+    try:
+        code = command()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # stdout is not a file (a test's capture): nothing is left to flush
+            pass
+        return CLOSED_STDOUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    return quiet_if_stdout_closes(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     specs = discover()
     import_models(specs)

@@ -3,7 +3,9 @@
 Work is enqueued in the same transaction as the change that causes it, so a
 crash can never lose it. Delivery is at least once: a worker leases a job, and
 a job whose lease runs out (its worker died) is taken again, so handlers must
-be idempotent. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two workers off
+be idempotent. Every lease counts as an attempt, so a job that kills its worker
+each time (a segfault, the OOM killer) is given up on like one that raises: it
+runs at most ``max_attempts`` times, then fails and its ``give_up`` runs. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two workers off
 one job; on SQLite the write lock taken by ``BEGIN IMMEDIATE`` does the same.
 """
 
@@ -32,6 +34,8 @@ PENDING = "pending"
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
+#: Jobs whose last lease ran out that one claim gives up on before it stops looking (keeps the transaction short).
+LOST_LEASES_PER_CLAIM = 50
 
 
 class Job(Base):
@@ -140,12 +144,50 @@ class Worker:
             return self._lease_next(session, now)
 
     def _lease_next(self, session: Session, now: dt.datetime) -> Job | None:
+        """Lease the next due job; one whose last allowed lease ran out is given up on on the way.
+
+        The attempt is counted here, when the job is leased, not when its handler
+        returns: a handler that kills its worker never returns.
+        """
         stmt = self._due(now)
         if is_postgres(session):
             stmt = stmt.with_for_update(skip_locked=True)
-        job = session.scalars(stmt).first()
-        if job is None:
-            return None
+        for _ in range(LOST_LEASES_PER_CLAIM):
+            job = session.scalars(stmt).first()
+            if job is None:
+                return None
+            if job.status == RUNNING and job.attempts >= job.max_attempts:
+                self._lease_ran_out(session, job)
+                continue
+            return self._lease(session, job, now)
+        return None  # a backlog of dead jobs: the next claim carries on
+
+    def _lease_ran_out(self, session: Session, job: Job) -> None:
+        error = (f"lease ran out on attempt {job.attempts} of {job.max_attempts}: the worker running it "
+                 f"({job.locked_by}) stopped before it finished (killed, crashed or out of memory)")
+        log.error("job %s (%s) given up: %s", job.id, job.kind, error)
+        self._give_up(session, job, self.kinds[job.kind], error)
+        session.flush()
+
+    def _give_up(self, session: Session, row: Job, kind: JobKind, error: str) -> None:
+        """Fail the job for good and run its kind's hook, whose own failure cannot undo that.
+
+        The hook runs in a savepoint: were its exception to roll back the whole
+        transaction, the job would stay leased and come back for ever.
+        """
+        row.status = FAILED
+        row.finished_at = utcnow()
+        row.locked_until = None
+        row.last_error = error[:4000]
+        if kind.give_up is None:
+            return
+        try:
+            with session.begin_nested():
+                kind.give_up(session, dict(row.payload), error)
+        except Exception:  # logged; the job stays failed
+            log.exception("job %s (%s): its give_up hook failed", row.id, row.kind)
+
+    def _lease(self, session: Session, job: Job, now: dt.datetime) -> Job:
         job.status = RUNNING
         job.locked_by = self.name
         job.locked_until = now + self.lease
@@ -196,10 +238,8 @@ class Worker:
             row.last_error = error[:4000]
             row.locked_until = None
             if row.attempts >= row.max_attempts:
-                row.status = FAILED
-                row.finished_at = utcnow()
-                if kind.give_up is not None:
-                    kind.give_up(session, dict(row.payload), error)
+                log.error("job %s (%s) given up after %s attempts: %s", row.id, row.kind, row.attempts, error)
+                self._give_up(session, row, kind, error)
             else:
                 row.status = PENDING
                 row.run_at = utcnow() + backoff(row.attempts)

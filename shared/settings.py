@@ -26,10 +26,12 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("HOST", "127.0.0.1", "Address `civic serve` listens on."),
     ("PORT", "8000", "Port `civic serve` listens on."),
     ("SMTP_HOST", "(unset)", "SMTP server for outgoing mail. Unset in development: mail is kept, and listed to administrators at /backoffice/dev/mail when APP_ENV=development is set."),
-    ("SMTP_PORT", "25", "SMTP port."),
-    ("SMTP_USERNAME", "(unset)", "SMTP user name, when the server needs one."),
+    ("SMTP_PORT", "25 (465 with SMTP_TLS)", "SMTP port."),
+    ("SMTP_USERNAME", "(unset)", "SMTP user name, when the server needs one. Needs SMTP_TLS or SMTP_STARTTLS: a password is never sent in clear, so the suite refuses to start without one."),
     ("SMTP_PASSWORD", "(unset)", "SMTP password."),
-    ("SMTP_STARTTLS", "false", "`true` to upgrade the SMTP connection with STARTTLS."),
+    ("SMTP_STARTTLS", "false", "`true` to upgrade the SMTP connection with STARTTLS (submission, port 587); the upgrade must succeed before anything is sent."),
+    ("SMTP_TLS", "false", "`true` for implicit TLS from the first byte (SMTPS, port 465). Not with SMTP_STARTTLS."),
+    ("SMTP_CA_FILE", "(unset)", "PEM file of the CA certificates to trust for the SMTP server instead of the system's (a private CA). The certificate and host name are always verified."),
     ("MAIL_FROM", "noreply@localhost", "Sender address of outgoing mail."),
     ("NOTIFY_API_KEY", "(unset)", "GOV.UK Notify API key; when set, mail goes through Notify instead of SMTP."),
     ("NOTIFY_TEMPLATE_ID", "(unset)", "Notify email template with `((subject))` and `((body))` placeholders."),
@@ -80,6 +82,8 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_ca_file: str | None = None
     mail_from: str = "noreply@localhost"
     notify_api_key: str | None = None
     notify_template_id: str | None = None
@@ -171,6 +175,18 @@ def _development_secret(data_dir: Path) -> str:
     return value
 
 
+def _check_smtp_security(env: Mapping[str, str], *, smtp_tls: bool, smtp_starttls: bool) -> None:
+    """Refuse mail settings that would send the SMTP password in clear, or that cannot work at all."""
+    if smtp_tls and smtp_starttls:
+        raise SettingsError("Set SMTP_TLS (implicit TLS, port 465) or SMTP_STARTTLS (port 587), not both")
+    if env.get("SMTP_USERNAME") and not (smtp_tls or smtp_starttls):
+        raise SettingsError("SMTP_USERNAME is set but the connection is not encrypted: set SMTP_TLS or SMTP_STARTTLS "
+                            "so the password is never sent in clear")
+    ca_file = env.get("SMTP_CA_FILE")
+    if ca_file and not Path(ca_file).is_file():
+        raise SettingsError(f"SMTP_CA_FILE {ca_file!r} is not a file")
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the environment once; refuse an unsafe production configuration."""
     env = os.environ if environ is None else environ
@@ -182,14 +198,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"BRAND must be organisation or govuk, not {brand!r}")
     data_dir = Path(env.get("DATA_DIR") or "var").resolve()
     host = env.get("HOST") or "127.0.0.1"
+    smtp_tls, smtp_starttls = _flag(env.get("SMTP_TLS")), _flag(env.get("SMTP_STARTTLS"))
     try:
         port = int(env.get("PORT") or 8000)
-        smtp_port = int(env.get("SMTP_PORT") or 25)
+        smtp_port = int(env.get("SMTP_PORT") or (465 if smtp_tls else 25))
         clamd_port = int(env.get("CLAMD_PORT") or 3310)
         max_upload_mb = int(env.get("MAX_UPLOAD_MB") or 10)
         rate_limit_scale = max(1, int(env.get("RATE_LIMIT_SCALE") or 1))
     except ValueError as exc:
         raise SettingsError(f"A numeric setting is not a number: {exc}") from exc
+    _check_smtp_security(env, smtp_tls=smtp_tls, smtp_starttls=smtp_starttls)
     secret = env.get("SECRET_KEY") or ""
     if not secret:
         if app_env == "production":
@@ -214,7 +232,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_port=smtp_port,
         smtp_username=env.get("SMTP_USERNAME") or None,
         smtp_password=env.get("SMTP_PASSWORD") or None,
-        smtp_starttls=_flag(env.get("SMTP_STARTTLS")),
+        smtp_starttls=smtp_starttls,
+        smtp_tls=smtp_tls,
+        smtp_ca_file=env.get("SMTP_CA_FILE") or None,
         mail_from=env.get("MAIL_FROM") or "noreply@localhost",
         notify_api_key=env.get("NOTIFY_API_KEY") or None,
         notify_template_id=env.get("NOTIFY_TEMPLATE_ID") or None,

@@ -9,24 +9,40 @@ domains misbehave on purpose so failure handling is tested over real SMTP:
 
 ``hold()`` makes the next DATA wait (after the server has the message) until
 ``release()``, so a test can kill a worker in the middle of a send.
+
+For TLS and login, :func:`make_certificates` writes a throwaway CA and a server
+certificate for 127.0.0.1, :func:`running_server` starts a server of a test's
+own (STARTTLS with ``tls_context``, implicit TLS with ``ssl_context``), and
+:class:`RecordingAuthenticator` keeps every login it was sent and whether the
+connection was encrypted when it came.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import email
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from shared.settings import Settings
 
@@ -150,3 +166,86 @@ def smtp(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
     smtp_server.handler.reset()
     yield smtp_server
     smtp_server.handler.reset()
+
+
+# --- TLS and login ---------------------------------------------------------------------------------
+
+LOGIN, PASSWORD = "civic", "s3cret"
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """A throwaway CA (``ca_file``, what a client is told to trust) and a server certificate it signed."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_file, self.key_file)
+        return context
+
+
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def make_certificates(directory: Path, ip: str = "127.0.0.1") -> Certificates:
+    """A CA and a certificate for ``ip`` only, valid for a day: nothing on disk outlives the test run."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "civic tests CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+          .not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    server = (x509.CertificateBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ip)])).issuer_name(ca_name)
+              .public_key(server_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False)
+              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    directory.mkdir(parents=True, exist_ok=True)
+    certificates = Certificates(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    certificates.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    certificates.cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    certificates.key_file.write_bytes(_pem_key(server_key))
+    return certificates
+
+
+@dataclass
+class RecordingAuthenticator:
+    """Accepts LOGIN/PASSWORD; keeps (login, password, encrypted) for every attempt, right or wrong."""
+
+    attempts: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False)
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        self.attempts.append((login, password, encrypted))
+        return AuthResult(success=(login, password) == (LOGIN, PASSWORD))
+
+
+@contextmanager
+def running_server(**options: Any) -> Iterator[SmtpServer]:
+    """An SMTP server of the test's own, with aiosmtpd's options (TLS, AUTH), stopped afterwards."""
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=10, **options)
+    controller.start()
+    try:
+        yield SmtpServer(host="127.0.0.1", port=int(controller.port), handler=handler)
+    finally:
+        handler.released.set()
+        controller.stop()

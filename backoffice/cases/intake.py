@@ -35,10 +35,10 @@ from backoffice.organisation import body_nation
 from shared import audit
 from shared.db import is_postgres, utcnow
 from shared.errors import InvalidInput
+from shared.mail import address_error
 from shared.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LIMITS = {"name": 200, "email": 254, "phone": 40, "address": 1000, "subject": 300, "description": 20_000}
 
 
@@ -75,8 +75,8 @@ def validate(new: NewCase) -> dict[str, str]:
     elif len(requester.name) > LIMITS["name"]:
         errors["requester.name"] = "Name must be 200 characters or fewer"
     if requester.email:
-        if len(requester.email) > LIMITS["email"] or not EMAIL.match(requester.email.strip()):
-            errors["requester.email"] = "Enter an email address in the correct format, like name@example.com"
+        if (problem := address_error(requester.email)) is not None:  # the mailer's own rule, so it can be mailed
+            errors["requester.email"] = problem
     elif not requester.address:
         errors["requester.email"] = "Enter an email address or a postal address so we can reply"
     if requester.phone and (len(requester.phone) > LIMITS["phone"] or not re.fullmatch(r"[0-9+() \-]{6,40}", requester.phone)):

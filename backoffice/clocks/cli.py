@@ -105,9 +105,12 @@ def _adjustment(text: str, kind: str) -> HolidayAdjustment:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """On its own (``python -m backoffice.clocks.cli``); `civic deadline` comes through ``shared.cli.main``."""
+    from shared.cli import quiet_if_stdout_closes  # only when run on its own: the engine needs nothing of shared
+
     parser = argparse.ArgumentParser(prog="civic deadline", description="Print a statutory due date and why.")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return quiet_if_stdout_closes(lambda: run(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

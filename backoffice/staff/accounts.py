@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from shared import audit
 from shared.db import Base, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.mail import address_error
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
@@ -120,8 +121,8 @@ def create_user(
     """Create an account; refuse a duplicate, a weak password or a domain the body does not allow."""
     email = normalise_email(email)
     errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 254:
-        errors["email"] = "Enter an email address in the correct format, like name@example.com"
+    if (problem := address_error(email)) is not None:
+        errors["email"] = problem
     elif allowed_domains and email.rsplit("@", 1)[1] not in allowed_domains:
         errors["email"] = "Enter an email address from one of the organisation's staff email domains"
     if not name.strip():

@@ -6,6 +6,7 @@ the message for /backoffice/dev/mail) and records what happened on the
 :class:`OutboxMessage` so undelivered mail can be shown on the case it belongs to.
 """
 
+from shared.mail.addresses import ADDRESS_ERROR, address_error
 from shared.mail.delivery import JOB_KINDS, deliver, give_up
 from shared.mail.models import PENDING, SENT, UNDELIVERED, OutboxMessage
 from shared.mail.outbox import (
@@ -22,6 +23,7 @@ from shared.mail.outbox import (
 from shared.mail.transports import MailNotConfigured, PermanentFailure, build_message, choose_transport
 
 __all__ = [
+    "ADDRESS_ERROR",
     "JOB_KIND",
     "JOB_KINDS",
     "MAX_ATTEMPTS",
@@ -32,6 +34,7 @@ __all__ = [
     "MailNotConfigured",
     "OutboxMessage",
     "PermanentFailure",
+    "address_error",
     "build_message",
     "choose_transport",
     "deliver",

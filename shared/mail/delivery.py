@@ -8,7 +8,9 @@ normal running each message goes out once: a message that is no longer
 server accepted the message but *before* it committed "sent": its lease runs
 out, another worker sends the message again, and the receiver gets a second
 copy with the same Message-ID, by which it can de-duplicate. Losing a message
-would be worse than that.
+would be worse than that. A message whose worker dies on every attempt is given
+up on like one that keeps failing: after ``MAX_ATTEMPTS`` leases the queue calls
+:func:`give_up` and the message is undelivered.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from shared import jobs
 from shared.db import read_only, utcnow
+from shared.mail.addresses import InvalidEmailAddress, validate_address
 from shared.mail.models import PENDING, SENT, UNDELIVERED, OutboxMessage
 from shared.mail.outbox import JOB_KIND
 from shared.mail.transports import MailNotConfigured, Outgoing, PermanentFailure, choose_transport
@@ -88,6 +91,12 @@ def deliver(session: Session, payload: dict[str, Any], context: jobs.JobContext)
     outbox_id = int(payload["outbox_id"])
     mail = _start_attempt(session, outbox_id)
     if mail is None:
+        return
+    try:
+        validate_address(mail.to_address)
+    except InvalidEmailAddress as exc:  # a row queued before the one address rule: it can never be sent
+        log.warning("mail %s cannot be sent: %s", outbox_id, exc)
+        _finish(session, outbox_id, UNDELIVERED, error=_describe(exc), attempted=False)
         return
     try:
         transport = choose_transport(context.settings)

@@ -3,21 +3,28 @@
 ``send_email`` never talks to a mail server: it only records the message and a
 ``mail.send`` job in the caller's transaction. That way an email exists exactly
 when the change that caused it was committed, and a slow or broken mail server
-never slows down or breaks a web request.
+never slows down or breaks a web request. The address rule itself lives in
+``shared.mail.addresses``, shared with every form that takes an address.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import logging
 import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared import jobs
-from shared.errors import InvalidInput
+from shared.db import utcnow
+from shared.mail.addresses import ADDRESS_ERROR, InvalidEmailAddress, address_error, validate_address
 from shared.mail.models import PENDING, UNDELIVERED, OutboxMessage
+
+__all__ = ["ADDRESS_ERROR", "JOB_KIND", "MAX_ATTEMPTS", "InvalidEmailAddress", "address_error", "kept_message",
+           "kept_messages", "messages_for", "new_message_id", "send_email", "undelivered_since", "validate_address"]
+
+log = logging.getLogger("civic.mail")
 
 JOB_KIND = "mail.send"
 #: Transient failures are retried with the queue's backoff (5 s … about 10 min) this many times in all.
@@ -26,41 +33,6 @@ MAX_ATTEMPTS = 8
 #: be a real domain, so our IDs cannot collide with anyone else's, and no
 #: internal host name leaks into mail sent to the public.
 MESSAGE_ID_DOMAIN = "civic-correspondence.invalid"
-ADDRESS_ERROR = "Enter an email address in the correct format, like name@example.com"
-
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-_TLD = re.compile(r"^([A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$")
-
-
-class InvalidEmailAddress(InvalidInput):
-    """The address cannot be mailed; ``errors["email"]`` is the GOV.UK message to show."""
-
-    def __init__(self, address: str) -> None:
-        super().__init__(f"not a valid email address: {address!r}", errors={"email": ADDRESS_ERROR})
-
-
-def validate_address(address: str) -> str:
-    """The address as it will be mailed, or :class:`InvalidEmailAddress`.
-
-    Deliberately strict (a dot-atom local part and a real-looking host name) so
-    that what we accept, SMTP servers and GOV.UK Notify accept too; a
-    non-ASCII domain is converted to its IDNA form.
-    """
-    candidate = address.strip() if isinstance(address, str) else ""
-    local, at, domain = candidate.rpartition("@")
-    if not at or not local or not domain or len(candidate) > 254 or len(local) > 64:
-        raise InvalidEmailAddress(address)
-    if not _LOCAL_PART.match(local):
-        raise InvalidEmailAddress(address)
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError as exc:
-        raise InvalidEmailAddress(address) from exc
-    labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or not _TLD.match(labels[-1]):
-        raise InvalidEmailAddress(address)
-    return f"{local}@{ascii_domain}"
 
 
 def new_message_id() -> str:
@@ -80,15 +52,20 @@ def send_email(
 
     Never commits and never sends inline. The subject's line breaks are folded
     into spaces so text from a form can never inject a header.
+
+    Forms check addresses as they are typed (:func:`validate_address`); an
+    address that reaches here unmailable was stored before that rule (a legacy
+    row, an old import). Its email is recorded as undelivered at once, with no
+    job, so it shows on its case like a bounce instead of failing the caller's
+    change or a job that can never succeed.
     """
-    to_address = validate_address(to)
     clean_subject = " ".join(subject.split())
     if not clean_subject:
         raise ValueError("an email needs a subject")
     if len(clean_subject) > 998:
         raise ValueError("subject longer than an email header line may be")
     message = OutboxMessage(
-        to_address=to_address,
+        to_address=to,
         subject=clean_subject,
         body_text=body,
         status=PENDING,
@@ -98,6 +75,17 @@ def send_email(
         related_id=None if related_id is None else str(related_id),
         kept_locally=False,
     )
+    try:
+        message.to_address = validate_address(to)
+    except InvalidEmailAddress as exc:
+        message.to_address = to[:320]
+        message.status = UNDELIVERED
+        message.failed_at = utcnow()
+        message.last_error = f"InvalidEmailAddress: {exc}"[:2000]
+        session.add(message)
+        session.flush()
+        log.warning("mail %s (%s %s) is undelivered: %s", message.id, related_type, related_id, exc)
+        return message
     session.add(message)
     session.flush()  # the job needs the id; still inside the caller's transaction
     jobs.enqueue(session, JOB_KIND, {"outbox_id": message.id}, max_attempts=MAX_ATTEMPTS)

@@ -79,11 +79,15 @@ class SmtpTransport:
     def send(self, mail: Outgoing) -> None:
         settings = self.settings
         assert settings.smtp_host is not None
+        if settings.smtp_username and not (settings.smtp_tls or settings.smtp_starttls):
+            # load_settings refuses this; a Settings built another way must not leak the password either.
+            raise MailNotConfigured("SMTP_USERNAME is set but neither SMTP_TLS nor SMTP_STARTTLS: the password "
+                                    "would be sent in clear, so nothing is sent")
         message = build_message(mail, settings)
         try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
+            with self._connect() as smtp:
                 if settings.smtp_starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=tls_context(settings))  # raises unless the server upgrades: never clear
                 if settings.smtp_username:
                     smtp.login(settings.smtp_username, settings.smtp_password or "")
                 smtp.send_message(message, from_addr=settings.mail_from, to_addrs=[mail.to_address])
@@ -97,6 +101,20 @@ class SmtpTransport:
             if _is_permanent(exc.smtp_code):
                 raise PermanentFailure(_describe_replies([(exc.smtp_code, exc.smtp_error)])) from exc
             raise
+
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        assert settings.smtp_host is not None
+        if settings.smtp_tls:
+            return smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT,
+                                    context=tls_context(settings))
+        return smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Certificate and host name always verified; SMTP_CA_FILE only changes whom to trust (a private CA)."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file)
 
 
 def _describe_replies(replies: Sequence[tuple[int, bytes | str]]) -> str:

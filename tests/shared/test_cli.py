@@ -83,3 +83,23 @@ def test_production_without_secret_refuses_to_start(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["serve", "--help"], ["worker", "--help"]])
 def test_help(settings: Settings, command: list[str]) -> None:
     assert "usage: civic" in civic(settings, *command).stdout
+
+
+def run_into_a_closed_pipe(*command: str) -> subprocess.CompletedProcess[str]:
+    """Run with stdout a pipe nobody reads any more, as `… | head -1` leaves it once head has its line."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, *command], stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              timeout=120, check=False)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("command", [("-m", "shared.cli", "deadline"), ("-m", "backoffice.clocks.cli")],
+                         ids=["civic deadline", "python -m backoffice.clocks.cli"])
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(command: tuple[str, ...]) -> None:
+    result = run_into_a_closed_pipe(*command, "foi", "2026-12-21", "--event", "fee_requested:2027-01-08")
+    assert result.stderr == ""  # no BrokenPipeError traceback, no "Exception ignored" at exit
+    assert result.returncode == 141  # what a shell reports for a command its pipe stopped (128 + SIGPIPE)
+

@@ -7,9 +7,14 @@ path) when DATABASE_URL points at one.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,6 +34,8 @@ from shared.jobs import (
     queue_depth,
 )
 from shared.runtime import Runtime
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def noop(_session: Any, _payload: dict[str, Any], _context: JobContext) -> None:
@@ -225,3 +232,113 @@ def test_a_burst_of_jobs_runs_in_order_with_each_next_job_leased_as_the_last_fin
         assert session.scalar(select(func.count()).where(Job.status == jobs.RUNNING)) == 0
     assert worker.run_until_idle() == 2
     assert seen == [0, 1, 2, 3, 4]
+
+
+# --- a job that kills its worker ------------------------------------------------------------------
+
+KILLING_WORKER = textwrap.dedent(
+    """
+    import datetime as dt
+    import logging
+    import os
+    import sys
+
+    from shared.audit import SYSTEM, record
+    from shared.jobs import JobKind, Worker
+    from shared.runtime import Runtime
+    from shared.settings import load_settings
+
+    runs = sys.argv[1]
+
+    def kill_the_worker(session, payload, context):
+        with open(runs, "a") as out:
+            out.write(f"{context.attempts}\\n")
+        os._exit(1)  # no exception, no rollback handler, no finally: the process is simply gone
+
+    def give_up(session, payload, error):
+        record(session, SYSTEM, "test.gave_up", "job", payload["n"], error)
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    runtime = Runtime.from_settings(load_settings())
+    kinds = {"test.kill": JobKind(handle=kill_the_worker, give_up=give_up)}
+    Worker(runtime.settings, runtime.factory, kinds, lease=dt.timedelta(seconds=1)).run_until_idle()
+    """
+)
+
+
+def test_a_job_that_kills_its_worker_runs_at_most_max_attempts_times_then_fails(
+        runtime: Runtime, tmp_path: Path) -> None:
+    settings = runtime.settings
+    job_id = add(runtime, "test.kill", {"n": 5}, max_attempts=3)
+    runs = tmp_path / "runs.txt"
+    runs.touch()
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "DATA_DIR": str(settings.data_dir),
+           "SECRET_KEY": settings.secret_key, "APP_ENV": "development"}
+    logs = []
+    for _ in range(6):  # more workers than attempts: each takes the job again once the dead one's lease runs out
+        process = subprocess.run([sys.executable, "-c", KILLING_WORKER, str(runs)], cwd=REPO_ROOT, env=env,
+                                 capture_output=True, text=True, timeout=60, check=False)
+        logs.append(process.stderr)
+        job = load(runtime, job_id)
+        if job.status != jobs.RUNNING:
+            break
+        assert process.returncode == 1  # the handler killed it
+        assert job.locked_until is not None
+        time.sleep(max(0.0, (job.locked_until - utcnow()).total_seconds()) + 0.05)
+    assert runs.read_text().split() == ["1", "2", "3"]  # the handler ran max_attempts times, no more
+    job = load(runtime, job_id)
+    assert job.status == jobs.FAILED and job.attempts == 3 and job.finished_at is not None
+    assert job.locked_until is None
+    assert "lease ran out" in (job.last_error or "")
+    with runtime.factory() as session:
+        gave_up = session.scalars(select(AuditEvent).where(AuditEvent.action == "test.gave_up")).all()
+        assert len(gave_up) == 1 and "lease ran out" in gave_up[0].summary
+    assert f"job {job_id} (test.kill)" in logs[-1] and "lease ran out" in logs[-1]
+
+
+def test_an_abandoned_lease_counts_as_an_attempt_and_the_last_one_gives_up(
+        runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(utcnow(), tick=True)
+    calls: list[tuple[dict[str, Any], str]] = []
+
+    def give_up(session: Any, payload: dict[str, Any], error: str) -> None:
+        calls.append((payload, error))
+
+    kinds = {"test.noop": JobKind(handle=noop, give_up=give_up)}
+    job_id = add(runtime, max_attempts=2)
+    next_id = add(runtime, run_at=utcnow() + dt.timedelta(minutes=10))  # becomes due after the first is given up on
+    w = worker(runtime, kinds, lease=dt.timedelta(minutes=1))
+    for attempt in (1, 2):
+        leased = w.claim()  # and abandoned: the worker never runs it
+        assert leased is not None and leased.id == job_id and leased.attempts == attempt
+        time_machine.shift(dt.timedelta(minutes=2))
+    time_machine.shift(dt.timedelta(minutes=10))
+    leased = w.claim()  # the exhausted job is failed on the way, and the next due job is leased instead
+    assert leased is not None and leased.id == next_id
+    job = load(runtime, job_id)
+    assert job.status == jobs.FAILED and job.attempts == 2 and job.locked_until is None
+    assert job.finished_at is not None and "lease ran out" in (job.last_error or "")
+    assert len(calls) == 1 and calls[0][0] == {} and "lease ran out" in calls[0][1]
+    time_machine.shift(dt.timedelta(minutes=2))  # the next job's lease runs out too (attempt 1 of 8): taken again
+    assert w.run_until_idle() == 1  # that job, and never again the failed one
+    assert load(runtime, next_id).status == jobs.DONE
+    assert load(runtime, job_id).status == jobs.FAILED and len(calls) == 1
+
+
+def test_a_give_up_hook_that_raises_still_leaves_the_job_failed(runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(utcnow(), tick=True)
+
+    def broken_give_up(session: Any, payload: dict[str, Any], error: str) -> None:
+        record(session, SYSTEM, "test.partial", "job", 1)  # rolled back with the hook's savepoint
+        raise RuntimeError("the hook is broken too")
+
+    kinds = {"test.noop": JobKind(handle=noop, give_up=broken_give_up)}
+    job_id = add(runtime, max_attempts=1)
+    w = worker(runtime, kinds, lease=dt.timedelta(minutes=1))
+    assert w.claim() is not None
+    time_machine.shift(dt.timedelta(minutes=2))
+    assert w.claim() is None  # never a worker loop stuck on the same job
+    job = load(runtime, job_id)
+    assert job.status == jobs.FAILED and "lease ran out" in (job.last_error or "")
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0

@@ -42,7 +42,16 @@ from shared.mail import (
 from shared.mail.transports import KeptTransport, NotifyTransport, SmtpTransport
 from shared.runtime import Runtime
 from shared.settings import Settings
-from tests.smtp_fixture import SmtpServer, free_port
+from tests.smtp_fixture import (
+    LOGIN,
+    PASSWORD,
+    Certificates,
+    RecordingAuthenticator,
+    SmtpServer,
+    free_port,
+    make_certificates,
+    running_server,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BODY = "Dear Zoë,\n\nYour request about the café costs £0 — thank you ✓\nhttps://example.org/validate?token=abc\n"
@@ -118,11 +127,41 @@ def test_rollback_leaves_neither_message_nor_job(runtime: Runtime) -> None:
 @pytest.mark.parametrize("address", ["", "person", "@example.com", "person@", "person@example", "a b@example.com",
                                      "person@exa mple.com", "person@-example.com", "person..x@example.com",
                                      "person@example.c0m", "x" * 65 + "@example.com", "p@e.com\nBcc: x@y.com"])
-def test_invalid_addresses_are_refused(db: Session, address: str) -> None:
+def test_invalid_addresses_are_refused(address: str) -> None:
     with pytest.raises(InvalidEmailAddress) as raised:
-        send_email(db, address, "Subject", "Body")
+        validate_address(address)
     assert raised.value.errors == {"email": "Enter an email address in the correct format, like name@example.com"}
+
+
+@pytest.mark.parametrize("address", ["a..b@example.com", "person@example", "", "p@e.com\nBcc: x@y.com"])
+def test_mail_to_an_unmailable_address_is_recorded_undelivered_and_never_queued(db: Session, address: str) -> None:
+    """A stored address from before the one email rule (an import, a legacy row) cannot make a job fail for ever."""
+    before = utcnow()
+    message = send_email(db, address, "Your request", "Body", related_type="case", related_id="FOI-2026-00001")
+    assert message.id is not None and message.status == "undelivered" and message.attempts == 0
+    assert message.failed_at is not None and message.failed_at >= before
+    assert (message.last_error or "").startswith("InvalidEmailAddress: ")
+    assert message.to_address == address
     assert db.scalar(select(func.count()).select_from(Job)) == 0
+    assert [m.id for m in undelivered_since(db, before)] == [message.id]
+
+
+def test_a_queued_message_to_an_unmailable_address_is_undelivered_without_a_send(
+        runtime: Runtime, mail_settings: Settings, smtp: SmtpServer) -> None:
+    """An outbox row written before the rule was shared is not sent, nor retried: it is undelivered at once."""
+    with transaction(runtime.factory) as session:
+        legacy = OutboxMessage(to_address="a..b@example.com", subject="Your request", body_text="Body",
+                               message_id="<legacy@civic-correspondence.invalid>", related_type="case", related_id="7")
+        session.add(legacy)
+        session.flush()
+        jobs.enqueue(session, JOB_KIND, {"outbox_id": legacy.id}, max_attempts=MAX_ATTEMPTS)
+    assert worker_for(runtime, mail_settings).run_until_idle() == 1
+    message = reload(runtime, legacy.id)
+    assert message.status == "undelivered" and message.failed_at is not None
+    assert "InvalidEmailAddress" in (message.last_error or "")
+    assert mail_job(runtime).status == jobs.DONE
+    time.sleep(0.1)
+    assert smtp.received == []
 
 
 def test_valid_addresses_are_normalised() -> None:
@@ -338,27 +377,74 @@ def test_two_workers_send_twenty_messages_exactly_once(runtime: Runtime, mail_se
         assert set(session.scalars(select(OutboxMessage.attempts))) == {1}
 
 
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_smtp_login_when_a_username_is_set(runtime: Runtime, settings: Settings) -> None:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
+# --- TLS and credentials ---------------------------------------------------------------------------
 
-    from tests.smtp_fixture import RecordingHandler
+CLEAR_AUTH = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
-    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"civic", b"s3cret")
-        return AuthResult(success=ok)
 
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
-                            auth_required=True, auth_require_tls=False)
-    controller.start()
-    try:
-        base = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=int(controller.port))
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+def through(settings: Settings, server: SmtpServer, **changes: Any) -> Settings:
+    return dataclasses.replace(server.configure(settings), smtp_username=LOGIN, smtp_password=PASSWORD, **changes)
+
+
+@CLEAR_AUTH
+def test_credentials_are_never_sent_over_a_clear_connection(runtime: Runtime, settings: Settings) -> None:
+    logins = RecordingAuthenticator()
+    with running_server(authenticator=logins, auth_required=True, auth_require_tls=False) as server:
         queued = queue(runtime)
-        right = dataclasses.replace(base, smtp_username="civic", smtp_password="s3cret")
-        assert worker_for(runtime, right).run_until_idle() == 1
-        assert reload(runtime, queued.id).status == "sent"
-        assert [r.rcpt_tos for r in handler.received] == [["person@example.com"]]
-    finally:
-        controller.stop()
+        assert worker_for(runtime, through(settings, server)).run_until_idle() == 1
+        assert server.received == []
+    assert logins.attempts == []  # the password never crossed the network
+    message = reload(runtime, queued.id)
+    assert message.status == "pending" and "MailNotConfigured" in (message.last_error or "")
+    assert "SMTP_TLS" in (message.last_error or "") and PASSWORD not in (message.last_error or "")
+
+
+def test_starttls_then_login(runtime: Runtime, settings: Settings, certificates: Certificates) -> None:
+    logins = RecordingAuthenticator()
+    with running_server(authenticator=logins, auth_required=True, tls_context=certificates.server_context(),
+                        require_starttls=True) as server:
+        queued = queue(runtime)
+        starttls = through(settings, server, smtp_starttls=True, smtp_ca_file=str(certificates.ca_file))
+        assert worker_for(runtime, starttls).run_until_idle() == 1
+        assert [r.rcpt_tos for r in server.wait_for(1)] == [["person@example.com"]]
+    assert reload(runtime, queued.id).status == "sent"
+    assert logins.attempts == [(LOGIN, PASSWORD, True)]
+
+
+@CLEAR_AUTH  # aiosmtpd's own check knows only STARTTLS; the authenticator checks the connection itself
+def test_implicit_tls_smtps_then_login(runtime: Runtime, settings: Settings, certificates: Certificates) -> None:
+    logins = RecordingAuthenticator()
+    with running_server(authenticator=logins, auth_required=True, auth_require_tls=False,
+                        ssl_context=certificates.server_context()) as server:
+        queued = queue(runtime)
+        smtps = through(settings, server, smtp_tls=True, smtp_ca_file=str(certificates.ca_file))
+        assert worker_for(runtime, smtps).run_until_idle() == 1
+        [received] = server.wait_for(1)
+    assert received.message["Message-ID"] == queued.message_id
+    assert reload(runtime, queued.id).status == "sent"
+    assert logins.attempts == [(LOGIN, PASSWORD, True)]
+
+
+@CLEAR_AUTH
+@pytest.mark.parametrize("case", ["untrusted", "wrong host"])
+def test_the_servers_certificate_is_always_verified(runtime: Runtime, settings: Settings,
+                                                    certificates: Certificates, case: str) -> None:
+    """No setting turns verification off: SMTP_CA_FILE only says which CA to trust, for the server's own name."""
+    logins = RecordingAuthenticator()
+    with running_server(authenticator=logins, auth_required=True, auth_require_tls=False,
+                        ssl_context=certificates.server_context()) as server:
+        queued = queue(runtime)
+        smtps = through(settings, server, smtp_tls=True)
+        if case == "wrong host":  # trusted CA, but the certificate is for 127.0.0.1, not localhost
+            smtps = dataclasses.replace(smtps, smtp_host="localhost", smtp_ca_file=str(certificates.ca_file))
+        assert worker_for(runtime, smtps).run_until_idle() == 1
+        assert server.received == []
+    assert logins.attempts == []
+    message = reload(runtime, queued.id)
+    assert message.status == "pending" and "SSLCertVerificationError" in (message.last_error or "")
+    assert_backoff(mail_job(runtime), 1)

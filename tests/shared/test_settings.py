@@ -96,3 +96,23 @@ def test_trusted_proxies_are_off_by_default_and_parsed(tmp_path: Path) -> None:
     assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.7", "::1")
     with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
         load_settings({"DATA_DIR": str(tmp_path), "TRUSTED_PROXIES": "proxy.internal"})
+
+
+def test_smtp_tls_is_implicit_tls_on_port_465_unless_told_otherwise(tmp_path: Path) -> None:
+    smtps = load_settings({"DATA_DIR": str(tmp_path), "SMTP_HOST": "mail.example.com", "SMTP_TLS": "true"})
+    assert smtps.smtp_tls and not smtps.smtp_starttls and smtps.smtp_port == 465
+    assert load_settings({"DATA_DIR": str(tmp_path), "SMTP_TLS": "true", "SMTP_PORT": "2465"}).smtp_port == 2465
+    assert load_settings({"DATA_DIR": str(tmp_path)}).smtp_port == 25
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"SMTP_USERNAME": "civic", "SMTP_PASSWORD": "s3cret"}, "SMTP_TLS or SMTP_STARTTLS"),
+    ({"SMTP_TLS": "true", "SMTP_STARTTLS": "true"}, "not both"),
+    ({"SMTP_TLS": "true", "SMTP_CA_FILE": "/nonexistent/ca.pem"}, "SMTP_CA_FILE"),
+])
+def test_unsafe_or_impossible_smtp_settings_refuse_to_start(tmp_path: Path, environ: dict[str, str],
+                                                            message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"DATA_DIR": str(tmp_path), "SMTP_HOST": "mail.example.com", **environ})
+    for secure in ({"SMTP_TLS": "true"}, {"SMTP_STARTTLS": "true"}):  # a login over TLS is fine
+        load_settings({"DATA_DIR": str(tmp_path), "SMTP_USERNAME": "civic", "SMTP_PASSWORD": "s3cret", **secure})

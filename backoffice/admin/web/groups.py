@@ -10,6 +10,7 @@ from backoffice import groups
 from backoffice.admin.web.common import chosen_id, field_errors, path_int, render, repeated
 from backoffice.staff.accounts import list_users
 from shared.errors import DomainError
+from shared.mail import address_error
 from shared.web import RequestContext
 
 NEW_ORDER = ("name", "email")
@@ -27,8 +28,8 @@ def new(ctx: RequestContext) -> Response:
         return ctx.redirect("admin-groups")
     errors: dict[str, str] = {}
     email = values["email"]
-    if email and ("@" not in email or len(email) > 254 or " " in email):
-        errors["email"] = "Enter an email address in the correct format, like name@example.com"
+    if email and (problem := address_error(email)) is not None:
+        errors["email"] = problem
     if not errors:
         try:
             assert ctx.actor is not None

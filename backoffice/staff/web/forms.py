@@ -10,10 +10,9 @@ from typing import Any
 from starlette.responses import Response
 
 from shared.audit import Actor
+from shared.mail import address_error
 from shared.ratelimit import Limit, enforce
 from shared.web import RequestContext
-
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
 
 def error_context(errors: Mapping[str, str], order: tuple[str, ...]) -> dict[str, Any]:
@@ -23,11 +22,10 @@ def error_context(errors: Mapping[str, str], order: tuple[str, ...]) -> dict[str
 
 
 def email_error(email: str) -> str | None:
+    """The field error for a typed email address, by the mailer's own rule."""
     if not email:
         return "Enter your email address"
-    if "@" not in email or len(email) > 254 or " " in email:
-        return EMAIL_FORMAT
-    return None
+    return address_error(email)
 
 
 def keep_changes(response: Response) -> Response:

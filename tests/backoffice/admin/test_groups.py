@@ -54,3 +54,11 @@ def test_members_are_added_from_a_list_and_removed(admin, office, check_page) ->
     with office.factory() as session:
         assert reader not in members_of(session, office.customer_relations_id)
     check_page(admin.get(group))
+
+
+def test_a_group_mailbox_the_mailer_would_refuse_is_refused(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+    before = _group_count(office)
+    page = admin.post("/admin/groups/new", {"name": "Planning", "email": "planning..team@example.gov.uk"})
+    check_page(page, status=422, title="Error: Create a group")
+    assert "Enter an email address in the correct format, like name@example.com" in page.text
+    assert _group_count(office) == before

@@ -151,6 +151,19 @@ def test_refused_body_is_a_422_problem_with_field_errors_and_nothing_stored(api:
     assert api.stored() == (0, 0, 0)
 
 
+@pytest.mark.parametrize("email", ["a..b@example.com", "person@example.c0m", "x(y)@example.com", "person@example"])
+def test_an_email_the_mailer_would_refuse_is_a_problem_at_requester_email(api: Api, email: str) -> None:
+    response = api.client.post("/api/v1/cases", content=json.dumps(body(requester=_requester(email=email))).encode(),
+                               headers={**api.auth, "Content-Type": "application/json", "Idempotency-Key": "bad-email"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{
+        "field": "requester.email", "pointer": "#/requester/email",
+        "detail": "Enter an email address in the correct format, like name@example.com",
+    }]
+    assert api.stored() == (0, 0, 0)
+
+
 def test_malformed_json_is_a_400_problem(api: Api) -> None:
     response = api.client.post("/api/v1/cases", content=b'{"case_type": "foi",',
                                headers={**api.auth, "Content-Type": "application/json"})

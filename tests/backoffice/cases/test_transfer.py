@@ -213,6 +213,7 @@ FIELD_ERRORS: list[tuple[dict[str, str], str, str]] = [
     ({"requester_name": ""}, "requester_name", "Enter the requester's name"),
     ({"requester_name": "x" * 201}, "requester_name", "200 characters or fewer"),
     ({"requester_email": "nope"}, "requester_email", "correct format"),
+    ({"requester_email": "a..b@example.com"}, "requester_email", "correct format"),  # the mailer refuses it
     ({"requester_email": ""}, "requester_email", "an email address or a postal address"),
     ({"requester_phone": "call me"}, "requester_phone", "Enter a telephone number"),
     ({"requester_address": "x" * 1001}, "requester_address", "1000 characters or fewer"),

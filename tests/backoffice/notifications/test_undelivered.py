@@ -143,3 +143,50 @@ def test_the_worker_knows_the_jobs_and_their_schedules() -> None:
     kinds, timetable = job_kinds(SPECS), {s.kind: s.every_seconds for s in schedules(SPECS)}
     assert {SWEEP_KIND, DIGEST_KIND, "backoffice.notifications.send", "backoffice.tidy"} <= set(kinds)
     assert timetable[SWEEP_KIND] <= 300 and timetable[DIGEST_KIND] <= 3600
+
+
+LEGACY_ADDRESS = "a..b@example.com"  # passed intake's old, looser check; the mailer refuses it
+
+
+def test_a_stored_unmailable_requester_address_is_undelivered_on_the_case_not_a_job_retried_for_ever(
+        runtime, smtp) -> None:  # type: ignore[no-untyped-def]
+    from backoffice.cases.case_types import seed_built_in_types
+    from backoffice.cases.intake import NewCase, Requester, create_case
+    from backoffice.notifications.events import acknowledge_requester
+    from backoffice.staff.accounts import Role, create_user
+    from shared.db import transaction
+
+    settings = smtp.configure(runtime.settings)
+    with transaction(runtime.factory) as session:
+        seed_built_in_types(session, SYSTEM)
+        owner = create_user(session, SYSTEM, email="owner@example.gov.uk", name="Owner", role=Role.CASEWORKER,
+                            password=None)
+        case = create_case(session, SYSTEM, NewCase(case_type="foi", subject="Bus timetables", description="2025",
+                                                    requester=Requester(name="Sam Jones", email="sam@example.com")))
+        case.owner_id = owner.id
+        case.requester_email = LEGACY_ADDRESS  # a row from before the one email rule
+        reference = case.reference
+        acknowledge_requester(session, None, case)  # deferred: the worker renders and queues it
+    worker = jobs.Worker(settings=settings, factory=runtime.factory, kinds=job_kinds(SPECS))
+    worker.run_until_idle()
+    with transaction(runtime.factory) as session:
+        jobs.enqueue(session, SWEEP_KIND)  # the scheduled sweep that tells owners
+    worker.run_until_idle()
+    with runtime.factory() as session:
+        assert set(session.scalars(select(jobs.Job.status))) == {jobs.DONE}  # nothing failed, nothing waits to retry
+        [message] = undelivered_for_case(session, reference)
+        assert message.to_address == LEGACY_ADDRESS and message.subject.startswith("We have received your request")
+        assert "InvalidEmailAddress" in (message.last_error or "")
+        [notice] = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.subject == f"Undelivered email on {reference}"))
+        assert notice.to_address == "owner@example.gov.uk" and notice.status == "sent"
+        assert LEGACY_ADDRESS in notice.body_text
+    assert [r.rcpt_tos for r in smtp.wait_for(1)] == [["owner@example.gov.uk"]]
+
+
+def test_a_staff_action_on_a_case_with_an_unmailable_address_still_succeeds(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+    case = office.new_case("foi")
+    case.requester_email = LEGACY_ADDRESS
+    [message] = notify(office.db, settings, Notice.REQUESTER_CASE_CLOSED, case, [case.requester_email])
+    assert message.status == UNDELIVERED and undelivered_for_case(office.db, case.reference) == [message]
+    assert office.db.scalar(select(jobs.Job.id).where(jobs.Job.kind == "mail.send")) is None
