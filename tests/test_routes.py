@@ -46,13 +46,13 @@ def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def
         for key, route in all_routes(runtime)
         if isinstance(route, Page) and route.access.name in OPEN_POLICIES
     )
-    expected_everywhere = ["/accessibility", "/cookies", "/dev/errors/{status:int}", "/healthz", "/privacy"]
+    expected_everywhere = ["/accessibility", "/cookies", "/dev/errors/{status:id}", "/healthz", "/privacy"]
     expected = {
         "backoffice": [
             "/",
             "/api/v1/openapi.json",
             "/dev/mail",
-            "/dev/mail/{message_id:int}",
+            "/dev/mail/{message_id:id}",
             "/password/changed",
             "/password/check-your-email",
             "/password/forgotten",
@@ -113,5 +113,5 @@ def test_development_only_routes_are_404_in_production(runtime, spec) -> None:  
     client = TestClient(app, raise_server_exceptions=False)
     for route in app.routes:
         if isinstance(route, Page) and route.access.name == "development-only":
-            path = route.path.replace("{status:int}", "500").replace("{message_id:int}", "1")
+            path = route.path.replace("{status:id}", "500").replace("{message_id:id}", "1")
             assert client.get(path).status_code == 404, path

@@ -48,7 +48,11 @@ def field_errors(exc: DomainError, default_field: str) -> dict[str, str]:
 
 
 def path_int(ctx: RequestContext, name: str) -> int:
-    return int(ctx.request.path_params[name])
+    """A number from the path: the ``{name:id}`` convertor has already bounded and converted it."""
+    value = ctx.request.path_params[name]
+    if not isinstance(value, int):
+        raise TypeError(f"the {name} path parameter must be declared {{{name}:id}}")
+    return value
 
 
 def optional_int(value: str) -> int | None:

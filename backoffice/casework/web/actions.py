@@ -130,7 +130,7 @@ def add_task(ctx: RequestContext) -> Response:
 
 def finish_task(ctx: RequestContext) -> Response:
     def perform(ctx: RequestContext, user: StaffUser, case: Case) -> str:
-        task_id = int(ctx.request.path_params["task_id"])
+        task_id: int = ctx.request.path_params["task_id"]  # {task_id:id}: bounded, converted
         outcome = ctx.field("outcome")
         task = tasks.finish_task(ctx.db, actor_of(ctx), user, case, task_id, outcome)
         return f"Task {'completed' if outcome == tasks.DONE else 'cancelled'}: {task.title}"
