@@ -63,7 +63,7 @@ def mail_list(ctx: RequestContext) -> Response:
 
 
 def mail_message(ctx: RequestContext) -> Response:
-    message = mail.kept_message(ctx.db, int(ctx.request.path_params["message_id"]))
+    message = mail.kept_message(ctx.db, ctx.request.path_params["message_id"])  # {message_id:id}
     if message is None:
         raise HTTPException(status_code=404)
     return ctx.render("backoffice/dev_mail_message.html", {"message": message, "body": linkify(message.body_text)})
@@ -72,5 +72,5 @@ def mail_message(ctx: RequestContext) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         page("/dev/mail", mail_list, name="dev-mail", access=KEPT_MAIL),
-        page("/dev/mail/{message_id:int}", mail_message, name="dev-mail-message", access=KEPT_MAIL),
+        page("/dev/mail/{message_id:id}", mail_message, name="dev-mail-message", access=KEPT_MAIL),
     ]

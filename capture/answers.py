@@ -17,6 +17,7 @@ from backoffice.intake_forms import FormDefinition, FormPage, Question
 from shared.errors import InvalidInput
 from shared.mail import validate_address
 from shared.mail.outbox import ADDRESS_ERROR
+from shared.numbers import date_from_parts
 
 PHONE = re.compile(r"^[0-9+() \-]{6,40}$")
 PHONE_ERROR = "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
@@ -100,15 +101,14 @@ def _date(question: Question, parts: dict[str, str], result: PageInput) -> None:
         field = missing[0]
         result.errors[f"{key}-{field}"] = f"{noun} must include a {' and '.join(missing) if len(missing) < 3 else field}"
         return
-    if not all(parts[p].isdigit() for p in DATE_PARTS):
+    if not all(parts[p].isascii() and parts[p].isdigit() for p in DATE_PARTS):
         result.errors[f"{key}-day"] = f"{noun} must be a real date"
         return
     if len(parts["year"]) != 4:
         result.errors[f"{key}-year"] = "Year must include 4 numbers"
         return
-    try:
-        day = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
+    day = date_from_parts(parts["day"], parts["month"], parts["year"])  # a 10-digit day is no date either
+    if day is None:
         result.errors[f"{key}-day"] = f"{noun} must be a real date"
         return
     if day >= dt.date.today():

@@ -81,7 +81,7 @@ class Examples:
 
 
 def _placeholder(template: str, name: str) -> str:
-    return "1" if re.search(r"{" + name + r":int}", template) else "placeholder"
+    return "1" if re.search(r"{" + name + r":(?:int|id)}", template) else "placeholder"
 
 
 def _examples(runtime: Runtime) -> Examples:

@@ -46,7 +46,7 @@ def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def
         for key, route in all_routes(runtime)
         if isinstance(route, Page) and route.access.name in OPEN_POLICIES
     )
-    expected_everywhere = ["/accessibility", "/cookies", "/dev/errors/{status:int}", "/healthz", "/privacy"]
+    expected_everywhere = ["/accessibility", "/cookies", "/dev/errors/{status:id}", "/healthz", "/privacy"]
     expected = {
         "backoffice": [
             "/",
@@ -111,5 +111,5 @@ def test_development_only_routes_are_404_in_production(runtime, spec) -> None:  
     client = TestClient(app, raise_server_exceptions=False)
     for route in app.routes:
         if isinstance(route, Page) and route.access.name.startswith("development-only"):
-            path = route.path.replace("{status:int}", "500").replace("{message_id:int}", "1")
+            path = route.path.replace("{status:id}", "500").replace("{message_id:id}", "1")
             assert client.get(path).status_code == 404, path

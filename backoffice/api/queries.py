@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.api.errors import BadRequest
-from backoffice.api.schemas import ListQuery
+from backoffice.api.schemas import CURSOR_MAX_LENGTH, ListQuery
 from backoffice.cases.models import Case, CaseStatus, CaseType
 from backoffice.cases.queues import CaseFilter, apply_filter
 from backoffice.groups import Group
@@ -86,15 +86,25 @@ def encode_cursor(secret: str, query: ListQuery, position: Position) -> str:
 
 
 def decode_cursor(secret: str, query: ListQuery, cursor: str) -> Position:
+    """The position a cursor holds, or BadRequest for anything this API did not issue for these filters.
+
+    The cursor is the client's text: it is bounded before it is decoded (so no JSON in it
+    can nest deep enough to exhaust the stack) and its signature compared as ASCII bytes
+    (``compare_digest`` refuses a str with other characters with a TypeError).
+    """
     bad = BadRequest("The cursor is not one this API issued for these filters",
                      {"cursor": "Use next_cursor from the previous page, with the same filters"})
+    if len(cursor) > CURSOR_MAX_LENGTH or not cursor.isascii():
+        raise bad
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         payload, signature = data["p"], data["s"]
         version, due, case_id, fingerprint = payload
-    except (ValueError, TypeError, KeyError) as exc:
+        expected = _sign(secret, payload)
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
         raise bad from exc
-    if not isinstance(signature, str) or not hmac.compare_digest(signature, _sign(secret, payload)):
+    if not isinstance(signature, str) or not signature.isascii() or \
+            not hmac.compare_digest(signature.encode(), expected.encode()):
         raise bad
     if version != CURSOR_VERSION or fingerprint != _fingerprint(query) or not isinstance(case_id, int):
         raise bad

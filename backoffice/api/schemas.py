@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice.cases.clock import PauseReason
-from backoffice.cases.intake import LIMITS, NewCase, Requester
+from backoffice.cases.intake import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from backoffice.cases.models import Case, Channel, Priority
 from shared.errors import InvalidInput
+from shared.numbers import parse_int
 from shared.settings import Settings
 
 API_PREFIX = "/backoffice/api/v1"
 BODY = "body"  # the field name used for errors about the body as a whole
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d takes every script's); fullmatch
 REF = "#/components/schemas/"
 
 Schema = dict[str, Any]
@@ -62,8 +63,10 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {
             "case_type": {"type": "string", "description": "The key of an active case type, such as foi or sar."},
             "received_on": {**_DATE, "type": ["string", "null"],
-                            "description": "When the request was received (YYYY-MM-DD, not in the future); "
-                                           "defaults to today in Europe/London. The statutory clock starts here."},
+                            "description": "When the request was received (YYYY-MM-DD, not in the future, and "
+                                           f"from {EARLIEST_RECEIVED.isoformat()} to {LATEST_RECEIVED.isoformat()}, "
+                                           "the days the deadline calendar covers); defaults to today in "
+                                           "Europe/London. The statutory clock starts here."},
             "subject": {"type": "string", "maxLength": LIMITS["subject"]},
             "description": {"type": "string", "maxLength": LIMITS["description"]},
             "requester": _ref("RequesterInput"),
@@ -261,7 +264,7 @@ def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
 
 
 def parse_date(value: str) -> dt.date | None:
-    if not DATE.match(value):
+    if not DATE.fullmatch(value):
         return None
     try:
         return dt.date.fromisoformat(value)
@@ -331,6 +334,8 @@ def case_json(case: Case, settings: Settings, clock: Mapping[str, Any]) -> dict[
 # --- list query parameters ------------------------------------------------------------------
 
 MAX_LIMIT = 200
+#: A cursor this API issues is about 110 characters; anything much longer is not one, and is not decoded.
+CURSOR_MAX_LENGTH = 512
 DEFAULT_LIMIT = 50
 
 
@@ -361,7 +366,7 @@ LIST_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("open", {**_BOOL, "default": True}, "true: open cases only; false: closed ones too."),
     Parameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
               "Cases per page."),
-    Parameter("cursor", {"type": "string"}, "next_cursor from the previous page."),
+    Parameter("cursor", {"type": "string", "maxLength": CURSOR_MAX_LENGTH}, "next_cursor from the previous page."),
 )
 
 
@@ -399,9 +404,9 @@ def _convert(parameter: Parameter, raw: str) -> tuple[Any, str | None]:
             return None, "Must be true or false"
         return raw == "true", None
     if kind == "integer":
-        if not re.fullmatch(r"\d{1,6}", raw):
+        number = parse_int(raw, max_digits=6)
+        if number is None:
             return None, "Must be a whole number"
-        number = int(raw)
         if not schema["minimum"] <= number <= schema["maximum"]:
             return None, f"Must be from {schema['minimum']} to {schema['maximum']}"
         return number, None

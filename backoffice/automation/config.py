@@ -28,6 +28,7 @@ from backoffice.groups import Group
 from backoffice.notifications import Notice
 from shared import audit
 from shared.errors import InvalidInput, NotFound
+from shared.numbers import parse_int
 
 DEFAULT_STOPPED_CLOCK_LIMIT = 90
 NOTIFY_TO = ("owner", "team", "escalation")
@@ -133,9 +134,10 @@ def _whole(value: str, name: str, low: int, high: int, message: str) -> int:
     text = value.strip()
     if not text:
         raise InvalidInput(message, {name: message})
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = parse_int(text)
+    if number is None or not low <= number <= high:
         raise InvalidInput(message, {name: f"Enter a whole number from {low} to {high}"})
-    return int(text)
+    return number
 
 
 def set_stopped_clock_limit(session: Session, actor: audit.Actor, case_type_id: int, days: str) -> AutomationSettings:

@@ -29,7 +29,7 @@ from backoffice.cases.models import (
     Task,
     TaskTemplate,
 )
-from backoffice.clocks import ClockEvent, Deadline, DeadlineEngine, get_rule, rule_for_body
+from backoffice.clocks import CalendarError, CalendarSet, ClockEvent, Deadline, DeadlineEngine, get_rule, rule_for_body
 from backoffice.notifications import events as notifications
 from backoffice.organisation import body_nation
 from shared import audit
@@ -40,6 +40,10 @@ from shared.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 LIMITS = {"name": 200, "email": 254, "phone": 40, "address": 1000, "subject": 300, "description": 20_000}
+#: The days the deadline calendars cover: a case received outside them could not be given a due date,
+#: so the date is refused here, in the Design System's words, before the engine is asked.
+EARLIEST_RECEIVED = dt.date(CalendarSet.DEFAULT_FIRST_YEAR, 1, 1)
+LATEST_RECEIVED = dt.date(CalendarSet.DEFAULT_LAST_YEAR, 12, 31)
 
 
 def today_in_london() -> dt.date:
@@ -95,9 +99,20 @@ def validate(new: NewCase) -> dict[str, str]:
         errors["channel"] = "Channel must be one of: " + ", ".join(c.value for c in Channel)
     if new.priority not in {p.value for p in Priority}:
         errors["priority"] = "Priority must be normal, high or urgent"
-    if new.received_on is not None and new.received_on > today_in_london():
-        errors["received_on"] = "Date received must be today or in the past"
+    if new.received_on is not None and (problem := received_on_error(new.received_on)):
+        errors["received_on"] = problem
     return errors
+
+
+def received_on_error(received_on: dt.date) -> str | None:
+    """What is wrong with a date of receipt: before the calendar, in the future, or after the calendar."""
+    if received_on < EARLIEST_RECEIVED:
+        return f"Date received must be on or after {_day(EARLIEST_RECEIVED)}"
+    if received_on > today_in_london():
+        return "Date received must be today or in the past"
+    if received_on > LATEST_RECEIVED:
+        return f"Date received must be on or before {_day(LATEST_RECEIVED)}"
+    return None
 
 
 def next_reference(session: Session, case_type: CaseType, year: int) -> tuple[int, str]:
@@ -134,7 +149,12 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
     # Everything read first: on PostgreSQL numbering locks the type's counter row until commit,
     # and every other new case of the type waits for it.
     engine = deadline_engine(session)
-    deadline = compute_deadline(session, case_type, received_on, engine=engine)
+    try:
+        deadline = compute_deadline(session, case_type, received_on, engine=engine)
+    except CalendarError as exc:  # received in the calendar's last weeks: the due date would fall after it
+        raise InvalidInput("The case could not be created", {
+            "received_on": f"Date received is too late: its due date would be after {_day(LATEST_RECEIVED)}, "
+                           "the last day the deadline calendar covers"}) from exc
     calendar = engine.calendars.calendar(engine_nation(case_type, session))
     status = status_of_kind(session, case_type.id, StatusKind.OPEN)
     templates = list(session.scalars(

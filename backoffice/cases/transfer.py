@@ -50,7 +50,7 @@ __all__ = [
     "error_report_csv", "export_cases", "format_of", "import_cases", "parse", "template", "write_export",
 ]
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d takes every script's)
 
 
 @dataclass(frozen=True)

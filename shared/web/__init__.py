@@ -2,6 +2,7 @@
 
 from starlette.requests import Request
 
+from shared.web import convertors  # noqa: F401  (registers the bounded {name:id} path convertor)
 from shared.web.routing import PUBLIC, Access, RequestContext, page
 
 #: ``Request`` is what an access policy's ``precheck`` is given (so policies need not import starlette).

@@ -70,7 +70,7 @@ def shell_routes() -> list[Page]:
         page("/accessibility", _static_page("shared/pages/accessibility.html"), name="accessibility", access=PUBLIC),
         page("/cookies", _static_page("shared/pages/cookies.html"), name="cookies", access=PUBLIC),
         page("/privacy", _static_page("shared/pages/privacy.html"), name="privacy", access=PUBLIC),
-        page("/dev/errors/{status:int}", _error_preview, name="dev-error", access=DEVELOPMENT_ONLY),
+        page("/dev/errors/{status:id}", _error_preview, name="dev-error", access=DEVELOPMENT_ONLY),
     ]
 
 

@@ -18,6 +18,7 @@ from backoffice.cases.models import StatusKind
 from backoffice.clocks import RULES
 from backoffice.groups import list_groups
 from shared.errors import DomainError
+from shared.numbers import parse_int
 from shared.web import RequestContext
 
 SETTINGS_ORDER = ("name", "reference_prefix", "deadline_rule", "extension_days", "web_enabled",
@@ -143,8 +144,9 @@ def save_transitions(ctx: RequestContext) -> Response:
     pairs: set[tuple[int, int]] = set()
     for value in ctx.form.getlist("move"):
         source, _, target = str(value).partition("-")
-        if source.isdigit() and target.isdigit():
-            pairs.add((int(source), int(target)))
+        pair = parse_int(source), parse_int(target)
+        # A move we never offered names no status of this type: the domain refuses it with the others.
+        pairs.add((-1, -1) if pair[0] is None or pair[1] is None else (pair[0], pair[1]))
     try:
         assert ctx.actor is not None
         case_types.set_transitions(ctx.db, ctx.actor, path_int(ctx, "case_type_id"), pairs)

@@ -16,6 +16,7 @@ from backoffice.staff.accounts import Role
 from backoffice.staff.web.forms import error_context
 from shared.errors import DomainError
 from shared.idempotency import first_use
+from shared.numbers import date_from_parts, parse_int
 from shared.web import RequestContext
 
 #: Administration proper: configuration that changes how everyone works.
@@ -48,39 +49,55 @@ def field_errors(exc: DomainError, default_field: str) -> dict[str, str]:
 
 
 def path_int(ctx: RequestContext, name: str) -> int:
-    return int(ctx.request.path_params[name])
+    """A number from the path: the ``{name:id}`` convertor has already bounded and converted it."""
+    value = ctx.request.path_params[name]
+    if not isinstance(value, int):
+        raise TypeError(f"the {name} path parameter must be declared {{{name}:id}}")
+    return value
 
 
 def optional_int(value: str) -> int | None:
-    """A whole number typed into a form; None when blank; ValueError when it is not a number."""
+    """A whole number typed into a form (ASCII digits); None when blank; ValueError when it is not a number."""
     value = value.strip()
-    return None if not value else int(value)
+    if not value:
+        return None
+    number = parse_int(value)
+    if number is None:
+        raise ValueError(f"not a whole number: {value[:20]!r}")
+    return number
 
 
 def chosen_id(value: str, allowed: set[int]) -> int | None:
     """An id picked from a list we offered; anything else (tampering, a stale page) is None."""
-    try:
-        number = int(value)
-    except ValueError:
-        return None
+    number = parse_int(value.strip())
     return number if number in allowed else None
 
 
-def date_input(ctx: RequestContext, prefix: str, label: str) -> tuple[dt.date | None, str | None]:
-    """A GOV.UK date input's three fields as a date, or the Design System's message for what is wrong."""
+def date_input(ctx: RequestContext, prefix: str, label: str, *, earliest: dt.date | None = None,
+               latest: dt.date | None = None) -> tuple[dt.date | None, str | None]:
+    """A GOV.UK date input's three fields as a date, or the Design System's message for what is wrong.
+
+    ``earliest`` and ``latest`` bound the dates that mean anything here (the days a calendar covers).
+    """
     parts = {part: ctx.field(f"{prefix}-{part}").strip() for part in ("day", "month", "year")}
     missing = [part for part, value in parts.items() if not value]
     if len(missing) == 3:
         return None, f"Enter the {label}"
     if missing:
         return None, f"The {label} must include a " + " and ".join(missing)
-    try:
-        day, month, year = (int(parts[p]) for p in ("day", "month", "year"))
-        if len(parts["year"]) != 4:
-            return None, "Year must include 4 numbers"
-        return dt.date(year, month, day), None
-    except ValueError:
+    if not all(value.isascii() and value.isdigit() for value in parts.values()):
         return None, f"The {label} must be a real date"
+    if len(parts["year"]) != 4:
+        return None, "Year must include 4 numbers"
+    day = date_from_parts(parts["day"], parts["month"], parts["year"])
+    if day is None:
+        return None, f"The {label} must be a real date"
+    if (earliest and day < earliest) or (latest and day > latest):
+        if earliest and latest:
+            return None, f"The {label} must be between {earliest:%-d %B %Y} and {latest:%-d %B %Y}"
+        return None, (f"The {label} must be on or after {earliest:%-d %B %Y}" if earliest else
+                      f"The {label} must be on or before {latest:%-d %B %Y}")
+    return day, None
 
 
 def date_items(ctx: RequestContext, prefix: str, has_error: bool) -> list[dict[str, Any]]:

@@ -22,9 +22,9 @@ def index(ctx: RequestContext) -> Response:
 
 
 def admin_routes() -> list[BaseRoute]:
-    case_type = "/admin/case-types/{case_type_id:int}"
-    group = "/admin/groups/{group_id:int}"
-    user = "/admin/users/{user_id:int}"
+    case_type = "/admin/case-types/{case_type_id:id}"
+    group = "/admin/groups/{group_id:id}"
+    user = "/admin/users/{user_id:id}"
     return [
         page("/admin", index, name="admin", access=ADMIN),
         page("/admin/case-types", case_types.index, name="admin-case-types", access=ADMIN),
@@ -32,7 +32,7 @@ def admin_routes() -> list[BaseRoute]:
         page(case_type + "/settings", case_types.save_settings, name="admin-case-type-settings", access=ADMIN,
              methods=POST),
         page(case_type + "/statuses", case_types.add_status, name="admin-status-add", access=ADMIN, methods=POST),
-        page(case_type + "/statuses/{status_id:int}", case_types.rename_status, name="admin-status-rename",
+        page(case_type + "/statuses/{status_id:id}", case_types.rename_status, name="admin-status-rename",
              access=ADMIN, methods=POST),
         page(case_type + "/transitions", case_types.save_transitions, name="admin-transitions", access=ADMIN,
              methods=POST),
@@ -44,7 +44,7 @@ def admin_routes() -> list[BaseRoute]:
         page("/admin/groups/new", groups.new, name="admin-group-new", access=ADMIN, methods=FORM),
         page(group, groups.show, name="admin-group", access=ADMIN),
         page(group + "/members", groups.add_member, name="admin-group-add-member", access=ADMIN, methods=POST),
-        page(group + "/members/{user_id:int}/remove", groups.remove_member, name="admin-group-remove-member",
+        page(group + "/members/{user_id:id}/remove", groups.remove_member, name="admin-group-remove-member",
              access=ADMIN, methods=POST),
         page("/admin/users", users.index, name="admin-users", access=ADMIN),
         page("/admin/users/new", users.new, name="admin-user-new", access=ADMIN, methods=FORM),
@@ -57,12 +57,12 @@ def admin_routes() -> list[BaseRoute]:
              methods=FORM),
         page("/admin/bank-holidays", settings.bank_holidays_page, name="admin-bank-holidays", access=ADMIN,
              methods=FORM),
-        page("/admin/bank-holidays/{adjustment_id:int}/undo", settings.undo, name="admin-bank-holiday-undo",
+        page("/admin/bank-holidays/{adjustment_id:id}/undo", settings.undo, name="admin-bank-holiday-undo",
              access=ADMIN, methods=POST),
         page("/cases/import", transfer.import_page, name="cases-import", access=MANAGERS, methods=FORM, files=True),
         page("/cases/import/template.{fmt}", transfer.template, name="cases-import-template", access=MANAGERS),
-        page("/cases/import/{event_id:int}", transfer.import_result, name="cases-import-result", access=MANAGERS),
-        page("/cases/import/{event_id:int}/problems.csv", transfer.problems_csv, name="cases-import-problems",
+        page("/cases/import/{event_id:id}", transfer.import_result, name="cases-import-result", access=MANAGERS),
+        page("/cases/import/{event_id:id}/problems.csv", transfer.problems_csv, name="cases-import-problems",
              access=MANAGERS),
         page("/cases/export", transfer.export_page, name="cases-export", access=MANAGERS),
         page("/cases/export/download", transfer.export_download, name="cases-export-download", access=MANAGERS),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from backoffice import bank_holidays, organisation
 from backoffice.admin import holidays
 from backoffice.admin.web.common import date_input, date_items, field_errors, path_int, render, repeated
 from backoffice.cases.intake import today_in_london
-from backoffice.clocks import Nation
+from backoffice.clocks import CalendarSet, Nation
 from shared.errors import DomainError
 from shared.web import RequestContext
 
@@ -19,6 +20,9 @@ ORGANISATION_ORDER = ("nation", "domains")
 #: The date's errors are keyed by its first box, where the error summary link must take people.
 DATE = "day-day"
 HOLIDAY_ORDER = ("kind", "name", DATE, "nation")
+#: The days the deadline calendars cover: an adjustment outside them would change no deadline.
+FIRST_DAY = dt.date(CalendarSet.DEFAULT_FIRST_YEAR, 1, 1)
+LAST_DAY = dt.date(CalendarSet.DEFAULT_LAST_YEAR, 12, 31)
 
 
 def organisation_page(ctx: RequestContext) -> Response:
@@ -58,7 +62,7 @@ def bank_holidays_page(ctx: RequestContext) -> Response:
         errors["kind"] = "Select whether you are adding or removing a bank holiday"
     if not values["name"].strip():
         errors["name"] = "Enter the name of the bank holiday"
-    day, problem = date_input(ctx, "day", "date of the bank holiday")
+    day, problem = date_input(ctx, "day", "date of the bank holiday", earliest=FIRST_DAY, latest=LAST_DAY)
     if problem:
         errors[DATE] = problem
     nation = Nation(values["nation"]) if values["nation"] in {n.value for n in holidays.PLACES} else None

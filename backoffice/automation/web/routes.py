@@ -16,7 +16,7 @@ from shared.web import page
 POST = ("POST",)
 WORKERS = signed_in(*at_least(Role.CASEWORKER))
 ADMIN = signed_in(Role.ADMINISTRATOR)
-SETTINGS = "/admin/case-types/{case_type_id:int}/automation"
+SETTINGS = "/admin/case-types/{case_type_id:id}/automation"
 
 
 def automation_routes() -> list[BaseRoute]:
@@ -31,6 +31,6 @@ def automation_routes() -> list[BaseRoute]:
              methods=POST),
         page(SETTINGS + "/routines", admin.add_routine, name="admin-automation-routine", access=ADMIN,
              methods=POST),
-        page(SETTINGS + "/{what}/{row_id:int}/remove", admin.remove, name="admin-automation-remove", access=ADMIN,
+        page(SETTINGS + "/{what}/{row_id:id}/remove", admin.remove, name="admin-automation-remove", access=ADMIN,
              methods=POST),
     ]

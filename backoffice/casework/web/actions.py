@@ -51,13 +51,22 @@ def claim(ctx: RequestContext) -> Response:
 
 def assign(ctx: RequestContext) -> Response:
     def perform(ctx: RequestContext, user: StaffUser, case: Case) -> str:
-        owner_id = int_or_none(ctx.field("owner"))
-        workflow.assign(ctx.db, actor_of(ctx), user, case, ctx.settings,
-                        group_id=int_or_none(ctx.field("group")), owner_id=owner_id)
+        group_id = _picked(ctx, "group", "Select a team from the list")
+        owner_id = _picked(ctx, "owner", "Select a person from the list")
+        workflow.assign(ctx.db, actor_of(ctx), user, case, ctx.settings, group_id=group_id, owner_id=owner_id)
         owner = ctx.db.get(StaffUser, owner_id) if owner_id is not None else None
         return f"Case assigned to {owner.name}" if owner else "Case assigned to the team's queue"
 
     return _run(ctx, perform, {"group": "assign-group", "owner": "assign-owner"}, conflict_field="assign-group")
+
+
+def _picked(ctx: RequestContext, name: str, message: str) -> int | None:
+    """The id chosen from a list, None when left blank; anything but an id was never offered."""
+    value = ctx.field(name).strip()
+    chosen = int_or_none(value)
+    if value and chosen is None:
+        raise InvalidInput(message, {name: message})
+    return chosen
 
 
 def change_status(ctx: RequestContext) -> Response:
@@ -130,7 +139,7 @@ def add_task(ctx: RequestContext) -> Response:
 
 def finish_task(ctx: RequestContext) -> Response:
     def perform(ctx: RequestContext, user: StaffUser, case: Case) -> str:
-        task_id = int(ctx.request.path_params["task_id"])
+        task_id: int = ctx.request.path_params["task_id"]  # {task_id:id}: bounded, converted
         outcome = ctx.field("outcome")
         task = tasks.finish_task(ctx.db, actor_of(ctx), user, case, task_id, outcome)
         return f"Task {'completed' if outcome == tasks.DONE else 'cancelled'}: {task.title}"

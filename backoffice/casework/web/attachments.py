@@ -58,7 +58,8 @@ def download(ctx: RequestContext) -> Response:
     """A clean file as an attachment; 404 for anything else on a case the person can see (403 if they cannot)."""
     user = current_user(ctx)
     case: Case = workflow.get_case(ctx.db, user, ctx.request.path_params["reference"])
-    stored, stream = workflow.open_attachment(ctx.db, ctx.settings, case, int(ctx.request.path_params["attachment_id"]))
+    attachment_id: int = ctx.request.path_params["attachment_id"]  # {attachment_id:id}: bounded, converted
+    stored, stream = workflow.open_attachment(ctx.db, ctx.settings, case, attachment_id)
 
     def chunks() -> Iterator[bytes]:
         try:

@@ -59,9 +59,8 @@ def close(ctx: RequestContext) -> Response:
 
 
 def _close_again(ctx: RequestContext, errors: dict[str, str], status_code: int) -> Response:
-    values = form_values(ctx)
-    exemptions = values.get("exemptions", [])
-    values["exemptions"] = exemptions if isinstance(exemptions, list) else [exemptions]
+    values = form_values(ctx, lists=("exemptions",))
+    values.setdefault("exemptions", [])
     ctx.db.rollback()
     _, case = _case(ctx)
     return _close_form(ctx, case, values, errors, status_code)

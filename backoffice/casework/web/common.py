@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from starlette.responses import Response
@@ -12,6 +12,7 @@ from backoffice.staff.web.forms import error_context
 from shared.audit import Actor
 from shared.errors import NotAuthenticated
 from shared.idempotency import first_use
+from shared.numbers import date_from_parts, parse_int
 from shared.web import RequestContext
 
 FLASH_KEY = "casework_flash"
@@ -33,17 +34,19 @@ def is_repeat(ctx: RequestContext) -> bool:
     return not first_use(ctx.db, ctx.field(KEY_FIELD) or None)
 
 
-def form_values(ctx: RequestContext) -> dict[str, Any]:
+def form_values(ctx: RequestContext, lists: Collection[str] = ()) -> dict[str, Any]:
     """The submitted fields, so a form shown again with errors keeps what the person typed.
 
-    Fields sent more than once (checkboxes) become lists.
+    The fields named in ``lists`` (checkboxes) are lists; every other field is one
+    string, its first value even when it was sent more than once, so a doubled or
+    tampered form never puts a list where the handler expects text.
     """
     if ctx.form is None:
         return {}
     values: dict[str, Any] = {}
     for name in ctx.form:
         items = [v for v in ctx.form.getlist(name) if isinstance(v, str)]
-        values[name] = items if len(items) > 1 else (items[0] if items else "")
+        values[name] = items if name in lists else (items[0] if items else "")
     return values
 
 
@@ -60,8 +63,8 @@ def errors_context(errors: Mapping[str, str], order: tuple[str, ...] = (),
 
 
 def int_or_none(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    """A number typed or picked (an id from a list, a count of days); None for blank and for anything but digits."""
+    return parse_int((value or "").strip())
 
 
 def parse_date(values: Mapping[str, Any], prefix: str, label: str, *, required: bool,
@@ -76,14 +79,14 @@ def parse_date(values: Mapping[str, Any], prefix: str, label: str, *, required: 
         return None, (missing if required else None), "day"
     if empty:
         return None, f"{label} must include a {' and a '.join(empty)}", empty[0]
-    if not all(value.isdigit() for value in parts.values()):
+    if not all(value.isascii() and value.isdigit() for value in parts.values()):
         return None, f"{label} must be a real date", "day"
     if len(parts["year"]) != 4:
         return None, "Year must include 4 numbers", "year"
-    try:
-        return dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None, "day"
-    except ValueError:
+    day = date_from_parts(parts["day"], parts["month"], parts["year"])
+    if day is None:
         return None, f"{label} must be a real date", "day"
+    return day, None, "day"
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:

@@ -13,6 +13,7 @@ from backoffice.cases.models import Case
 from backoffice.cases.queues import CasePage, time_left
 from backoffice.groups import Group
 from backoffice.staff.accounts import StaffUser
+from shared.numbers import parse_int
 from shared.web import RequestContext
 
 
@@ -77,5 +78,6 @@ def pagination(ctx: RequestContext, result: CasePage, route: str) -> dict[str, A
 
 
 def page_number(ctx: RequestContext) -> int:
-    value = ctx.request.query_params.get("page", "")
-    return int(value) if value.isdigit() and 0 < len(value) < 6 and int(value) > 0 else 1
+    """The ``page`` asked for; the first for anything that is not a page number (none is past 99,999)."""
+    number = parse_int(ctx.request.query_params.get("page", ""), max_digits=5)
+    return number if number else 1

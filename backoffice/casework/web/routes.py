@@ -37,7 +37,7 @@ def casework_routes() -> list[BaseRoute]:
         page(CASE + "/links", actions.link_case, name="case-link", access=WORKERS, methods=POST),
         page(CASE + "/watch", actions.watch, name="case-watch", access=WORKERS, methods=POST),
         page(CASE + "/tasks", actions.add_task, name="case-task-add", access=WORKERS, methods=POST),
-        page(CASE + "/tasks/{task_id:int}", actions.finish_task, name="case-task-finish", access=WORKERS,
+        page(CASE + "/tasks/{task_id:id}", actions.finish_task, name="case-task-finish", access=WORKERS,
              methods=POST),
         page(CASE + "/close", closing.close, name="case-close", access=WORKERS, methods=FORM),
         page(CASE + "/reopen", closing.reopen, name="case-reopen", access=MANAGERS, methods=FORM),
@@ -48,6 +48,6 @@ def casework_routes() -> list[BaseRoute]:
         page(CASE + "/restart-clock", clock_actions.restart, name="case-restart-clock", access=WORKERS,
              methods=FORM),
         page(CASE + "/attachments", attachments.upload, name="case-attachment-add", access=WORKERS, methods=POST, files=True),
-        page(CASE + "/attachments/{attachment_id:int}", attachments.download, name="case-attachment",
+        page(CASE + "/attachments/{attachment_id:id}", attachments.download, name="case-attachment",
              access=STAFF),
     ]

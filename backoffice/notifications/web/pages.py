@@ -19,7 +19,7 @@ WORDING_ORDER = ("subject", "body")
 
 
 def _case_type(ctx: RequestContext) -> CaseType:
-    return wording.get_case_type_by_id(ctx.db, int(ctx.request.path_params["case_type_id"]))
+    return wording.get_case_type_by_id(ctx.db, ctx.request.path_params["case_type_id"])  # {case_type_id:id}
 
 
 def _saved(ctx: RequestContext) -> bool:

@@ -14,7 +14,7 @@ FORM = ("GET", "POST")
 
 
 def notification_routes() -> list[BaseRoute]:
-    case_type = "/admin/notifications/{case_type_id:int}"
+    case_type = "/admin/notifications/{case_type_id:id}"
     return [
         page("/admin/notifications", pages.index, name="admin-notifications", access=ADMIN, methods=FORM),
         page(case_type, pages.switches, name="admin-notifications-type", access=ADMIN, methods=FORM),

@@ -158,3 +158,26 @@ def test_who_may_change_the_clock_is_set_per_type(admin, office, check_page) -> 
     assert saved[ClockAction.MANAGE] == {Role.MANAGER, Role.ADMINISTRATOR}
     assert saved[ClockAction.EXTEND] == {Role.CASEWORKER, Role.MANAGER, Role.ADMINISTRATOR}
     assert actions(office.factory, "case_type.clock_permission_changed")
+
+
+def test_numbers_in_case_type_forms_are_ascii_digits(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+    """A move, a day count or a group is ASCII digits: other scripts' digits are refused, never a 500."""
+    path = f"/admin/case-types/{office.foi_id}"
+    for value in ("²", "٣", "１２", "1_0", "99999999999999999999"):
+        moves = admin.post(path + "/transitions", {"move": [f"{value}-1", f"1-{value}"]})
+        check_page(moves, status=422, title="Error: Freedom of Information request")
+        assert "Select valid statuses" in moves.text or "has no way out" in moves.text
+        settings = admin.post(path + "/settings", {
+            "name": "Renamed", "reference_prefix": "FOI", "deadline_rule": "foi", "extension_days": value,
+            "responsible_group": value, "escalation_group": value, "groups": [value]})
+        check_page(settings, status=422, title="Error: Renamed")
+        for message in ("Extension days must be a whole number, like 20", "Select the responsible group from the list",
+                        "Select the escalation group from the list"):
+            assert message in settings.text, (value, message)
+        task = admin.post(path + "/tasks", {"task_title": "Check", "task_due": value, "task_group": value})
+        check_page(task, status=422, title="Error: Freedom of Information request")
+        assert "Days to complete must be a whole number, like 10" in task.text
+        assert "Select a group from the list" in task.text
+    assert _foi(office).name == "Freedom of Information request"
+    assert not actions(office.factory, "case_type.updated")
+    assert not actions(office.factory, "case_type.transitions_changed")

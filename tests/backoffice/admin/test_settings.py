@@ -142,3 +142,24 @@ def test_one_session_reads_the_organisation_once(office) -> None:  # type: ignor
         finally:
             event.remove(session.get_bind(), "before_cursor_execute", seen)
     assert not [s for s in statements if "organisation" in s]
+
+
+def test_bank_holiday_dates_outside_the_calendar_or_not_numbers_are_explained(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+    """The calendars cover 2000 to 2045; a day of 20 digits or in other scripts' digits is no real date."""
+    cases = [
+        ({"day-day": "99999999999999999999", "day-month": "1", "day-year": "2030"},
+         "The date of the bank holiday must be a real date"),
+        ({"day-day": "²", "day-month": "1", "day-year": "2030"}, "The date of the bank holiday must be a real date"),
+        ({"day-day": "١", "day-month": "1", "day-year": "2030"}, "The date of the bank holiday must be a real date"),
+        ({"day-day": "1", "day-month": "1", "day-year": "20300"}, "Year must include 4 numbers"),
+        ({"day-day": "1", "day-month": "1", "day-year": "1999"},
+         "The date of the bank holiday must be between 1 January 2000 and 31 December 2045"),
+        ({"day-day": "1", "day-month": "1", "day-year": "2046"},
+         "The date of the bank holiday must be between 1 January 2000 and 31 December 2045"),
+    ]
+    for kind in ("add", "remove"):
+        for fields, message in cases:
+            response = admin.post("/admin/bank-holidays", {"kind": kind, "name": "Odd", "nation": "scotland", **fields})
+            check_page(response, status=422, title="Error: Bank holidays")
+            assert message in response.text and 'href="#day-day"' in response.text, (kind, fields)
+    assert _adjustments(office) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from sqlalchemy import func, select
@@ -98,3 +99,32 @@ def test_an_export_holds_only_the_cases_the_user_can_see(manager, office, check_
     check_page(refused, status=422, title="Error: Export cases")
     for message in ("Select a file format", "Select a case type from the list", "Select which cases to export"):
         assert message in refused.text
+
+
+def test_dates_received_outside_the_calendar_are_row_problems(manager, office, check_page) -> None:  # type: ignore[no-untyped-def]
+    """The deadline calendars cover 2000 to 2045: an older date (a cell or text) is a row's problem, not a 500."""
+    from openpyxl import Workbook
+
+    data = _csv(_row(), _row(received_on="1999-12-31"), _row(received_on="٢٠٢٥-٠١-٠١"))
+    response = manager.post("/cases/import", files={"file": ("cases.csv", data, "text/csv")})
+    assert response.status_code == 303
+    page = manager.get(response.headers["location"])
+    check_page(page, title="Error: Fix the problems in the file")
+    assert "Row 3: Date received must be on or after 1 January 2000" in page.text
+    assert "Row 4: Enter the date received as YYYY-MM-DD" in page.text
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Cases"
+    sheet.append(list(IMPORT_COLUMNS))
+    row = _row()
+    sheet.append([row.get(name, "") for name in IMPORT_COLUMNS])
+    sheet.append([dt.date(1950, 6, 1) if name == "received_on" else row.get(name, "") for name in IMPORT_COLUMNS])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = manager.post("/cases/import", files={"file": ("cases.xlsx", out.getvalue(), "application/octet-stream")})
+    assert response.status_code == 303
+    page = manager.get(response.headers["location"])
+    check_page(page, title="Error: Fix the problems in the file")
+    assert "Row 3: Date received must be on or after 1 January 2000" in page.text
+    assert _cases(office) == 0

@@ -119,6 +119,10 @@ REFUSED: list[tuple[str, Any, set[str]]] = [
     ("date as dd/mm/yyyy", body(received_on="22/12/2025"), {"received_on"}),
     ("impossible date", body(received_on="2025-02-30"), {"received_on"}),
     ("date as number", body(received_on=20251222), {"received_on"}),
+    ("date in other digits", body(received_on="٢٠٢٥-١٢-٢٢"), {"received_on"}),
+    ("date with a newline", body(received_on="2025-12-22\n"), {"received_on"}),
+    ("date before the calendar", body(received_on="1999-12-31"), {"received_on"}),
+    ("date long before the calendar", body(received_on="0001-01-01"), {"received_on"}),
     ("several at once", body(subject=None, priority=3, requester=_requester(phone=[])),
      {"subject", "priority", "requester.phone"}),
     # refused by the case core, reported the same way
@@ -234,3 +238,22 @@ def test_the_requester_is_acknowledged_with_reference_and_due_date(api: Api) -> 
         [mail] = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "sam@example.com")).all()
     assert mail.subject == f"We have received your request: {reference}"
     assert "23 January 2026" in mail.body_text and mail.related_id == reference
+
+
+def test_a_date_received_outside_the_calendar_is_explained(api: Api, time_machine) -> None:  # type: ignore[no-untyped-def]
+    """The deadline calendars cover 2000 to 2045: a date outside them is the client's to fix, not a 500."""
+    early = api.post(body(received_on="1999-12-31"))
+    assert early.status_code == 422 and early.headers["content-type"] == "application/problem+json"
+    assert early.json()["errors"] == [{"field": "received_on", "pointer": "#/received_on",
+                                       "detail": "Date received must be on or after 1 January 2000"}]
+    assert api.post(body(received_on="2000-01-01")).status_code == 201
+    time_machine.move_to(dt.datetime(2046, 3, 1, 12, tzinfo=dt.UTC))
+    late = api.post(body(received_on="2046-01-02"))
+    assert late.status_code == 422
+    assert late.json()["errors"] == [{"field": "received_on", "pointer": "#/received_on",
+                                      "detail": "Date received must be on or before 31 December 2045"}]
+    for received_on in ("2045-12-31", None):  # in the calendar, but its due date would not be
+        refused = api.post(body(received_on=received_on))
+        assert refused.status_code == 422, refused.text
+        assert [e["pointer"] for e in refused.json()["errors"]] == ["#/received_on"]
+    assert api.stored()[0] == 1

@@ -149,6 +149,13 @@ def test_filters(api: Api, queue: dict[str, str]) -> None:
     ({"limit": "0"}, "limit"),
     ({"limit": "201"}, "limit"),
     ({"limit": "ten"}, "limit"),
+    ({"limit": "٣"}, "limit"),
+    ({"limit": "１０"}, "limit"),
+    ({"limit": "1_0"}, "limit"),
+    ({"limit": "99999999999999999999"}, "limit"),
+    ({"due_within_days": "٣"}, "due_within_days"),
+    ({"received_from": "٢٠٢٥-٠١-٠١"}, "received_from"),
+    ({"cursor": "x" * 10_000}, "cursor"),
     ({"limit": ["5", "6"]}, "limit"),
     ({"overdue": "yes"}, "overdue"),
     ({"open": "1"}, "open"),
@@ -191,7 +198,12 @@ def _tamper(cursor: str) -> str:
     lambda api: base64.urlsafe_b64encode(b"[]").decode(),
     lambda api: _tamper(_cursor(api)),
     lambda api: _cursor(api, case_type="foi"),  # issued for other filters
-], ids=["garbage", "unsigned", "wrong shape", "tampered", "other filters"])
+    lambda api: base64.urlsafe_b64encode('{"p": [1, null, 3, "x"], "s": "é"}'.encode()).decode(),
+    lambda api: base64.urlsafe_b64encode(b'{"p": [1, null, 3, "x"], "s": ' + b"[" * 300 + b"]" * 300 + b"}").decode(),
+    lambda api: base64.urlsafe_b64encode(b"[" * 10_000 + b"]" * 10_000).decode(),
+    lambda api: "é" + _cursor(api),
+], ids=["garbage", "unsigned", "wrong shape", "tampered", "other filters", "non-ASCII signature", "nested signature",
+        "deeply nested", "non-ASCII cursor"])
 def test_bad_cursor_is_a_400_problem(api: Api, queue: dict[str, str], make) -> None:  # type: ignore[no-untyped-def]
     response = api.get("/api/v1/cases", params={"limit": 1, "cursor": make(api)})
     assert response.status_code == 400
@@ -208,3 +220,15 @@ def test_api_clients_see_restricted_cases_too(api: Api, queue: dict[str, str]) -
         session.add(CaseRestriction(case_id=case.id, group_id=group.id))
     assert queue["sar"] in _list(api)
     assert api.get(f"/api/v1/cases/{queue['sar']}").status_code == 200
+
+
+def test_decoding_a_cursor_never_fails_but_as_a_bad_request() -> None:
+    """Whatever the text (the query parameter's length limit aside), decoding refuses it with BadRequest."""
+    from backoffice.api.errors import BadRequest
+    from backoffice.api.queries import decode_cursor
+    from backoffice.api.schemas import ListQuery
+
+    for data in (b"[" * 100_000 + b"]" * 100_000, '{"p": [1, null, 3, "x"], "s": "é"}'.encode(),
+                 b'{"p": [1, null, 3, "x"], "s": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b"\xff\xfe"):
+        with pytest.raises(BadRequest):
+            decode_cursor("secret", ListQuery(), base64.urlsafe_b64encode(data).decode())

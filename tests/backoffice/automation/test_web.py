@@ -96,3 +96,24 @@ def test_administrators_configure_reminders_milestones_and_routines(office: Offi
     assert removed.status_code == 303
     with office.factory() as session:
         assert session.get(Routine, routine_id) is None
+
+
+def test_numbers_in_the_automation_forms_are_ascii_digits(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Digits of other scripts (which int() reads, or str.isdigit() takes and int() refuses) are not numbers."""
+    type_id = _type_id(office, "complaint")
+    base = f"/admin/case-types/{type_id}/automation"
+    client = browser("administrator")
+    with office.factory() as session:
+        before = session.scalar(select(audit.AuditEvent.id).order_by(audit.AuditEvent.id.desc()).limit(1))
+    for value in ("²", "٣", "１２", "1_0", "99999999999999999999"):
+        forms = [("/limit", {"limit": value}, [("#limit", "Enter a whole number from 1 to 3650")]),
+                 ("/reminders", {"applies_to": "case", "amount": value, "unit": "hours"},
+                  [("#amount", "Enter a whole number from 1 to 10000")]),
+                 ("/milestones", {"milestone_name": "Acknowledged", "milestone_days": value},
+                  [("#milestone_days", "Enter a whole number from 1 to 200")])]
+        for action, data, expected in forms:
+            response = submit(client, base, base + action, data)
+            check_page(response, status=422, title="Error: Automation: Complaint")
+            assert error_summary(response.text) == expected, (action, value)
+    with office.factory() as session:
+        assert session.scalar(select(audit.AuditEvent.id).order_by(audit.AuditEvent.id.desc()).limit(1)) == before
