@@ -7,12 +7,12 @@ what is published is what is checked.
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Sequence
 from typing import Any
 
 from backoffice.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from backoffice.api.idempotency import MAX_KEY_LENGTH
-from backoffice.api.schemas import API_PREFIX, LIST_PARAMETERS, SCHEMAS
+from backoffice.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
+from backoffice.api.schemas import API_PREFIX, LIST_PARAMETERS, SCHEMAS, published
 from backoffice.staff.api_clients import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS, SCOPES
 from shared.settings import Settings
 
@@ -37,6 +37,8 @@ _FORBIDDEN = _problem("The token does not have the scope this operation needs (s
                       **{"WWW-Authenticate": {"schema": {"type": "string"},
                                               "description": 'Bearer challenge with error="insufficient_scope" and '
                                                              "the scope needed (RFC 6750)."}})
+_REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+              "description": "The case reference, such as FOI-2026-00042 (any letter case)."}
 _LOCATION = {"Location": {"schema": {"type": "string", "format": "uri"}, "description": "The case's API address."}}
 
 
@@ -55,12 +57,20 @@ def _scheme_description() -> str:
             'token without it gets 403 with error="insufficient_scope". Scopes:\n' + listed)
 
 
-def document(settings: Settings) -> dict[str, Any]:
+def _components(case_types: Sequence[str] | None) -> dict[str, Any]:
+    schemas: dict[str, Any] = published(SCHEMAS)
+    if case_types is not None:  # what the case core accepts today; the document is built per request
+        schemas["CaseCreate"]["properties"]["case_type"]["enum"] = list(case_types)
+    return schemas
+
+
+def document(settings: Settings, case_types: Sequence[str] | None = None) -> dict[str, Any]:
+    """The document; ``case_types`` (the active case types' keys) makes ``case_type`` an enum of them."""
     case_path = {
         "get": _secured("cases:read", {
             "operationId": "getCase",
             "summary": "One case",
-            "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [_REFERENCE],
             "description": "The read is recorded in the audit log, on the case.",
             "responses": {
                 "200": {"description": "The case.", **_body("Case")},
@@ -91,7 +101,7 @@ def document(settings: Settings) -> dict[str, Any]:
                 "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
                 "description": "Any unique string (a UUID). Retrying with the same key and body returns the case "
                                "the first attempt created (200) instead of creating another.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
             }],
             "requestBody": {"required": True, **_body("CaseCreate")},
             "responses": {
@@ -132,7 +142,7 @@ def document(settings: Settings) -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": copy.deepcopy(SCHEMAS),
+            "schemas": _components(case_types),
             "securitySchemes": {
                 "bearerToken": {"type": "http", "scheme": "bearer", "description": _scheme_description()},
             },
@@ -166,7 +176,7 @@ def clock_paths() -> dict[str, Any]:
                 "summary": summary,
                 "description": "API clients are trusted systems: staff roles do not apply. The change is on the "
                                "case's timeline, made by the API client.",
-                "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [_REFERENCE],
                 "requestBody": {"required": True, **_body(schema)},
                 "responses": {
                     "200": {"description": "The case, with its new due_on and clock.", **_body("Case")},

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute
 from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas
 from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
+from backoffice.cases.case_types import case_types
 from backoffice.cases.intake import create_case
 from backoffice.cases.models import Case
 from backoffice.notifications.events import acknowledge_requester
@@ -144,7 +145,7 @@ def index(ctx: RequestContext) -> Response:
 
 
 def openapi_document(ctx: RequestContext) -> Response:
-    return ctx.json(openapi.document(ctx.settings))
+    return ctx.json(openapi.document(ctx.settings, [t.key for t in case_types(ctx.db)]))
 
 
 def api_routes() -> list[BaseRoute]:
