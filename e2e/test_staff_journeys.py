@@ -436,6 +436,36 @@ def test_every_manager_page_at_1280(staff: Callable[..., Page], many_cases: str,
         soft.run(lambda: expect(page.locator("main")).to_contain_text("Reopened: The requester asked"))
 
 
+def test_manager_restricts_a_sar_and_lifts_it(staff: Callable[..., Page]) -> None:
+    """The restriction question page, its errors, the conditional reveal of teams, and the case page after."""
+    page = staff("manager")
+    visit(page, f"{BO}/cases?type=sar")
+    reference = page.locator("table tbody th a").first.inner_text().strip()
+    visit(page, f"{BO}/cases/{reference}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Change who can see this case").click()
+    check_page_with_reveals(page, "Restriction: question")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save who can see the case").click()
+    check_page_with_reveals(page, "Restriction: errors")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    page.get_by_label("Only the teams I choose").check()
+    page.get_by_label("Data protection").check()  # revealed by the choice; the manager is in it
+    page.get_by_label("Why are you changing who can see it?").fill("The request is about a member of staff.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save who can see the case").click()
+    check_page(page, "Restricted case")
+    expect(page.locator(".govuk-notification-banner__heading")).to_have_text("Only Data protection can now see this case")
+    expect(page.locator("#restriction")).to_contain_text("Restricted")
+    visit_with_reveals(page, f"{BO}/cases/{reference}/restriction")
+    page.get_by_role("radio", name=re.compile("Everyone in the teams")).check()
+    page.get_by_label("Why are you changing who can see it?").fill("No longer sensitive.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save who can see the case").click()
+    check_page(page, "Restriction lifted")
+    expect(page.locator("#restriction")).not_to_contain_text("Restricted")
+
+
 def _a_closed_case(page: Page) -> str:
     """Close an unclaimed compliment (it has no tasks) through the close page, as the manager."""
     visit(page, f"{BO}/cases?type=compliment&type=enquiry&owner=none")

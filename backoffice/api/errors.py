@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from shared.errors import DomainError, NotAuthenticated
+from shared.errors import DomainError, NotAuthenticated, PermissionDenied
 
 
 class BearerTokenRequired(NotAuthenticated):
@@ -23,6 +23,19 @@ class BearerTokenRequired(NotAuthenticated):
         super().__init__(detail)
         challenge = 'Bearer realm="api"' + (', error="invalid_token"' if token_sent else "")
         self.headers: dict[str, str] = {"WWW-Authenticate": challenge}
+
+
+class InsufficientScope(PermissionDenied):
+    """403 with the RFC 6750 challenge ``error="insufficient_scope"`` naming the scope the route needs."""
+
+    title = "Insufficient scope"
+    type_slug = "insufficient-scope"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"This API token does not have the {scope} scope this request needs (insufficient_scope)")
+        self.scope = scope
+        self.headers: dict[str, str] = {
+            "WWW-Authenticate": f'Bearer realm="api", error="insufficient_scope", scope="{scope}"'}
 
 
 class BadRequest(DomainError):

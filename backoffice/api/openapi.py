@@ -7,12 +7,13 @@ what is published is what is checked.
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Sequence
 from typing import Any
 
 from backoffice.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from backoffice.api.idempotency import MAX_KEY_LENGTH
-from backoffice.api.schemas import API_PREFIX, LIST_PARAMETERS, SCHEMAS
+from backoffice.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
+from backoffice.api.schemas import API_PREFIX, LIST_PARAMETERS, SCHEMAS, published
+from backoffice.staff.api_clients import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS, SCOPES
 from shared.settings import Settings
 
 JSON = "application/json"
@@ -32,27 +33,57 @@ def _problem(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
 
 _UNAUTHORISED = _problem("Missing, wrong or revoked API token.",
                          **{"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer challenge (RFC 6750)."}})
+_FORBIDDEN = _problem("The token does not have the scope this operation needs (see its security).",
+                      **{"WWW-Authenticate": {"schema": {"type": "string"},
+                                              "description": 'Bearer challenge with error="insufficient_scope" and '
+                                                             "the scope needed (RFC 6750)."}})
+_REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+              "description": "The case reference, such as FOI-2026-00042 (any letter case)."}
 _LOCATION = {"Location": {"schema": {"type": "string", "format": "uri"}, "description": "The case's API address."}}
 
 
-def document(settings: Settings) -> dict[str, Any]:
+def _secured(scope: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """An operation behind the bearer token and ``scope`` (``backoffice.api.access.requires``)."""
+    responses = {**operation["responses"], "401": _UNAUTHORISED, "403": _FORBIDDEN}
+    return {**operation, "security": [{"bearerToken": [scope]}], "responses": responses}
+
+
+def _scheme_description() -> str:
+    listed = "\n".join(f"- `{name}`: {text}" for name, text in SCOPES.items())
+    return ("A token from `civic api-tokens create --name NAME --scope SCOPE [--scope SCOPE…] "
+            f"[--expires-in-days D]`, shown once. It lasts {DEFAULT_LIFETIME_DAYS} days unless given another "
+            f"lifetime (at most {MAX_LIFETIME_DAYS}); an expired or revoked token gets 401 with "
+            'error="invalid_token". Each operation names the scope it needs (its security requirement); a '
+            'token without it gets 403 with error="insufficient_scope". Scopes:\n' + listed)
+
+
+def _components(case_types: Sequence[str] | None) -> dict[str, Any]:
+    schemas: dict[str, Any] = published(SCHEMAS)
+    if case_types is not None:  # what the case core accepts today; the document is built per request
+        schemas["CaseCreate"]["properties"]["case_type"]["enum"] = list(case_types)
+    return schemas
+
+
+def document(settings: Settings, case_types: Sequence[str] | None = None) -> dict[str, Any]:
+    """The document; ``case_types`` (the active case types' keys) makes ``case_type`` an enum of them."""
     case_path = {
-        "get": {
+        "get": _secured("cases:read", {
             "operationId": "getCase",
             "summary": "One case",
-            "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [_REFERENCE],
+            "description": "The read is recorded in the audit log, on the case.",
             "responses": {
                 "200": {"description": "The case.", **_body("Case")},
-                "401": _UNAUTHORISED,
                 "404": _problem("No case has this reference."),
             },
-        }
+        })
     }
     cases_path = {
-        "get": {
+        "get": _secured("cases:read", {
             "operationId": "listCases",
             "summary": "Cases, sorted by due date then id, a page at a time",
-            "description": "Follow links.next (or pass next_cursor as cursor, with the same filters) until it is null.",
+            "description": "Follow links.next (or pass next_cursor as cursor, with the same filters) until it is null. "
+                           "Each page that returns cases is one entry in the audit log listing their references.",
             "parameters": [
                 {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema,
                  **({"style": "form", "explode": True} if p.repeatable else {})}
@@ -61,17 +92,16 @@ def document(settings: Settings) -> dict[str, Any]:
             "responses": {
                 "200": {"description": "A page of cases.", **_body("CaseList")},
                 "400": _problem("A query parameter or the cursor is not valid; errors lists each one."),
-                "401": _UNAUTHORISED,
             },
-        },
-        "post": {
+        }),
+        "post": _secured("cases:write", {
             "operationId": "createCase",
             "summary": "Create a case; its statutory due date is worked out from the case type and received_on",
             "parameters": [{
                 "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
                 "description": "Any unique string (a UUID). Retrying with the same key and body returns the case "
                                "the first attempt created (200) instead of creating another.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
             }],
             "requestBody": {"required": True, **_body("CaseCreate")},
             "responses": {
@@ -79,13 +109,12 @@ def document(settings: Settings) -> dict[str, Any]:
                 "200": {"description": "A retry with the same Idempotency-Key: the case created before.",
                         "headers": _LOCATION, **_body("Case")},
                 "400": _problem("The body is not valid JSON, or the Idempotency-Key header is not usable."),
-                "401": _UNAUTHORISED,
                 "409": _problem("An earlier request with this Idempotency-Key is still being processed."),
                 "415": _problem("The body is not sent as application/json."),
                 "422": _problem("The body does not match CaseCreate, or the case core refused it; errors lists "
                                 "every field, and nothing was stored."),
             },
-        },
+        }),
     }
     return {
         "openapi": "3.1.0",
@@ -97,7 +126,7 @@ def document(settings: Settings) -> dict[str, Any]:
                            "systems. Errors are RFC 9457 problem documents.",
         },
         "servers": [{"url": settings.url(API_PREFIX)}],
-        "security": [{"bearerToken": []}],
+        "security": [],
         "paths": {
             "/cases": cases_path,
             "/cases/{reference}": case_path,
@@ -113,10 +142,9 @@ def document(settings: Settings) -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": copy.deepcopy(SCHEMAS),
+            "schemas": _components(case_types),
             "securitySchemes": {
-                "bearerToken": {"type": "http", "scheme": "bearer",
-                                "description": "A token from `civic create-api-client NAME`, shown once."},
+                "bearerToken": {"type": "http", "scheme": "bearer", "description": _scheme_description()},
             },
         },
     }
@@ -143,23 +171,22 @@ def clock_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for action, (operation_id, summary, schema, conflict) in _CLOCK_ACTIONS.items():
         paths[f"/cases/{{reference}}/{action}"] = {
-            "post": {
+            "post": _secured("cases:write", {
                 "operationId": operation_id,
                 "summary": summary,
                 "description": "API clients are trusted systems: staff roles do not apply. The change is on the "
                                "case's timeline, made by the API client.",
-                "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [_REFERENCE],
                 "requestBody": {"required": True, **_body(schema)},
                 "responses": {
                     "200": {"description": "The case, with its new due_on and clock.", **_body("Case")},
                     "400": _problem("The body is not valid JSON."),
-                    "401": _UNAUTHORISED,
                     "404": _problem("No case has this reference."),
                     "409": _problem(conflict),
                     "415": _problem("The body is not sent as application/json."),
                     "422": _problem(f"The body does not match {schema}, or a value is refused (a date in the future, "
                                     "an unknown reason); errors lists each field."),
                 },
-            }
+            })
         }
     return paths

@@ -1,14 +1,22 @@
 """The API's JSON shapes: one JSON Schema per shape, used both to check input and to publish the OpenAPI document.
 
-Input is checked strictly *before* the case core sees it (unknown fields, wrong
-types, bad dates, a body that is not an object), because a silently ignored
-typo in an integration is found months later. Everything about what makes a
-case valid (lengths, email format, allowed channels, a date not in the
-future, an existing case type) is left to :func:`backoffice.cases.intake.validate`,
-whose field errors use the same dotted names, so clients see one list.
+Input is checked strictly *before* the case core sees it: unknown fields, wrong
+types, bad dates, a body that is not an object, and every value rule the case
+core applies that a schema can say (lengths, text that is not blank, the
+telephone pattern, allowed channels and priorities, "an email or a postal
+address"), because a silently ignored typo in an integration is found months
+later. :func:`check` enforces every keyword the schemas use, so the published
+document says exactly what is accepted, both ways; ``x-messages`` beside a rule
+gives the case core's own wording for it (so clients see one voice) and is
+left out of the published document. What a static schema cannot say (a date
+not in the future, the email rule, a case type that exists now) is left to
+:func:`backoffice.cases.intake.validate`, whose field errors use the same
+dotted names, and is described in the document; the served document also
+lists the active case types.
 
-Because the validator below reads the very schemas the OpenAPI document
-publishes, the document cannot drift from what the code accepts.
+Patterns are written to mean the same in ECMA-262 (what JSON Schema specifies)
+and Python: no ``$`` (Python's also matches before a final newline) and no
+``\\s`` or ``\\d`` (whose sets differ); ``(?![\\s\\S])`` is "end of the text".
 """
 
 from __future__ import annotations
@@ -42,6 +50,28 @@ _TEXT_OR_NULL: Schema = {"type": ["string", "null"]}
 PAUSE_REASONS = tuple(reason.value for reason in PauseReason)
 REASON_LIMIT = 2000
 _DATE: Schema = {"type": "string", "format": "date", "description": "A date as YYYY-MM-DD."}
+#: Private keyword: the people's wording of a rule's refusal, by keyword. Never published.
+MESSAGES = "x-messages"
+#: Python's whitespace (``str.isspace``, what ``str.strip`` removes) as an explicit class both regex
+#: dialects read alike. "Not blank" is a search for one character outside it.
+WHITESPACE = "\\t-\\r\\x1c- \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK = f"[^{WHITESPACE}]"
+PHONE = "^(?:[0-9+() \\-]{6,40})?(?![\\s\\S])"
+
+
+def _text(limit: int, blank: str, too_long: str, description: str | None = None) -> Schema:
+    """A required text: not blank (after trimming spaces), at most ``limit`` characters as sent."""
+    schema: Schema = {"type": "string", "minLength": 1, "maxLength": limit, "pattern": NOT_BLANK,
+                      MESSAGES: {"minLength": blank, "pattern": blank, "maxLength": too_long}}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _one_of_present(fields: tuple[str, ...], message: str) -> Schema:
+    """At least one of ``fields`` is given and not null (nor empty); ``message`` is reported on the first."""
+    return {"anyOf": [{"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+                      for name in fields], MESSAGES: {"anyOf": message}}
 
 SCHEMAS: dict[str, Schema] = {
     "RequesterInput": {
@@ -50,30 +80,41 @@ SCHEMAS: dict[str, Schema] = {
         "additionalProperties": False,
         "required": ["name"],
         "properties": {
-            "name": {"type": "string", "maxLength": LIMITS["name"]},
+            "name": _text(LIMITS["name"], "Enter the requester's name", "Name must be 200 characters or fewer"),
             "email": {**_TEXT_OR_NULL, "maxLength": LIMITS["email"], "description": "Required unless an address is given."},
-            "phone": {**_TEXT_OR_NULL, "maxLength": LIMITS["phone"]},
-            "address": {**_TEXT_OR_NULL, "maxLength": LIMITS["address"]},
+            "phone": {**_TEXT_OR_NULL, "maxLength": LIMITS["phone"], "pattern": PHONE,
+                      "description": "6 to 40 of the digits 0-9, spaces, +, (, ) and -; empty or null for none.",
+                      MESSAGES: {"pattern": "Enter a telephone number, like 01632 960 001 or +44 808 157 0192",
+                                 "maxLength": "Enter a telephone number, like 01632 960 001 or +44 808 157 0192"}},
+            "address": {**_TEXT_OR_NULL, "maxLength": LIMITS["address"],
+                        "description": "Required unless an email address is given.",
+                        MESSAGES: {"maxLength": "Address must be 1000 characters or fewer"}},
         },
+        **_one_of_present(("email", "address"), "Enter an email address or a postal address so we can reply"),
     },
     "CaseCreate": {
         "type": "object",
         "additionalProperties": False,
         "required": ["case_type", "subject", "description", "requester"],
         "properties": {
-            "case_type": {"type": "string", "description": "The key of an active case type, such as foi or sar."},
+            "case_type": {"type": "string", "minLength": 1,
+                          "description": "The key of an active case type, such as foi or sar.",
+                          MESSAGES: {"minLength": "Case type must be one of the configured case types"}},
             "received_on": {**_DATE, "type": ["string", "null"],
                             "description": "When the request was received (YYYY-MM-DD, not in the future, and "
                                            f"from {EARLIEST_RECEIVED.isoformat()} to {LATEST_RECEIVED.isoformat()}, "
                                            "the days the deadline calendar covers); defaults to today in "
                                            "Europe/London. The statutory clock starts here."},
-            "subject": {"type": "string", "maxLength": LIMITS["subject"]},
-            "description": {"type": "string", "maxLength": LIMITS["description"]},
+            "subject": _text(LIMITS["subject"], "Enter a subject", "Subject must be 300 characters or fewer"),
+            "description": _text(LIMITS["description"], "Enter a description of the request",
+                                 "Description must be 20,000 characters or fewer"),
             "requester": _ref("RequesterInput"),
             "channel": {"type": ["string", "null"], "enum": [c.value for c in Channel] + [None],
-                        "default": Channel.API.value},
+                        "default": Channel.API.value,
+                        MESSAGES: {"enum": "Channel must be one of: " + ", ".join(c.value for c in Channel)}},
             "priority": {"type": ["string", "null"], "enum": [p.value for p in Priority] + [None],
-                         "default": Priority.NORMAL.value},
+                         "default": Priority.NORMAL.value,
+                         MESSAGES: {"enum": "Priority must be normal, high or urgent"}},
         },
     },
     "Requester": {
@@ -132,8 +173,9 @@ SCHEMAS: dict[str, Schema] = {
                        "the clock runs.",
         "additionalProperties": False,
         "required": ["reason"],
-        "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT,
-                                  "description": "Why; it is kept on the case's timeline."}},
+        "properties": {"reason": _text(REASON_LIMIT, "Enter the reason, up to 2000 characters",
+                                       "Enter the reason, up to 2000 characters",
+                                       "Why; it is kept on the case's timeline.")},
     },
     "ClockPause": {
         "type": "object",
@@ -142,8 +184,10 @@ SCHEMAS: dict[str, Schema] = {
         "additionalProperties": False,
         "required": ["reason"],
         "properties": {
-            "reason": {"type": "string", "enum": list(PAUSE_REASONS)},
-            "note": {"type": ["string", "null"], "maxLength": REASON_LIMIT},
+            "reason": {"type": "string", "enum": list(PAUSE_REASONS),
+                       MESSAGES: {"enum": "Select fee, clarification or identity"}},
+            "note": {"type": ["string", "null"], "maxLength": REASON_LIMIT,
+                     MESSAGES: {"maxLength": "The note must be 2000 characters or fewer"}},
             "on": {**_DATE, "type": ["string", "null"],
                    "description": "The day the requester was asked (YYYY-MM-DD, not in the future); default today."},
         },
@@ -165,6 +209,7 @@ SCHEMAS: dict[str, Schema] = {
             "requested_on": {**_DATE, "type": ["string", "null"]},
             "received_on": {**_DATE, "type": ["string", "null"]},
         },
+        **_one_of_present(("requested_on", "received_on"), "Enter when clarification was asked for or received"),
     },
     "CaseList": {
         "type": "object",
@@ -227,12 +272,36 @@ def _is(value: Any, type_name: str) -> bool:
     }[type_name]
 
 
-def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
-    """Shape errors of ``value``, keyed by dotted field name, first error per field.
+def _refusal(schema: Schema, keyword: str, default: str) -> str:
+    return str(schema.get(MESSAGES, {}).get(keyword, default))
 
-    Checks type, required, additionalProperties false, object properties and
-    format date; value rules (enum, maxLength) are published for clients but
-    enforced by the case core, which words them for people.
+
+def _value_error(schema: Schema, value: Any) -> str | None:
+    """The first value rule ``value`` breaks (enum, lengths, pattern, bounds), worded for people."""
+    if "enum" in schema and value not in schema["enum"]:
+        allowed = ", ".join(str(v) for v in schema["enum"] if v is not None)
+        return _refusal(schema, "enum", f"Must be one of: {allowed}")
+    if isinstance(value, str):
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            return _refusal(schema, "minLength", f"Must be at least {schema['minLength']} character(s)")
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            return _refusal(schema, "maxLength", f"Must be {schema['maxLength']} characters or fewer")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            return _refusal(schema, "pattern", "Is not in the expected form")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            return _refusal(schema, "minimum", f"Must be {schema['minimum']} or more")
+        if "maximum" in schema and value > schema["maximum"]:
+            return _refusal(schema, "maximum", f"Must be {schema['maximum']} or less")
+    return None
+
+
+def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
+    """Errors of ``value`` against ``schema``, keyed by dotted field name, first error per field.
+
+    Every keyword the schemas use is enforced here (``KEYWORDS``; a test keeps the list and the
+    schemas together): type, required, additionalProperties false, properties, items, format
+    date, enum, minLength, maxLength, pattern, minimum, maximum and anyOf.
     """
     if "$ref" in schema:
         return check(SCHEMAS[schema["$ref"].removeprefix(REF)], value, field)
@@ -240,9 +309,12 @@ def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
     types = schema.get("type")
     allowed = [types] if isinstance(types, str) else list(types or [])
     if allowed and not any(_is(value, t) for t in allowed):
-        return {name: "Must be " + " or ".join(_TYPE_NAMES[t] for t in allowed)}
+        return {name: _refusal(schema, "type", "Must be " + " or ".join(_TYPE_NAMES[t] for t in allowed))}
     if schema.get("format") == "date" and isinstance(value, str) and parse_date(value) is None:
         return {name: "Must be a real date in the format YYYY-MM-DD"}
+    value_error = _value_error(schema, value)
+    if value_error is not None:
+        return {name: value_error}
     errors: dict[str, str] = {}
     if isinstance(value, dict):
         properties: dict[str, Schema] = schema.get("properties", {})
@@ -256,11 +328,31 @@ def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
                     errors[prefix + str(key)] = "Unknown field; allowed here: " + ", ".join(properties)
         for key, sub in properties.items():
             if key in value:
-                errors.update(check(sub, value[key], prefix + key))
+                for where, message in check(sub, value[key], prefix + key).items():
+                    errors.setdefault(where, message)
+        branches = schema.get("anyOf")
+        if branches and not any(not check(branch, value, field) for branch in branches):
+            # Reported on the first field the first branch asks for (email, say), unless it has its error already.
+            errors.setdefault(prefix + branches[0]["required"][0], _refusal(schema, "anyOf", "Give one of these fields"))
     if isinstance(value, list) and "items" in schema:
         for index, item in enumerate(value):
             errors.update(check(schema["items"], item, f"{field}[{index}]"))
     return errors
+
+
+#: The JSON Schema keywords :func:`check` understands; a schema using any other is a mistake.
+KEYWORDS = frozenset({"type", "required", "additionalProperties", "properties", "items", "format", "enum",
+                      "minLength", "maxLength", "pattern", "minimum", "maximum", "anyOf", "$ref",
+                      "description", "default", "examples", MESSAGES})
+
+
+def published(schema: Any) -> Any:
+    """``schema`` as the OpenAPI document shows it: without the private ``x-messages``."""
+    if isinstance(schema, dict):
+        return {key: published(value) for key, value in schema.items() if key != MESSAGES}
+    if isinstance(schema, list):
+        return [published(value) for value in schema]
+    return schema
 
 
 def parse_date(value: str) -> dt.date | None:
@@ -351,22 +443,24 @@ class Parameter:
 
 
 _BOOL: Schema = {"type": "boolean"}
+#: A query parameter's text: trimmed, and refused when blank (``_convert``).
+_WORD: Schema = {"type": "string", "minLength": 1, "pattern": NOT_BLANK}
 LIST_PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("case_type", {"type": "array", "items": {"type": "string"}}, "Case type key; repeat for several."),
-    Parameter("status", {"type": "string"}, "Status key, such as new or in_progress."),
-    Parameter("owner", {"type": "string", "format": "email"}, "Email address of the staff member who owns the case."),
-    Parameter("team", {"type": "string"}, "Name of the team (group) the case is with."),
+    Parameter("case_type", {"type": "array", "items": _WORD}, "Case type key; repeat for several."),
+    Parameter("status", _WORD, "Status key, such as new or in_progress."),
+    Parameter("owner", {**_WORD, "format": "email"}, "Email address of the staff member who owns the case."),
+    Parameter("team", _WORD, "Name of the team (group) the case is with."),
     Parameter("due_within_days", {"type": "integer", "minimum": 0, "maximum": 3650},
               "Due on or before today plus this many days (Europe/London)."),
     Parameter("overdue", {**_BOOL, "default": False}, "Only cases whose due date has passed."),
     Parameter("received_from", _DATE, "Received on or after this date."),
     Parameter("received_to", _DATE, "Received on or before this date."),
-    Parameter("q", {"type": "string", "maxLength": 200},
+    Parameter("q", {**_WORD, "maxLength": 200},
               "Search: a reference, a requester's email, or words in name, subject or description."),
     Parameter("open", {**_BOOL, "default": True}, "true: open cases only; false: closed ones too."),
     Parameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
               "Cases per page."),
-    Parameter("cursor", {"type": "string", "maxLength": CURSOR_MAX_LENGTH}, "next_cursor from the previous page."),
+    Parameter("cursor", {**_WORD, "maxLength": CURSOR_MAX_LENGTH}, "next_cursor from the previous page."),
 )
 
 

@@ -20,9 +20,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.api import clock, idempotency, openapi, queries, schemas
-from backoffice.api.access import API_TOKEN, current_client
+from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas
+from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
+from backoffice.cases.case_types import case_types
 from backoffice.cases.intake import create_case
 from backoffice.cases.models import Case
 from backoffice.notifications.events import acknowledge_requester
@@ -54,7 +55,7 @@ def _problems(handler: Handler) -> Handler:
 
 
 def _actor(ctx: RequestContext) -> Actor:
-    assert ctx.actor is not None  # set by API_TOKEN
+    assert ctx.actor is not None  # set by the token policy (access.requires)
     return ctx.actor
 
 
@@ -101,7 +102,9 @@ def create(ctx: RequestContext) -> Response:
 
 
 def show(ctx: RequestContext) -> Response:
-    return ctx.json(_case_json(ctx, _find(ctx)))
+    case = _find(ctx)
+    read_audit.record_case_read(ctx.db, _actor(ctx), case)
+    return ctx.json(_case_json(ctx, case))
 
 
 ClockAction = Callable[[Session, Actor, Case, Any], None]
@@ -136,28 +139,33 @@ def index(ctx: RequestContext) -> Response:
         kept = [(name, value) for name, value in params if name != "cursor"]
         next_link = ctx.settings.url(f"{schemas.API_PREFIX}/cases?" + urlencode([*kept, ("cursor", next_cursor)]))
     states = clock.clock_states(ctx.db, cases)
+    read_audit.record_listing(ctx.db, _actor(ctx), cases, query.filter_fields())
     return ctx.json({"cases": [schemas.case_json(case, ctx.settings, states[case.id].as_json()) for case in cases],
                      "next_cursor": next_cursor, "links": {"next": next_link}})
 
 
 def openapi_document(ctx: RequestContext) -> Response:
-    return ctx.json(openapi.document(ctx.settings))
+    return ctx.json(openapi.document(ctx.settings, [t.key for t in case_types(ctx.db)]))
 
 
 def api_routes() -> list[BaseRoute]:
-    """The API's routes, for ``backoffice.web.routes()`` (the back office is mounted at /backoffice)."""
+    """The API's routes, for ``backoffice.web.routes()`` (the back office is mounted at /backoffice).
+
+    Each names the scope it needs; the OpenAPI document publishes it (a test holds the two together).
+    """
     wrap = _problems
+    read, write = requires("cases:read"), requires("cases:write")
     return [
-        page("/api/v1/cases", wrap(index), name="api-cases", access=API_TOKEN),
-        page("/api/v1/cases", wrap(create), name="api-create-case", access=API_TOKEN, methods=("POST",)),
-        page("/api/v1/cases/{reference}", wrap(show), name="api-case", access=API_TOKEN),
+        page("/api/v1/cases", wrap(index), name="api-cases", access=read),
+        page("/api/v1/cases", wrap(create), name="api-create-case", access=write, methods=("POST",)),
+        page("/api/v1/cases/{reference}", wrap(show), name="api-case", access=read),
         page("/api/v1/cases/{reference}/extend", wrap(_clock_action(clock.extend)), name="api-case-extend",
-             access=API_TOKEN, methods=("POST",)),
+             access=write, methods=("POST",)),
         page("/api/v1/cases/{reference}/pause", wrap(_clock_action(clock.pause)), name="api-case-pause",
-             access=API_TOKEN, methods=("POST",)),
+             access=write, methods=("POST",)),
         page("/api/v1/cases/{reference}/resume", wrap(_clock_action(clock.resume)), name="api-case-resume",
-             access=API_TOKEN, methods=("POST",)),
+             access=write, methods=("POST",)),
         page("/api/v1/cases/{reference}/clarification", wrap(_clock_action(clock.clarification)),
-             name="api-case-clarification", access=API_TOKEN, methods=("POST",)),
+             name="api-case-clarification", access=write, methods=("POST",)),
         page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
     ]

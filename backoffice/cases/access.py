@@ -14,6 +14,7 @@ from there, and only on open cases.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, event, false, or_, select, true
@@ -21,7 +22,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from backoffice.cases.clock_permissions import ClockAction, clock_actions
 from backoffice.cases.models import Case, CaseRestriction, CaseTypeGroup, StatusKind
-from backoffice.groups import group_ids_of
+from backoffice.groups import Group, group_ids_of
 from backoffice.staff.accounts import Role, StaffUser
 from shared.errors import PermissionDenied
 
@@ -119,6 +120,39 @@ def visible_filter(session: Session, user: StaffUser) -> ColumnElement[bool]:
 
 def can_see(session: Session, user: StaffUser, case: Case) -> bool:
     return session.scalar(select(Case.id).where(Case.id == case.id, visible_filter(session, user))) is not None
+
+
+def is_restricted(session: Session, case: Case) -> bool:
+    return session.scalar(select(CaseRestriction.id).where(CaseRestriction.case_id == case.id).limit(1)) is not None
+
+
+def may_be_told(session: Session, case: Case, addresses: Iterable[str]) -> list[str]:
+    """The addresses, of those given, that may be emailed about ``case``: the visibility rule for email.
+
+    A member of staff's address only if they may see the case (``can_see``: inactive staff never).
+    A team's shared mailbox on a restricted case only if the case is restricted to that team. Any
+    other address only while the case is not restricted, since nobody can say who reads it.
+    """
+    wanted = sorted({a.strip().lower() for a in addresses if a and a.strip()})
+    if not wanted:
+        return []
+    staff = {u.email.lower(): u for u in session.scalars(select(StaffUser).where(StaffUser.email.in_(wanted)))}
+    restricted = is_restricted(session, case)
+    allowed_groups = set(session.scalars(select(CaseRestriction.group_id).where(CaseRestriction.case_id == case.id)))
+    mailboxes = {g.email.lower(): g for g in session.scalars(select(Group).where(Group.email.in_(wanted)))
+                 if g.email} if restricted else {}
+    kept = []
+    for address in wanted:
+        user = staff.get(address)
+        if user is not None:
+            if user.active and can_see(session, user, case):
+                kept.append(address)
+        elif address in mailboxes:
+            if mailboxes[address].active and mailboxes[address].id in allowed_groups:
+                kept.append(address)
+        elif not restricted:
+            kept.append(address)
+    return kept
 
 
 def allowed_actions(session: Session, user: StaffUser, case: Case) -> frozenset[Action]:

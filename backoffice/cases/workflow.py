@@ -289,17 +289,66 @@ def watch(session: Session, actor: audit.Actor, user: StaffUser, case: Case, wat
         _record(session, actor, case, "case.unwatched", f"{user.name} stopped watching")
 
 
-def restrict(session: Session, actor: audit.Actor, user: StaffUser, case: Case, group_ids: set[int]) -> None:
-    """Limit a SAR or complaint to named groups (for example a complaint about a member of staff)."""
+RESTRICTION_REASON_LIMIT = 2000
+
+
+def _restriction_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Enter the reason", {"reason": "Enter why access to the case is changing"})
+    if len(reason) > RESTRICTION_REASON_LIMIT:
+        raise InvalidInput("The reason is too long", {"reason": "Reason must be 2000 characters or fewer"})
+    return reason
+
+
+def _may_restrict(session: Session, user: StaffUser, case: Case) -> None:
+    """Managers and administrators who may see the case (the ones who may assign it), on SAR and complaint types."""
     require(session, user, case, Action.ASSIGN)
     if not case.case_type.restrictable:
         raise Conflict(f"{case.case_type.name} cases cannot be restricted")
+
+
+def restrict(session: Session, actor: audit.Actor, user: StaffUser, case: Case, group_ids: set[int], *,
+             reason: str) -> None:
+    """Limit a SAR or complaint to named groups (for example a complaint about a member of staff).
+
+    From then on only members of those groups, the case's owner and administrators see it: in
+    queues, searches, the case page and notification emails. Changing the groups replaces them.
+    """
+    _may_restrict(session, user, case)
+    reason = _restriction_reason(reason)
+    groups = list(session.scalars(select(Group).where(Group.id.in_(group_ids), Group.active.is_(True))
+                                  .order_by(Group.name))) if group_ids else []
+    if not group_ids or len(groups) != len(group_ids):
+        raise InvalidInput("Select the teams who may see the case", {"groups": "Select at least one team"})
     for row in session.scalars(select(CaseRestriction).where(CaseRestriction.case_id == case.id)):
         session.delete(row)
-    for group_id in sorted(group_ids):
-        session.add(CaseRestriction(case_id=case.id, group_id=group_id))
-    _record(session, actor, case, "case.restricted",
-            "Restricted to named groups" if group_ids else "Restriction removed", group_ids=sorted(group_ids))
+    session.flush()
+    for group in groups:
+        session.add(CaseRestriction(case_id=case.id, group_id=group.id))
+    _touch(case)
+    names = ", ".join(group.name for group in groups)
+    _record(session, actor, case, "case.restricted", f"Restricted to {names}: {reason}",
+            group_ids=[group.id for group in groups], reason=reason)
+
+
+def lift_restriction(session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, reason: str) -> None:
+    """Let everyone in the teams that handle the case type see it again."""
+    _may_restrict(session, user, case)
+    reason = _restriction_reason(reason)
+    rows = list(session.scalars(select(CaseRestriction).where(CaseRestriction.case_id == case.id)))
+    if not rows:
+        raise Conflict("The case is not restricted")
+    for row in rows:
+        session.delete(row)
+    _touch(case)
+    _record(session, actor, case, "case.restriction_removed", f"Restriction removed: {reason}", reason=reason)
+
+
+def restricted_to(session: Session, case: Case) -> list[Group]:
+    """The groups a restricted case is limited to, by name; empty when it is not restricted."""
+    return list(session.scalars(select(Group).join(CaseRestriction, CaseRestriction.group_id == Group.id)
+                                .where(CaseRestriction.case_id == case.id).order_by(Group.name)))
 
 
 def get_case(session: Session, user: StaffUser, reference: str) -> Case:

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from backoffice.cases.access import may_be_told
 from backoffice.cases.models import Case
 from backoffice.groups import Group
-from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, Notice, Template
+from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, Audience, Notice, Template
 from backoffice.staff.accounts import StaffUser
 from shared.db import Base
 from shared.mail import send_email
@@ -118,7 +119,10 @@ def notify(
     template = template_for(session, case.case_type_id, notice)
     context = case_context(session, settings, case, **extra)
     subject, body = render(template.subject, context), render(template.body, context)
+    addresses = sorted({a.strip().lower() for a in to if a and a.strip()})
+    if template.audience == Audience.STAFF:  # never someone who may not see the case (a restricted SAR, say)
+        addresses = may_be_told(session, case, addresses)
     sent = []
-    for address in sorted({a.strip().lower() for a in to if a and a.strip()}):
+    for address in addresses:
         sent.append(send_email(session, address, subject, body, related_type="case", related_id=case.reference))
     return sent

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases.access import may_be_told
 from backoffice.cases.models import Case
-from backoffice.notifications.catalogue import Notice
+from backoffice.notifications.catalogue import DEFAULTS, Audience, Notice
 from backoffice.notifications.dispatch import is_enabled, notify
 from shared import jobs
 from shared.settings import Settings
@@ -33,8 +34,14 @@ def clean(addresses: Iterable[str | None], *, leave_out: Iterable[str | None] = 
 
 def send(session: Session, settings: Settings | None, notice: Notice, case: Case, to: Iterable[str | None],
          *, leave_out: Iterable[str | None] = (), **extra: Any) -> int:
-    """Queue ``notice`` to ``to`` (less ``leave_out``); returns how many emails were (or will be) queued."""
+    """Queue ``notice`` to ``to`` (less ``leave_out``); returns how many emails were (or will be) queued.
+
+    A staff notice goes only to those who may see the case (a restricted SAR's team is not told of it);
+    ``notify`` asks again when it sends, for the worker's deferred sends and the automation's.
+    """
     recipients = clean(to, leave_out=leave_out)
+    if DEFAULTS[notice].audience == Audience.STAFF:
+        recipients = may_be_told(session, case, recipients)
     if not recipients or not is_enabled(session, case.case_type_id, notice):
         return 0
     if settings is not None:

@@ -45,7 +45,7 @@ def test_demo_data_twice_gives_one_user_per_role(settings: Settings) -> None:
 
 
 def test_api_token_is_printed_alone_on_the_last_line_and_only_its_hash_stored(settings: Settings) -> None:
-    out = civic(settings, "api-tokens", "create", "--name", "Council website").stdout
+    out = civic(settings, "api-tokens", "create", "--name", "Council website", "--scope", "cases:write").stdout
     token = out.strip().splitlines()[-1]
     assert token.startswith("civic_") and len(token) >= 40 and " " not in token
     engine = create_engine(settings.database_url)

@@ -21,7 +21,15 @@ from backoffice.cases.models import Case, StatusKind
 from backoffice.cases.queues import time_left
 from backoffice.cases.tasks import OPEN, tasks_of
 from backoffice.cases.timeline import timeline
-from backoffice.cases.workflow import attachments_of, eligible_owners, get_case, is_watching, linked_cases, notes_of
+from backoffice.cases.workflow import (
+    attachments_of,
+    eligible_owners,
+    get_case,
+    is_watching,
+    linked_cases,
+    notes_of,
+    restricted_to,
+)
 from backoffice.casework.web.clock_actions import clock_view
 from backoffice.casework.web.common import errors_context, pop_flash, render
 from backoffice.casework.web.listing import names_of_groups, names_of_users
@@ -92,6 +100,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "groups": list(session.scalars(select(Group).where(Group.active.is_(True)).order_by(Group.name)))
         if Action.ASSIGN in actions else [],
         "owners": eligible_owners(session, case) if Action.ASSIGN in actions else [],
+        "restricted_to": restricted_to(session, case),
     }
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from backoffice.casework.web import actions, attachments, case_page, clock_actions, closing, new_case, queues
+from backoffice.casework.web import (
+    actions,
+    attachments,
+    case_page,
+    clock_actions,
+    closing,
+    new_case,
+    queues,
+    restriction,
+)
 from backoffice.staff.access import STAFF, at_least, signed_in
 from backoffice.staff.accounts import Role
 from shared.web import page
@@ -41,6 +50,7 @@ def casework_routes() -> list[BaseRoute]:
              methods=POST),
         page(CASE + "/close", closing.close, name="case-close", access=WORKERS, methods=FORM),
         page(CASE + "/reopen", closing.reopen, name="case-reopen", access=MANAGERS, methods=FORM),
+        page(CASE + "/restriction", restriction.restriction, name="case-restriction", access=MANAGERS, methods=FORM),
         # Who may change the clock is set per case type (clock_permissions), so the route lets every
         # caseworker in and the page checks the case's type.
         page(CASE + "/extend", clock_actions.extend, name="case-extend", access=WORKERS, methods=FORM),

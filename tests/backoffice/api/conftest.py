@@ -25,6 +25,7 @@ from shared import audit
 from shared.runtime import Runtime
 
 SYSTEM = audit.Actor(type="system", label="tests")
+CASE_SCOPES = ("cases:read", "cases:write")
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -60,9 +61,9 @@ class Api:
     def session(self) -> Session:
         return self.runtime.factory()
 
-    def new_client(self, name: str) -> tuple[int, str]:
+    def new_client(self, name: str, scopes: tuple[str, ...] = CASE_SCOPES, **kwargs: Any) -> tuple[int, str]:
         with self.session() as session, session.begin():
-            client, token = create_api_client(session, SYSTEM, name)
+            client, token = create_api_client(session, SYSTEM, name, scopes, **kwargs)
             return client.id, token
 
     def stored(self) -> tuple[int, int, int]:
@@ -92,6 +93,6 @@ class Api:
 def api(app_client, runtime: Runtime) -> Iterator[Api]:  # type: ignore[no-untyped-def]
     with runtime.factory() as session, session.begin():
         seed_built_in_types(session, SYSTEM)
-        client, token = create_api_client(session, SYSTEM, "Contact centre CRM")
+        client, token = create_api_client(session, SYSTEM, "Contact centre CRM", CASE_SCOPES)
         client_id = client.id
     yield Api(app_client("backoffice"), runtime, token, client_id)

@@ -22,7 +22,7 @@ TYPES = {
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
 }
 KNOWN = {"type", "properties", "required", "additionalProperties", "items", "enum", "format", "maxLength",
-         "minLength", "minimum", "maximum", "$ref", "description", "default", "examples"}
+         "minLength", "minimum", "maximum", "pattern", "anyOf", "$ref", "description", "default", "examples"}
 
 
 def resolve(document: dict[str, Any], ref: str) -> dict[str, Any]:
@@ -56,6 +56,17 @@ def errors(document: dict[str, Any], schema: dict[str, Any], value: Any, at: str
             found.append(f"{at}: {value!r} is not an absolute URI")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             found.append(f"{at}: longer than {schema['maxLength']}")
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            found.append(f"{at}: shorter than {schema['minLength']}")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            found.append(f"{at}: does not match {schema['pattern']}")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            found.append(f"{at}: less than {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            found.append(f"{at}: more than {schema['maximum']}")
+    if "anyOf" in schema and all(errors(document, branch, value, at) for branch in schema["anyOf"]):
+        found.append(f"{at}: matches none of anyOf")
     if isinstance(value, dict):
         properties = schema.get("properties", {})
         found += [f"{at}: missing {key}" for key in schema.get("required", []) if key not in value]

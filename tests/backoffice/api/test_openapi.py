@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from backoffice.api.access import scope_of
 from backoffice.api.schemas import LIST_PARAMETERS
 from shared.web.routing import PUBLIC, Page
 from tests.backoffice.api.conftest import Api, body
@@ -45,8 +46,9 @@ def test_document_and_routes_agree_both_ways(api: Api) -> None:
             if route.access is PUBLIC:
                 assert security == [], f"{method} {path} is public but documented as secured"
             else:
-                assert route.access.name == "api-token" and security == [{"bearerToken": []}]
-                assert "401" in operation["responses"]
+                scope = scope_of(route.access)
+                assert scope is not None and security == [{"bearerToken": [scope]}], (method, path)
+                assert {"401", "403"} <= set(operation["responses"])
     assert doc["components"]["securitySchemes"]["bearerToken"] == {
         **doc["components"]["securitySchemes"]["bearerToken"], "type": "http", "scheme": "bearer"}
 

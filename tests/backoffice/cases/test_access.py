@@ -124,7 +124,8 @@ def test_users_see_only_the_types_their_groups_handle(office: Office) -> None:
 def test_restricted_sar_is_seen_only_by_named_groups(office: Office) -> None:
     case = office.new_case("sar")
     sensitive = create_group(office.db, SYSTEM, "Senior data protection")
-    workflow.restrict(office.db, office.actor(office.manager), office.manager, case, {sensitive.id})
+    workflow.restrict(office.db, office.actor(office.manager), office.manager, case, {sensitive.id},
+                      reason="About a colleague")
     assert not can_see(office.db, office.caseworker, case)
     assert can_see(office.db, office.admin, case)
 
@@ -133,7 +134,8 @@ def test_foi_cannot_be_restricted(office: Office) -> None:
     from shared.errors import Conflict
 
     with pytest.raises(Conflict):
-        workflow.restrict(office.db, office.actor(office.manager), office.manager, office.new_case("foi"), set())
+        workflow.restrict(office.db, office.actor(office.manager), office.manager, office.new_case("foi"), set(),
+                          reason="Sensitive")
 
 
 def test_inactive_user_may_do_nothing(office: Office) -> None:

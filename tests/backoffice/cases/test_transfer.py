@@ -387,7 +387,7 @@ def test_export_shows_only_what_the_user_may_see(office: Office) -> None:
     office.new_case("complaint")
     parks = office.db.scalar(select(Group).where(Group.name == "Parks"))
     assert parks is not None
-    restrict(office.db, SYSTEM, office.admin, sar, {parks.id})
+    restrict(office.db, SYSTEM, office.admin, sar, {parks.id}, reason="About a colleague")
 
     def references(user: Any, **filters: Any) -> list[str]:
         return [r["reference"] for r in read_csv(export_cases(office.db, user, CaseFilter(**filters), "csv"))]

@@ -4,7 +4,7 @@ The provider's issuer and subject (``sub``) are bound to the account at its
 first single sign-on; later sign-ins are matched by them, not by email. One
 identity is one account: the pair is unique (rows without one, NULL, never clash).
 
-Revision ID: 0004_staff
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 07:00:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_staff"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
