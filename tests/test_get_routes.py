@@ -38,7 +38,7 @@ from backoffice.groups import Group
 from backoffice.intake_forms import form_for
 from backoffice.notifications.catalogue import Notice
 from backoffice.staff.accounts import StaffUser
-from backoffice.staff.api_clients import create_api_client
+from backoffice.staff.api_clients import SCOPES, create_api_client
 from backoffice.staff.authentication import staff_actor
 from backoffice.staff.password_reset import request_reset
 from backoffice.staff.sessions import TOUCH_INTERVAL, StaffSession
@@ -98,7 +98,7 @@ def _examples(runtime: Runtime) -> Examples:
         stored = session.get(StoredFile, attachment.file_id)
         assert stored is not None
         stored.status = CLEAN  # as ClamAV would have it: the download itself is served
-        _client, api_token = create_api_client(session, actor, "Route guard")
+        _client, api_token = create_api_client(session, actor, "Route guard", SCOPES)
         problems = io.StringIO()
         writer = csv.writer(problems)
         writer.writerow(IMPORT_COLUMNS)
