@@ -19,7 +19,7 @@ from backoffice.cases.models import Case, Channel
 from backoffice.intake_forms import FormDefinition, form_for
 from capture import answers as answer_rules
 from capture import drafts, links
-from capture.models import Draft
+from capture.models import Draft, EmailLink
 from shared import audit
 from shared.files import INFECTED, StoredFile
 from shared.mail import send_email
@@ -39,8 +39,18 @@ def file_problems(session: Session, definition: FormDefinition, answers: dict[st
     return problems
 
 
-def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str, Any]) -> NewCase:
-    """Map the answers onto the core's fields; every answer is also kept in ``details``."""
+def email_answer(definition: FormDefinition, answers: dict[str, Any]) -> str:
+    """The draft's answer to the email question: where a confirmation link goes."""
+    question = definition.mapped("requester.email")
+    assert question is not None  # every checked definition has one
+    return str(answers.get(question.key, ""))
+
+
+def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str, Any], *, email: str) -> NewCase:
+    """Map the answers onto the core's fields; every answer is also kept in ``details``.
+
+    ``email`` is the address the requester proved is theirs (the used link's), whatever the answers say.
+    """
     live = answer_rules.live_answers(definition, answers)
 
     def mapped(target: str) -> str:
@@ -64,7 +74,7 @@ def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str
         case_type=case_type_key,
         subject=(subject or definition.title)[:300],
         description=description[:DESCRIPTION_MAX],
-        requester=Requester(name=mapped("requester.name"), email=mapped("requester.email") or None,
+        requester=Requester(name=mapped("requester.name"), email=email or None,
                             phone=mapped("requester.phone") or None, address=mapped("requester.address") or None),
         channel=Channel.WEB_FORM.value,
         details={"form": definition.key, "form_title": definition.title, "answers": live,
@@ -76,9 +86,7 @@ def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str
 def send_confirmation(session: Session, draft: Draft, definition: FormDefinition, *,
                       link_for: Callable[[str], str], org_name: str) -> str:
     """Email a link that sends the request; the newest link replaces older ones. Returns the address."""
-    question = definition.mapped("requester.email")
-    assert question is not None  # every checked definition has one
-    email = str(draft.answers.get(question.key, ""))
+    email = email_answer(definition, draft.answers)
     draft.email = email
     drafts.touch(draft)
     token = links.issue(session, links.CONFIRM, email, draft_id=draft.id)
@@ -94,16 +102,49 @@ def send_confirmation(session: Session, draft: Draft, definition: FormDefinition
     return email
 
 
+def draft_of(session: Session, link: EmailLink) -> Draft | None:
+    return session.get(Draft, link.draft_id) if link.draft_id is not None else None
+
+
+def _address_changed(session: Session, link: EmailLink) -> bool:
+    """True when the unsent draft's email answer is no longer the address this link was sent to."""
+    draft = draft_of(session, link)
+    if draft is None or draft.case_reference is not None:
+        return False
+    definition = form_for(session, get_case_type(session, draft.case_type_key))
+    return email_answer(definition, draft.answers) != link.email
+
+
+def usable_link(session: Session, token: str) -> EmailLink:
+    """The confirmation link, if it may still send its draft; else :class:`links.LinkInvalid` saying why.
+
+    A link proves only the address it went to: once the draft's email answer is
+    another, the link is refused (``EMAIL_CHANGED``) and offers no new link to
+    the other address either.
+    """
+    try:
+        link = links.find(session, links.CONFIRM, token)
+    except links.LinkInvalid as exc:
+        if exc.problem in (links.Problem.EXPIRED, links.Problem.REPLACED) and exc.link is not None \
+                and _address_changed(session, exc.link):
+            raise links.LinkInvalid(links.Problem.EMAIL_CHANGED, exc.link) from None
+        raise
+    if _address_changed(session, link):
+        raise links.LinkInvalid(links.Problem.EMAIL_CHANGED, link)
+    return link
+
+
 def confirm(session: Session, token: str, actor: audit.Actor, *, org_name: str,
             progress_url: str, london_date: Callable[[Any], str]) -> Case:
-    """Use the link and create the case; the draft keeps only the reference (its answers are now the case's)."""
+    """Use the link and create the case for the link's address; the draft keeps only the reference."""
+    usable_link(session, token)
     link = links.use(session, links.CONFIRM, token)
-    draft = session.get(Draft, link.draft_id) if link.draft_id is not None else None
+    draft = draft_of(session, link)
     if draft is None or draft.case_reference is not None:
         raise links.LinkInvalid(links.Problem.USED, link)
     case_type = get_case_type(session, draft.case_type_key)
     definition = form_for(session, case_type)
-    case = create_case(session, actor, build_case(definition, case_type.key, draft.answers))
+    case = create_case(session, actor, build_case(definition, case_type.key, draft.answers, email=link.email))
     draft.case_reference = case.reference
     draft.due_on = case.due_on
     draft.answers = {}
