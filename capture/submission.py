@@ -14,15 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.case_types import get_case_type
-from backoffice.cases.intake import NewCase, Requester, create_case
+from backoffice.cases.intake import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.cases.models import Case, Channel
 from backoffice.intake_forms import FormDefinition, form_for
 from capture import answers as answer_rules
 from capture import drafts, links
 from capture.models import Draft, EmailLink
 from shared import audit
+from shared.errors import InvalidInput
 from shared.files import INFECTED, StoredFile
 from shared.mail import send_email
+from shared.settings import Settings
 
 DESCRIPTION_MAX = 20_000
 
@@ -69,7 +71,6 @@ def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str
     if not subject and definition.subject_from:
         source = " ".join(str(shown.get(definition.subject_from, "")).split())
         subject = definition.subject_prefix + (source if len(source) <= 120 else source[:119] + "…")
-    files = [{"id": v["id"], "name": v.get("name", ""), "question": k} for k, v in live.items() if isinstance(v, dict)]
     return NewCase(
         case_type=case_type_key,
         subject=(subject or definition.title)[:300],
@@ -77,10 +78,18 @@ def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str
         requester=Requester(name=mapped("requester.name"), email=email or None,
                             phone=mapped("requester.phone") or None, address=mapped("requester.address") or None),
         channel=Channel.WEB_FORM.value,
-        details={"form": definition.key, "form_title": definition.title, "answers": live,
-                 "answers_shown": {answer_rules.summary_label(definition.questions[k]): v for k, v in shown.items()},
-                 "files": files},
+        details={"form": definition.key, "form_title": definition.title, "answers": live},
+        answers=tuple(Answer(answer_rules.summary_label(definition.questions[k]), v) for k, v in shown.items()),
+        attachments=tuple(NewAttachment(str(value["id"]), f"Answer to “{definition.questions[key].label}”"[:300])
+                          for key, value in uploads(definition, live).items()),
     )
+
+
+def uploads(definition: FormDefinition, answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The answers that are files, by question."""
+    return {key: value for key, value in answers.items()
+            if definition.questions.get(key) is not None and definition.questions[key].type == "file"
+            and isinstance(value, dict) and isinstance(value.get("id"), str)}
 
 
 def send_confirmation(session: Session, draft: Draft, definition: FormDefinition, *,
@@ -134,9 +143,14 @@ def usable_link(session: Session, token: str) -> EmailLink:
     return link
 
 
-def confirm(session: Session, token: str, actor: audit.Actor, *, org_name: str,
+def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor, *,
             progress_url: str, london_date: Callable[[Any], str]) -> Case:
-    """Use the link and create the case for the link's address; the draft keeps only the reference."""
+    """Use the link and create the case for the link's address, with the uploads as its attachments.
+
+    The draft keeps only the reference; an upload the request no longer includes
+    (its page stopped applying) is deleted, so nothing of it is kept for nobody.
+    Refused with :class:`InvalidInput` while an upload is one the virus scan refused.
+    """
     usable_link(session, token)
     link = links.use(session, links.CONFIRM, token)
     draft = draft_of(session, link)
@@ -144,11 +158,17 @@ def confirm(session: Session, token: str, actor: audit.Actor, *, org_name: str,
         raise links.LinkInvalid(links.Problem.USED, link)
     case_type = get_case_type(session, draft.case_type_key)
     definition = form_for(session, case_type)
-    case = create_case(session, actor, build_case(definition, case_type.key, draft.answers, email=link.email))
+    if problems := file_problems(session, definition, draft.answers):
+        raise InvalidInput("The request could not be sent", problems)
+    new = build_case(definition, case_type.key, draft.answers, email=link.email)
+    case = create_case(session, actor, new)
+    attached = {a.file_id for a in new.attachments}
+    drafts.delete_files(session, settings.files_dir, [i for i in drafts.file_ids(draft.answers) if i not in attached])
     draft.case_reference = case.reference
     draft.due_on = case.due_on
     draft.answers = {}
     drafts.touch(draft)
+    org_name = settings.org_name
     due = f"We must reply by {london_date(case.due_on)}." if case.due_on else "We will tell you when we must reply by."
     body = (
         f"Dear {case.requester_name},\n\n"

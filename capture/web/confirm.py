@@ -31,7 +31,7 @@ def confirm(ctx: RequestContext) -> Response:
     limit(ctx, "confirm-ip", ctx.ip)
     token = ctx.field("token")
     try:
-        case = submission.confirm(ctx.db, token, requester(ctx), org_name=ctx.settings.org_name,
+        case = submission.confirm(ctx.db, ctx.settings, token, requester(ctx),
                                   progress_url=absolute(ctx, "progress"), london_date=london_date)
     except links.LinkInvalid as exc:
         return _problem(ctx, exc, token)

@@ -329,3 +329,19 @@ def test_the_same_address_typed_again_keeps_the_link(person: Requester) -> None:
     person.post("/request/foi/email?change=1", {"email": "SAM@example.com"}, follow=False)
     assert person.get(link, title="Confirm and send your request")
     assert confirm_by_email(person).startswith("FOI-")
+
+
+def test_an_upload_found_infected_after_the_link_was_sent_stops_the_request(person: Requester,
+                                                                             clamd_socket: str) -> None:
+    person.fill("sar", SAR_ANSWERS)
+    eicar = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+    person.answer("sar", "identity", {}, files={"identity": ("id.txt", io.BytesIO(eicar), "text/plain")}, status=200)
+    person.answer("sar", "acting_for", {"acting_for": "no"}, status=200)
+    person.send("sar")  # still being checked: the link goes out
+    scanner = Runtime(dataclasses.replace(person.runtime.settings, clamd_socket=clamd_socket),
+                      person.runtime.engine, person.runtime.factory)
+    build_worker(scanner, SPECS).run_until_idle()
+    token = person.link_in(person.mail(1)[0], "/confirm?token=").split("token=", 1)[1]
+    page = person.post("/confirm", {"token": token}, status=422)
+    assert "Your request could not be sent" in page.text and "contains a virus" in page.text
+    assert count(person, Case) == 0

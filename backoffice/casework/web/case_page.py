@@ -17,6 +17,7 @@ from starlette.responses import Response
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.case_types import allowed_targets
 from backoffice.cases.exemptions import exemptions_for
+from backoffice.cases.intake import FORM_ANSWERS, Answer
 from backoffice.cases.models import Case, StatusKind
 from backoffice.cases.queues import time_left
 from backoffice.cases.tasks import OPEN, tasks_of
@@ -84,6 +85,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "people": people,
         "teams": teams,
         "notes": notes_of(session, case),
+        "answers": form_answers(case),
         "attachments": [(a, f, scan_status_message(f)) for a, f in attachments_of(session, case)],
         "timeline": timeline(session, case),
         "watching": is_watching(session, user, case),
@@ -93,6 +95,15 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         if Action.ASSIGN in actions else [],
         "owners": eligible_owners(session, case) if Action.ASSIGN in actions else [],
     }
+
+
+def form_answers(case: Case) -> list[Answer]:
+    """The requester's answers the case was made with (``intake.FORM_ANSWERS``); none for other cases."""
+    stored = (case.details or {}).get(FORM_ANSWERS)
+    if not isinstance(stored, list):
+        return []
+    return [Answer(str(item.get("question", "")), str(item.get("answer", ""))) for item in stored
+            if isinstance(item, dict)]
 
 
 def upload_rules(settings: Settings) -> dict[str, str]:
