@@ -24,12 +24,13 @@ from backoffice.cases.tasks import OPEN, tasks_of
 from backoffice.cases.timeline import timeline
 from backoffice.cases.workflow import attachments_of, eligible_owners, get_case, is_watching, linked_cases, notes_of
 from backoffice.casework.web.clock_actions import clock_view
-from backoffice.casework.web.common import errors_context, pop_flash, render
+from backoffice.casework.web.common import actor_of, errors_context, pop_flash, render
 from backoffice.casework.web.listing import names_of_groups, names_of_users
 from backoffice.groups import Group
 from backoffice.notifications.undelivered import undelivered_for_case
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
+from shared import audit
 from shared.files import DOCUMENTS
 from shared.files.service import scan_status_message
 from shared.settings import Settings
@@ -44,6 +45,7 @@ ORDER = ("status", "assign-group", "assign-owner", "tasks", "task-title", "task-
 def show(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    record_view(ctx, case)
     return render(ctx, TEMPLATE, {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings),
                                   "flash": pop_flash(ctx)})
 
@@ -54,9 +56,24 @@ def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Map
     ctx.db.rollback()
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    record_view(ctx, case)
     context = {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings), "values": dict(values),
                **errors_context(errors, ORDER, anchors)}
     return render(ctx, TEMPLATE, context, status_code=status_code)
+
+
+def record_view(ctx: RequestContext, case: Case) -> None:
+    """The page shows the requester's personal data: who saw it goes in the audit log.
+
+    Written last and kept whatever the request's outcome, so the page shown again
+    after a refused action (whose own work is undone) is recorded too.
+    """
+    actor, reference = actor_of(ctx), case.reference
+
+    def write(session: Session) -> None:
+        audit.record(session, actor, "case.viewed", "case", reference, "Case viewed")
+
+    ctx.write_last(write)
 
 
 def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any]:

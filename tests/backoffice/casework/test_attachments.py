@@ -211,3 +211,38 @@ def test_a_requests_answers_and_evidence_are_on_the_case_page(office: Office, br
 def test_a_case_without_form_answers_has_no_answers_section(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser("caseworker").get(f"/cases/{office.new_case()}")
     assert "The requester’s answers" not in page.text
+
+
+def _reads(office: Office, reference: str) -> list[tuple[str, str, str]]:
+    with office.factory() as session:
+        rows = session.execute(select(audit.AuditEvent.action, audit.AuditEvent.actor_type, audit.AuditEvent.actor_label)
+                               .where(audit.AuditEvent.object_type == "case", audit.AuditEvent.object_id == reference,
+                                      audit.AuditEvent.action.in_(("case.viewed", "case.attachment_downloaded")))
+                               .order_by(audit.AuditEvent.id))
+        return [(a, t, label) for a, t, label in rows]
+
+
+def test_case_views_and_attachment_downloads_are_audited(office: Office, browser, check_page,  # type: ignore[no-untyped-def]
+                                                        runtime: Runtime, settings: Settings,
+                                                        clamd_socket: str) -> None:
+    reference = _requested_with_evidence(office, settings)
+    _scan(runtime, clamd_socket)
+    [(attachment_id, _name, _status)] = _attachments(office)
+    reader = browser("read-only")
+    page = reader.get(f"/cases/{reference}")
+    check_page(page, title=reference)
+    assert reader.get(f"/cases/{reference}/attachments/{attachment_id}").status_code == 200
+    assert _reads(office, reference) == [("case.viewed", "staff", "read-only@example.gov.uk"),
+                                         ("case.attachment_downloaded", "staff", "read-only@example.gov.uk")]
+    # Refused requests read nothing, and nothing is recorded for them.
+    browser("outsider").get(f"/cases/{reference}")
+    browser("outsider").get(f"/cases/{reference}/attachments/{attachment_id}")
+    assert len(_reads(office, reference)) == 2
+    # A page shown again after a refused action still showed the case: that view is kept.
+    worker = browser("caseworker")
+    refused = _upload(worker, reference, "empty.txt", b"")
+    assert refused.status_code == 422
+    assert [r[2] for r in _reads(office, reference)][-2:] == ["caseworker@example.gov.uk"] * 2
+    # Reads are in the audit log, not on the case's timeline.
+    timeline = reader.get(f"/cases/{reference}").text.split(">Timeline<", 1)[1]
+    assert "viewed" not in timeline.lower() and "downloaded" not in timeline.lower()
