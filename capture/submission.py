@@ -1,5 +1,8 @@
 """From a confirmed draft to a case: the confirmation email, the case through the core, the acknowledgement.
 
+The acknowledgement is the notification catalogue's, so a case type's switch and
+wording apply to web requests as to every other door.
+
 No case exists until the requester has proved the email address is theirs by
 using the emailed link; that stops misdirected and abusive requests reaching
 the back office at all.
@@ -8,6 +11,7 @@ the back office at all.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +21,7 @@ from backoffice.cases.case_types import get_case_type
 from backoffice.cases.intake import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.cases.models import Case, Channel
 from backoffice.intake_forms import FormDefinition, form_for
+from backoffice.notifications.events import acknowledge_requester
 from capture import answers as answer_rules
 from capture import drafts, links
 from capture.models import Draft, EmailLink
@@ -143,13 +148,20 @@ def usable_link(session: Session, token: str) -> EmailLink:
     return link
 
 
-def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor, *,
-            progress_url: str, london_date: Callable[[Any], str]) -> Case:
+@dataclass(frozen=True)
+class Confirmed:
+    case: Case
+    #: False when the case type has the requester's acknowledgement switched off.
+    acknowledged: bool
+
+
+def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor) -> Confirmed:
     """Use the link and create the case for the link's address, with the uploads as its attachments.
 
     The draft keeps only the reference; an upload the request no longer includes
     (its page stopped applying) is deleted, so nothing of it is kept for nobody.
     Refused with :class:`InvalidInput` while an upload is one the virus scan refused.
+    The acknowledgement is the case type's notification, like every other door's.
     """
     usable_link(session, token)
     link = links.use(session, links.CONFIRM, token)
@@ -161,25 +173,14 @@ def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor
     if problems := file_problems(session, definition, draft.answers):
         raise InvalidInput("The request could not be sent", problems)
     new = build_case(definition, case_type.key, draft.answers, email=link.email)
-    case = create_case(session, actor, new)
+    case = create_case(session, actor, new, settings=settings)
     attached = {a.file_id for a in new.attachments}
     drafts.delete_files(session, settings.files_dir, [i for i in drafts.file_ids(draft.answers) if i not in attached])
     draft.case_reference = case.reference
     draft.due_on = case.due_on
     draft.answers = {}
     drafts.touch(draft)
-    org_name = settings.org_name
-    due = f"We must reply by {london_date(case.due_on)}." if case.due_on else "We will tell you when we must reply by."
-    body = (
-        f"Dear {case.requester_name},\n\n"
-        f"We have received your {case_type.name.lower()}.\n\n"
-        f"Your reference number is {case.reference}\n\n{due}\n\n"
-        f"Quote your reference number if you contact us about this request.\n\n"
-        f"To check the progress of your request, go to {progress_url}\n\n{org_name}\n"
-    )
-    send_email(session, case.requester_email or link.email, f"We have received your request: {case.reference}", body,
-               related_type="case", related_id=case.reference)
-    return case
+    return Confirmed(case, acknowledged=acknowledge_requester(session, settings, case) > 0)
 
 
 def sent_case(session: Session, reference: str) -> Case | None:

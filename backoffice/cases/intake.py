@@ -163,8 +163,8 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
     nothing is stored on refusal.
 
     The responsible team is told (by the worker when no ``settings`` are given). The
-    requester is not: Capture sends its own acknowledgement, and the API and
-    staff pages call ``notifications.events.acknowledge_requester``.
+    requester is not: Capture, the API and the staff pages each call
+    ``notifications.events.acknowledge_requester`` (an import does not).
     """
     errors = validate(new)
     files = _attachment_files(session, new, errors)

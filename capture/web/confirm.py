@@ -11,10 +11,9 @@ from backoffice.cases.case_types import get_case_type
 from backoffice.intake_forms import form_for
 from capture import links, submission
 from capture.models import Draft
-from capture.web.common import absolute, email_link, limit, requester
+from capture.web.common import email_link, limit, requester
 from shared.errors import DomainError, InvalidInput
 from shared.web import RequestContext
-from shared.web.templating import london_date
 
 SENT_KEY = "capture_sent"
 
@@ -31,15 +30,16 @@ def confirm(ctx: RequestContext) -> Response:
     limit(ctx, "confirm-ip", ctx.ip)
     token = ctx.field("token")
     try:
-        case = submission.confirm(ctx.db, ctx.settings, token, requester(ctx),
-                                  progress_url=absolute(ctx, "progress"), london_date=london_date)
+        confirmed = submission.confirm(ctx.db, ctx.settings, token, requester(ctx))
     except links.LinkInvalid as exc:
         return _problem(ctx, exc, token)
     except InvalidInput as exc:
         return ctx.render("capture/not_sent.html", {"problems": list(exc.errors.values())}, status_code=422)
+    case = confirmed.case
     ctx.request.session[SENT_KEY] = {
         "reference": case.reference, "due_on": case.due_on.isoformat() if case.due_on else None,
         "type_key": case.case_type.key, "type_name": case.case_type.name, "email": case.requester_email,
+        "acknowledged": confirmed.acknowledged,
     }
     return ctx.redirect("sent")
 
