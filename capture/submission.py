@@ -1,11 +1,9 @@
 """From a confirmed draft to a case: the confirmation email, the case through the core, the acknowledgement.
 
-The acknowledgement is the notification catalogue's, so a case type's switch and
-wording apply to web requests as to every other door.
-
 No case exists until the requester has proved the email address is theirs by
 using the emailed link; that stops misdirected and abusive requests reaching
-the back office at all.
+the back office at all. The acknowledgement is the notification catalogue's, so
+a case type's switch and wording apply to web requests as to every other door.
 """
 
 from __future__ import annotations
