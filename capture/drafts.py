@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import CaseAttachment
+from capture import links
 from capture.models import Draft, EmailLink
 from shared import jobs
 from shared.db import utcnow
@@ -70,11 +71,18 @@ def seconds_left(draft: Draft | None) -> int:
     return max(0, int((draft.updated_at + LIFETIME - utcnow()).total_seconds()))
 
 
-def save(draft: Draft, answers: dict[str, Any]) -> list[str]:
-    """Merge a page's answers; return the ids of files the new answers replaced (to delete)."""
+def save(session: Session, draft: Draft, answers: dict[str, Any], *, email_key: str | None) -> list[str]:
+    """Merge a page's answers; return the ids of files the new answers replaced (to delete).
+
+    A link proves only the address it was sent to, so a changed answer to the
+    email question (``email_key``) stops every link already sent for the draft.
+    """
     replaced = [old["id"] for key, new in answers.items()
                 if isinstance(old := draft.answers.get(key), dict) and "id" in old
                 and (not isinstance(new, dict) or new.get("id") != old["id"])]
+    if email_key is not None and email_key in answers and answers[email_key] != draft.answers.get(email_key):
+        links.revoke_for_draft(session, draft.id)
+        draft.email = None
     draft.answers = {**draft.answers, **answers}
     draft.updated_at = utcnow()
     return replaced

@@ -27,6 +27,8 @@ class Problem(enum.StrEnum):
     EXPIRED = "expired"
     USED = "used"
     REPLACED = "replaced"
+    #: The draft's email answer is no longer the address the link went to: it proves nothing now.
+    EMAIL_CHANGED = "email_changed"
 
 
 class LinkInvalid(Exception):
@@ -62,6 +64,13 @@ def issue(session: Session, purpose: str, email: str, *, draft_id: int | None = 
                           email=email, created_at=now, expires_at=now + LINK_LIFETIME))
     session.flush()
     return token
+
+
+def revoke_for_draft(session: Session, draft_id: int) -> None:
+    """Stop every unused confirmation link of the draft (its email answer changed, say)."""
+    session.execute(update(EmailLink).where(EmailLink.purpose == CONFIRM, EmailLink.draft_id == draft_id,
+                                            EmailLink.used_at.is_(None), EmailLink.replaced.is_(False))
+                    .values(replaced=True))
 
 
 def find(session: Session, purpose: str, token: str) -> EmailLink:

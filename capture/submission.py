@@ -2,27 +2,32 @@
 
 No case exists until the requester has proved the email address is theirs by
 using the emailed link; that stops misdirected and abusive requests reaching
-the back office at all.
+the back office at all. The acknowledgement is the notification catalogue's, so
+a case type's switch and wording apply to web requests as to every other door.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.case_types import get_case_type
-from backoffice.cases.intake import NewCase, Requester, create_case
+from backoffice.cases.intake import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.cases.models import Case, Channel
 from backoffice.intake_forms import FormDefinition, form_for
+from backoffice.notifications.events import acknowledge_requester
 from capture import answers as answer_rules
 from capture import drafts, links
-from capture.models import Draft
+from capture.models import Draft, EmailLink
 from shared import audit
+from shared.errors import InvalidInput
 from shared.files import INFECTED, StoredFile
 from shared.mail import send_email
+from shared.settings import Settings
 
 DESCRIPTION_MAX = 20_000
 
@@ -39,8 +44,18 @@ def file_problems(session: Session, definition: FormDefinition, answers: dict[st
     return problems
 
 
-def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str, Any]) -> NewCase:
-    """Map the answers onto the core's fields; every answer is also kept in ``details``."""
+def email_answer(definition: FormDefinition, answers: dict[str, Any]) -> str:
+    """The draft's answer to the email question: where a confirmation link goes."""
+    question = definition.mapped("requester.email")
+    assert question is not None  # every checked definition has one
+    return str(answers.get(question.key, ""))
+
+
+def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str, Any], *, email: str) -> NewCase:
+    """Map the answers onto the core's fields; every answer is also kept in ``details``.
+
+    ``email`` is the address the requester proved is theirs (the used link's), whatever the answers say.
+    """
     live = answer_rules.live_answers(definition, answers)
 
     def mapped(target: str) -> str:
@@ -59,26 +74,31 @@ def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str
     if not subject and definition.subject_from:
         source = " ".join(str(shown.get(definition.subject_from, "")).split())
         subject = definition.subject_prefix + (source if len(source) <= 120 else source[:119] + "…")
-    files = [{"id": v["id"], "name": v.get("name", ""), "question": k} for k, v in live.items() if isinstance(v, dict)]
     return NewCase(
         case_type=case_type_key,
         subject=(subject or definition.title)[:300],
         description=description[:DESCRIPTION_MAX],
-        requester=Requester(name=mapped("requester.name"), email=mapped("requester.email") or None,
+        requester=Requester(name=mapped("requester.name"), email=email or None,
                             phone=mapped("requester.phone") or None, address=mapped("requester.address") or None),
         channel=Channel.WEB_FORM.value,
-        details={"form": definition.key, "form_title": definition.title, "answers": live,
-                 "answers_shown": {answer_rules.summary_label(definition.questions[k]): v for k, v in shown.items()},
-                 "files": files},
+        details={"form": definition.key, "form_title": definition.title, "answers": live},
+        answers=tuple(Answer(answer_rules.summary_label(definition.questions[k]), v) for k, v in shown.items()),
+        attachments=tuple(NewAttachment(str(value["id"]), f"Answer to “{definition.questions[key].label}”"[:300])
+                          for key, value in uploads(definition, live).items()),
     )
+
+
+def uploads(definition: FormDefinition, answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The answers that are files, by question."""
+    return {key: value for key, value in answers.items()
+            if definition.questions.get(key) is not None and definition.questions[key].type == "file"
+            and isinstance(value, dict) and isinstance(value.get("id"), str)}
 
 
 def send_confirmation(session: Session, draft: Draft, definition: FormDefinition, *,
                       link_for: Callable[[str], str], org_name: str) -> str:
     """Email a link that sends the request; the newest link replaces older ones. Returns the address."""
-    question = definition.mapped("requester.email")
-    assert question is not None  # every checked definition has one
-    email = str(draft.answers.get(question.key, ""))
+    email = email_answer(definition, draft.answers)
     draft.email = email
     drafts.touch(draft)
     token = links.issue(session, links.CONFIRM, email, draft_id=draft.id)
@@ -94,31 +114,71 @@ def send_confirmation(session: Session, draft: Draft, definition: FormDefinition
     return email
 
 
-def confirm(session: Session, token: str, actor: audit.Actor, *, org_name: str,
-            progress_url: str, london_date: Callable[[Any], str]) -> Case:
-    """Use the link and create the case; the draft keeps only the reference (its answers are now the case's)."""
+def draft_of(session: Session, link: EmailLink) -> Draft | None:
+    return session.get(Draft, link.draft_id) if link.draft_id is not None else None
+
+
+def _address_changed(session: Session, link: EmailLink) -> bool:
+    """True when the unsent draft's email answer is no longer the address this link was sent to."""
+    draft = draft_of(session, link)
+    if draft is None or draft.case_reference is not None:
+        return False
+    definition = form_for(session, get_case_type(session, draft.case_type_key))
+    return email_answer(definition, draft.answers) != link.email
+
+
+def usable_link(session: Session, token: str) -> EmailLink:
+    """The confirmation link, if it may still send its draft; else :class:`links.LinkInvalid` saying why.
+
+    A link proves only the address it went to: once the draft's email answer is
+    another, the link is refused (``EMAIL_CHANGED``) and offers no new link to
+    the other address either.
+    """
+    try:
+        link = links.find(session, links.CONFIRM, token)
+    except links.LinkInvalid as exc:
+        if exc.problem in (links.Problem.EXPIRED, links.Problem.REPLACED) and exc.link is not None \
+                and _address_changed(session, exc.link):
+            raise links.LinkInvalid(links.Problem.EMAIL_CHANGED, exc.link) from None
+        raise
+    if _address_changed(session, link):
+        raise links.LinkInvalid(links.Problem.EMAIL_CHANGED, link)
+    return link
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    case: Case
+    #: False when the case type has the requester's acknowledgement switched off.
+    acknowledged: bool
+
+
+def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor) -> Confirmed:
+    """Use the link and create the case for the link's address, with the uploads as its attachments.
+
+    The draft keeps only the reference; an upload the request no longer includes
+    (its page stopped applying) is deleted, so nothing of it is kept for nobody.
+    Refused with :class:`InvalidInput` while an upload is one the virus scan refused.
+    The acknowledgement is the case type's notification, like every other door's.
+    """
+    usable_link(session, token)
     link = links.use(session, links.CONFIRM, token)
-    draft = session.get(Draft, link.draft_id) if link.draft_id is not None else None
+    draft = draft_of(session, link)
     if draft is None or draft.case_reference is not None:
         raise links.LinkInvalid(links.Problem.USED, link)
     case_type = get_case_type(session, draft.case_type_key)
     definition = form_for(session, case_type)
-    case = create_case(session, actor, build_case(definition, case_type.key, draft.answers))
+    if problems := file_problems(session, definition, draft.answers):
+        raise InvalidInput("The request could not be sent", problems)
+    new = build_case(definition, case_type.key, draft.answers, email=link.email)
+    case = create_case(session, actor, new, settings=settings)
+    attached = {a.file_id for a in new.attachments}
+    drafts.delete_files(session, settings.files_dir, [i for i in drafts.file_ids(draft.answers) if i not in attached])
     draft.case_reference = case.reference
     draft.due_on = case.due_on
     draft.answers = {}
     drafts.touch(draft)
-    due = f"We must reply by {london_date(case.due_on)}." if case.due_on else "We will tell you when we must reply by."
-    body = (
-        f"Dear {case.requester_name},\n\n"
-        f"We have received your {case_type.name.lower()}.\n\n"
-        f"Your reference number is {case.reference}\n\n{due}\n\n"
-        f"Quote your reference number if you contact us about this request.\n\n"
-        f"To check the progress of your request, go to {progress_url}\n\n{org_name}\n"
-    )
-    send_email(session, case.requester_email or link.email, f"We have received your request: {case.reference}", body,
-               related_type="case", related_id=case.reference)
-    return case
+    return Confirmed(case, acknowledged=acknowledge_requester(session, settings, case) > 0)
 
 
 def sent_case(session: Session, reference: str) -> Case | None:

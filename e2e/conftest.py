@@ -8,6 +8,8 @@ and call ``visit(page, url)`` / ``check_page(page, name)`` from ``e2e.harness`` 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from e2e.harness.checks import PageState, attach
 from e2e.harness.mail import MailSink
 from e2e.harness.report import Report
 from e2e.harness.server import LiveServer, is_postgres
+from shared import clamd_local
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -83,8 +86,29 @@ def mailbox(mail_sink: MailSink | None) -> MailSink:
 
 
 @pytest.fixture(scope="session")
+def clamd_socket() -> Iterator[str | None]:
+    """A throwaway clamd (the EICAR test signature only) for the server's virus scans, so uploads become clean.
+
+    None when the environment names its own clamd (CLAMD_SOCKET or CLAMD_HOST pass through), when the
+    journeys run against E2E_BASE_URL, or when ClamAV is not installed (uploads then stay quarantined and
+    the journeys that need a clean file skip).
+    """
+    if EXTERNAL_URL or os.environ.get("CLAMD_SOCKET") or os.environ.get("CLAMD_HOST") or clamd_local.find_clamd() is None:
+        yield None
+        return
+    directory = tempfile.mkdtemp(prefix="e2e-clamd-")  # short: a Unix socket path must fit in 108 bytes
+    daemon = clamd_local.start(directory)
+    try:
+        yield daemon.socket
+    finally:
+        daemon.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
 def live_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mail_sink: MailSink | None
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mail_sink: MailSink | None,
+    clamd_socket: str | None,
 ) -> Iterator[LiveServer | None]:
     """The real ``civic serve`` (db upgrade + demo data first); None with E2E_BASE_URL."""
     if EXTERNAL_URL:
@@ -95,6 +119,7 @@ def live_server(
         data_dir=tmp_path_factory.mktemp("civic-data"),
         smtp_port=mail_sink.port if mail_sink else None,
         database_url=database if is_postgres(database) else None,
+        clamd_socket=clamd_socket,
     )
     server.start()
     _LIVE["server"] = server

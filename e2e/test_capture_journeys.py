@@ -125,8 +125,8 @@ def _confirm_by_email(page: Page, mailbox: MailSink, email: str) -> str:
     expect(page.locator(".govuk-panel__title")).to_have_text("Request sent")
     reference = page.locator(".govuk-panel__body strong").inner_text().strip()
     ack = mailbox.wait_for(to=email, subject=reference)
-    assert reference in ack.text and "We must reply by" in ack.text
-    due = re.search(r"We must reply by (\d{1,2} \w+ \d{4})", ack.text)
+    assert reference in ack.text and "We must answer by" in ack.text
+    due = re.search(r"We must answer by (\d{1,2} \w+ \d{4})", ack.text)
     assert due and due.group(1) in page.locator("main").inner_text()
     return reference
 

@@ -21,6 +21,7 @@ from backoffice.bank_holidays import deadline_engine
 from backoffice.cases.case_types import get_case_type, status_of_kind
 from backoffice.cases.models import (
     Case,
+    CaseAttachment,
     CaseReferenceCounter,
     CaseType,
     Channel,
@@ -36,6 +37,7 @@ from shared import audit
 from shared.db import is_postgres, utcnow
 from shared.errors import InvalidInput
 from shared.mail import address_error
+from shared.files import StoredFile
 from shared.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
@@ -59,6 +61,32 @@ class Requester:
 
 
 @dataclass(frozen=True)
+class NewAttachment:
+    """A file the request came with, already stored (and queued for its virus scan) by ``shared.files``.
+
+    ``description`` says what it is (for a form upload, the question it answered);
+    ``added_by`` defaults to the requester.
+    """
+
+    file_id: str
+    description: str = ""
+    added_by: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One question of the form the requester filled in, and their answer as they saw it."""
+
+    question: str
+    answer: str
+
+
+#: Where a case keeps its requester's answers (``details``), in the order they were asked.
+FORM_ANSWERS = "form_answers"
+ATTACHMENT_DESCRIPTION_LIMIT = 300
+
+
+@dataclass(frozen=True)
 class NewCase:
     case_type: str
     subject: str
@@ -68,6 +96,9 @@ class NewCase:
     channel: str = Channel.WEB_FORM.value
     priority: str = Priority.NORMAL.value
     details: dict[str, Any] = field(default_factory=dict)
+    #: The requester's own answers, shown on the case page as they gave them.
+    answers: tuple[Answer, ...] = ()
+    attachments: tuple[NewAttachment, ...] = ()
 
 
 def validate(new: NewCase) -> dict[str, str]:
@@ -115,6 +146,18 @@ def received_on_error(received_on: dt.date) -> str | None:
     return None
 
 
+def _attachment_files(session: Session, new: NewCase, errors: dict[str, str]) -> list[StoredFile]:
+    """Each attachment's stored file: it must exist, be named once, and belong to no case yet."""
+    ids = [a.file_id for a in new.attachments]
+    files = {f.id: f for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))} if ids else {}
+    taken = set(session.scalars(select(CaseAttachment.file_id).where(CaseAttachment.file_id.in_(ids)))) if ids else set()
+    if len(set(ids)) != len(ids) or set(ids) - set(files) or taken:
+        errors["attachments"] = "Each attachment must be a file we hold that belongs to no other case"
+    elif any(len(a.description) > ATTACHMENT_DESCRIPTION_LIMIT for a in new.attachments):
+        errors["attachments"] = f"Attachment descriptions must be {ATTACHMENT_DESCRIPTION_LIMIT} characters or fewer"
+    return [files[i] for i in ids if i in files]
+
+
 def next_reference(session: Session, case_type: CaseType, year: int) -> tuple[int, str]:
     insert = postgresql.insert if is_postgres(session) else sqlite.insert
     stmt = (
@@ -131,13 +174,15 @@ def next_reference(session: Session, case_type: CaseType, year: int) -> tuple[in
 
 
 def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings: Settings | None = None) -> Case:
-    """Validate, number, clock and record a new case with its automatic tasks; nothing is stored on refusal.
+    """Validate, number, clock and record a new case with its automatic tasks and the files it came with;
+    nothing is stored on refusal.
 
     The responsible team is told (by the worker when no ``settings`` are given). The
-    requester is not: Capture sends its own acknowledgement, and the API and
-    staff pages call ``notifications.events.acknowledge_requester``.
+    requester is not: Capture, the API and the staff pages each call
+    ``notifications.events.acknowledge_requester`` (an import does not).
     """
     errors = validate(new)
+    files = _attachment_files(session, new, errors)
     try:
         case_type = get_case_type(session, new.case_type)
     except Exception:  # noqa: BLE001 - reported as a field error like the others
@@ -168,7 +213,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
         requester_email=(new.requester.email or "").strip().lower() or None,
         requester_phone=(new.requester.phone or "").strip() or None,
         requester_address=(new.requester.address or "").strip() or None,
-        subject=new.subject.strip(), description=new.description.strip(), details=dict(new.details),
+        subject=new.subject.strip(), description=new.description.strip(), details=_details(new),
         channel=new.channel, priority=new.priority, received_on=received_on, due_on=deadline.due_on,
         status_id=status.id, team_group_id=case_type.responsible_group_id, created_at=now, updated_at=now,
     )
@@ -181,8 +226,29 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
     audit.record(session, actor, "case.created", "case", case.reference,
                  f"{case_type.name} received by {new.channel} on {received_on:%-d %B %Y}; due {_day(deadline.due_on)}",
                  {"due_on": deadline.due_on.isoformat() if deadline.due_on else None, "channel": new.channel})
+    _attach(session, actor, case, new, files)
     notifications.case_raised(session, settings, case, actor)
     return case
+
+
+def _details(new: NewCase) -> dict[str, Any]:
+    details = dict(new.details)
+    if new.answers:
+        details[FORM_ANSWERS] = [{"question": a.question, "answer": a.answer} for a in new.answers]
+    return details
+
+
+def _attach(session: Session, actor: audit.Actor, case: Case, new: NewCase, files: list[StoredFile]) -> None:
+    """The request's files become the case's attachments, each recorded on its timeline."""
+    default_by = f"{case.requester_name} (requester)"
+    for attachment, stored in zip(new.attachments, files, strict=True):
+        row = CaseAttachment(case_id=case.id, file_id=stored.id, description=attachment.description.strip(),
+                             added_by=(attachment.added_by or default_by)[:320], created_at=case.created_at)
+        session.add(row)
+        session.flush()
+        audit.record(session, actor, "case.attachment_added", "case", case.reference,
+                     f"File attached: {stored.original_name}",
+                     {"attachment_id": row.id, "file_id": stored.id, "name": stored.original_name})
 
 
 def effective_rule(session: Session, case_type: CaseType) -> str:

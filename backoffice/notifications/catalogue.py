@@ -45,6 +45,11 @@ class Template:
     body: str
 
 
+#: The public page where a requester checks a request's progress by reference and email address (capture's
+#: ``progress`` route at its fixed mount; tests/capture checks the two agree). It works for every case with an
+#: email address, whichever door the case came in by.
+PROGRESS_PATH = "/capture/progress"
+
 #: Placeholders every template may use; values come from the case and the event.
 PLACEHOLDERS: dict[str, str] = {
     "reference": "the case reference, like FOI-2026-00042",
@@ -57,6 +62,7 @@ PLACEHOLDERS: dict[str, str] = {
     "owner_name": "the case owner's name, or 'nobody'",
     "team_name": "the team's name",
     "case_url": "the link to the case in the back office",
+    "progress_url": "the link where the requester can check the progress of their request online",
     "org_name": "the organisation's name",
     "detail": "what happened, in a sentence (the note, the task, the reason)",
     "actor": "who did it",
@@ -105,7 +111,9 @@ DEFAULTS: dict[Notice, Template] = {
         Template(Notice.REQUESTER_ACKNOWLEDGEMENT, Audience.REQUESTER, "Acknowledgement to the requester",
                  "We have received your request: {reference}",
                  "Dear {requester_name},\n\nThank you. We have received your {case_type} and given it the reference "
-                 "{reference}.\n\nWe must answer by {due_on}.\n\n{org_name}\n"),
+                 "{reference}.\n\nWe must answer by {due_on}.\n\n"
+                 "Quote your reference number if you contact us about this request.\n\n"
+                 "To check the progress of your request, go to {progress_url}\n\n{org_name}\n"),
         Template(Notice.REQUESTER_DETAILS_CHANGED, Audience.REQUESTER, "The requester's details change",
                  "Your contact details have been updated: {reference}",
                  "Dear {requester_name},\n\nWe have updated the contact details we hold for your request {reference}. "

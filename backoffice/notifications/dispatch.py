@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from backoffice.cases.access import may_be_told
 from backoffice.cases.models import Case
 from backoffice.groups import Group
-from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, Audience, Notice, Template
+from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PATH, Audience, Notice, Template
 from backoffice.staff.accounts import StaffUser
 from shared.db import Base
 from shared.mail import send_email
@@ -97,6 +97,7 @@ def case_context(session: Session, settings: Settings, case: Case, **extra: Any)
         "owner_name": owner.name if owner else "nobody",
         "team_name": team.name if team else "no team",
         "case_url": settings.url("/backoffice/cases/" + case.reference),
+        "progress_url": settings.url(PROGRESS_PATH),
         "org_name": settings.org_name,
         "detail": "",
         "actor": "",

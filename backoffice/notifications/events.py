@@ -65,10 +65,12 @@ def case_raised(session: Session, settings: Settings | None, case: Case, actor: 
 
 
 def acknowledge_requester(session: Session, settings: Settings | None, case: Case) -> int:
-    """The requester's acknowledgement, for cases the API or staff create.
+    """The requester's acknowledgement, in the case type's wording unless the type has it off.
 
-    Not sent from intake itself: Capture sends its own acknowledgement when a
-    web form is confirmed, and an import must not mail hundreds of people.
+    Every door that should acknowledge calls it: Capture when a web form is
+    confirmed (the case's address is the one the requester proved), the API and
+    the staff form. Not sent from intake itself, so an import does not mail
+    hundreds of people. Returns how many emails were queued (0 or 1).
     """
     return send(session, settings, Notice.REQUESTER_ACKNOWLEDGEMENT, case, [case.requester_email])
 

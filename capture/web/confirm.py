@@ -11,10 +11,9 @@ from backoffice.cases.case_types import get_case_type
 from backoffice.intake_forms import form_for
 from capture import links, submission
 from capture.models import Draft
-from capture.web.common import absolute, email_link, limit, requester
+from capture.web.common import email_link, limit, requester
 from shared.errors import DomainError, InvalidInput
 from shared.web import RequestContext
-from shared.web.templating import london_date
 
 SENT_KEY = "capture_sent"
 
@@ -23,24 +22,24 @@ def confirm(ctx: RequestContext) -> Response:
     if ctx.request.method == "GET":
         token = ctx.request.query_params.get("token", "")
         try:
-            link = links.find(ctx.db, links.CONFIRM, token)
+            link = submission.usable_link(ctx.db, token)
         except links.LinkInvalid as exc:
             return _problem(ctx, exc, token)
-        draft = ctx.db.get(Draft, link.draft_id) if link.draft_id else None
-        title = _form_title(ctx, draft)
+        title = _form_title(ctx, submission.draft_of(ctx.db, link))
         return ctx.render("capture/confirm.html", {"token": token, "email": link.email, "title": title})
     limit(ctx, "confirm-ip", ctx.ip)
     token = ctx.field("token")
     try:
-        case = submission.confirm(ctx.db, token, requester(ctx), org_name=ctx.settings.org_name,
-                                  progress_url=absolute(ctx, "progress"), london_date=london_date)
+        confirmed = submission.confirm(ctx.db, ctx.settings, token, requester(ctx))
     except links.LinkInvalid as exc:
         return _problem(ctx, exc, token)
     except InvalidInput as exc:
         return ctx.render("capture/not_sent.html", {"problems": list(exc.errors.values())}, status_code=422)
+    case = confirmed.case
     ctx.request.session[SENT_KEY] = {
         "reference": case.reference, "due_on": case.due_on.isoformat() if case.due_on else None,
         "type_key": case.case_type.key, "type_name": case.case_type.name, "email": case.requester_email,
+        "acknowledged": confirmed.acknowledged,
     }
     return ctx.redirect("sent")
 
@@ -56,8 +55,7 @@ def _form_title(ctx: RequestContext, draft: Draft | None) -> str:
 
 def _problem(ctx: RequestContext, exc: links.LinkInvalid, token: str) -> Response:
     """A clear page for a link that cannot be used; a repeat of a click that worked goes to the confirmation."""
-    link = exc.link
-    draft = ctx.db.get(Draft, link.draft_id) if link is not None and link.draft_id else None
+    draft = submission.draft_of(ctx.db, exc.link) if exc.link is not None else None
     sent = ctx.request.session.get(SENT_KEY)
     if (exc.problem is links.Problem.USED and draft is not None and isinstance(sent, dict)
             and sent.get("reference") == draft.case_reference):
@@ -74,16 +72,20 @@ def _problem(ctx: RequestContext, exc: links.LinkInvalid, token: str) -> Respons
 
 
 def new_link(ctx: RequestContext) -> Response:
-    """An expired or replaced link's page offers a fresh link to the same address: nothing to type again."""
+    """An expired or replaced link's page offers a fresh link to the same address: nothing to type again.
+
+    Only to the same address: a link whose draft now has another email answer gets no new link.
+    """
     limit(ctx, "send-ip", ctx.ip)
     token = ctx.field("token")
     try:
-        links.find(ctx.db, links.CONFIRM, token)
+        submission.usable_link(ctx.db, token)
         return RedirectResponse(ctx.path_for("confirm") + "?" + urlencode({"token": token}), status_code=303)
     except links.LinkInvalid as exc:
         old = exc.link
-        draft = ctx.db.get(Draft, old.draft_id) if old is not None and old.draft_id else None
-        if old is None or exc.problem is links.Problem.USED or draft is None or draft.case_reference is not None:
+        draft = submission.draft_of(ctx.db, old) if old is not None else None
+        if old is None or exc.problem not in (links.Problem.EXPIRED, links.Problem.REPLACED) or draft is None \
+                or draft.case_reference is not None:
             return _problem(ctx, exc, token)
     limit(ctx, "send-email", draft.email or old.email)
     definition = form_for(ctx.db, get_case_type(ctx.db, draft.case_type_key))

@@ -112,7 +112,8 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
     for key, stored in uploads.items():
         page_input.answers[key] = {"id": stored.id, "name": stored.original_name, "size": stored.size}
     draft = draft or drafts.load_or_start(ctx.db, ctx.request.session, type_key)
-    replaced = drafts.save(draft, page_input.answers)
+    email = definition.mapped("requester.email")
+    replaced = drafts.save(ctx.db, draft, page_input.answers, email_key=email.key if email else None)
     drafts.delete_files(ctx.db, ctx.settings.files_dir, replaced)
     if change:
         return _see_other(_page_url(ctx, type_key, rules.first_incomplete(definition, draft.answers), change=True))

@@ -70,6 +70,8 @@ class LiveServer:
     data_dir: Path
     smtp_port: int | None = None
     database_url: str | None = None
+    #: A clamd the harness started for the server's virus scans (else CLAMD_* pass through from the environment).
+    clamd_socket: str | None = None
     host: str = "127.0.0.1"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -101,6 +103,8 @@ class LiveServer:
             # per-address limits so the journeys do not depend on where a 10-minute window falls.
             RATE_LIMIT_SCALE="50",
         )
+        if self.clamd_socket is not None:
+            env["CLAMD_SOCKET"] = self.clamd_socket
         if self.smtp_port is not None:
             env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp_port))
         else:

@@ -7,10 +7,13 @@ import io
 
 from sqlalchemy import select, update
 
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Case, CaseStatus, CaseType
 from backoffice.feedback import Feedback, feedback_report
+from backoffice.notifications import Notice, NotificationSetting
+from backoffice.notifications.catalogue import PROGRESS_PATH
 from capture import drafts
 from capture.models import Draft, EmailLink
+from capture.web.common import MOUNT
 from shared import jobs
 from shared.db import transaction, utcnow
 from shared.files import StoredFile
@@ -119,3 +122,55 @@ def test_drafts_left_for_24_hours_are_deleted_with_their_files(person: Requester
         assert len(session.scalars(select(EmailLink)).all()) == 1
     # The expired draft is gone: the form starts again.
     assert person.client.get("/request/sar/check", follow_redirects=False).headers["location"] == "/request/sar/name"
+
+
+def _set_acknowledgement(person: Requester, *, enabled: bool = True, subject: str | None = None,
+                         body: str | None = None) -> None:
+    with transaction(person.runtime.factory) as session:
+        foi = session.scalar(select(CaseType).where(CaseType.key == "foi"))
+        assert foi is not None
+        session.add(NotificationSetting(case_type_id=foi.id, notice=Notice.REQUESTER_ACKNOWLEDGEMENT.value,
+                                        enabled=enabled, subject=subject, body=body))
+
+
+def test_the_acknowledgement_is_the_catalogues_with_the_progress_link(person: Requester) -> None:
+    """Defect 7: the default wording of the notification catalogue, to the confirmed address."""
+    person.fill("foi", FOI_ANSWERS)
+    person.send("foi")
+    reference = confirm_by_email(person)
+    ack = person.mail(2)[-1]
+    assert ack["To"] == "sam@example.com" and ack["Subject"] == f"We have received your request: {reference}"
+    body = ack.get_body(preferencelist=("plain",)).get_content()
+    assert "Thank you. We have received your Freedom of Information request" in body
+    assert "Quote your reference number if you contact us about this request" in body
+    assert person.link_in(ack, "/progress") == "/progress?"  # the progress check, from BASE_URL
+    assert "{" not in body
+
+
+def test_the_acknowledgement_follows_the_case_types_wording_and_switch(person: Requester) -> None:
+    _set_acknowledgement(person, subject="Got it: {reference}", body="Hello {requester_name}. Check {progress_url}\n")
+    person.fill("foi", FOI_ANSWERS)
+    person.send("foi")
+    reference = confirm_by_email(person)
+    ack = person.mail(2)[-1]
+    assert ack["Subject"] == f"Got it: {reference}"
+    assert ack.get_body(preferencelist=("plain",)).get_content().strip() == \
+        "Hello Sam Jones. Check http://testserver/capture/progress"
+    sent = person.get("/sent", title="Request sent")
+    assert "We have sent you a confirmation email to sam@example.com" in sent.text
+
+
+def test_no_acknowledgement_when_the_case_type_has_it_off(person: Requester) -> None:
+    _set_acknowledgement(person, enabled=False)
+    person.fill("foi", FOI_ANSWERS)
+    person.send("foi")
+    reference = confirm_by_email(person)
+    person.deliver()
+    received = person.smtp.wait_for(2, timeout=0.5)
+    assert [str(r.message["Subject"]) for r in received if reference in str(r.message["Subject"])] == []
+    sent = person.get("/sent", title="Request sent")
+    assert "confirmation email" not in sent.text and reference in sent.text
+
+
+def test_the_progress_placeholder_points_at_captures_progress_page(person: Requester) -> None:
+    assert MOUNT + str(person.client.app.url_path_for("progress")) == PROGRESS_PATH

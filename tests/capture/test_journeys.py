@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
+import struct
+import zlib
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from backoffice.cases.models import Case, CaseType
+from backoffice.cases.models import Case, CaseAttachment, CaseType
 from backoffice.intake_forms import BUILT_IN_FORMS, form_for, generic_form
+from capture.models import Draft
+from shared.files import CLEAN, StoredFile
+from shared.runtime import Runtime
+from shared.worker import build_worker
 from tests.capture.conftest import FOI_ANSWERS, Requester
+from tests.conftest import SPECS
 
 SAR_ANSWERS = [
     ("name", {"name": "Alex Morgan"}),
@@ -29,6 +37,24 @@ def case_for(person: Requester, reference: str) -> Case:
         assert case is not None
         session.expunge(case)
         return case
+
+
+def png() -> bytes:
+    """A real 1×1 PNG: a photo of a passport, only smaller."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+def attachments_of(person: Requester, reference: str) -> list[tuple[str, str, str]]:
+    """(file name, description, scan status) of each of the case's attachments, in order."""
+    with person.runtime.factory() as session:
+        rows = session.execute(
+            select(StoredFile.original_name, CaseAttachment.description, StoredFile.status)
+            .join(CaseAttachment, CaseAttachment.file_id == StoredFile.id).join(Case, Case.id == CaseAttachment.case_id)
+            .where(Case.reference == reference).order_by(CaseAttachment.id))
+        return [(name, description, status) for name, description, status in rows]
 
 
 def confirm_by_email(person: Requester, email_count: int = 1) -> str:
@@ -92,7 +118,9 @@ def test_sar_journey_with_evidence_and_someone_else(person: Requester) -> None:
     reference = confirm_by_email(person)
     case = case_for(person, reference)
     assert reference.startswith("SAR-") and case.requester_address == "1 High Street\nTestshire\nTS1 1AA"
-    assert [f["question"] for f in case.details["files"]] == ["identity", "authority"]
+    assert [(name, description) for name, description, _status in attachments_of(person, reference)] == [
+        ("passport.txt", "Answer to “Upload evidence of your identity”"),
+        ("poa.pdf", "Answer to “Upload evidence that you can act for them”")]
     assert case.details["answers"]["date_of_birth"] == "1985-03-27" and case.requester_phone is None
 
 
@@ -144,3 +172,34 @@ def test_every_built_in_form_keeps_the_rules_and_other_types_get_the_generic_for
     licensing = CaseType(id=-1, key="licensing", name="Licensing query")  # not stored: no form row can match
     assert form_for(db, licensing) == generic_form("Licensing query")
     assert [p.key for p in generic_form("x").pages] == ["name", "email", "subject", "details"]
+
+
+def test_sar_evidence_becomes_a_clean_attachment_of_the_case(person: Requester, clamd_socket: str) -> None:
+    """Defect 6: the identity evidence reaches the case; an upload that no longer applies does not linger."""
+    person.fill("sar", SAR_ANSWERS)
+    person.answer("sar", "identity", {}, files={"identity": ("passport.png", io.BytesIO(png()), "image/png")},
+                  status=200)
+    person.answer("sar", "acting_for", {"acting_for": "yes"}, status=200)
+    person.answer("sar", "other_person", {"other_name": "Jo Morgan", "other_date_of_birth-day": "1",
+                                          "other_date_of_birth-month": "2", "other_date_of_birth-year": "1950",
+                                          "relationship": "Daughter"}, status=200)
+    person.answer("sar", "authority", {}, files={"authority": ("poa.txt", io.BytesIO(b"power of attorney"),
+                                                               "text/plain")}, status=200)
+    # Not asking for someone else after all: their evidence is no longer part of the request.
+    person.post("/request/sar/acting_for?change=1", {"acting_for": "no"}, follow=False)
+    scanner = Runtime(dataclasses.replace(person.runtime.settings, clamd_socket=clamd_socket),
+                      person.runtime.engine, person.runtime.factory)
+    build_worker(scanner, SPECS).run_until_idle()  # the worker's virus scans, with a live clamd
+    person.send("sar")
+    reference = confirm_by_email(person)
+    assert attachments_of(person, reference) == [
+        ("passport.png", "Answer to “Upload evidence of your identity”", CLEAN)]
+    with person.runtime.factory() as session:
+        assert session.scalars(select(StoredFile.original_name)).all() == ["passport.png"]
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert case is not None and "files" not in case.details
+        answers = {a["question"]: a["answer"] for a in case.details["form_answers"]}
+        assert answers["Evidence of your identity"] == "passport.png"
+        assert answers["Your date of birth"] == "27 March 1985"
+        assert "Their full name" not in answers
+        assert session.scalars(select(Draft)).one().answers == {}

@@ -270,3 +270,78 @@ def test_garbage_never_gets_a_500(person: Requester) -> None:
                      {"reference": "\x00" * 50, "email": "@" * 400}, {"rating": ["a", "b"]}):
             response = person.post(path, data)
             assert response.status_code < 500, (path, data, response.status_code)
+
+
+def _emails_to(person: Requester, expected: int) -> list[tuple[str, str]]:
+    """Every email sent so far, waiting a moment for one more than ``expected`` (which must not come)."""
+    person.deliver()
+    return [(r.rcpt_tos[0], str(r.message["Subject"])) for r in person.smtp.wait_for(expected + 1, timeout=0.5)]
+
+
+def test_a_link_confirms_only_the_address_it_was_sent_to(person: Requester) -> None:
+    """Defect 1: a's link, then the email answer changed to b, must not send a request for b."""
+    person.fill("foi", [*FOI_ANSWERS[:1], ("email", {"email": "a@example.com"}), *FOI_ANSWERS[2:]])
+    person.send("foi")
+    [sent] = person.mail(1)
+    assert sent["To"] == "a@example.com"
+    a_link = person.link_in(sent, "/confirm?token=")
+    token = a_link.split("token=", 1)[1]
+    # "Change" on the check page, to another address; nothing is asked for it yet.
+    changed = person.post("/request/foi/email?change=1", {"email": "b@example.org"}, follow=False)
+    assert changed.headers["location"] == "/request/foi/check"
+    page = person.get(a_link, status=410, title="This link no longer works")
+    assert "Send me a new link" not in page.text and 'href="/request/foi/check"' in page.text
+    person.post("/confirm", {"token": token}, status=410)
+    assert person.post("/confirm/new-link", {"token": token}, status=410).status_code == 410
+    assert count(person, Case) == 0
+    assert [to for to, _ in _emails_to(person, 1)] == ["a@example.com"]  # nothing went to b
+    # A link sent to b confirms b; the case and its acknowledgement are b's.
+    person.send("foi")
+    messages = person.mail(2)
+    assert messages[-1]["To"] == "b@example.org"
+    reference = confirm_by_email(person, 2)
+    with person.runtime.factory() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert case is not None and case.requester_email == "b@example.org"
+    acknowledgements = [to for to, subject in _emails_to(person, 3) if reference in subject]
+    assert acknowledgements == ["b@example.org"]
+
+
+def test_confirm_refuses_a_link_whose_address_is_no_longer_the_drafts(person: Requester) -> None:
+    """Even a link nobody marked as replaced proves only its own address: the case takes the link's email."""
+    person.fill("foi", FOI_ANSWERS)
+    person.send("foi")
+    token = person.link_in(person.mail(1)[0], "/confirm?token=").split("token=", 1)[1]
+    with transaction(person.runtime.factory) as session:
+        draft = session.scalars(select(Draft)).one()
+        draft.answers = {**draft.answers, "email": "someone-else@example.org"}
+    person.get(f"/confirm?token={token}", status=410, title="This link no longer works")
+    person.post("/confirm", {"token": token}, status=410)
+    assert count(person, Case) == 0
+    with person.runtime.factory() as session:
+        assert session.scalars(select(EmailLink)).one().used_at is None
+
+
+def test_the_same_address_typed_again_keeps_the_link(person: Requester) -> None:
+    person.fill("foi", FOI_ANSWERS)
+    person.send("foi")
+    link = person.link_in(person.mail(1)[0], "/confirm?token=")
+    person.post("/request/foi/email?change=1", {"email": "SAM@example.com"}, follow=False)
+    assert person.get(link, title="Confirm and send your request")
+    assert confirm_by_email(person).startswith("FOI-")
+
+
+def test_an_upload_found_infected_after_the_link_was_sent_stops_the_request(person: Requester,
+                                                                             clamd_socket: str) -> None:
+    person.fill("sar", SAR_ANSWERS)
+    eicar = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+    person.answer("sar", "identity", {}, files={"identity": ("id.txt", io.BytesIO(eicar), "text/plain")}, status=200)
+    person.answer("sar", "acting_for", {"acting_for": "no"}, status=200)
+    person.send("sar")  # still being checked: the link goes out
+    scanner = Runtime(dataclasses.replace(person.runtime.settings, clamd_socket=clamd_socket),
+                      person.runtime.engine, person.runtime.factory)
+    build_worker(scanner, SPECS).run_until_idle()
+    token = person.link_in(person.mail(1)[0], "/confirm?token=").split("token=", 1)[1]
+    page = person.post("/confirm", {"token": token}, status=422)
+    assert "Your request could not be sent" in page.text and "contains a virus" in page.text
+    assert count(person, Case) == 0

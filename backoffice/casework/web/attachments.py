@@ -19,6 +19,7 @@ from backoffice.cases.models import Case
 from backoffice.casework.web import case_page
 from backoffice.casework.web.common import actor_of, flash, form_values, is_repeat
 from backoffice.staff.access import current_user
+from shared import audit
 from shared.errors import InvalidInput
 from shared.files import StoredFile, download_headers
 from shared.web import RequestContext
@@ -55,11 +56,16 @@ def _name(ctx: RequestContext, file_id: str) -> str:
 
 
 def download(ctx: RequestContext) -> Response:
-    """A clean file as an attachment; 404 for anything else on a case the person can see (403 if they cannot)."""
+    """A clean file as an attachment; 404 for anything else on a case the person can see (403 if they cannot).
+
+    Each download is in the audit log: the file is personal data as much as the case page is.
+    """
     user = current_user(ctx)
     case: Case = workflow.get_case(ctx.db, user, ctx.request.path_params["reference"])
     attachment_id: int = ctx.request.path_params["attachment_id"]  # {attachment_id:id}: bounded, converted
     stored, stream = workflow.open_attachment(ctx.db, ctx.settings, case, attachment_id)
+    audit.record(ctx.db, actor_of(ctx), "case.attachment_downloaded", "case", case.reference,
+                 f"File downloaded: {stored.original_name}", {"attachment_id": attachment_id, "file_id": stored.id})
 
     def chunks() -> Iterator[bytes]:
         try:

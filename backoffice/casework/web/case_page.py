@@ -17,6 +17,7 @@ from starlette.responses import Response
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.case_types import allowed_targets
 from backoffice.cases.exemptions import exemptions_for
+from backoffice.cases.intake import FORM_ANSWERS, Answer
 from backoffice.cases.models import Case, StatusKind
 from backoffice.cases.queues import time_left
 from backoffice.cases.tasks import OPEN, tasks_of
@@ -31,12 +32,13 @@ from backoffice.cases.workflow import (
     restricted_to,
 )
 from backoffice.casework.web.clock_actions import clock_view
-from backoffice.casework.web.common import errors_context, pop_flash, render
+from backoffice.casework.web.common import actor_of, errors_context, pop_flash, render
 from backoffice.casework.web.listing import names_of_groups, names_of_users
 from backoffice.groups import Group
 from backoffice.notifications.undelivered import undelivered_for_case
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
+from shared import audit
 from shared.files import DOCUMENTS
 from shared.files.service import scan_status_message
 from shared.settings import Settings
@@ -51,6 +53,7 @@ ORDER = ("status", "assign-group", "assign-owner", "tasks", "task-title", "task-
 def show(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    record_view(ctx, case)
     return render(ctx, TEMPLATE, {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings),
                                   "flash": pop_flash(ctx)})
 
@@ -61,9 +64,24 @@ def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Map
     ctx.db.rollback()
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
+    record_view(ctx, case)
     context = {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings), "values": dict(values),
                **errors_context(errors, ORDER, anchors)}
     return render(ctx, TEMPLATE, context, status_code=status_code)
+
+
+def record_view(ctx: RequestContext, case: Case) -> None:
+    """The page shows the requester's personal data: who saw it goes in the audit log.
+
+    Written last and kept whatever the request's outcome, so the page shown again
+    after a refused action (whose own work is undone) is recorded too.
+    """
+    actor, reference = actor_of(ctx), case.reference
+
+    def write(session: Session) -> None:
+        audit.record(session, actor, "case.viewed", "case", reference, "Case viewed")
+
+    ctx.write_last(write)
 
 
 def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any]:
@@ -92,6 +110,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "people": people,
         "teams": teams,
         "notes": notes_of(session, case),
+        "answers": form_answers(case),
         "attachments": [(a, f, scan_status_message(f)) for a, f in attachments_of(session, case)],
         "timeline": timeline(session, case),
         "watching": is_watching(session, user, case),
@@ -102,6 +121,15 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "owners": eligible_owners(session, case) if Action.ASSIGN in actions else [],
         "restricted_to": restricted_to(session, case),
     }
+
+
+def form_answers(case: Case) -> list[Answer]:
+    """The requester's answers the case was made with (``intake.FORM_ANSWERS``); none for other cases."""
+    stored = (case.details or {}).get(FORM_ANSWERS)
+    if not isinstance(stored, list):
+        return []
+    return [Answer(str(item.get("question", "")), str(item.get("answer", ""))) for item in stored
+            if isinstance(item, dict)]
 
 
 def upload_rules(settings: Settings) -> dict[str, str]:

@@ -37,7 +37,8 @@ def casework_routes() -> list[BaseRoute]:
         page("/cases/mine", queues.my_cases, name="my-cases", access=STAFF),
         page("/cases/team", queues.team_queue, name="team-queue", access=STAFF),
         page("/cases/new", new_case.new_case, name="new-case", access=WORKERS, methods=FORM),
-        page(CASE, case_page.show, name="case", access=STAFF),
+        # Reading a case or one of its files is audited, so these GETs write.
+        page(CASE, case_page.show, name="case", access=STAFF, writes_on_get=True),
         page(CASE + "/claim", actions.claim, name="case-claim", access=WORKERS, methods=POST),
         page(CASE + "/assign", actions.assign, name="case-assign", access=MANAGERS, methods=POST),
         page(CASE + "/status", actions.change_status, name="case-status", access=WORKERS, methods=POST),
@@ -59,5 +60,5 @@ def casework_routes() -> list[BaseRoute]:
              methods=FORM),
         page(CASE + "/attachments", attachments.upload, name="case-attachment-add", access=WORKERS, methods=POST, files=True),
         page(CASE + "/attachments/{attachment_id:id}", attachments.download, name="case-attachment",
-             access=STAFF),
+             access=STAFF, writes_on_get=True),
     ]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.cases.intake import NewCase, Requester, create_case
-from backoffice.cases.models import Case, StatusKind, Task
+from backoffice.cases.intake import NewAttachment, NewCase, Requester, create_case
+from backoffice.cases.models import Case, CaseAttachment, StatusKind, Task
 from backoffice.organisation import set_nation
 from shared import audit
 from shared.errors import InvalidInput
+from shared.files import StoredFile, store_upload
+from shared.settings import Settings
 from tests.backoffice.cases.conftest import SYSTEM, Office
 
 
@@ -82,3 +85,44 @@ def test_a_scottish_body_answers_foi_under_foisa(office: Office) -> None:
     from backoffice.cases.intake import compute_deadline
 
     assert compute_deadline(office.db, case.case_type, case.received_on).rule == "foisa"
+
+
+def _stored(office: Office, settings: Settings, name: str = "passport.txt") -> StoredFile:
+    requester = audit.Actor(type="requester", label="member of the public")
+    stored = store_upload(office.db, settings, requester, filename=name, stream=io.BytesIO(b"a scanned passport"))
+    office.db.flush()
+    return stored
+
+
+def test_files_sent_with_a_request_become_its_attachments(office: Office, settings: Settings) -> None:
+    passport, letter = _stored(office, settings), _stored(office, settings, "letter.txt")
+    case = office.new_case("sar", requester=Requester(name="Alex Morgan", email="alex@example.com"), attachments=(
+        NewAttachment(passport.id, "Answer to “Upload evidence of your identity”"),
+        NewAttachment(letter.id, "The requester's letter", added_by="Post room"),
+    ))
+    rows = office.db.scalars(select(CaseAttachment).where(CaseAttachment.case_id == case.id)
+                             .order_by(CaseAttachment.id)).all()
+    assert [(a.file_id, a.description, a.added_by) for a in rows] == [
+        (passport.id, "Answer to “Upload evidence of your identity”", "Alex Morgan (requester)"),
+        (letter.id, "The requester's letter", "Post room"),
+    ]
+    summaries = [e.summary for e in audit.history(office.db, "case", case.reference)]
+    assert summaries[1:] == ["File attached: passport.txt", "File attached: letter.txt"]
+
+
+@pytest.mark.parametrize("problem", ["unknown", "taken", "twice", "long"])
+def test_attachments_that_cannot_be_the_cases_are_refused(office: Office, settings: Settings, problem: str) -> None:
+    stored = _stored(office, settings)
+    if problem == "taken":
+        office.new_case(attachments=(NewAttachment(stored.id),))
+    attachments = {
+        "unknown": (NewAttachment("0" * 32),),
+        "taken": (NewAttachment(stored.id),),
+        "twice": (NewAttachment(stored.id), NewAttachment(stored.id)),
+        "long": (NewAttachment(stored.id, "x" * 301),),
+    }[problem]
+    before = office.db.scalar(select(func.count(Case.id)))
+    with pytest.raises(InvalidInput) as refused:
+        office.new_case(attachments=attachments)
+    assert "attachments" in refused.value.errors
+    assert office.db.scalar(select(func.count(Case.id))) == before

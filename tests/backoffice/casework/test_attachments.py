@@ -6,13 +6,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import struct
+import zlib
 
 from sqlalchemy import func, select
 
+from backoffice.cases.intake import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.cases.models import CaseAttachment
 from shared import audit
-from shared.files import CLEAN, INFECTED, QUARANTINED, StoredFile
+from shared.files import CLEAN, INFECTED, QUARANTINED, StoredFile, store_upload
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.worker import build_worker
 from tests.backoffice.casework.conftest import Office
 from tests.backoffice.casework.helpers import banner, error_summary, form_fields
@@ -152,3 +156,93 @@ def _csrf(client) -> str:  # type: ignore[no-untyped-def]
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/cases/mine").text)
     assert match
     return match.group(1)
+
+
+def _png() -> bytes:
+    """A real 1×1 PNG, as a phone's photo of a passport would be (only smaller)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+def _requested_with_evidence(office: Office, settings: Settings) -> str:
+    """A SAR as capture sends it: the requester's answers and the upload that answered a question."""
+    with office.factory() as session, session.begin():
+        requester = audit.Actor(type="requester", label="member of the public")
+        stored = store_upload(session, settings, requester, filename="passport.png", stream=io.BytesIO(_png()))
+        session.flush()
+        case = create_case(session, requester, NewCase(
+            case_type="sar", subject="Subject access request from Alex Morgan", description="My council tax records.",
+            requester=Requester(name="Alex Morgan", email="alex@example.com"),
+            answers=(Answer("Your full name", "Alex Morgan"), Answer("Your date of birth", "27 March 1985"),
+                     Answer("Evidence of your identity", "passport.png")),
+            attachments=(NewAttachment(stored.id, "Answer to “Upload evidence of your identity”"),),
+        ))
+        return case.reference
+
+
+def test_a_requests_answers_and_evidence_are_on_the_case_page(office: Office, browser, check_page,  # type: ignore[no-untyped-def]
+                                                             runtime: Runtime, settings: Settings,
+                                                             clamd_socket: str) -> None:
+    reference = _requested_with_evidence(office, settings)
+    path = f"/cases/{reference}"
+    client = browser("caseworker")
+    page = client.get(path)
+    check_page(page, title=reference)
+    answers = page.text[page.text.index(">The requester’s answers<"):page.text.index(">Attachments<")]
+    assert re.search(r'govuk-summary-list__key">\s*Your date of birth\s*</dt>\s*'
+                     r'<dd class="govuk-summary-list__value[^"]*">\s*27 March 1985', answers), answers
+    listed = _list(page.text)
+    assert "passport.png" in listed and "Answer to “Upload evidence of your identity”" in listed
+    assert "Alex Morgan (requester)" in listed and "Checking for viruses" in listed
+    [(attachment_id, _name, status)] = _attachments(office)
+    download = f"{path}/attachments/{attachment_id}"
+    assert status == QUARANTINED and f'href="{download}"' not in page.text
+    _scan(runtime, clamd_socket)
+    page = client.get(path)
+    assert f'href="{download}"' in page.text and "Ready" in _list(page.text)
+    got = client.get(download)
+    assert got.status_code == 200 and got.content == _png() and got.headers["content-type"] == "image/png"
+    check_page(browser("outsider").get(path), status=403, title=FORBIDDEN)
+    check_page(browser("outsider").get(download), status=403, title=FORBIDDEN)
+
+
+def test_a_case_without_form_answers_has_no_answers_section(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser("caseworker").get(f"/cases/{office.new_case()}")
+    assert "The requester’s answers" not in page.text
+
+
+def _reads(office: Office, reference: str) -> list[tuple[str, str, str]]:
+    with office.factory() as session:
+        rows = session.execute(select(audit.AuditEvent.action, audit.AuditEvent.actor_type, audit.AuditEvent.actor_label)
+                               .where(audit.AuditEvent.object_type == "case", audit.AuditEvent.object_id == reference,
+                                      audit.AuditEvent.action.in_(("case.viewed", "case.attachment_downloaded")))
+                               .order_by(audit.AuditEvent.id))
+        return [(a, t, label) for a, t, label in rows]
+
+
+def test_case_views_and_attachment_downloads_are_audited(office: Office, browser, check_page,  # type: ignore[no-untyped-def]
+                                                        runtime: Runtime, settings: Settings,
+                                                        clamd_socket: str) -> None:
+    reference = _requested_with_evidence(office, settings)
+    _scan(runtime, clamd_socket)
+    [(attachment_id, _name, _status)] = _attachments(office)
+    reader = browser("read-only")
+    page = reader.get(f"/cases/{reference}")
+    check_page(page, title=reference)
+    assert reader.get(f"/cases/{reference}/attachments/{attachment_id}").status_code == 200
+    assert _reads(office, reference) == [("case.viewed", "staff", "read-only@example.gov.uk"),
+                                         ("case.attachment_downloaded", "staff", "read-only@example.gov.uk")]
+    # Refused requests read nothing, and nothing is recorded for them.
+    browser("outsider").get(f"/cases/{reference}")
+    browser("outsider").get(f"/cases/{reference}/attachments/{attachment_id}")
+    assert len(_reads(office, reference)) == 2
+    # A page shown again after a refused action still showed the case: that view is kept.
+    worker = browser("caseworker")
+    refused = _upload(worker, reference, "empty.txt", b"")
+    assert refused.status_code == 422
+    assert [r[2] for r in _reads(office, reference)][-2:] == ["caseworker@example.gov.uk"] * 2
+    # Reads are in the audit log, not on the case's timeline.
+    timeline = reader.get(f"/cases/{reference}").text.split(">Timeline<", 1)[1]
+    assert "viewed" not in timeline.lower() and "downloaded" not in timeline.lower()
