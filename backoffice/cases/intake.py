@@ -36,8 +36,8 @@ from backoffice.organisation import body_nation
 from shared import audit
 from shared.db import is_postgres, utcnow
 from shared.errors import InvalidInput
-from shared.mail import address_error
 from shared.files import StoredFile
+from shared.mail import address_error
 from shared.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
