@@ -6,17 +6,19 @@ PY := $(VENV)/bin/python
 CIVIC := $(VENV)/bin/civic
 ASSETS := govuk_assets
 
-.PHONY: run test setup system-deps lint bench clean
+.PHONY: run test setup system-deps clamav lint bench clean
 
-## make run: set up, migrate, load demo data, start clamd if installed, serve on $HOST:$PORT (default 127.0.0.1:8000)
+## make run: set up, install ClamAV when missing, migrate, load demo data, serve on $HOST:$PORT (default
+## 127.0.0.1:8000) with a local clamd that stops with the server (unless CLAMD_SOCKET or CLAMD_HOST names one)
 ## in development: APP_ENV is development unless you set it (the kept-mail page needs it said explicitly)
 run: export APP_ENV ?= development
-run: setup
+run: setup clamav
 	@$(CIVIC) db upgrade
 	@echo "Demo sign-in (back office):"
 	@$(CIVIC) demo-data
-	@$(PY) -m shared.clamd_local start --dir $${DATA_DIR:-var}/clamav || true
-	@CLAMD_SOCKET=$${CLAMD_SOCKET:-$$(realpath -m $${DATA_DIR:-var}/clamav/clamd.sock)} exec $(CIVIC) serve
+	@if [ -n "$${CLAMD_SOCKET}$${CLAMD_HOST}" ]; then exec $(CIVIC) serve; fi; \
+	clamd_dir=$$(realpath -m "$${DATA_DIR:-var}/clamav"); \
+	CLAMD_SOCKET="$$clamd_dir/clamd.sock" exec $(CIVIC) serve --clamd-dir "$$clamd_dir"
 
 ## make test: the same set-up, Debian's chromium and clamav-daemon when missing, then the whole suite
 test: setup system-deps
@@ -36,15 +38,24 @@ $(ASSETS)/dist/VERSION: $(ASSETS)/package.json $(ASSETS)/package-lock.json $(ASS
 	cd $(ASSETS) && npm ci --no-audit --no-fund --loglevel=error
 	$(PY) $(ASSETS)/build.py
 
+# Debian packages, installed only when missing (with sudo when not root). CLAMD and CHROMIUM are what is
+# looked for: tests/shared/test_clamd_local.py points them elsewhere to see the install happen.
+CLAMD ?= $(or $(shell command -v clamd),/usr/sbin/clamd)
+CHROMIUM ?= $(or $(shell command -v chromium),/usr/bin/chromium)
+define apt_install
+sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+echo "Installing Debian packages: $(1)"; \
+$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $(1)
+endef
+
+clamav:
+	@[ -x "$(CLAMD)" ] || { $(call apt_install,clamav-daemon); }
+
 system-deps:
 	@missing=""; \
-	command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation"; \
-	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
-	if [ -n "$$missing" ]; then \
-	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
-	  echo "Installing Debian packages:$$missing"; \
-	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $$missing; \
-	fi
+	[ -x "$(CHROMIUM)" ] || missing="chromium fonts-liberation"; \
+	[ -x "$(CLAMD)" ] || missing="$$missing clamav-daemon"; \
+	[ -z "$$missing" ] || { $(call apt_install,$$missing); }
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -12,8 +12,11 @@ holds any, else one signature for the standard EICAR test file, because clamd
 refuses to start with an empty database. Loading the real signatures takes tens
 of seconds and about a gigabyte of memory; the test signature loads at once.
 
-``python -m shared.clamd_local start|stop|status --dir var/clamav`` is what
-``make run`` uses.
+``make run`` uses :func:`for_the_server` (``civic serve --clamd-dir var/clamav``):
+the daemon is the server's child and ends with it, however the server ends
+(Ctrl-C, SIGTERM, a crash, even SIGKILL), so stopping the suite leaves nothing
+behind. ``python -m shared.clamd_local start|stop|status --dir DIR`` starts one
+that outlives the command, for those who want it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,6 +212,10 @@ class LocalClamd:
     def ping(self) -> bool:
         return ping_socket(self.paths.socket)
 
+    def wait_until_ready(self, timeout: float | None = None) -> None:
+        """Return once clamd answers PING; raise :class:`ClamdStartError` if it exits or takes too long."""
+        _wait_until_ready(self, timeout)
+
     def stop(self, timeout: float = 10.0) -> None:
         _terminate(self.pid, timeout, self.process)
         with contextlib.suppress(FileNotFoundError):
@@ -273,6 +282,18 @@ def start(
     Unless ``outlive_caller`` (the CLI), clamd ends with its caller even if that is
     killed, so a test run that dies leaves no daemon behind.
     """
+    daemon = launch(directory, use_system_signatures, outlive_caller=outlive_caller)
+    daemon.wait_until_ready(timeout)
+    return daemon
+
+
+def launch(directory: Path | str, use_system_signatures: bool = False, *, outlive_caller: bool = False) -> LocalClamd:
+    """Start clamd in ``directory`` without waiting for it to load its signatures.
+
+    The real signatures take tens of seconds to load: a server need not wait for
+    them, as uploads stay quarantined (and their scans retry) until clamd answers.
+    Call :meth:`LocalClamd.wait_until_ready` to wait.
+    """
     binary = find_clamd()
     if binary is None:
         raise ClamdNotInstalled(NOT_INSTALLED_MESSAGE)
@@ -300,23 +321,115 @@ def start(
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C in a terminal running `make run` is handled by our stop
+            start_new_session=True,  # Ctrl-C in a terminal reaches the server, which then stops clamd itself
             preexec_fn=None if outlive_caller else _die_with_parent,  # ends with us unless told
         )
-    limit = timeout if timeout is not None else (300.0 if kind == "system" else 30.0)
+    # Written at once (clamd writes it too, once loaded) so that `stop` and `status` find it while it loads.
+    paths.pid.write_text(f"{process.pid}\n")
+    return LocalClamd(paths=paths, pid=process.pid, signatures=kind, process=process)
+
+
+def _wait_until_ready(daemon: LocalClamd, timeout: float | None) -> None:
+    paths, process = daemon.paths, daemon.process
+    assert process is not None, "only a daemon this process launched can be waited for"
+    limit = timeout if timeout is not None else (300.0 if daemon.signatures == "system" else 30.0)
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if ping_socket(paths.socket):
             paths.pid.write_text(f"{process.pid}\n")  # clamd wrote it too; make sure it is ours
-            return LocalClamd(paths=paths, pid=process.pid, signatures=kind, process=process)
+            return
         if process.poll() is not None:
+            with contextlib.suppress(FileNotFoundError):
+                paths.pid.unlink()
             raise ClamdStartError(
                 f"clamd exited with status {process.returncode} while starting. Its log ends:\n"
                 f"{_log_tail(paths)}{_apparmor_hint(paths)}"
             )
         time.sleep(0.05)
-    _terminate(process.pid, 5.0, process)
+    daemon.stop(5.0)
     raise ClamdStartError(f"clamd did not answer within {limit:.0f} s. Its log ends:\n{_log_tail(paths)}")
+
+
+@contextlib.contextmanager
+def for_the_server(directory: Path | str, *, say: Callable[[str], None] | None = None) -> Iterator[LocalClamd | None]:
+    """A local clamd for exactly as long as the ``with`` block: ``civic serve --clamd-dir``.
+
+    clamd is this process's child and is stopped when the block ends, however it
+    ends (the server returning, KeyboardInterrupt, an exception, SIGTERM, which
+    is turned into SystemExit here); if this process is killed outright, the
+    kernel ends clamd too (PR_SET_PDEATHSIG). Without ClamAV, or when clamd
+    cannot start, the server still serves (uploads wait in quarantine) and
+    ``say`` tells why. A daemon already running from ``directory`` (started with
+    ``python -m shared.clamd_local start``) is used and left running.
+    """
+    say = say or _say
+    paths = Paths(Path(directory).absolute())
+    if find_clamd() is None:
+        say(NOT_INSTALLED_MESSAGE)
+        yield None
+        return
+    if status(paths.root) != "stopped":
+        say(f"Using the clamd already running from {paths.root} (stop it with: "
+            f"python -m shared.clamd_local stop --dir {paths.root})")
+        yield None
+        return
+    system = has_system_signatures()
+    try:
+        daemon = launch(paths.root, use_system_signatures=system)
+    except ClamdStartError as exc:
+        say(f"clamd could not start, uploads will stay quarantined: {exc}")
+        yield None
+        return
+    if system:
+        say(f"clamd is loading the ClamAV signatures from {SYSTEM_DATABASE} (pid {daemon.pid}): uploads are "
+            "scanned once it has (this takes a while and about 1GB of memory)")
+    else:
+        say(f"clamd started with only the EICAR test signature (pid {daemon.pid}): real viruses will not be "
+            "detected. Run `sudo freshclam` for the real signatures.")
+    stopping = threading.Event()
+    threading.Thread(target=_report_ready, args=(daemon, say, stopping), name="clamd-ready", daemon=True).start()
+    try:
+        with _sigterm_as_exit():
+            yield daemon
+    finally:
+        stopping.set()
+        daemon.stop()
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)  # from a thread too, while the server logs to stderr
+
+
+def _report_ready(daemon: LocalClamd, say: Callable[[str], None], stopping: threading.Event) -> None:
+    try:
+        daemon.wait_until_ready(None)
+    except ClamdStartError as exc:
+        if not stopping.is_set():
+            say(f"clamd stopped, uploads will stay quarantined: {exc}")
+    else:
+        if not stopping.is_set():
+            say(f"clamd is ready: CLAMD_SOCKET={daemon.socket}")
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM's default kills the process without unwinding; as SystemExit, ``finally`` blocks run.
+
+    uvicorn takes SIGTERM over while it serves, shuts down gracefully, then
+    raises the signal again: it then reaches this handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def exit_on_sigterm(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def stop(directory: Path | str, timeout: float = 10.0) -> bool:

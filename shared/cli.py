@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from shared import migrations
+from shared import clamd_local, migrations
 from shared.apps import AppSpec, discover, import_models
 from shared.db import transaction
 from shared.runtime import Runtime
@@ -40,13 +42,15 @@ def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> 
     # TRUSTED_PROXIES itself, the same in one process, in --workers N and on its own.
     options = {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,
                "server_header": False}
-    if args.workers > 1:
-        # Each process builds its own suite (and in-process worker) from the environment; the job
-        # queue and the rate limiter live in the database, so they hold across processes.
-        factory = "shared.serve:suite_without_worker" if args.no_worker else "shared.serve:suite_with_worker"
-        run_processes(factory, args.workers, options)
-    else:
-        uvicorn.run(create_suite(runtime, specs, with_worker=not args.no_worker), **options)  # type: ignore[arg-type]
+    # The local clamd (make run) is the server's child: it stops with the server, however that stops.
+    with clamd_local.for_the_server(args.clamd_dir) if args.clamd_dir else contextlib.nullcontext():
+        if args.workers > 1:
+            # Each process builds its own suite (and in-process worker) from the environment; the job
+            # queue and the rate limiter live in the database, so they hold across processes.
+            factory = "shared.serve:suite_without_worker" if args.no_worker else "shared.serve:suite_with_worker"
+            run_processes(factory, args.workers, options)
+        else:
+            uvicorn.run(create_suite(runtime, specs, with_worker=not args.no_worker), **options)  # type: ignore[arg-type]
     return 0
 
 
@@ -89,6 +93,8 @@ def build_parser(specs: list[AppSpec]) -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the four apps and a background worker")
     serve.add_argument("--no-worker", action="store_true", help="serve without the in-process worker")
     serve.add_argument("--workers", type=int, default=1, help="web processes (each with its own worker thread)")
+    serve.add_argument("--clamd-dir", type=Path, metavar="DIR",
+                       help="run a local ClamAV daemon from DIR for as long as the server runs (make run)")
     serve.set_defaults(handler=_serve)
     worker = sub.add_parser("worker", help="run the background worker")
     worker.add_argument("--once", action="store_true", help="run due jobs, then exit")
