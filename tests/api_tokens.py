@@ -1,8 +1,7 @@
 """An API token that may do everything, made the way an operator makes one: ``civic api-tokens create``.
 
-The route fuzz test and the schemathesis run both sign their API requests with it. When token scopes
-exist, name every scope in ``ALL_SCOPES`` (e.g. ``["--scope", "cases:read", "--scope", "cases:write"]``):
-nothing else needs to change.
+The route fuzz test and the schemathesis run both sign their API requests with it: it holds every
+scope in the registry, so a route that needs a new capability's scope is fuzzed too.
 """
 
 from __future__ import annotations
@@ -12,10 +11,11 @@ import io
 import os
 from collections.abc import Iterator, Mapping
 
+from backoffice.staff.api_clients import SCOPES
 from shared import cli
 
 #: The ``civic api-tokens create`` arguments that grant every scope there is.
-ALL_SCOPES: list[str] = []
+ALL_SCOPES: list[str] = [argument for scope in SCOPES for argument in ("--scope", scope)]
 
 
 def create_api_token(env: Mapping[str, str], name: str = "guard") -> str:

@@ -52,9 +52,10 @@ REASON_LIMIT = 2000
 _DATE: Schema = {"type": "string", "format": "date", "description": "A date as YYYY-MM-DD."}
 #: Private keyword: the people's wording of a rule's refusal, by keyword. Never published.
 MESSAGES = "x-messages"
-#: Python's whitespace (``str.isspace``, what ``str.strip`` removes) as an explicit class both regex
-#: dialects read alike. "Not blank" is a search for one character outside it.
-WHITESPACE = "\\t-\\r\\x1c- \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+#: Python's whitespace (``str.isspace``, what ``str.strip`` removes), and NUL (dropped from every string
+#: as a request is read: shared.web.routing), as an explicit class both regex dialects read alike.
+#: "Not blank" is a search for one character outside it.
+WHITESPACE = "\\x00\\t-\\r\\x1c- \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 NOT_BLANK = f"[^{WHITESPACE}]"
 PHONE = "^(?:[0-9+() \\-]{6,40})?(?![\\s\\S])"
 
@@ -69,9 +70,10 @@ def _text(limit: int, blank: str, too_long: str, description: str | None = None)
 
 
 def _one_of_present(fields: tuple[str, ...], message: str) -> Schema:
-    """At least one of ``fields`` is given and not null (nor empty); ``message`` is reported on the first."""
-    return {"anyOf": [{"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
-                      for name in fields], MESSAGES: {"anyOf": message}}
+    """At least one of ``fields`` is given and not null (nor blank); ``message`` is reported on the first."""
+    present: Schema = {"type": "string", "minLength": 1, "pattern": NOT_BLANK}
+    return {"anyOf": [{"required": [name], "properties": {name: present}} for name in fields],
+            MESSAGES: {"anyOf": message}}
 
 SCHEMAS: dict[str, Schema] = {
     "RequesterInput": {

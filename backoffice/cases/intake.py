@@ -112,7 +112,7 @@ def validate(new: NewCase) -> dict[str, str]:
     if requester.email:
         if (problem := address_error(requester.email)) is not None:  # the mailer's own rule, so it can be mailed
             errors["requester.email"] = problem
-    elif not requester.address:
+    elif not (requester.address or "").strip():  # spaces alone are no address to reply to
         errors["requester.email"] = "Enter an email address or a postal address so we can reply"
     if requester.phone and (len(requester.phone) > LIMITS["phone"] or not re.fullmatch(r"[0-9+() \-]{6,40}", requester.phone)):
         errors["requester.phone"] = "Enter a telephone number, like 01632 960 001 or +44 808 157 0192"

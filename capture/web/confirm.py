@@ -19,7 +19,7 @@ SENT_KEY = "capture_sent"
 
 
 def confirm(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         token = ctx.request.query_params.get("token", "")
         try:
             link = submission.usable_link(ctx.db, token)

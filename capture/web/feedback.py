@@ -12,7 +12,7 @@ from shared.web import RequestContext
 
 
 def feedback(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return _form(ctx, "", "", {})
     if is_bot(ctx):
         return ctx.redirect("feedback-thanks")

@@ -48,7 +48,7 @@ def _see_other(url: str) -> RedirectResponse:
 
 def question(ctx: RequestContext) -> Response:
     type_key, page_key = ctx.request.path_params["type_key"], ctx.request.path_params["page_key"]
-    if ctx.request.method == "POST":
+    if not ctx.is_read:
         if is_bot(ctx):
             return ctx.redirect("check-email", type_key=type_key)
         limit(ctx, "answers-ip", ctx.ip)
@@ -57,7 +57,7 @@ def question(ctx: RequestContext) -> Response:
     if page is None:
         raise HTTPException(status_code=404)
     change = ctx.request.query_params.get("change") == "1"
-    if ctx.request.method == "POST":
+    if not ctx.is_read:
         return _save_page(ctx, definition, page, change)
     draft = drafts.load(ctx.db, ctx.request.session, type_key)
     answers = draft.answers if draft else {}
@@ -124,7 +124,7 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
 
 def check_answers(ctx: RequestContext) -> Response:
     type_key = ctx.request.path_params["type_key"]
-    if ctx.request.method == "POST" and is_bot(ctx):
+    if not ctx.is_read and is_bot(ctx):
         return ctx.redirect("check-email", type_key=type_key)
     case_type, definition = web_type(ctx, type_key)
     draft = drafts.load(ctx.db, ctx.request.session, type_key)
@@ -133,7 +133,7 @@ def check_answers(ctx: RequestContext) -> Response:
     if draft is None or incomplete is not None:
         return _see_other(_page_url(ctx, type_key, incomplete or definition.pages[0]))
     errors = submission.file_problems(ctx.db, definition, answers)
-    if ctx.request.method == "POST" and not errors:
+    if not ctx.is_read and not errors:
         email = str(answers.get(definition.mapped("requester.email").key, ""))  # type: ignore[union-attr]
         limit(ctx, "send-ip", ctx.ip, ("send-email", email))
         if not idempotency.first_use(ctx.db, ctx.field("idempotency_key")):

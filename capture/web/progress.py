@@ -26,7 +26,7 @@ _EMAIL_RULES = Question(key="email", type="email", label="Email address", noun="
 
 
 def start(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return ctx.render("capture/progress_start.html", {"reference": "", "email": ""})
     limit(ctx, "progress-ip", ctx.ip)
     reference, email = clean(ctx.field("reference"))[:40], clean(ctx.field("email"))[:300]
@@ -62,7 +62,7 @@ def check_email(ctx: RequestContext) -> Response:
 
 def view(ctx: RequestContext) -> Response:
     """GET shows a button (mail scanners open links); the POST uses the link and opens the status page."""
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         token = ctx.request.query_params.get("token", "")
         try:
             links.find(ctx.db, links.PROGRESS, token)

@@ -140,8 +140,16 @@ class RequestContext:
     def json(self, data: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
         return JSONResponse(data, status_code=status_code, headers=dict(headers or {}))
 
+    @property
+    def is_read(self) -> bool:
+        """GET or HEAD: a page is shown, nothing is sent. A handler that takes both GET and POST asks this,
+        never ``method == "GET"``, so that a HEAD is a look at the page, not a form with no fields."""
+        return self.request.method in SAFE_METHODS
+
     def field(self, name: str, default: str = "") -> str:
-        value = self.form.get(name) if self.form is not None else None
+        """A form field's first value as text (a field sent twice is its first value; a file is no text)."""
+        values = self.form.getlist(name) if self.form is not None else []
+        value = values[0] if values else None
         return value if isinstance(value, str) else default
 
     def write_last(self, write: LastWrite) -> None:
@@ -254,14 +262,42 @@ def _limit_body(request: Request, kind: str, files: bool, settings: Settings) ->
 
 async def _read_input(request: Request, kind: str) -> tuple[FormData | None, Any]:
     if kind == "json":
-        return None, _parse_json(await request.body())
+        return None, _without_nul(_parse_json(await request.body()))
     if kind in ("form", "multipart"):
         try:
             form = await request.form(max_files=MAX_FILE_PARTS, max_fields=MAX_FIELDS, max_part_size=FORM_BYTES)
         except MultiPartException as exc:
             raise HTTPException(status_code=400, detail=exc.message) from exc
+        if any(NUL in key or (isinstance(value, str) and NUL in value) for key, value in form.multi_items()):
+            form = FormData([(key.replace(NUL, ""), value.replace(NUL, "") if isinstance(value, str) else value)
+                             for key, value in form.multi_items()])
         return form, None
     return None, None
+
+
+#: No text column (PostgreSQL's above all) can hold it, and no person types it: it is dropped from every
+#: form field, JSON string and query string as the request is read; a path holding one names nothing (404).
+NUL = "\x00"
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` (parsed JSON) with NUL dropped from every string, keys included; the depth is already bounded."""
+    if isinstance(value, str):
+        return value.replace(NUL, "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
+def _drop_nul_from_address(request: Request) -> None:
+    """A NUL in the path is a 404; in the query string it is dropped, as it is from a form."""
+    if NUL in request.scope.get("path", ""):
+        raise HTTPException(status_code=404)
+    query: bytes = request.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        request.scope["query_string"] = query.replace(b"\x00", b"").replace(b"%00", b"")
 
 
 def _parse_json(body: bytes) -> Any:
@@ -321,6 +357,7 @@ async def _dispatch(request: Request, handler: Handler, access: Access, writes_o
     form, body_json = (None, None)
     unread = False
     request.state.access = access  # so that a refusal while reading is a problem document on an API route
+    _drop_nul_from_address(request)
     if request.method in UNSAFE_METHODS:
         kind = _body_kind(request)
         _limit_body(request, kind, files, runtime.settings)
@@ -349,6 +386,8 @@ def _run_in_transaction(
     session = runtime.factory()
     if read_only:
         db.read_only(session)
+    if form is None and not access.api and request.method in UNSAFE_METHODS:
+        form = FormData()  # a browser page reads form fields; a body of another kind simply has none
     ctx = RequestContext(request=request, db=session, runtime=runtime, form=form, body_json=body_json)
     try:
         try:

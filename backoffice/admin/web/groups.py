@@ -21,7 +21,7 @@ def index(ctx: RequestContext) -> Response:
 
 
 def new(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return render(ctx, "backoffice/admin/group_new.html", {"values": {}})
     values = {name: ctx.field(name).strip() for name in NEW_ORDER}
     if repeated(ctx):

@@ -28,7 +28,7 @@ LAST_DAY = dt.date(CalendarSet.DEFAULT_LAST_YEAR, 12, 31)
 def organisation_page(ctx: RequestContext) -> Response:
     template = "backoffice/admin/organisation.html"
     current = organisation.get_organisation(ctx.db)
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         values = {"nation": current.nation, "domains": "\n".join(current.allowed_staff_domains or [])}
         return render(ctx, template, {"values": values, "saved": ctx.request.query_params.get("saved") == "yes"})
     values = {name: ctx.field(name) for name in ORGANISATION_ORDER}
@@ -52,7 +52,7 @@ def organisation_page(ctx: RequestContext) -> Response:
 
 
 def bank_holidays_page(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return _holidays(ctx)
     values = {name: ctx.field(name) for name in ("kind", "name", "nation")}
     if repeated(ctx):

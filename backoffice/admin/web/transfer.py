@@ -42,7 +42,7 @@ def _upload_form(ctx: RequestContext, errors: dict[str, str] | None = None) -> R
 
 
 def import_page(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return _upload_form(ctx)
     upload = ctx.form.get("file") if ctx.form is not None else None
     if not isinstance(upload, UploadFile) or not upload.filename:

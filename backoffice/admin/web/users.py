@@ -45,7 +45,7 @@ def _send_link(ctx: RequestContext, email: str) -> None:
 
 def new(ctx: RequestContext) -> Response:
     context: dict[str, Any] = {"roles": ROLES, "domains": allowed_staff_domains(ctx.db)}
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return render(ctx, "backoffice/admin/user_new.html", {**context, "values": {}})
     values = {name: ctx.field(name) for name in NEW_ORDER}
     if repeated(ctx):

@@ -141,7 +141,7 @@ def _handle(ctx: RequestContext, action: Action, act: Act, show: Show, *, confli
     if case.status.kind == StatusKind.CLOSED:
         return ctx.redirect("case", reference=case.reference)  # a closed case's clock has stopped for good
     _require(ctx, case, action)
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return show(ctx, case, _today_values("on"), None, 200)
     if is_repeat(ctx):
         return ctx.redirect("case", reference=case.reference)

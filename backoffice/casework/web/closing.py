@@ -41,7 +41,7 @@ def close(ctx: RequestContext) -> Response:
     if case.status.kind == StatusKind.CLOSED:
         return ctx.redirect("case", reference=case.reference)
     _require(ctx, user, case, Action.CLOSE)
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return _close_form(ctx, case, {})
     if is_repeat(ctx):
         return ctx.redirect("case", reference=case.reference)
@@ -86,7 +86,7 @@ def reopen(ctx: RequestContext) -> Response:
     if case.status.kind != StatusKind.CLOSED:
         return ctx.redirect("case", reference=case.reference)
     _require(ctx, user, case, Action.REOPEN)
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return render(ctx, REOPEN, {"case": case, "values": {}})
     if is_repeat(ctx):
         return ctx.redirect("case", reference=case.reference)

@@ -36,7 +36,7 @@ CREATED_KEY = "casework_created"
 
 
 def new_case(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return _form(ctx, {"priority": Priority.NORMAL.value})
     values = form_values(ctx)
     if is_repeat(ctx):

@@ -47,7 +47,7 @@ def restriction(ctx: RequestContext) -> Response:
     case = workflow.get_case(ctx.db, user, ctx.request.path_params["reference"])
     if not may_restrict(ctx, user, case):
         raise PermissionDenied("You do not have permission to do that to this case")
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         current = workflow.restricted_to(ctx.db, case)
         values = {"who": NAMED if current else EVERYONE, "groups": [str(g.id) for g in current]}
         return _form(ctx, case, values)

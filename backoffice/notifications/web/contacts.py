@@ -13,7 +13,7 @@ ORDER = (onboarding.DOMAINS, *onboarding.LABELS)
 
 
 def contacts_page(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         current = onboarding.contacts(ctx.db)
         values = {onboarding.DOMAINS: "\n".join(current.domains),
                   **{name: "\n".join(addresses) for name, addresses in current.lists.items()}}

@@ -28,14 +28,14 @@ def _saved(ctx: RequestContext) -> bool:
 
 def index(ctx: RequestContext) -> Response:
     """The case types to configure, and the global switch for group emails."""
-    if ctx.request.method == "POST" and not repeated(ctx):
+    if not ctx.is_read and not repeated(ctx):
         choice = ctx.field("group_emails")
         if choice not in ("on", "off"):
             return _index(ctx, {"group_emails": "Select whether teams get emails about new and reassigned cases"})
         assert ctx.actor is not None
         options.set_group_emails(ctx.db, ctx.actor, choice == "on")
         return saved_redirect(ctx, "admin-notifications")
-    if ctx.request.method == "POST":
+    if not ctx.is_read:
         return ctx.redirect("admin-notifications")
     return _index(ctx)
 
@@ -49,7 +49,7 @@ def _index(ctx: RequestContext, errors: dict[str, str] | None = None) -> Respons
 
 def switches(ctx: RequestContext) -> Response:
     case_type = _case_type(ctx)
-    if ctx.request.method == "POST":
+    if not ctx.is_read:
         if not repeated(ctx):
             assert ctx.actor is not None and ctx.form is not None
             chosen = [v for v in ctx.form.getlist("notices") if isinstance(v, str)]
@@ -66,7 +66,7 @@ def wording_page(ctx: RequestContext) -> Response:
         notice = Notice(ctx.request.path_params["notice"])
     except ValueError as exc:
         raise NotFound("No such notification") from exc
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         current = wording.current_wording(ctx.db, case_type.id, notice)
         return _editor(ctx, case_type, notice, current.subject, current.body)
     subject, body, action = ctx.field("subject"), ctx.field("body"), ctx.field("action")

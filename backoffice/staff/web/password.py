@@ -19,7 +19,7 @@ EMAIL_LIMIT = (3, 15)
 
 
 def forgotten(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return ctx.render("backoffice/staff/forgotten_password.html", {"email": ""})
     limit(ctx, "staff-reset-ip", *IP_LIMIT, ctx.ip)
     email = ctx.field("email").strip()
@@ -43,7 +43,7 @@ def check_email(ctx: RequestContext) -> Response:
 
 def new_password(ctx: RequestContext) -> Response:
     """GET only looks the link up (mail scanners open links); POST uses it."""
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         token = ctx.request.query_params.get("token", "")
         try:
             password_reset.find_valid_token(ctx.db, token)

@@ -35,7 +35,7 @@ def _form(ctx: RequestContext, email: str, next_path: str | None, errors: dict[s
 
 
 def sign_in(ctx: RequestContext) -> Response:
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         next_path = safe_next(ctx.request.query_params.get("next"), root_path(ctx))
         if find_session(ctx.db, ctx.request.session.get(SESSION_KEY)) is not None:
             return RedirectResponse(next_path or ctx.path_for("start"), status_code=303)
@@ -77,7 +77,7 @@ def sign_out(ctx: RequestContext) -> Response:
 
 def sign_out_everywhere(ctx: RequestContext) -> Response:
     user = current_user(ctx)
-    if ctx.request.method == "GET":
+    if ctx.is_read:
         return ctx.render("backoffice/staff/sign_out_everywhere.html", {"user": user})
     revoke_all(ctx.db, user, ctx.actor or staff_actor(user, origin(ctx)), reason="signed out everywhere")
     ctx.request.session.clear()
