@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from backoffice.cases.intake import EARLIEST_RECEIVED, LATEST_RECEIVED
 from backoffice.staff.web.forms import error_context
 from shared.audit import Actor
 from shared.errors import NotAuthenticated
@@ -86,6 +87,11 @@ def parse_date(values: Mapping[str, Any], prefix: str, label: str, *, required: 
     day = date_from_parts(parts["day"], parts["month"], parts["year"])
     if day is None:
         return None, f"{label} must be a real date", "day"
+    # Every date typed in case work feeds a clock or a target, which the deadline calendar must cover.
+    if day < EARLIEST_RECEIVED:
+        return None, f"{label} must be on or after {EARLIEST_RECEIVED:%-d %B %Y}", "day"
+    if day > LATEST_RECEIVED:
+        return None, f"{label} must be on or before {LATEST_RECEIVED:%-d %B %Y}", "day"
     return day, None, "day"
 
 

@@ -121,6 +121,26 @@ def test_a_date_received_outside_the_calendar_is_explained(office: Office, brows
         assert case is not None and str(case.received_on) == "2000-01-01" and case.due_on is not None
 
 
+def test_task_and_clock_dates_outside_the_calendar_are_explained(office: Office, browser,  # type: ignore[no-untyped-def]
+                                                                  check_page) -> None:
+    """A task due in 2999 was stored, and the case's targets page then failed on it (CalendarError, a 500)."""
+    reference = office.new_case("foi", received_on=days_ago(10))
+    path = f"/cases/{reference}"
+    client = browser("manager")
+    response = submit(client, path, f"{path}/tasks", {"title": "Call them", "due-day": "1", "due-month": "1",
+                                                      "due-year": "2999"})
+    check_page(response, status=422, title=f"Error: {reference}")
+    assert error_summary(response.text) == [("#task-due-day", "Due date must be on or before 31 December 2045")]
+    response = submit(client, f"{path}/stop-clock", f"{path}/stop-clock",
+                      {"reason": "fee", "on-day": "31", "on-month": "12", "on-year": "1999"})
+    check_page(response, status=422, title="Error: Why is the clock stopping?")
+    assert error_summary(response.text) == [("#on-day", "Date must be on or after 1 January 2000")]
+    with office.factory() as session:
+        assert session.scalar(select(func.count(ClockEventRecord.id))) == 0
+        assert session.scalar(select(func.count(Task.id))) == 2  # the FOI type's automatic tasks only
+    check_page(client.get(f"{path}/targets"))
+
+
 def test_a_form_field_sent_twice_is_read_once(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
     """A radio or text box sent twice (a tampered or doubled form) is its first value, not a list."""
     client = browser("caseworker")
