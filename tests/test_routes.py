@@ -113,3 +113,26 @@ def test_development_only_routes_are_404_in_production(runtime, spec) -> None:  
         if isinstance(route, Page) and route.access.name.startswith("development-only"):
             path = route.path.replace("{status:id}", "500").replace("{message_id:id}", "1")
             assert client.get(path).status_code == 404, path
+
+
+def test_a_method_a_path_does_not_take_names_every_method_it_does(runtime) -> None:  # type: ignore[no-untyped-def]
+    """GET and POST of /api/v1/cases are two routes: a 405 from either must list both (it listed GET, HEAD)."""
+    from starlette.testclient import TestClient
+
+    from tests.conftest import spec
+
+    app = spec("backoffice").create_app(runtime)
+    shared_paths = {}
+    for route in app.routes:
+        if isinstance(route, Page):
+            shared_paths.setdefault(route.path, set()).update(route.methods or ())
+    assert shared_paths["/api/v1/cases"] == {"GET", "HEAD", "POST"}
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.request("OPTIONS", "/api/v1/cases")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Method not allowed"
+    page_response = client.request("DELETE", "/sign-in")
+    assert page_response.status_code == 405 and page_response.headers["content-type"].startswith("text/html")
+    assert set(page_response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}

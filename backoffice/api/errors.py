@@ -46,6 +46,15 @@ class BadRequest(DomainError):
     type_slug = "bad-request"
 
 
+class UnusableQuery(DomainError):
+    """Query parameters of the right form that name nothing that exists, or a cursor this API did not issue
+    for these filters: what no schema can say, so 422 (the request was understood), not 400."""
+
+    status = 422
+    title = "The query names something that does not exist"
+    type_slug = "unusable-query"
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
     title = "Unsupported media type"

@@ -91,7 +91,10 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
             ],
             "responses": {
                 "200": {"description": "A page of cases.", **_body("CaseList")},
-                "400": _problem("A query parameter or the cursor is not valid; errors lists each one."),
+                "400": _problem("A query parameter is not valid (unknown, repeated, or not of its type); errors lists "
+                                "each one."),
+                "422": _problem("A query parameter names no status, staff member or team that exists, or the "
+                                "cursor is not one this API issued for these filters; errors lists each one."),
             },
         }),
         "post": _secured("cases:write", {

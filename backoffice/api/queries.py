@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from backoffice.api.errors import BadRequest
+from backoffice.api.errors import UnusableQuery
 from backoffice.api.schemas import CURSOR_MAX_LENGTH, ListQuery
 from backoffice.cases.models import Case, CaseStatus, CaseType
 from backoffice.cases.queues import CaseFilter, apply_filter
@@ -31,7 +31,7 @@ CURSOR_VERSION = 1
 
 
 def case_filter(session: Session, query: ListQuery) -> CaseFilter:
-    """Turn names into ids; a name that matches nothing is the client's mistake, so a 400, not an empty list."""
+    """Turn names into ids; a name that matches nothing is the client's mistake, so a 422, not an empty list."""
     errors: dict[str, str] = {}
     status_ids: tuple[int, ...] = ()
     if query.status is not None:
@@ -52,7 +52,7 @@ def case_filter(session: Session, query: ListQuery) -> CaseFilter:
         if team_id is None:
             errors["team"] = "No team has this name"
     if errors:
-        raise BadRequest("Some query parameters name nothing that exists", errors)
+        raise UnusableQuery("Some query parameters name nothing that exists", errors)
     return CaseFilter(
         case_types=query.case_types, status_ids=status_ids, owner_id=owner_id, team_group_id=team_id,
         due_within_days=query.due_within_days, overdue=query.overdue, received_from=query.received_from,
@@ -86,13 +86,13 @@ def encode_cursor(secret: str, query: ListQuery, position: Position) -> str:
 
 
 def decode_cursor(secret: str, query: ListQuery, cursor: str) -> Position:
-    """The position a cursor holds, or BadRequest for anything this API did not issue for these filters.
+    """The position a cursor holds, or UnusableQuery for anything this API did not issue for these filters.
 
     The cursor is the client's text: it is bounded before it is decoded (so no JSON in it
     can nest deep enough to exhaust the stack) and its signature compared as ASCII bytes
     (``compare_digest`` refuses a str with other characters with a TypeError).
     """
-    bad = BadRequest("The cursor is not one this API issued for these filters",
+    bad = UnusableQuery("The cursor is not one this API issued for these filters",
                      {"cursor": "Use next_cursor from the previous page, with the same filters"})
     if len(cursor) > CURSOR_MAX_LENGTH or not cursor.isascii():
         raise bad

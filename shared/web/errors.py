@@ -51,6 +51,9 @@ PAGES: dict[int, tuple[str, list[str]]] = {
     503: ("Sorry, the service is unavailable", ["You will be able to use the service later.", "What you were doing has not been saved."]),
 }
 
+#: Where a person's page says what to do, a client's problem names the status as HTTP does.
+PROBLEM_TITLES: dict[int, str] = {405: "Method not allowed"}
+
 CSRF_PAGE = (
     "Sorry, we could not accept your form",
     [
@@ -98,7 +101,7 @@ def respond(request: Request, status: int, detail: str = "", heading: str | None
             paragraphs: list[str] | None = None, headers: dict[str, str] | None = None,
             extra: dict[str, Any] | None = None) -> Response:
     if _is_api(request):
-        title = heading or PAGES.get(status, PAGES[500])[0]
+        title = heading or PROBLEM_TITLES.get(status) or PAGES.get(status, PAGES[500])[0]
         response = problem(status, title, detail or title, request, extra)
         for key, value in (headers or {}).items():
             response.headers[key] = value

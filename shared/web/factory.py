@@ -20,7 +20,7 @@ from shared.web import errors
 from shared.web.bodies import BodyLimitMiddleware
 from shared.web.health import HealthCache, healthz
 from shared.web.proxies import TrustedProxyMiddleware
-from shared.web.routing import PUBLIC, Access, Page, RequestContext, body_ceiling, page
+from shared.web.routing import PUBLIC, Access, Page, RequestContext, body_ceiling, page, share_paths
 from shared.web.security import RequestIdMiddleware, SecurityHeadersMiddleware
 from shared.web.templating import Shell, build_templates
 
@@ -119,6 +119,7 @@ def create_web_app(
         Mount("/assets", app=StaticFiles(directory=GOVUK_DIST, check_dir=False), name="assets"),
         Mount("/static", app=StaticFiles(directory=SHARED_STATIC, check_dir=False), name="static"),
     ]
+    share_paths(all_routes)
     handlers = dict(errors.EXCEPTION_HANDLERS)
     handlers.pop(Exception)
     app = Starlette(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,8 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from shared import db
 from shared.audit import Actor
@@ -221,6 +222,26 @@ class Page(Route):
             return await _dispatch(request, handler, access, writes_on_get, files)
 
         super().__init__(path, endpoint, methods=methods, name=name)
+        #: Every method the path takes, across the routes that share it (see :func:`share_paths`).
+        self.methods_here: frozenset[str] = frozenset(self.methods or ())
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A method the path does not take is a 405 whose ``Allow`` names every method it does take,
+        whichever of the routes sharing the path was matched first."""
+        if scope["method"] not in (self.methods or ()):
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(self.methods_here))})
+        await super().handle(scope, receive, send)
+
+
+def share_paths(routes: Sequence[BaseRoute]) -> None:
+    """Tell each page which methods its path takes in all (a GET page and a POST page may share a path)."""
+    methods: dict[str, set[str]] = {}
+    for route in routes:
+        if isinstance(route, Page):
+            methods.setdefault(route.path, set()).update(route.methods or ())
+    for route in routes:
+        if isinstance(route, Page):
+            route.methods_here = frozenset(methods[route.path])
 
 
 def page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",),
