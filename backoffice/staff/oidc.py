@@ -29,6 +29,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from shared.mail import address_error
 from shared.errors import DomainError
 from shared.settings import Settings
 
@@ -174,7 +175,8 @@ def complete(config: OidcConfig, redirect_uri: str, pending: PendingSignIn | Non
         raise SsoFailed("no sign-in was started in this browser")
     if params.get("error"):
         raise SsoFailed(f"the provider refused: {params.get('error')}")
-    if not secrets.compare_digest(params.get("state", ""), pending.state):
+    # As bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, so a 500).
+    if not secrets.compare_digest(params.get("state", "").encode(), pending.state.encode()):
         raise SsoFailed("state does not match")
     code = params.get("code", "")
     if not code:
@@ -195,8 +197,8 @@ def complete(config: OidcConfig, redirect_uri: str, pending: PendingSignIn | Non
     if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT_LENGTH:
         raise SsoFailed("the ID token has no usable subject")
     email = claims.get("email")
-    if not isinstance(email, str) or "@" not in email:
-        raise SsoFailed("the ID token has no email address")
+    if not isinstance(email, str) or address_error(email) is not None:  # the one email rule (shared.mail)
+        raise SsoFailed("the ID token has no usable email address")
     if claims.get("email_verified") is not True:  # missing is not verified: the address could be anyone's
         raise SsoFailed("the provider has not verified the email address")
     return VerifiedIdentity(issuer=config.issuer, subject=subject, email=email.strip().lower())

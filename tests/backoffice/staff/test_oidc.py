@@ -46,7 +46,7 @@ def sso_client(runtime: Runtime, provider: Provider) -> Iterator[TestClient]:
         yield client
 
 
-def _round_trip(client: TestClient, start: str = "/sign-in/sso", *, tamper_state: bool = False) -> httpx.Response:
+def _round_trip(client: TestClient, start: str = "/sign-in/sso", *, tamper_state: bool | str = False) -> httpx.Response:
     """Browser -> us -> provider (signs straight in) -> back to our callback."""
     begin = client.get(start, follow_redirects=False)
     assert begin.status_code == 303, begin.text
@@ -56,7 +56,7 @@ def _round_trip(client: TestClient, start: str = "/sign-in/sso", *, tamper_state
     assert callback.startswith(CALLBACK_PREFIX + "/sign-in/sso/callback?")
     path = callback.removeprefix(CALLBACK_PREFIX)
     if tamper_state:
-        path = path.replace("state=", "state=x")
+        path = path.replace("state=", "state=" + (tamper_state if isinstance(tamper_state, str) else "x"))
     return client.get(path, follow_redirects=False)
 
 
@@ -106,10 +106,11 @@ def test_valid_id_token_signs_in_an_existing_account(sso_client, provider, sessi
         ({"email_verified": False}, "not verified"),
         ({"email_verified": None}, "not verified"),  # silence is not verification
         ({"email_verified": "true"}, "not verified"),  # nor is a string
-        ({"email": None}, "no email"),
+        ({"email": None}, "no usable email"),
+        ({"email": "cas@@example.gov.uk"}, "no usable email"),  # one email rule: the mailer's
     ],
     ids=["audience", "audience-list", "nonce", "no-nonce", "issuer", "expired", "unverified-email",
-         "email-verified-missing", "email-verified-string", "no-email"],
+         "email-verified-missing", "email-verified-string", "no-email", "unmailable-email"],
 )
 def test_untrustworthy_id_tokens_are_refused(sso_client, provider, check_page, session_factory, claims, reason) -> None:  # type: ignore[no-untyped-def]
     add_user(session_factory, "cas@example.gov.uk")
@@ -143,6 +144,7 @@ def test_unknown_or_deactivated_email_is_refused(sso_client, provider, check_pag
 def test_state_must_match_and_codes_work_once(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
     add_user(session_factory, "cas@example.gov.uk")
     check_page(_round_trip(sso_client, tamper_state=True), status=400)
+    check_page(_round_trip(sso_client, tamper_state="%C3%A9"), status=400)  # non-ASCII: was a TypeError, a 500
     check_page(sso_client.get("/sign-in/sso/callback?code=abc&state=def"), status=400)  # nothing was started
     assert _signed_in_as(sso_client) is None
 
