@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.harness import check_page, visit
+from e2e.harness import check_page, press_continue, visit
 from e2e.harness.mail import MailSink
 from e2e.harness.server import REPO_ROOT, LiveServer
 
@@ -95,13 +95,6 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _continue(page: Page) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name="Continue").click()
-    assert page.locator(".govuk-error-summary").count() == 0, page.locator(".govuk-error-summary").inner_text()
-    check_page(page)
-
-
 def _answer(page: Page, steps: list[Step], email: str, evidence: Path) -> None:
     for action, value in steps:
         if action == "fill":
@@ -112,7 +105,7 @@ def _answer(page: Page, steps: list[Step], email: str, evidence: Path) -> None:
         elif action == "upload":
             label, name = value
             page.get_by_label(label, exact=True).set_input_files(str(evidence / name))
-    _continue(page)
+    press_continue(page)
 
 
 def _confirm_by_email(page: Page, mailbox: MailSink, email: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.harness import check_page, visit
+from e2e.harness import check_page, press_continue, visit
 from e2e.harness.mail import MailSink
 from e2e.harness.server import REPO_ROOT, LiveServer
 
@@ -59,13 +59,6 @@ def passport(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _continue(page: Page) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name="Continue").click()
-    assert page.locator(".govuk-error-summary").count() == 0, page.locator(".govuk-error-summary").inner_text()
-    check_page(page)
-
-
 def _send_sar(page: Page, mailbox: MailSink, email: str, passport: Path) -> str:
     visit(page, "/capture/request/sar")
     with page.expect_navigation():
@@ -74,21 +67,21 @@ def _send_sar(page: Page, mailbox: MailSink, email: str, passport: Path) -> str:
     for label, text in (("What is your full name?", "Alex Evidence"),
                         ("What other names have you been known by?", "")):
         page.get_by_label(label, exact=True).fill(text)
-        _continue(page)
+        press_continue(page)
     for part, value in (("Day", "27"), ("Month", "3"), ("Year", "1985")):
         page.get_by_label(part, exact=True).fill(value)
-    _continue(page)
+    press_continue(page)
     for label, text in (("What is your address?", "2 High Street\nTestshire"),
                         ("What is your email address?", email), ("What is your telephone number?", "")):
         page.get_by_label(label, exact=True).fill(text)
-        _continue(page)
+        press_continue(page)
     page.get_by_label("Describe the information you want", exact=True).fill("My council tax records.")
     page.get_by_label("What dates should we search?", exact=True).fill("2020 to now")
-    _continue(page)
+    press_continue(page)
     page.get_by_label(QUESTION, exact=True).set_input_files(str(passport))
-    _continue(page)
+    press_continue(page)
     page.get_by_label("No", exact=True).check()
-    _continue(page)
+    press_continue(page)
     expect(page.locator("h1")).to_have_text("Check your answers before sending your request")
     expect(page.locator("main")).to_contain_text("passport.png")
     with page.expect_navigation():

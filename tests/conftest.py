@@ -69,16 +69,21 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
+def fresh_database(template_database: str, data_dir: Path) -> str:
+    """A database just migrated, for one test (or one module's world): emptied PostgreSQL, or a copy of the
+    migrated SQLite template in ``data_dir``; returns its URL."""
+    if ON_POSTGRES:
+        _empty_postgres(template_database)
+        return template_database
+    shutil.copy(template_database, data_dir / "civic.db")
+    return f"sqlite:///{data_dir / 'civic.db'}"
+
+
 @pytest.fixture
 def settings(tmp_path: Path, template_database: str) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    if ON_POSTGRES:
-        _empty_postgres(template_database)
-        url = template_database
-    else:
-        shutil.copy(template_database, data_dir / "civic.db")
-        url = f"sqlite:///{data_dir / 'civic.db'}"
+    url = fresh_database(template_database, data_dir)
     return load_settings(
         {
             "APP_ENV": "development",  # said out loud, as `make run` and the e2e harness do

@@ -150,14 +150,8 @@ class SmtpServer:
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SmtpServer]:
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
-    controller.start()
-    try:
-        yield SmtpServer(host="127.0.0.1", port=int(controller.port), handler=handler)
-    finally:
-        handler.released.set()
-        controller.stop()
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture

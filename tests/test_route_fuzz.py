@@ -62,7 +62,7 @@ from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
 from shared.web.routing import Page
 from tests.api_tokens import create_api_token
-from tests.conftest import ON_POSTGRES, SPECS, _empty_postgres
+from tests.conftest import SPECS, fresh_database
 
 SCALE = float(os.environ.get("FUZZ_EXAMPLES_SCALE", "1"))
 #: Examples per route and method: POSTs reach the most code, a HEAD is a GET without its body.
@@ -184,15 +184,9 @@ class ErrorLog(logging.Handler):
 
 @pytest.fixture(scope="module")
 def world(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    import shutil
 
     data_dir = tmp_path_factory.mktemp("fuzz")
-    if ON_POSTGRES:
-        _empty_postgres(template_database)
-        url = template_database
-    else:
-        shutil.copy(template_database, data_dir / "civic.db")
-        url = f"sqlite:///{data_dir / 'civic.db'}"
+    url = fresh_database(template_database, data_dir)
     env = {"DATA_DIR": str(data_dir), "DATABASE_URL": url, "APP_ENV": "development",
            "SECRET_KEY": "fuzz-secret-key-that-is-long-enough-0123456789", "BASE_URL": "http://testserver",
            "ORG_NAME": "Testshire Council", "CLAMD_SOCKET": str(data_dir / "no-clamd.sock"),

@@ -29,8 +29,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from shared.mail import address_error
 from shared.errors import DomainError
+from shared.mail import address_error
 from shared.settings import Settings
 
 with warnings.catch_warnings():

@@ -188,6 +188,14 @@ def visit(page: Page, url: str, *, name: str | None = None, status: int = 200, *
 # ---------------------------------------------------------------- GOV.UK styling and JavaScript
 
 
+def press_continue(page: Page) -> None:
+    """Press a question page's "Continue", expect no error summary on the next page, and check it."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert page.locator(".govuk-error-summary").count() == 0, page.locator(".govuk-error-summary").inner_text()
+    check_page(page)
+
+
 def govuk_styling(page: Page) -> dict[str, Any]:
     """Computed-style evidence that GOV.UK Frontend's stylesheet applied."""
     info: dict[str, Any] = page.evaluate(
