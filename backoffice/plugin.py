@@ -1,21 +1,61 @@
-"""The back office's place in the suite (entry point ``civic.apps``)."""
+"""The back office's place in the suite (entry point ``civic.apps``): its tables, jobs, schedules and commands."""
 
-from backoffice import bank_holidays, housekeeping
+from __future__ import annotations
+
+import argparse
+
+from backoffice.admin.demo import load_demo_data
+from backoffice.api import jobs as api_jobs
 from backoffice.automation import sweep as automation_sweep
-from backoffice.commands import add_commands
-from backoffice.demo import load_demo_data
+from backoffice.cases import commands as case_commands
+from backoffice.clocks import cli as deadline_cli
 from backoffice.notifications import jobs as notification_jobs
+from backoffice.organisation import bank_holidays
+from backoffice.staff import commands as staff_commands
+from backoffice.staff import jobs as staff_jobs
 from backoffice.web import SHELL, create_app
 from shared import jobs
 from shared.apps import AppSpec
 
+# Every module that defines tables (Alembic and the CLI import them all); a test holds this list complete.
+MODEL_MODULES = (
+    "backoffice.api.models",
+    "backoffice.automation.models",
+    "backoffice.automation.status_entries",
+    "backoffice.cases.clock_permissions",
+    "backoffice.cases.models",
+    "backoffice.feedback.survey",
+    "backoffice.intake.forms",
+    "backoffice.notifications.dispatch",
+    "backoffice.notifications.options",
+    "backoffice.notifications.undelivered",
+    "backoffice.organisation.bank_holidays",
+    "backoffice.organisation.body",
+    "backoffice.staff.accounts",
+    "backoffice.staff.api_clients",
+    "backoffice.staff.groups",
+    "backoffice.staff.password_reset",
+    "backoffice.staff.sessions",
+)
+
+_FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep)
+
 
 def job_kinds() -> dict[str, jobs.JobKind]:
     """Every back-office job kind: each feature keeps its own list, merged here."""
-    return {**housekeeping.job_kinds(), **notification_jobs.job_kinds(), **automation_sweep.job_kinds()}
+    kinds: dict[str, jobs.JobKind] = {}
+    for feature in _FEATURES:
+        kinds.update(feature.job_kinds())
+    return kinds
 
 
-SCHEDULES = (*housekeeping.SCHEDULES, *notification_jobs.SCHEDULES, *automation_sweep.SCHEDULES)
+SCHEDULES = tuple(schedule for feature in _FEATURES for schedule in feature.SCHEDULES)
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    staff_commands.add_commands(sub)
+    case_commands.add_commands(sub)
+    deadline_cli.add_command(sub)
 
 
 spec = AppSpec(
@@ -23,7 +63,7 @@ spec = AppSpec(
     mount="/backoffice",
     service_name=SHELL.service_name,
     create_app=create_app,
-    model_modules=("backoffice.models",),
+    model_modules=MODEL_MODULES,
     add_commands=add_commands,
     load_demo_data=load_demo_data,
     job_kinds=job_kinds,

@@ -29,7 +29,7 @@ def start(ctx: RequestContext) -> Response:
 
 
 def routes(settings: Settings | None = None) -> list[BaseRoute]:
-    from backoffice import dev_mail
+    from backoffice.admin.web import kept_mail as dev_mail
     from backoffice.admin.web.routes import admin_routes
     from backoffice.api.web import api_routes
     from backoffice.automation.web.routes import automation_routes

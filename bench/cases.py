@@ -2,7 +2,7 @@
 
 Builds a temporary SQLite database the way a deployment does (``shared.migrations.upgrade``, then
 ``Base.metadata.create_all`` for tables no migration makes yet), loads the demo data
-(``backoffice.demo.load_demo_data``: the built-in case types, their teams, the four demo accounts and
+(``backoffice.admin.demo.load_demo_data``: the built-in case types, their teams, the four demo accounts and
 six cases), adds 150 more caseworkers, then bulk-inserts the cases with ``executemany`` in large
 transactions, straight into SQLite (the ORM would take an hour):
 
@@ -54,10 +54,10 @@ import httpx
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
 
+from backoffice.admin.demo import DEMO_PASSWORD, load_demo_data
 from backoffice.cases.models import CaseStatus, CaseType, StatusKind, TaskTemplate
-from backoffice.demo import DEMO_PASSWORD, load_demo_data
-from backoffice.groups import Group
 from backoffice.staff.accounts import Role, StaffUser
+from backoffice.staff.groups import Group
 from shared import migrations
 from shared.apps import discover, import_models
 from shared.db import Base, transaction

@@ -35,12 +35,12 @@ from backoffice.automation import config, plan
 from backoffice.automation.config import seed_automation
 from backoffice.automation.sweep import sweep
 from backoffice.automation.timing import london_date
-from backoffice.bank_holidays import deadline_engine
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import engine_nation
 from backoffice.cases.models import CaseStatus, CaseType
-from backoffice.groups import Group, add_member
+from backoffice.intake.new_cases import engine_nation
+from backoffice.organisation.bank_holidays import deadline_engine
 from backoffice.staff.accounts import Role, create_user
+from backoffice.staff.groups import Group, add_member
 from shared import audit
 from shared.apps import discover, import_models
 from shared.db import Base, make_engine, make_session_factory, utcnow

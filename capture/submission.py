@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.case_types import get_case_type
-from backoffice.cases.intake import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.cases.models import Case, Channel
-from backoffice.intake_forms import FormDefinition, form_for
+from backoffice.intake.forms import FormDefinition, form_for
+from backoffice.intake.new_cases import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.notifications.events import acknowledge_requester
 from capture import answers as answer_rules
 from capture import drafts, links

@@ -36,6 +36,7 @@ class Actor:
 
 
 SYSTEM = Actor(type="system", label="system")
+COMMAND_LINE = Actor(type="system", label="command line")  # an operator at the server
 
 
 class AuditEvent(Base):

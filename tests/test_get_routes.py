@@ -28,18 +28,18 @@ from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from backoffice.admin.demo import DEMO_PASSWORD, load_demo_data
 from backoffice.admin.imports import run_import
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import Case
 from backoffice.cases.transfer import IMPORT_COLUMNS
 from backoffice.cases.workflow import add_attachment
-from backoffice.demo import DEMO_PASSWORD, load_demo_data
-from backoffice.groups import Group
-from backoffice.intake_forms import form_for
+from backoffice.intake.forms import form_for
 from backoffice.notifications.catalogue import Notice
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.api_clients import SCOPES, create_api_client
 from backoffice.staff.authentication import staff_actor
+from backoffice.staff.groups import Group
 from backoffice.staff.password_reset import request_reset
 from backoffice.staff.sessions import TOUCH_INTERVAL, StaffSession
 from shared import audit

@@ -48,13 +48,13 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from backoffice.admin.demo import DEMO_CASES
 from backoffice.automation.config import seed_automation
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case, today_in_london
-from backoffice.demo import DEMO_CASES
-from backoffice.groups import Group, add_member
-from backoffice.organisation import get_organisation
+from backoffice.intake.new_cases import NewCase, Requester, create_case, today_in_london
+from backoffice.organisation.body import get_organisation
 from backoffice.staff.accounts import Role, StaffUser, create_user
+from backoffice.staff.groups import Group, add_member
 from backoffice.staff.sessions import start_session
 from shared import audit
 from shared.db import transaction

@@ -2,7 +2,7 @@
 and case import and export.
 
 The rules live in the domain modules (``backoffice.cases.case_types``,
-``backoffice.groups``, ``backoffice.staff.accounts``, ...); this package holds
+``backoffice.staff.groups``, ``backoffice.staff.accounts``, ...); this package holds
 the thin web handlers in ``web/`` and the few reads and records only these
 pages need.
 """

@@ -9,8 +9,8 @@ from itertools import islice
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.bank_holidays import BankHolidayAdjustment, deadline_engine
 from backoffice.clocks import Nation
+from backoffice.organisation.bank_holidays import BankHolidayAdjustment, deadline_engine
 
 PLACES: tuple[Nation, ...] = (Nation.ENGLAND_AND_WALES, Nation.SCOTLAND, Nation.NORTHERN_IRELAND)
 

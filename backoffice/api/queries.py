@@ -24,8 +24,8 @@ from backoffice.api.errors import UnusableQuery
 from backoffice.api.schemas import CURSOR_MAX_LENGTH, ListQuery
 from backoffice.cases.models import Case, CaseStatus, CaseType
 from backoffice.cases.queues import CaseFilter, apply_filter
-from backoffice.groups import Group
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 
 CURSOR_VERSION = 1
 

@@ -10,7 +10,7 @@ document says exactly what is accepted, both ways; ``x-messages`` beside a rule
 gives the case core's own wording for it (so clients see one voice) and is
 left out of the published document. What a static schema cannot say (a date
 not in the future, the email rule, a case type that exists now) is left to
-:func:`backoffice.cases.intake.validate`, whose field errors use the same
+:func:`backoffice.intake.new_cases.validate`, whose field errors use the same
 dotted names, and is described in the document; the served document also
 lists the active case types.
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice.cases.clock import PauseReason
-from backoffice.cases.intake import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from backoffice.cases.models import Case, Channel, Priority
+from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from shared.errors import InvalidInput
 from shared.numbers import parse_int
 from shared.settings import Settings

@@ -24,8 +24,8 @@ from backoffice.api import clock, idempotency, openapi, queries, read_audit, sch
 from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
 from backoffice.cases.case_types import case_types
-from backoffice.cases.intake import create_case
 from backoffice.cases.models import Case
+from backoffice.intake.new_cases import create_case
 from backoffice.notifications.events import acknowledge_requester
 from shared.audit import Actor
 from shared.errors import DomainError, InvalidInput, NotFound

@@ -24,8 +24,8 @@ from backoffice.automation.models import (
     Unit,
 )
 from backoffice.cases.models import CaseStatus, CaseType, StatusKind
-from backoffice.groups import Group
 from backoffice.notifications import Notice
+from backoffice.staff.groups import Group
 from shared import audit
 from shared.errors import InvalidInput, NotFound
 from shared.numbers import parse_int

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 from backoffice.automation import firings, routines, timing
 from backoffice.automation.config import TypeConfig
 from backoffice.automation.models import UNESCALATED, AppliesTo
-from backoffice.bank_holidays import deadline_engine
-from backoffice.cases.intake import engine_nation
 from backoffice.cases.models import Case, CaseType, ClockEventRecord, Task
 from backoffice.clocks import EventKind, WorkingDayCalendar
+from backoffice.intake.new_cases import engine_nation
+from backoffice.organisation.bank_holidays import deadline_engine
 from shared.db import is_postgres
 
 TASK_LOOKBACK = dt.timedelta(days=30)

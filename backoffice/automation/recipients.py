@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.models import Case, CaseRestriction
-from backoffice.groups import Group, GroupMember
 from backoffice.staff.accounts import Role, StaffUser
+from backoffice.staff.groups import Group, GroupMember
 
 
 @dataclass

@@ -22,8 +22,8 @@ from backoffice.automation.models import Firing, Routine, StatusEntry, SweepCurs
 from backoffice.automation.recipients import Recipients
 from backoffice.cases.case_types import allowed_targets
 from backoffice.cases.models import Case, CaseNote, CaseStatus, StatusKind
-from backoffice.groups import Group
 from backoffice.notifications import Notice, notify
+from backoffice.staff.groups import Group
 from shared import audit
 from shared.audit import AuditEvent
 from shared.db import utcnow

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from backoffice.automation import config, firings, timing
 from backoffice.automation.models import AppliesTo, Firing, ReminderRule
-from backoffice.bank_holidays import deadline_engine
-from backoffice.cases.intake import engine_nation
 from backoffice.cases.models import Case, Task
 from backoffice.clocks import WorkingDayCalendar
+from backoffice.intake.new_cases import engine_nation
+from backoffice.organisation.bank_holidays import deadline_engine
 from shared.db import utcnow
 
 

@@ -22,8 +22,8 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from backoffice.cases.clock_permissions import ClockAction, clock_actions
 from backoffice.cases.models import Case, CaseRestriction, CaseTypeGroup, StatusKind
-from backoffice.groups import Group, group_ids_of
 from backoffice.staff.accounts import Role, StaffUser
+from backoffice.staff.groups import Group, group_ids_of
 from shared.errors import PermissionDenied
 
 

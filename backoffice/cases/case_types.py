@@ -21,7 +21,7 @@ from backoffice.cases.models import (
     TaskTemplate,
 )
 from backoffice.clocks import RULES
-from backoffice.groups import Group
+from backoffice.staff.groups import Group
 from shared import audit
 from shared.errors import Conflict, InvalidInput, NotFound
 

@@ -14,9 +14,9 @@ import enum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.intake import compute_deadline, today_in_london
 from backoffice.cases.models import Case, ClockEventRecord, StatusKind
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
+from backoffice.intake.new_cases import compute_deadline, today_in_london
 from shared import audit
 from shared.errors import Conflict, InvalidInput
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from backoffice.cases.models import CaseType
 from backoffice.clocks import EventKind, get_rule, rule_for_body
-from backoffice.organisation import body_nation
+from backoffice.organisation.body import body_nation
 from backoffice.staff.accounts import Role
 from shared import audit
 from shared.db import Base

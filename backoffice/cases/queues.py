@@ -13,8 +13,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.access import visible_filter
-from backoffice.cases.intake import today_in_london
 from backoffice.cases.models import Case, CaseType
+from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.accounts import StaffUser
 
 PER_PAGE = 25

@@ -24,7 +24,6 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backoffice.cases.intake import LONDON, NewCase, Requester, create_case, validate
 from backoffice.cases.models import Case, CaseStatus, CaseType, Channel, Priority
 from backoffice.cases.queues import CaseFilter, apply_filter
 from backoffice.cases.transfer_formats import (
@@ -40,8 +39,9 @@ from backoffice.cases.transfer_formats import (
     template,
     write_table,
 )
-from backoffice.groups import Group
+from backoffice.intake.new_cases import LONDON, NewCase, Requester, create_case, validate
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared import audit
 from shared.errors import DomainError
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from backoffice.cases.access import Action, can_see, require
 from backoffice.cases.case_types import allowed_targets, status_of_kind
 from backoffice.cases.exemptions import exemptions_for
-from backoffice.cases.intake import NewCase, Requester, validate
 from backoffice.cases.models import (
     Case,
     CaseAttachment,
@@ -29,9 +28,10 @@ from backoffice.cases.models import (
     StatusKind,
     Task,
 )
-from backoffice.groups import Group
+from backoffice.intake.new_cases import NewCase, Requester, validate
 from backoffice.notifications import events as notifications
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared import audit
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied

@@ -19,7 +19,14 @@ from backoffice.clocks.events import ClockEvent
 from backoffice.clocks.explain import day
 from backoffice.clocks.rules import RULES
 
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["add_arguments", "add_command", "main", "run"]
+
+
+def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``civic deadline``: needs no database, so it runs without the suite's runtime."""
+    deadline = sub.add_parser("deadline", help="print a statutory due date and its explanation")
+    add_arguments(deadline)
+    deadline.set_defaults(handler=lambda _runtime, args: run(args), needs_runtime=False)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

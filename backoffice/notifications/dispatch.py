@@ -11,9 +11,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.cases.access import may_be_told
 from backoffice.cases.models import Case
-from backoffice.groups import Group
 from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PATH, Audience, Notice, Template
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared.db import Base
 from shared.mail import send_email
 from shared.mail.models import OutboxMessage

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseWatcher, Task
-from backoffice.groups import Group, GroupMember
 from backoffice.notifications.catalogue import Notice
 from backoffice.notifications.options import group_emails_on
 from backoffice.notifications.sending import send
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group, GroupMember
 from shared import audit
 from shared.settings import Settings
 

@@ -21,7 +21,7 @@ from backoffice.cases.models import Case
 from backoffice.notifications.catalogue import Notice
 from backoffice.notifications.events import owner_email
 from backoffice.notifications.sending import send
-from backoffice.onboarding import digest_recipients
+from backoffice.organisation.contacts import digest_recipients
 from shared import jobs
 from shared.apps import Schedule
 from shared.db import Base, utcnow

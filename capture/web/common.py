@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import CaseType
-from backoffice.intake_forms import FormDefinition, form_for
+from backoffice.intake.forms import FormDefinition, form_for
 from capture import limits
 from shared.audit import Actor
 from shared.ratelimit import count_all, peek_all, refusal, refuse_if_over

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.cases.case_types import get_case_type
-from backoffice.intake_forms import form_for
+from backoffice.intake.forms import form_for
 from capture import links, submission
 from capture.models import Draft
 from capture.web.common import email_link, limit, requester

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.cases.case_types import case_types
-from backoffice.intake_forms import FormDefinition, FormPage
+from backoffice.intake.forms import FormDefinition, FormPage
 from capture import answers as rules
 from capture import drafts, submission
 from capture.models import Draft

@@ -12,7 +12,7 @@ import datetime as dt
 from starlette.responses import Response
 
 from backoffice.cases.requester_view import REFERENCE, find_for_requester, normalise_reference
-from backoffice.intake_forms import Question
+from backoffice.intake.forms import Question
 from capture import links
 from capture.answers import clean, text_error
 from capture.web.common import email_link, error_context, limit

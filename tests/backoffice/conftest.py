@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case
 from backoffice.cases.models import Case
-from backoffice.groups import Group, add_member, create_group
+from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.staff.accounts import Role, StaffUser, create_user
+from backoffice.staff.groups import Group, add_member, create_group
 from shared import audit
 
 SYSTEM = audit.Actor(type="system", label="tests")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from backoffice.cases.intake import NewCase, Requester, validate
-from backoffice.intake_forms import Question
+from backoffice.intake.forms import Question
+from backoffice.intake.new_cases import NewCase, Requester, validate
 from backoffice.staff.accounts import Role, create_user
 from backoffice.staff.web.forms import email_error
 from capture.answers import text_error

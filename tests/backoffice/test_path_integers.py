@@ -15,10 +15,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case
-from backoffice.groups import Group, add_member
+from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.notifications.catalogue import Notice
 from backoffice.staff.accounts import Role, create_user
+from backoffice.staff.groups import Group, add_member
 from shared import audit
 from shared.runtime import Runtime
 from tests.backoffice.admin.conftest import signed_in_client

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.organisation import get_organisation
+from backoffice.organisation.body import get_organisation
 from capture import limits
 from shared import audit
 from shared.db import transaction

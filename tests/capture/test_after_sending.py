@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select, update
 
 from backoffice.cases.models import Case, CaseStatus, CaseType
-from backoffice.feedback import Feedback, feedback_report
+from backoffice.feedback.survey import Feedback, feedback_report
 from backoffice.notifications import Notice, NotificationSetting
 from backoffice.notifications.catalogue import PROGRESS_PATH
 from capture import drafts

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from backoffice.cases.models import Case, CaseAttachment, CaseType
-from backoffice.intake_forms import BUILT_IN_FORMS, form_for, generic_form
+from backoffice.intake.forms import BUILT_IN_FORMS, form_for, generic_form
 from capture.models import Draft
 from shared.files import CLEAN, StoredFile
 from shared.runtime import Runtime

@@ -16,7 +16,7 @@ from backoffice.cases import case_types
 from backoffice.cases.clock_permissions import GRANTABLE, ClockAction, permissions_of, set_permission
 from backoffice.cases.models import StatusKind
 from backoffice.clocks import RULES
-from backoffice.groups import list_groups
+from backoffice.staff.groups import list_groups
 from shared.errors import DomainError
 from shared.numbers import parse_int
 from shared.web import RequestContext

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
-from backoffice import groups
 from backoffice.admin.web.common import chosen_id, field_errors, path_int, render, repeated
+from backoffice.staff import groups
 from backoffice.staff.accounts import list_users
 from shared.errors import DomainError
 from shared.mail import address_error

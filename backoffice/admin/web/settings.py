@@ -8,11 +8,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from backoffice import bank_holidays, organisation
 from backoffice.admin import holidays
 from backoffice.admin.web.common import date_input, date_items, field_errors, path_int, render, repeated
-from backoffice.cases.intake import today_in_london
 from backoffice.clocks import CalendarSet, Nation
+from backoffice.intake.new_cases import today_in_london
+from backoffice.organisation import bank_holidays
+from backoffice.organisation import body as organisation
 from shared.errors import DomainError
 from shared.web import RequestContext
 

@@ -17,9 +17,9 @@ from backoffice.admin import imports
 from backoffice.admin.web.common import path_int, render, repeated
 from backoffice.cases import transfer
 from backoffice.cases.case_types import case_types
-from backoffice.cases.intake import today_in_london
 from backoffice.cases.queues import CaseFilter
 from backoffice.cases.transfer_formats import MAX_BYTES, Format
+from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import InvalidInput
 from shared.web import RequestContext

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 
 from backoffice.admin.web.common import field_errors, path_int, render, repeated
-from backoffice.groups import get_group, group_ids_of
-from backoffice.organisation import allowed_staff_domains
+from backoffice.organisation.body import allowed_staff_domains
 from backoffice.staff import accounts, password_reset
 from backoffice.staff.accounts import Role
+from backoffice.staff.groups import get_group, group_ids_of
 from backoffice.staff.web.redirects import BACKOFFICE_MOUNT
 from shared.errors import DomainError
 from shared.web import RequestContext

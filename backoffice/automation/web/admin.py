@@ -16,8 +16,8 @@ from backoffice.automation import config
 from backoffice.automation.models import AppliesTo, Trigger, Unit
 from backoffice.cases.case_types import case_type_by_id
 from backoffice.cases.models import StatusKind
-from backoffice.groups import list_groups
 from backoffice.notifications import DEFAULTS
+from backoffice.staff.groups import list_groups
 from shared.errors import DomainError
 from shared.web import RequestContext
 

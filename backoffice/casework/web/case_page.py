@@ -17,7 +17,6 @@ from starlette.responses import Response
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.case_types import allowed_targets
 from backoffice.cases.exemptions import exemptions_for
-from backoffice.cases.intake import FORM_ANSWERS, Answer
 from backoffice.cases.models import Case, StatusKind
 from backoffice.cases.queues import time_left
 from backoffice.cases.tasks import OPEN, tasks_of
@@ -34,10 +33,11 @@ from backoffice.cases.workflow import (
 from backoffice.casework.web.clock_actions import clock_view
 from backoffice.casework.web.common import actor_of, errors_context, pop_flash, render
 from backoffice.casework.web.listing import names_of_groups, names_of_users
-from backoffice.groups import Group
+from backoffice.intake.new_cases import FORM_ANSWERS, Answer
 from backoffice.notifications.undelivered import undelivered_for_case
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared import audit
 from shared.files import DOCUMENTS
 from shared.files.service import scan_status_message

@@ -20,11 +20,11 @@ from starlette.responses import Response
 
 from backoffice.cases import clock, workflow
 from backoffice.cases.access import Action, allowed_actions
-from backoffice.cases.intake import compute_deadline, effective_rule, today_in_london
 from backoffice.cases.models import Case, StatusKind
 from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, parse_date, render
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind, get_rule
 from backoffice.clocks.month_rules import SubjectAccessRule
+from backoffice.intake.new_cases import compute_deadline, effective_rule, today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.web import RequestContext

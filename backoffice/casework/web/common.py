@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from backoffice.cases.intake import EARLIEST_RECEIVED, LATEST_RECEIVED
+from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED
 from backoffice.staff.web.forms import error_context
 from shared.audit import Actor
 from shared.errors import NotAuthenticated

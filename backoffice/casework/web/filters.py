@@ -12,8 +12,8 @@ from backoffice.cases.case_types import case_types
 from backoffice.cases.models import CaseStatus, CaseType, StatusKind
 from backoffice.cases.queues import CaseFilter
 from backoffice.casework.web.common import int_or_none, parse_date
-from backoffice.groups import Group
 from backoffice.staff.accounts import Role, StaffUser
+from backoffice.staff.groups import Group
 
 SORTS = (("due", "Due date (soonest first)"), ("received", "Date received (newest first)"),
          ("reference", "Reference"))

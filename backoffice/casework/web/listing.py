@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.models import Case
 from backoffice.cases.queues import CasePage, time_left
-from backoffice.groups import Group
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared.numbers import parse_int
 from shared.web import RequestContext
 

@@ -8,7 +8,6 @@ from starlette.responses import Response
 
 from backoffice.cases.access import can_see
 from backoffice.cases.case_types import case_types
-from backoffice.cases.intake import NewCase, Requester, create_case, today_in_london, validate
 from backoffice.cases.models import Channel, Priority
 from backoffice.casework.web.common import (
     actor_of,
@@ -19,6 +18,7 @@ from backoffice.casework.web.common import (
     parse_date,
     render,
 )
+from backoffice.intake.new_cases import NewCase, Requester, create_case, today_in_london, validate
 from backoffice.notifications.events import acknowledge_requester
 from backoffice.staff.access import current_user
 from shared.errors import InvalidInput

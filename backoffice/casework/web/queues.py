@@ -9,9 +9,9 @@ from backoffice.cases.queues import CaseFilter, find_cases
 from backoffice.casework.web import filters
 from backoffice.casework.web.common import errors_context, int_or_none, pop_flash, render
 from backoffice.casework.web.listing import page_number, pagination, rows
-from backoffice.groups import GroupMember, group_ids_of
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import Role, StaffUser
+from backoffice.staff.groups import GroupMember, group_ids_of
 from shared.web import RequestContext
 
 LIST = "backoffice/cases/list.html"

@@ -19,9 +19,9 @@ from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.models import Case, StatusKind
 from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, render
-from backoffice.groups import Group
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.web import RequestContext
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from backoffice import onboarding
 from backoffice.notifications.web.common import render, repeated, saved_redirect
+from backoffice.organisation import contacts as onboarding
 from shared.errors import InvalidInput
 from shared.web import RequestContext
 

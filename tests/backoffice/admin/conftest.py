@@ -21,11 +21,11 @@ from starlette.templating import Jinja2Templates
 from starlette.testclient import TestClient
 
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case
 from backoffice.cases.models import CaseType
-from backoffice.groups import Group, add_member
-from backoffice.organisation import set_allowed_staff_domains
+from backoffice.intake.new_cases import NewCase, Requester, create_case
+from backoffice.organisation.body import set_allowed_staff_domains
 from backoffice.staff.accounts import Role, StaffUser, create_user
+from backoffice.staff.groups import Group, add_member
 from backoffice.staff.sessions import start_session
 from shared import audit
 from shared.settings import Settings

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.case_types import case_type_by_id, seed_built_in_types, task_templates, transitions
 from backoffice.cases.models import CaseType
-from backoffice.groups import add_member, create_group, list_groups, member_users
 from backoffice.staff import accounts
 from backoffice.staff.accounts import Role
+from backoffice.staff.groups import add_member, create_group, list_groups, member_users
 from shared import audit
 from shared.errors import InvalidInput, NotFound
 from tests.backoffice.admin.conftest import SYSTEM

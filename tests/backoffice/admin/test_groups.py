@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from backoffice.groups import Group, members_of
 from backoffice.staff.accounts import Role
+from backoffice.staff.groups import Group, members_of
 
 
 def _group_count(office) -> int:  # type: ignore[no-untyped-def]

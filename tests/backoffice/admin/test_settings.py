@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from backoffice.bank_holidays import BankHolidayAdjustment, deadline_engine
-from backoffice.cases.intake import today_in_london
 from backoffice.cases.models import Case
-from backoffice.organisation import get_organisation
+from backoffice.intake.new_cases import today_in_london
+from backoffice.organisation.bank_holidays import BankHolidayAdjustment, deadline_engine
+from backoffice.organisation.body import get_organisation
 from backoffice.staff.accounts import Role
 from tests.backoffice.admin.conftest import EMAILS, actions
 
@@ -112,8 +112,8 @@ def test_bank_holiday_errors_are_shown_and_nothing_is_stored(admin, office, chec
 
 
 def test_warming_builds_every_nations_calendar_for_the_first_new_case(office) -> None:  # type: ignore[no-untyped-def]
-    from backoffice.bank_holidays import warm
     from backoffice.clocks import Nation
+    from backoffice.organisation.bank_holidays import warm
 
     warm(office.factory)
     with office.factory() as session:
@@ -127,7 +127,7 @@ def test_warming_builds_every_nations_calendar_for_the_first_new_case(office) ->
 def test_one_session_reads_the_organisation_once(office) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import event
 
-    from backoffice.organisation import body_nation
+    from backoffice.organisation.body import body_nation
 
     statements: list[str] = []
 

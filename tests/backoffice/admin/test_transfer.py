@@ -8,9 +8,9 @@ import io
 
 from sqlalchemy import func, select
 
-from backoffice.cases.intake import today_in_london
 from backoffice.cases.models import Case
 from backoffice.cases.transfer import IMPORT_COLUMNS
+from backoffice.intake.new_cases import today_in_london
 
 
 def _csv(*rows: dict[str, str]) -> bytes:

@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 
 from backoffice.api.models import ApiIdempotencyKey
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case
 from backoffice.cases.models import Case
+from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.staff.api_clients import create_api_client
 from shared import audit
 from shared.runtime import Runtime

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.api.openapi import document
-from backoffice.cases.intake import today_in_london
 from backoffice.cases.models import Case
+from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.api_clients import ApiClient
 from shared import audit
 from shared.db import utcnow

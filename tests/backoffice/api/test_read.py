@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from backoffice.api.openapi import document
 from backoffice.cases.models import Case, CaseRestriction, CaseStatus
-from backoffice.groups import Group
 from backoffice.staff.accounts import Role, create_user
+from backoffice.staff.groups import Group
 from shared.db import utcnow
 from tests.backoffice.api.conftest import SYSTEM, Api, body
 from tests.backoffice.api.schema_check import assert_valid

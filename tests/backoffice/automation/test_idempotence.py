@@ -13,10 +13,10 @@ from backoffice.automation.config import seed_automation
 from backoffice.automation.models import Firing
 from backoffice.automation.sweep import sweep
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case
 from backoffice.cases.models import Case
-from backoffice.groups import Group, add_member
+from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.staff.accounts import Role, create_user
+from backoffice.staff.groups import Group, add_member
 from shared.audit import AuditEvent
 from shared.db import transaction
 from shared.mail.models import OutboxMessage

@@ -13,7 +13,7 @@ from backoffice.cases.clock import PauseReason, pause
 from backoffice.cases.models import CaseNote, CaseStatus, Task
 from backoffice.cases.tasks import DONE, finish_task
 from backoffice.cases.workflow import change_status
-from backoffice.groups import create_group
+from backoffice.staff.groups import create_group
 from tests.backoffice.automation.conftest import START, actions, addresses, london, run
 from tests.backoffice.conftest import SYSTEM, Office
 

@@ -9,8 +9,8 @@ from backoffice.cases.access import CLOCK as CLOCK_ACTIONS
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.clock_permissions import ClockAction, set_permission
 from backoffice.cases.models import StatusKind
-from backoffice.groups import create_group
 from backoffice.staff.accounts import Role
+from backoffice.staff.groups import create_group
 from shared.errors import PermissionDenied
 from tests.backoffice.cases.conftest import SYSTEM, Office
 

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases import transfer, transfer_formats
-from backoffice.cases.intake import Requester
 from backoffice.cases.models import Case
 from backoffice.cases.queues import CaseFilter
 from backoffice.cases.transfer import (
@@ -31,7 +30,8 @@ from backoffice.cases.transfer import (
     template,
 )
 from backoffice.cases.workflow import claim, close, restrict
-from backoffice.groups import Group
+from backoffice.intake.new_cases import Requester
+from backoffice.staff.groups import Group
 from shared import audit
 from shared.audit import AuditEvent
 from shared.cli import main

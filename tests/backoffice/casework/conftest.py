@@ -18,9 +18,9 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case, today_in_london
-from backoffice.groups import Group, add_member, create_group
+from backoffice.intake.new_cases import NewCase, Requester, create_case, today_in_london
 from backoffice.staff.accounts import Role, StaffUser, create_user
+from backoffice.staff.groups import Group, add_member, create_group
 from backoffice.staff.sessions import start_session
 from shared import audit
 from shared.runtime import Runtime

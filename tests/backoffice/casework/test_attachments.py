@@ -11,8 +11,8 @@ import zlib
 
 from sqlalchemy import func, select
 
-from backoffice.cases.intake import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.cases.models import CaseAttachment
+from backoffice.intake.new_cases import Answer, NewAttachment, NewCase, Requester, create_case
 from shared import audit
 from shared.files import CLEAN, INFECTED, QUARANTINED, StoredFile, store_upload
 from shared.runtime import Runtime

@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 
 from backoffice.cases import workflow
-from backoffice.cases.intake import NewCase, Requester, create_case
 from backoffice.cases.models import Case
 from backoffice.cases.queues import CaseFilter, find_cases
-from backoffice.groups import Group
+from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared import audit
 from tests.backoffice.casework.conftest import SYSTEM, Office, days_ago
 from tests.backoffice.casework.helpers import error_summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backoffice.cases.models import CaseRestriction
-from backoffice.groups import Group, add_member, create_group
+from backoffice.staff.groups import Group, add_member, create_group
 from shared import audit
 from tests.backoffice.casework.conftest import SYSTEM, Office
 from tests.backoffice.casework.helpers import banner, error_summary, get_case, submit

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.cases import tasks, workflow
-from backoffice.cases.intake import NewCase, Requester, create_case
 from backoffice.cases.models import Case
-from backoffice.groups import Group
+from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.notifications import Notice, NotificationSetting, acknowledge_requester
 from backoffice.notifications.options import group_emails_on, set_group_emails
 from backoffice.notifications.sending import JOB_KIND, handle_send
 from backoffice.staff.accounts import StaffUser
+from backoffice.staff.groups import Group
 from shared import audit, jobs
 from shared.errors import InvalidInput
 from shared.mail.models import OutboxMessage

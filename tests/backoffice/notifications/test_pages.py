@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from backoffice.notifications import Notice, NotificationSetting
 from backoffice.notifications.options import group_emails_on
-from backoffice.onboarding import contacts
-from backoffice.organisation import get_organisation
+from backoffice.organisation.body import get_organisation
+from backoffice.organisation.contacts import contacts
 from backoffice.staff.accounts import Role
 from shared import audit
 from tests.backoffice.notifications.conftest import Browser, Site

@@ -16,7 +16,7 @@ from backoffice.notifications.undelivered import (
     send_digest,
     tell_owners,
 )
-from backoffice.onboarding import save_contacts
+from backoffice.organisation.contacts import save_contacts
 from shared import jobs
 from shared.mail import UNDELIVERED, OutboxMessage, send_email
 from shared.worker import job_kinds, schedules
@@ -151,7 +151,7 @@ LEGACY_ADDRESS = "a..b@example.com"  # passed intake's old, looser check; the ma
 def test_a_stored_unmailable_requester_address_is_undelivered_on_the_case_not_a_job_retried_for_ever(
         runtime, smtp) -> None:  # type: ignore[no-untyped-def]
     from backoffice.cases.case_types import seed_built_in_types
-    from backoffice.cases.intake import NewCase, Requester, create_case
+    from backoffice.intake.new_cases import NewCase, Requester, create_case
     from backoffice.notifications.events import acknowledge_requester
     from backoffice.staff.accounts import Role, create_user
     from shared.db import transaction

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from backoffice.cases import workflow
 from backoffice.cases.access import may_be_told
 from backoffice.cases.models import Case
-from backoffice.groups import Group, add_member, create_group
 from backoffice.notifications import Notice, events, notify
 from backoffice.notifications.sending import JOB_KIND, handle_send, send
+from backoffice.staff.groups import Group, add_member, create_group
 from shared import jobs
 from shared.mail.models import OutboxMessage
 from tests.backoffice.conftest import Office

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from backoffice.housekeeping import KIND, tidy
 from backoffice.staff.accounts import Role, create_user
+from backoffice.staff.jobs import KIND, tidy
 from backoffice.staff.sessions import StaffSession
 from shared import audit, jobs
 from shared.db import utcnow

@@ -8,9 +8,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.cases.intake import NewAttachment, NewCase, Requester, create_case
 from backoffice.cases.models import Case, CaseAttachment, StatusKind, Task
-from backoffice.organisation import set_nation
+from backoffice.intake.new_cases import NewAttachment, NewCase, Requester, create_case
+from backoffice.organisation.body import set_nation
 from shared import audit
 from shared.errors import InvalidInput
 from shared.files import StoredFile, store_upload
@@ -82,7 +82,7 @@ def test_a_scottish_body_answers_foi_under_foisa(office: Office) -> None:
     # so FOISA is due Fri 26 Apr where FOIA would be due Mon 29 Apr.
     case = office.new_case("foi", received_on=dt.date(2024, 3, 28))
     assert case.due_on == dt.date(2024, 4, 26)
-    from backoffice.cases.intake import compute_deadline
+    from backoffice.intake.new_cases import compute_deadline
 
     assert compute_deadline(office.db, case.case_type, case.received_on).rule == "foisa"
 

@@ -1,4 +1,4 @@
-"""The back office's scheduled tidying: rows that only mattered until they expired."""
+"""Staff sign-in's scheduled tidying: sessions and reset links that only mattered until they expired."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
-from backoffice.api.idempotency import forget_old
 from backoffice.staff.password_reset import PasswordResetToken
 from backoffice.staff.sessions import StaffSession
 from shared import jobs
@@ -24,7 +23,6 @@ def tidy(session: Session, _payload: dict[str, Any], _context: jobs.JobContext) 
     session.execute(delete(StaffSession).where(or_(StaffSession.expires_at < cutoff, StaffSession.revoked_at < cutoff)))
     session.execute(delete(PasswordResetToken).where(
         or_(PasswordResetToken.expires_at < cutoff, PasswordResetToken.used_at < cutoff)))
-    forget_old(session)
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 import pytest
 from starlette.testclient import TestClient
 
-from backoffice.dev_mail import linkify
+from backoffice.admin.web.kept_mail import linkify
 from backoffice.staff.accounts import Role
 from shared.db import transaction
 from shared.jobs import Worker

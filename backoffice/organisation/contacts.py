@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from backoffice.organisation import CONTACT_LISTS, get_organisation, set_allowed_staff_domains
+from backoffice.organisation.body import CONTACT_LISTS, get_organisation, set_allowed_staff_domains
 from shared import audit
 from shared.db import utcnow
 from shared.errors import InvalidInput

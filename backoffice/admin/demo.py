@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.automation.config import seed_automation
 from backoffice.cases.case_types import seed_built_in_types
-from backoffice.cases.intake import NewCase, Requester, create_case, today_in_london
 from backoffice.cases.models import Case
-from backoffice.groups import Group, add_member
-from backoffice.organisation import get_organisation
+from backoffice.intake.new_cases import NewCase, Requester, create_case, today_in_london
+from backoffice.organisation.body import get_organisation
 from backoffice.staff.accounts import Role, StaffUser, create_user
+from backoffice.staff.groups import Group, add_member
 from shared import audit
 from shared.settings import Settings
 

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backoffice.bank_holidays import deadline_engine
 from backoffice.cases.case_types import get_case_type, status_of_kind
 from backoffice.cases.models import (
     Case,
@@ -32,7 +31,8 @@ from backoffice.cases.models import (
 )
 from backoffice.clocks import CalendarError, CalendarSet, ClockEvent, Deadline, DeadlineEngine, get_rule, rule_for_body
 from backoffice.notifications import events as notifications
-from backoffice.organisation import body_nation
+from backoffice.organisation.bank_holidays import deadline_engine
+from backoffice.organisation.body import body_nation
 from shared import audit
 from shared.db import is_postgres, utcnow
 from shared.errors import InvalidInput

@@ -1,0 +1,1 @@
+"""Feedback: the satisfaction survey a requester answers after sending a request, and its report."""
