@@ -22,7 +22,7 @@ MODEL_MODULES = (
     "backoffice.api.models",
     "backoffice.automation.models",
     "backoffice.automation.status_entries",
-    "backoffice.cases.clock_permissions",
+    "backoffice.deadlines.permissions",
     "backoffice.cases.models",
     "backoffice.feedback.survey",
     "backoffice.intake.forms",

@@ -2,9 +2,9 @@
 
 ``clock_states`` reads the clock events of a whole page of cases in one query
 (a list of 200 cases must not ask 200 times), replaying them the way
-:func:`backoffice.cases.clock.waiting_for` does; a test holds the two to agreement.
+:func:`backoffice.deadlines.actions.waiting_for` does; a test holds the two to agreement.
 The actions parse a request body against the published schema, then call
-:mod:`backoffice.cases.clock`, which refuses what the law does not allow
+:mod:`backoffice.deadlines.actions`, which refuses what the law does not allow
 (a Conflict, so a 409 problem) and audits what it does, with the API client as actor.
 """
 
@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.api.schemas import SCHEMAS, check, parse_date
-from backoffice.cases import clock
 from backoffice.cases.models import Case, ClockEventRecord
 from backoffice.clocks import EventKind
+from backoffice.deadlines import actions as clock
 from shared import audit
 from shared.errors import InvalidInput
 

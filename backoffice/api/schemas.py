@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backoffice.cases.clock import PauseReason
 from backoffice.cases.models import Case, Channel, Priority
+from backoffice.deadlines.actions import PauseReason
 from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from shared.errors import InvalidInput
 from shared.numbers import parse_int

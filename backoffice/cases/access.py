@@ -7,7 +7,7 @@ exists: callers raise the same 403 for "hidden" and "missing".
 
 The permission matrix (role x status kind -> actions) lives in one table so a
 test can state it exactly. The clock actions are the exception: a body sets
-them per case type (``backoffice.cases.clock_permissions``), so they are added
+them per case type (``backoffice.deadlines.permissions``), so they are added
 from there, and only on open cases.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, event, false, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from backoffice.cases.clock_permissions import ClockAction, clock_actions
 from backoffice.cases.models import Case, CaseRestriction, CaseTypeGroup, StatusKind
+from backoffice.deadlines.permissions import ClockAction, clock_actions
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.groups import Group, group_ids_of
 from shared.errors import PermissionDenied

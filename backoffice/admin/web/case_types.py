@@ -13,9 +13,9 @@ from starlette.responses import Response
 
 from backoffice.admin.web.common import chosen_id, field_errors, optional_int, path_int, render, repeated
 from backoffice.cases import case_types
-from backoffice.cases.clock_permissions import GRANTABLE, ClockAction, permissions_of, set_permission
 from backoffice.cases.models import StatusKind
 from backoffice.clocks import RULES
+from backoffice.deadlines.permissions import GRANTABLE, ClockAction, permissions_of, set_permission
 from backoffice.staff.groups import list_groups
 from shared.errors import DomainError
 from shared.numbers import parse_int

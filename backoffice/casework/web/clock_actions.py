@@ -3,7 +3,7 @@
 Each change is a page of its own (like closing), because it moves the date the
 law holds the body to and needs a reason or a date. The pages are offered only
 to those the per-type clock permissions allow; the POST checks again, and the
-domain (``backoffice.cases.clock``) refuses what the law does not allow, which
+domain (``backoffice.deadlines.actions``) refuses what the law does not allow, which
 is shown as a GOV.UK error on the same page. The domain audits every change,
 so each one is on the case's timeline.
 """
@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from backoffice.cases import clock, workflow
+from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.models import Case, StatusKind
 from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, parse_date, render
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind, get_rule
 from backoffice.clocks.month_rules import SubjectAccessRule
+from backoffice.deadlines import actions as clock
 from backoffice.intake.new_cases import compute_deadline, effective_rule, today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import Conflict, InvalidInput, PermissionDenied

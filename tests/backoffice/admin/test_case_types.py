@@ -144,7 +144,7 @@ def test_task_templates_are_listed_and_added(admin, office, check_page) -> None:
 
 
 def test_who_may_change_the_clock_is_set_per_type(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    from backoffice.cases.clock_permissions import ClockAction, permissions_of
+    from backoffice.deadlines.permissions import ClockAction, permissions_of
 
     path = f"/admin/case-types/{office.foi_id}"
     page = admin.get(path)

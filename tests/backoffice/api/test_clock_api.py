@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.api.openapi import document
-from backoffice.cases import clock
-from backoffice.cases.clock_permissions import ClockAction, set_permission
 from backoffice.cases.models import Case, CaseType
+from backoffice.deadlines import actions as clock
+from backoffice.deadlines.permissions import ClockAction, set_permission
 from backoffice.staff.accounts import Role
 from shared import audit
 from tests.backoffice.api.conftest import SYSTEM, Api

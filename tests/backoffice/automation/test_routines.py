@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from backoffice.automation import config
 from backoffice.automation.models import Trigger
-from backoffice.cases.clock import PauseReason, pause
 from backoffice.cases.models import CaseNote, CaseStatus, Task
 from backoffice.cases.tasks import DONE, finish_task
 from backoffice.cases.workflow import change_status
+from backoffice.deadlines.actions import PauseReason, pause
 from backoffice.staff.groups import create_group
 from tests.backoffice.automation.conftest import START, actions, addresses, london, run
 from tests.backoffice.conftest import SYSTEM, Office

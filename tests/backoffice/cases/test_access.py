@@ -7,8 +7,8 @@ import pytest
 from backoffice.cases import workflow
 from backoffice.cases.access import CLOCK as CLOCK_ACTIONS
 from backoffice.cases.access import Action, allowed_actions, can_see
-from backoffice.cases.clock_permissions import ClockAction, set_permission
 from backoffice.cases.models import StatusKind
+from backoffice.deadlines.permissions import ClockAction, set_permission
 from backoffice.staff.accounts import Role
 from backoffice.staff.groups import create_group
 from shared.errors import PermissionDenied

@@ -13,9 +13,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from backoffice.cases.clock_permissions import ClockAction, set_permission
 from backoffice.cases.models import CaseType
 from backoffice.casework.web.routes import casework_routes
+from backoffice.deadlines.permissions import ClockAction, set_permission
 from backoffice.staff.accounts import Role
 from shared import audit
 from tests.backoffice.casework.conftest import SYSTEM, Office

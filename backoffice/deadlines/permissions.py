@@ -123,7 +123,7 @@ def set_permission(session: Session, actor: audit.Actor, case_type: CaseType, ac
 
 # --- a per-session memo, so a list of 25 cases does not ask 25 times ------------------------------
 
-_KEY = "backoffice.cases.clock_permissions"
+_KEY = "backoffice.deadlines.permissions"
 
 
 def _cached(session: Session) -> dict[int, dict[ClockAction, frozenset[Role]]]:

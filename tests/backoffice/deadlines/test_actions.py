@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from backoffice.cases import clock
-from backoffice.cases.clock import PauseReason
+from backoffice.deadlines import actions as clock
+from backoffice.deadlines.actions import PauseReason
 from shared import audit
 from shared.errors import Conflict, InvalidInput
-from tests.backoffice.cases.conftest import SYSTEM, Office
+from tests.backoffice.conftest import SYSTEM, Office
 
 
 def test_foi_public_interest_extension_adds_20_working_days(office: Office) -> None:
