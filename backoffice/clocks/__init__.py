@@ -18,7 +18,7 @@ from backoffice.clocks.calendars import (
     default_calendars,
     parse_nation,
 )
-from backoffice.clocks.clock import DeadlineEngine, compute_deadline
+from backoffice.clocks.clock import DeadlineEngine
 from backoffice.clocks.deadline import Deadline
 from backoffice.clocks.errors import (
     CalendarError,
@@ -37,8 +37,9 @@ from backoffice.clocks.incidents import (
     ServiceTarget,
     TargetAssessment,
 )
+from backoffice.clocks.laws import Law
 from backoffice.clocks.month_rules import add_months
-from backoffice.clocks.rule import Extension, Rule
+from backoffice.clocks.rule import Extension, Rule, TimeLimit
 from backoffice.clocks.rules import RULES, get_rule, rule_for_body
 from backoffice.clocks.service_hours import LONDON, ServiceHours
 
@@ -60,16 +61,17 @@ __all__ = [
     "IncidentEvent",
     "IncidentEventKind",
     "InvalidSequenceError",
+    "Law",
     "Nation",
     "Rule",
     "ServiceHours",
     "ServiceTarget",
     "TargetAssessment",
+    "TimeLimit",
     "UnknownRuleError",
     "UnsupportedEventError",
     "WorkingDayCalendar",
     "add_months",
-    "compute_deadline",
     "default_calendars",
     "get_rule",
     "parse_nation",

@@ -1,6 +1,6 @@
 """Running a clock: rule + calendar + date of receipt + events -> `Deadline`.
 
-This is the one entry point the case core uses. It validates the history (in
+This is the one entry point the case core uses (through ``backoffice.deadlines.due_dates``). It validates the history (in
 date order, not before receipt, kinds the rule understands) before the rule
 sees it, so every rule can assume a well-formed history.
 """
@@ -17,7 +17,7 @@ from backoffice.clocks.events import ClockEvent, EventKind, check_order
 from backoffice.clocks.rule import Rule
 from backoffice.clocks.rules import get_rule
 
-__all__ = ["DeadlineEngine", "compute_deadline"]
+__all__ = ["DeadlineEngine"]
 
 
 class DeadlineEngine:
@@ -72,16 +72,3 @@ class DeadlineEngine:
         return chosen.evaluate(
             received_on, history, calendar, extension_days=extension_days, narration=None, narrate=narrate
         )
-
-
-def compute_deadline(
-    rule: str,
-    received_on: date,
-    events: Iterable[ClockEvent] = (),
-    *,
-    nation: Nation | str | None = None,
-    extension_days: int | None = None,
-    calendars: CalendarSet | None = None,
-) -> Deadline:
-    """One-off convenience over `DeadlineEngine(calendars).compute(...)`."""
-    return DeadlineEngine(calendars).compute(rule, received_on, events, nation=nation, extension_days=extension_days)

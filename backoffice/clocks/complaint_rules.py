@@ -18,7 +18,7 @@ from backoffice.clocks.deadline import Deadline
 from backoffice.clocks.errors import InvalidSequenceError
 from backoffice.clocks.events import ClockEvent, EventKind
 from backoffice.clocks.explain import day, plural, skipped_days
-from backoffice.clocks.rule import Narration, Rule
+from backoffice.clocks.rule import Narration, Rule, TimeLimit
 
 __all__ = ["ComplaintStageRule"]
 
@@ -35,7 +35,13 @@ class ComplaintStageRule(Rule):
         self.acknowledge_days = acknowledge_days
         self.respond_days = respond_days
         self.extension = None
+        self.statutory = False  # a code the Ombudsman publishes, not an Act's time limit
         self.accepts = frozenset({EventKind.ACKNOWLEDGED})
+
+    def time_limit(self) -> TimeLimit:
+        return TimeLimit(plural(self.acknowledge_days + self.respond_days, "working day"),
+                         f"We will acknowledge your complaint within {plural(self.acknowledge_days, 'working day')} "
+                         f"and reply within {plural(self.respond_days, 'working day')} after that.")
 
     def evaluate(
         self,

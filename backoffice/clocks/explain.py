@@ -11,7 +11,9 @@ from datetime import date
 
 from backoffice.clocks.calendars import Nation, WorkingDayCalendar
 
-__all__ = ["calendar_phrase", "compact_days", "day", "plural", "skipped_days"]
+__all__ = ["calendar_phrase", "compact_days", "day", "number", "plural", "skipped_days"]
+
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 def day(value: date) -> str:
@@ -21,6 +23,11 @@ def day(value: date) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def number(n: int) -> str:
+    """`two`: a small count in words (the style guide writes one to nine in words), larger ones in digits."""
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
 
 
 def compact_days(days: list[date]) -> str:

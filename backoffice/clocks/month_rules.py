@@ -31,8 +31,9 @@ from backoffice.clocks.calendars import WorkingDayCalendar
 from backoffice.clocks.deadline import Deadline
 from backoffice.clocks.errors import InvalidSequenceError
 from backoffice.clocks.events import ClockEvent, EventKind
-from backoffice.clocks.explain import day, plural
-from backoffice.clocks.rule import Extension, Narration, Rule
+from backoffice.clocks.explain import day, number, plural
+from backoffice.clocks.laws import Law
+from backoffice.clocks.rule import Extension, Narration, Rule, TimeLimit
 
 __all__ = ["SubjectAccessRule", "add_months"]
 
@@ -57,9 +58,27 @@ class SubjectAccessRule(Rule):
         self.title = "Subject access request"
         self.basis = "UK GDPR art. 12(3) and 12A"
         self.nation = None
+        self.law = Law.UK_GDPR
         self.months = months
         self.extension = Extension("total", extended_months, "UK GDPR art. 12(3): complex or numerous requests")
         self.accepts = frozenset({*_STARTS, *_STARTS.values(), *_STOPS, *_STOPS.values(), EventKind.EXTENDED})
+
+    def time_limit(self) -> TimeLimit:
+        time = f"{number(self.months)} month{'s' if self.months != 1 else ''}"
+        more = self._further_months()
+        return TimeLimit(time, f"We have {time} from the day we receive your request and your proof of identity. "
+                               f"If your request is complex we can extend this by up to {number(more)} more months; "
+                               "we will tell you within the first month.")
+
+    def extension_in_words(self, extension_days: int | None) -> str | None:
+        """Months, not working days: the whole period becomes `extension.days` months from the start."""
+        if self.extension is None:
+            return None
+        return (f"The deadline becomes {number(self.extension.days)} months from the start: "
+                f"{number(self._further_months())} further months ({self.extension.basis}).")
+
+    def _further_months(self) -> int:
+        return (self.extension.days if self.extension else self.months) - self.months
 
     def evaluate(
         self,

@@ -18,8 +18,9 @@ from backoffice.clocks.deadline import Deadline
 from backoffice.clocks.errors import ClockError, ExtensionError, InvalidSequenceError
 from backoffice.clocks.events import ClockEvent, EventKind
 from backoffice.clocks.explain import day
+from backoffice.clocks.laws import Law
 
-__all__ = ["Extension", "Narration", "Rule"]
+__all__ = ["Extension", "Narration", "Rule", "TimeLimit"]
 
 Narration = list[str] | None
 """Where a rule writes its explanation; None when nobody will read it."""
@@ -39,6 +40,17 @@ class Extension:
     basis: str
 
 
+@dataclass(frozen=True)
+class TimeLimit:
+    """A rule's time limit as a requester is told it: how long (`time`) and what that means (`explanation`).
+
+    Each rule words its own, next to the arithmetic it describes, so a start
+    page can never promise a different time from the due date on the case."""
+
+    time: str
+    explanation: str
+
+
 class Rule(ABC):
     """A named way of computing a deadline, selected by case types by `key`."""
 
@@ -50,6 +62,12 @@ class Rule(ABC):
     None where the body's own nation applies (SAR, complaints)."""
     accepts: frozenset[EventKind]
     extension: Extension | None = None
+    law: Law | None = None
+    """The statute the request is answered under (what may be withheld follows it); None for a
+    service standard or a complaints code."""
+    statutory: bool = True
+    """False where the time is a code or the body's own standard, not a statutory limit: the
+    requester is told what the body aims for, not what the law requires."""
 
     def calendar_nation(self, body_nation: Nation | None) -> Nation:
         if self.nation is not None:
@@ -74,6 +92,22 @@ class Rule(ABC):
         """Replay `events` (already checked to be in order and of accepted
         kinds) and return the deadline; append explanation lines to
         `narration` when it is a list."""
+
+    @abstractmethod
+    def time_limit(self) -> TimeLimit:
+        """The time the requester is given, in words for a public page."""
+
+    def extension_in_words(self, extension_days: int | None) -> str | None:
+        """What extending does, in words for staff; None when the rule has no extension.
+
+        `extension_days` is the case type's own length of an `add`-style extension."""
+        extension = self.extension
+        if extension is None:
+            return None
+        if extension.style == "add":
+            return f"The deadline moves by {extension_days or extension.days} further working days ({extension.basis})."
+        return (f"The deadline becomes {extension.days} working days after the request was received "
+                f"({extension.basis}).")
 
     # Shared refusals, worded once so staff see the same message everywhere.
 

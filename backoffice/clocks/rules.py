@@ -12,6 +12,7 @@ from types import MappingProxyType
 from backoffice.clocks.calendars import Nation
 from backoffice.clocks.complaint_rules import ComplaintStageRule
 from backoffice.clocks.errors import UnknownRuleError
+from backoffice.clocks.laws import Law
 from backoffice.clocks.month_rules import SubjectAccessRule
 from backoffice.clocks.rule import Extension, Rule
 from backoffice.clocks.working_day_rules import WorkingDayRule
@@ -27,6 +28,7 @@ _ALL: tuple[Rule, ...] = (
         fee_basis="FOIA s.10(2)",
         clarification_basis="FOIA s.1(3)",
         extension=Extension("add", 20, "FOIA s.10(3): public interest test"),
+        law=Law.FOIA,
     ),
     WorkingDayRule(
         "foisa",
@@ -35,8 +37,9 @@ _ALL: tuple[Rule, ...] = (
         Nation.SCOTLAND,
         fee_basis="FOISA s.9",
         clarification_basis="FOISA s.1(3)",
+        law=Law.FOISA,
     ),
-    WorkingDayRule("foisa_internal_review", "FOISA review", "FOISA s.21(1)", Nation.SCOTLAND),
+    WorkingDayRule("foisa_internal_review", "FOISA review", "FOISA s.21(1)", Nation.SCOTLAND, law=Law.FOISA),
     WorkingDayRule(
         "eir",
         "EIR request",
@@ -44,6 +47,18 @@ _ALL: tuple[Rule, ...] = (
         Nation.UK,
         clarification_basis="EIR reg. 9(4)",
         extension=Extension("total", 40, "EIR reg. 7(1): complex and voluminous"),
+        law=Law.EIR,
+    ),
+    # A Scottish public authority's environmental information: its own Regulations, whose working
+    # day is FOISA's (reg. 2(1)), so Scotland's bank holidays.
+    WorkingDayRule(
+        "eir_scotland",
+        "EIR (Scotland) request",
+        "EIR (Scotland) reg. 5(2)(a)",
+        Nation.SCOTLAND,
+        clarification_basis="EIR (Scotland) reg. 9(4)",
+        extension=Extension("total", 40, "EIR (Scotland) reg. 7(1): complex and voluminous"),
+        law=Law.EIR_SCOTLAND,
     ),
     WorkingDayRule(
         "foi_internal_review",
@@ -51,12 +66,14 @@ _ALL: tuple[Rule, ...] = (
         "s.45 Code of Practice; not statutory",
         Nation.UK,
         extension=Extension("total", 40, "exceptional case"),
+        law=Law.FOIA,
+        statutory=False,
     ),
     SubjectAccessRule(),
     # Not statutory: the body's own service standard for enquiries and compliments,
     # counted on the body's calendar.
     WorkingDayRule("enquiry", "Enquiry", "service standard; not statutory", None, days=20,
-                   clarification_basis="service standard"),
+                   clarification_basis="service standard", statutory=False),
     ComplaintStageRule("complaint_stage1", "Complaint stage 1", respond_days=10),
     ComplaintStageRule("complaint_stage2", "Complaint stage 2", respond_days=20),
 )
@@ -72,8 +89,9 @@ def get_rule(key: str) -> Rule:
     return rule
 
 
-#: A Scottish public authority answers under FOISA, not FOIA: same case type, other Act.
-_SCOTTISH_EQUIVALENTS = {"foi": "foisa", "foi_internal_review": "foisa_internal_review"}
+#: A Scottish public authority answers under FOISA and the EIR (Scotland), not FOIA and the EIR:
+#: same case type, other law.
+_SCOTTISH_EQUIVALENTS = {"foi": "foisa", "foi_internal_review": "foisa_internal_review", "eir": "eir_scotland"}
 
 
 def rule_for_body(key: str, body_nation: Nation | None) -> str:

@@ -14,7 +14,8 @@ from backoffice.clocks.calendars import Nation, WorkingDayCalendar
 from backoffice.clocks.deadline import Deadline
 from backoffice.clocks.events import ClockEvent, EventKind
 from backoffice.clocks.explain import calendar_phrase, day, plural, skipped_days
-from backoffice.clocks.rule import Extension, Narration, Rule
+from backoffice.clocks.laws import Law
+from backoffice.clocks.rule import Extension, Narration, Rule, TimeLimit
 
 __all__ = ["WorkingDayRule"]
 
@@ -44,6 +45,8 @@ class WorkingDayRule(Rule):
         fee_basis: str | None = None,
         clarification_basis: str | None = None,
         extension: Extension | None = None,
+        law: Law | None = None,
+        statutory: bool = True,
     ) -> None:
         self.key = key
         self.title = title
@@ -53,6 +56,8 @@ class WorkingDayRule(Rule):
         self.fee_basis = fee_basis
         self.clarification_basis = clarification_basis
         self.extension = extension
+        self.law = law
+        self.statutory = statutory
         accepts = {EventKind.EXTENDED}
         if fee_basis:
             accepts |= {EventKind.FEE_REQUESTED, EventKind.FEE_PAID}
@@ -165,6 +170,19 @@ class WorkingDayRule(Rule):
             extended is not None,
             _narrate=narrate,
         )
+
+    def time_limit(self) -> TimeLimit:
+        days = plural(self.days, "working day")
+        if not self.statutory:
+            return TimeLimit(days, f"We aim to reply within {days}, not counting weekends and bank holidays.")
+        extra = ""
+        if self.extension is not None and self.extension.style == "add":
+            extra = " If we need more time to consider the public interest, we will tell you before then."
+        elif self.extension is not None:
+            extra = (f" If your request is complex and large, we can take up to "
+                     f"{plural(self.extension.days, 'working day')}; we will tell you.")
+        return TimeLimit(days, f"By law we must reply within {days} of receiving your request, "
+                               f"not counting weekends and bank holidays.{extra}")
 
     def _narrate_start(self, narration: list[str], received_on: date, calendar: WorkingDayCalendar) -> None:
         narration.append(
