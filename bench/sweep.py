@@ -37,7 +37,7 @@ from backoffice.automation.sweep import sweep
 from backoffice.automation.timing import london_date
 from backoffice.cases.case_types import seed_built_in_types
 from backoffice.cases.models import CaseStatus, CaseType
-from backoffice.intake.new_cases import engine_nation
+from backoffice.deadlines.due_dates import calendar_of
 from backoffice.organisation.bank_holidays import deadline_engine
 from backoffice.staff.accounts import Role, create_user
 from backoffice.staff.groups import Group, add_member
@@ -95,7 +95,7 @@ def seed_cases(path: Path, session: Session, n: int, user_ids: list[int],
     today = london_date(now)
     engine = deadline_engine(session)
     types = list(session.scalars(select(CaseType).order_by(CaseType.id)))
-    cals = {t.id: engine.calendars.calendar(engine_nation(t, session)) for t in types}
+    cals = {t.id: calendar_of(session, t, engine) for t in types}
     prefixes = {t.id: (t.reference_prefix, t.responsible_group_id, t.key) for t in types}
     weights = [{"foi": 40, "eir": 5, "sar": 20, "complaint": 15, "enquiry": 15, "compliment": 5}[t.key] for t in types]
     type_ids = [t.id for t in types]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice.cases.models import Case, Channel, Priority
-from backoffice.deadlines.actions import PauseReason
+from backoffice.deadlines.state import PauseReason
 from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from shared.errors import InvalidInput
 from shared.numbers import parse_int
@@ -406,7 +406,7 @@ def case_url(settings: Settings, reference: str) -> str:
 
 
 def case_json(case: Case, settings: Settings, clock: Mapping[str, Any]) -> dict[str, Any]:
-    """The Case schema; ``clock`` is the CaseClock object (``backoffice.api.clock`` reads it for many cases at once)."""
+    """The Case schema; ``clock`` is the CaseClock object (``backoffice.api.clock`` writes it for many cases at once)."""
     return {
         "reference": case.reference,
         "case_type": case.case_type.key,

@@ -60,7 +60,7 @@ def _actor(ctx: RequestContext) -> Actor:
 
 
 def _case_json(ctx: RequestContext, case: Case) -> dict[str, Any]:
-    return schemas.case_json(case, ctx.settings, clock.clock_states(ctx.db, [case])[case.id].as_json())
+    return schemas.case_json(case, ctx.settings, clock.clock_json(ctx.db, [case])[case.id])
 
 
 def _case_response(ctx: RequestContext, case: Case, status_code: int, **headers: str) -> Response:
@@ -138,9 +138,9 @@ def index(ctx: RequestContext) -> Response:
     if next_cursor:
         kept = [(name, value) for name, value in params if name != "cursor"]
         next_link = ctx.settings.url(f"{schemas.API_PREFIX}/cases?" + urlencode([*kept, ("cursor", next_cursor)]))
-    states = clock.clock_states(ctx.db, cases)
+    states = clock.clock_json(ctx.db, cases)
     read_audit.record_listing(ctx.db, _actor(ctx), cases, query.filter_fields())
-    return ctx.json({"cases": [schemas.case_json(case, ctx.settings, states[case.id].as_json()) for case in cases],
+    return ctx.json({"cases": [schemas.case_json(case, ctx.settings, states[case.id]) for case in cases],
                      "next_cursor": next_cursor, "links": {"next": next_link}})
 
 

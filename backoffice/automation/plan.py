@@ -29,7 +29,7 @@ from backoffice.automation.config import TypeConfig
 from backoffice.automation.models import UNESCALATED, AppliesTo
 from backoffice.cases.models import Case, CaseType, ClockEventRecord, Task
 from backoffice.clocks import EventKind, WorkingDayCalendar
-from backoffice.intake.new_cases import engine_nation
+from backoffice.deadlines.due_dates import calendar_of
 from backoffice.organisation.bank_holidays import deadline_engine
 from shared.db import is_postgres
 
@@ -60,7 +60,7 @@ class Plan:
 def calendars(session: Session, configs: dict[int, TypeConfig]) -> dict[int, WorkingDayCalendar]:
     engine = deadline_engine(session)
     types = session.scalars(select(CaseType).where(CaseType.id.in_(list(configs))))
-    return {t.id: engine.calendars.calendar(engine_nation(t, session)) for t in types}
+    return {t.id: calendar_of(session, t, engine) for t in types}
 
 
 def _unfired(session: Session, kind: str, items: list[Due], among: Select[Any] | None = None) -> list[Due]:

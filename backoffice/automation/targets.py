@@ -14,8 +14,7 @@ from backoffice.automation import config, firings, timing
 from backoffice.automation.models import AppliesTo, Firing, ReminderRule
 from backoffice.cases.models import Case, Task
 from backoffice.clocks import WorkingDayCalendar
-from backoffice.intake.new_cases import engine_nation
-from backoffice.organisation.bank_holidays import deadline_engine
+from backoffice.deadlines import due_dates
 from shared.db import utcnow
 
 
@@ -40,7 +39,7 @@ def _reminders(rules: list[ReminderRule], due: dt.date, cal: WorkingDayCalendar)
 
 
 def calendar_of(session: Session, case: Case) -> WorkingDayCalendar:
-    return deadline_engine(session).calendars.calendar(engine_nation(case.case_type, session))
+    return due_dates.calendar_of(session, case.case_type)
 
 
 def milestones_of(session: Session, case: Case) -> list[tuple[str, dt.date]]:

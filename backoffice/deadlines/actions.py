@@ -1,62 +1,25 @@
-"""A case's statutory clock at work: extensions, pauses and clarification.
+"""A case's clock at work: extensions, stops, restarts and clarification.
 
 The due date is never patched: each action appends a clock event and the date
-is recomputed from the date of receipt and every event so far, so it can
-always be explained. A refusal from the engine (extending twice, resuming a
-running clock) becomes a Conflict the web and API layers show as such.
+is recomputed from the date of receipt and every event so far
+(``due_dates``), so it can always be explained. A refusal from the engine
+(extending twice, resuming a running clock) becomes a Conflict the web and API
+layers show as such. Every change is audited against the case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, ClockEventRecord, StatusKind
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
-from backoffice.intake.new_cases import compute_deadline, today_in_london
+from backoffice.deadlines.due_dates import compute_deadline, deadline_of, events_of
+from backoffice.deadlines.state import PAUSES, PauseReason, waiting_for
+from backoffice.intake.new_cases import today_in_london
 from shared import audit
 from shared.errors import Conflict, InvalidInput
-
-
-class PauseReason(enum.StrEnum):
-    """Why the clock stops, which decides the events the law recognises."""
-
-    FEE = "fee"
-    CLARIFICATION = "clarification"
-    IDENTITY = "identity"
-
-
-_PAUSE = {
-    PauseReason.FEE: (EventKind.FEE_REQUESTED, EventKind.FEE_PAID),
-    PauseReason.CLARIFICATION: (EventKind.CLARIFICATION_REQUESTED, EventKind.CLARIFICATION_RECEIVED),
-    PauseReason.IDENTITY: (EventKind.IDENTITY_REQUESTED, EventKind.IDENTITY_RECEIVED),
-}
-_STARTS = {start: reason for reason, (start, _end) in _PAUSE.items()}
-
-
-def events_of(session: Session, case: Case) -> tuple[ClockEvent, ...]:
-    rows = session.scalars(
-        select(ClockEventRecord).where(ClockEventRecord.case_id == case.id).order_by(ClockEventRecord.on, ClockEventRecord.id)
-    )
-    return tuple(ClockEvent(kind=EventKind(r.kind), on=r.on, reason=r.reason, days=r.days) for r in rows)
-
-
-def deadline_of(session: Session, case: Case) -> Deadline:
-    return compute_deadline(session, case.case_type, case.received_on, events_of(session, case))
-
-
-def waiting_for(session: Session, case: Case) -> PauseReason | None:
-    """The pause in force, if the last pausing event has not been answered."""
-    open_pause: PauseReason | None = None
-    for event in events_of(session, case):
-        if event.kind in _STARTS:
-            open_pause = _STARTS[event.kind]
-        elif open_pause is not None and event.kind == _PAUSE[open_pause][1]:
-            open_pause = None
-    return open_pause
 
 
 def _apply(session: Session, actor: audit.Actor, case: Case, event: ClockEvent, summary: str) -> Deadline:
@@ -96,7 +59,7 @@ def pause(session: Session, actor: audit.Actor, case: Case, reason: PauseReason 
         raise InvalidInput("Say why the clock stops", {"reason": "Select fee, clarification or identity"}) from exc
     if waiting_for(session, case) is not None:
         raise Conflict("The clock is already stopped")
-    start, _end = _PAUSE[why]
+    start, _end = PAUSES[why]
     event = ClockEvent(start, on or today_in_london(), reason=note.strip()[:2000] or None)
     return _apply(session, actor, case, event, f"Clock stopped: {start.label}")
 
@@ -105,7 +68,7 @@ def resume(session: Session, actor: audit.Actor, case: Case, on: dt.date | None 
     why = waiting_for(session, case)
     if why is None:
         raise Conflict("The clock is running: there is nothing to resume")
-    _start, end = _PAUSE[why]
+    _start, end = PAUSES[why]
     return _apply(session, actor, case, ClockEvent(end, on or today_in_london()), f"Clock restarted: {end.label}")
 
 

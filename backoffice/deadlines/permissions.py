@@ -23,8 +23,8 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from backoffice.cases.models import CaseType
-from backoffice.clocks import EventKind, get_rule, rule_for_body
-from backoffice.organisation.body import body_nation
+from backoffice.deadlines.rules import effective_rule
+from backoffice.deadlines.state import PAUSES
 from backoffice.staff.accounts import Role
 from shared import audit
 from shared.db import Base
@@ -46,7 +46,7 @@ DEFAULTS: dict[ClockAction, frozenset[Role]] = {
 #: Roles a clock permission can be given to: read-only staff only read.
 GRANTABLE: tuple[Role, ...] = (Role.CASEWORKER, Role.MANAGER, Role.ADMINISTRATOR)
 #: The events that stop a clock; a rule accepting none of them has a clock that cannot be stopped.
-STOPPING = frozenset({EventKind.FEE_REQUESTED, EventKind.CLARIFICATION_REQUESTED, EventKind.IDENTITY_REQUESTED})
+STOPPING = frozenset(start for start, _end in PAUSES.values())
 
 
 class ClockPermission(Base):
@@ -81,7 +81,7 @@ def permissions_of(session: Session, case_type_id: int) -> dict[ClockAction, fro
 
 def capabilities(session: Session, case_type: CaseType) -> frozenset[ClockAction]:
     """What the type's deadline rule allows at all, as the body's nation applies it (FOISA has no extension)."""
-    rule = get_rule(rule_for_body(case_type.deadline_rule, body_nation(session)))
+    rule = effective_rule(session, case_type)
     found = set()
     if rule.extension is not None:
         found.add(ClockAction.EXTEND)

@@ -29,10 +29,10 @@ from backoffice.cases.models import (
     Task,
     TaskTemplate,
 )
-from backoffice.clocks import CalendarError, CalendarSet, ClockEvent, Deadline, DeadlineEngine, get_rule, rule_for_body
+from backoffice.clocks import CalendarError, CalendarSet
+from backoffice.deadlines.due_dates import calendar_of, compute_deadline
 from backoffice.notifications import events as notifications
 from backoffice.organisation.bank_holidays import deadline_engine
-from backoffice.organisation.body import body_nation
 from shared import audit
 from shared.db import is_postgres, utcnow
 from shared.errors import InvalidInput
@@ -200,7 +200,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
         raise InvalidInput("The case could not be created", {
             "received_on": f"Date received is too late: its due date would be after {_day(LATEST_RECEIVED)}, "
                            "the last day the deadline calendar covers"}) from exc
-    calendar = engine.calendars.calendar(engine_nation(case_type, session))
+    calendar = calendar_of(session, case_type, engine)
     status = status_of_kind(session, case_type.id, StatusKind.OPEN)
     templates = list(session.scalars(
         select(TaskTemplate).where(TaskTemplate.case_type_id == case_type.id, TaskTemplate.auto_create.is_(True))
@@ -249,27 +249,6 @@ def _attach(session: Session, actor: audit.Actor, case: Case, new: NewCase, file
         audit.record(session, actor, "case.attachment_added", "case", case.reference,
                      f"File attached: {stored.original_name}",
                      {"attachment_id": row.id, "file_id": stored.id, "name": stored.original_name})
-
-
-def effective_rule(session: Session, case_type: CaseType) -> str:
-    """The case type's rule as the body's nation applies it (FOI is FOISA for a Scottish body)."""
-    return rule_for_body(case_type.deadline_rule, body_nation(session))
-
-
-def compute_deadline(
-    session: Session, case_type: CaseType, received_on: dt.date, events: tuple[ClockEvent, ...] = (), *,
-    engine: DeadlineEngine | None = None,
-) -> Deadline:
-    """The one place a case's statutory clock is run, so intake, the case page and sweeps agree."""
-    return (engine or deadline_engine(session)).compute(
-        effective_rule(session, case_type), received_on, events, nation=body_nation(session),
-        extension_days=case_type.extension_days,
-    )
-
-
-def engine_nation(case_type: CaseType, session: Session) -> str:
-    rule = get_rule(effective_rule(session, case_type))
-    return (rule.nation or body_nation(session)).value
 
 
 def _day(value: dt.date | None) -> str:

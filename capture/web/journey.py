@@ -9,11 +9,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.cases.case_types import case_types
+from backoffice.deadlines.in_words import rule_in_words
 from backoffice.intake.forms import FormDefinition, FormPage
 from capture import answers as rules
 from capture import drafts, submission
 from capture.models import Draft
-from capture.timing import answer_time
 from capture.web.common import email_link, error_context, is_bot, limit, requester, size_label, web_type
 from shared import idempotency
 from shared.errors import InvalidInput
@@ -22,15 +22,15 @@ from shared.web import RequestContext
 
 
 def start(ctx: RequestContext) -> Response:
-    types = [(t, answer_time(t.deadline_rule)[0]) for t in case_types(ctx.db, web_only=True)]
+    types = [(t, rule_in_words(t.deadline_rule).time) for t in case_types(ctx.db, web_only=True)]
     return ctx.render("capture/start.html", {"types": types})
 
 
 def type_start(ctx: RequestContext) -> Response:
     case_type, definition = web_type(ctx, ctx.request.path_params["type_key"])
-    time_words, time_detail = answer_time(case_type.deadline_rule)
+    in_words = rule_in_words(case_type.deadline_rule)
     return ctx.render("capture/type_start.html", {
-        "case_type": case_type, "form": definition, "time_words": time_words, "time_detail": time_detail,
+        "case_type": case_type, "form": definition, "time_words": in_words.time, "time_detail": in_words.explanation,
         "first": definition.pages[0], "has_files": any(q.type == "file" for q in definition.questions.values()),
         "max_mb": size_label(ctx.settings.max_upload_bytes),
     })

@@ -22,10 +22,12 @@ from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.models import Case, StatusKind
 from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, parse_date, render
-from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind, get_rule
-from backoffice.clocks.month_rules import SubjectAccessRule
-from backoffice.deadlines import actions as clock
-from backoffice.intake.new_cases import compute_deadline, effective_rule, today_in_london
+from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
+from backoffice.deadlines import actions
+from backoffice.deadlines.due_dates import compute_deadline, deadline_of, events_of
+from backoffice.deadlines.rules import effective_rule
+from backoffice.deadlines.state import ClockState, PauseReason, clock_state, waiting_for
+from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.web import RequestContext
@@ -35,34 +37,32 @@ STOP = "backoffice/cases/clock_stop.html"
 RESTART = "backoffice/cases/clock_restart.html"
 
 #: Why the clock stops: the radio's label, its hint, and the event that must be accepted by the type's rule.
-REASONS: dict[clock.PauseReason, tuple[str, str, EventKind]] = {
-    clock.PauseReason.FEE: ("Waiting for a fee", "You have sent the requester a fees notice",
-                            EventKind.FEE_REQUESTED),
-    clock.PauseReason.CLARIFICATION: ("Waiting for clarification",
-                                      "You have asked the requester what information they want",
-                                      EventKind.CLARIFICATION_REQUESTED),
-    clock.PauseReason.IDENTITY: ("Waiting for identity evidence",
-                                 "You have asked the requester to prove who they are",
-                                 EventKind.IDENTITY_REQUESTED),
+REASONS: dict[PauseReason, tuple[str, str, EventKind]] = {
+    PauseReason.FEE: ("Waiting for a fee", "You have sent the requester a fees notice",
+                      EventKind.FEE_REQUESTED),
+    PauseReason.CLARIFICATION: ("Waiting for clarification",
+                                "You have asked the requester what information they want",
+                                EventKind.CLARIFICATION_REQUESTED),
+    PauseReason.IDENTITY: ("Waiting for identity evidence",
+                           "You have asked the requester to prove who they are",
+                           EventKind.IDENTITY_REQUESTED),
 }
 #: The restart page's question, by what the clock was waiting for.
 RESTART_QUESTIONS = {
-    clock.PauseReason.FEE: "When was the fee paid?",
-    clock.PauseReason.CLARIFICATION: "When did the requester clarify the request?",
-    clock.PauseReason.IDENTITY: "When did the identity evidence arrive?",
+    PauseReason.FEE: "When was the fee paid?",
+    PauseReason.CLARIFICATION: "When did the requester clarify the request?",
+    PauseReason.IDENTITY: "When did the identity evidence arrive?",
 }
-_STARTS = {kind: reason for reason, (_label, _hint, kind) in REASONS.items()}
-_NUMBERS = {1: "one", 2: "two", 3: "three"}
 
 
 @dataclass(frozen=True)
 class ClockView:
-    """What the case page says about the completion target, and which clock actions it offers now."""
+    """What the case page says about the completion target, and which clock actions it offers now.
 
-    running: bool
-    stopped_since: dt.date | None
-    waiting_for: str | None
-    extended: bool
+    ``state`` is the clock state the API shows too; the rest is the page's own."""
+
+    state: ClockState
+    waiting_for: str | None  # what a stopped clock waits for, in words
     extension: str | None  # what extending does for this type; None when the type has none
     explanation: list[str]
     can_extend: bool
@@ -71,23 +71,19 @@ class ClockView:
 
 
 def clock_view(session: Session, case: Case, actions: frozenset[Action]) -> ClockView:
-    events = clock.events_of(session, case)
-    waiting = clock.waiting_for(session, case)
-    stopped_since = next((e.on for e in reversed(events) if e.kind in _STARTS), None) if waiting else None
-    extended = any(e.kind == EventKind.EXTENDED for e in events)
+    state = clock_state(session, case)
+    waiting = state.waiting_for
     try:
-        explanation = list(clock.deadline_of(session, case).explanation)
+        explanation = list(deadline_of(session, case).explanation)
     except ClockError:
         explanation = []
     is_open = case.status.kind != StatusKind.CLOSED
     return ClockView(
-        running=waiting is None,
-        stopped_since=stopped_since,
+        state=state,
         waiting_for=REASONS[waiting][0].lower() if waiting else None,
-        extended=extended,
         extension=extension_summary(session, case),
         explanation=explanation,
-        can_extend=is_open and Action.EXTEND_DEADLINE in actions and waiting is None and not extended,
+        can_extend=is_open and Action.EXTEND_DEADLINE in actions and waiting is None and not state.extended,
         can_stop=is_open and Action.MANAGE_CLOCK in actions and waiting is None,
         can_restart=is_open and Action.MANAGE_CLOCK in actions and waiting is not None,
     )
@@ -95,23 +91,12 @@ def clock_view(session: Session, case: Case, actions: frozenset[Action]) -> Cloc
 
 def extension_summary(session: Session, case: Case) -> str | None:
     """What the type's statutory extension does, in words, from the rule itself (so it cannot disagree)."""
-    rule = get_rule(effective_rule(session, case.case_type))
-    extension = rule.extension
-    if extension is None:
-        return None
-    if isinstance(rule, SubjectAccessRule):
-        more = extension.days - rule.months
-        return (f"The deadline becomes {_NUMBERS.get(extension.days, extension.days)} months from the start: "
-                f"{_NUMBERS.get(more, more)} further months ({extension.basis}).")
-    if extension.style == "add":
-        days = case.case_type.extension_days or extension.days
-        return f"The deadline moves by {days} further working days ({extension.basis})."
-    return f"The deadline becomes {extension.days} working days after the request was received ({extension.basis})."
+    return effective_rule(session, case.case_type).extension_in_words(case.case_type.extension_days)
 
 
-def stop_reasons(session: Session, case: Case) -> list[clock.PauseReason]:
+def stop_reasons(session: Session, case: Case) -> list[PauseReason]:
     """The reasons this type's rule recognises (a SAR can wait for identity evidence; an EIR only for clarification)."""
-    accepts = get_rule(effective_rule(session, case.case_type)).accepts
+    accepts = effective_rule(session, case.case_type).accepts
     return [reason for reason, (_label, _hint, kind) in REASONS.items() if kind in accepts]
 
 
@@ -183,7 +168,7 @@ def _new_due(deadline: Deadline) -> str:
 
 def extend(ctx: RequestContext) -> Response:
     def act(ctx: RequestContext, case: Case, values: Mapping[str, Any]) -> str:
-        deadline = clock.extend(ctx.db, actor_of(ctx), case, str(values.get("reason", "")))
+        deadline = actions.extend(ctx.db, actor_of(ctx), case, str(values.get("reason", "")))
         return f"Deadline extended: {_new_due(deadline)}"
 
     return _handle(ctx, Action.EXTEND_DEADLINE, act, _extend_form, conflict_field="reason", fields={})
@@ -206,7 +191,7 @@ def _preview(session: Session, case: Case) -> dt.date | None:
     event = ClockEvent(EventKind.EXTENDED, today_in_london(), reason="preview")
     try:
         return compute_deadline(session, case.case_type, case.received_on,
-                                (*clock.events_of(session, case), event)).due_on
+                                (*events_of(session, case), event)).due_on
     except ClockError:
         return None
 
@@ -227,15 +212,15 @@ def stop(ctx: RequestContext) -> Response:
             errors.update(exc.errors)
         if errors:
             raise InvalidInput("The clock was not stopped", errors)
-        deadline = clock.pause(ctx.db, actor_of(ctx), case, reason, note=str(values.get("note", "")), on=on)
-        return f"Clock stopped: {REASONS[clock.PauseReason(reason)][0].lower()} ({_new_due(deadline)})"
+        deadline = actions.pause(ctx.db, actor_of(ctx), case, reason, note=str(values.get("note", "")), on=on)
+        return f"Clock stopped: {REASONS[PauseReason(reason)][0].lower()} ({_new_due(deadline)})"
 
     return _handle(ctx, Action.MANAGE_CLOCK, act, _stop_form, conflict_field="on-day", fields={"on": "on-day"})
 
 
 def _stop_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[str, str] | None,
                status_code: int) -> Response:
-    if clock.waiting_for(ctx.db, case) is not None and errors is None:
+    if waiting_for(ctx.db, case) is not None and errors is None:
         return ctx.redirect("case", reference=case.reference)  # already stopped: nothing to ask
     context = {
         "case": case,
@@ -263,7 +248,7 @@ def _date_errors(errors: dict[str, str], before: tuple[str, ...] = (), after: tu
 def restart(ctx: RequestContext) -> Response:
     def act(ctx: RequestContext, case: Case, values: Mapping[str, Any]) -> str:
         on = _date(values, "Date", "Enter the date")
-        deadline = clock.resume(ctx.db, actor_of(ctx), case, on=on)
+        deadline = actions.resume(ctx.db, actor_of(ctx), case, on=on)
         return f"Clock restarted: {_new_due(deadline)}"
 
     return _handle(ctx, Action.MANAGE_CLOCK, act, _restart_form, conflict_field="on-day", fields={"on": "on-day"})
@@ -271,7 +256,7 @@ def restart(ctx: RequestContext) -> Response:
 
 def _restart_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[str, str] | None,
                   status_code: int) -> Response:
-    waiting = clock.waiting_for(ctx.db, case)
+    waiting = waiting_for(ctx.db, case)
     if waiting is None and errors is None:
         return ctx.redirect("case", reference=case.reference)  # running: nothing to restart
     context = {

@@ -1,6 +1,6 @@
 """The clock through the API: extend, pause, resume and clarification answer with the case (its new due_on
 and clock), refusals are problem documents, every change is audited with the API client as actor, and the
-clock state in a list agrees with the case core's.
+clock state in a list is each case's own.
 
 Today is fixed at Monday 16 March 2026; cases are received on Monday 2 March (an FOI is due on 31 March).
 """
@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from backoffice.api.openapi import document
 from backoffice.cases.models import Case, CaseType
-from backoffice.deadlines import actions as clock
 from backoffice.deadlines.permissions import ClockAction, set_permission
 from backoffice.staff.accounts import Role
 from shared import audit
@@ -175,7 +174,8 @@ def test_refusals_before_the_case_core(api: Api) -> None:
     assert api.get(f"/api/v1/cases/{reference}").json()["clock"] == RUNNING
 
 
-def test_clock_in_lists_agrees_with_the_case_core(api: Api) -> None:
+def test_clock_in_lists_is_each_cases_own(api: Api) -> None:
+    """A list reads every case's clock in one query; each must be what the case alone shows."""
     references = [api.seed_case("foi", RECEIVED), api.seed_case("sar", RECEIVED), api.seed_case("eir", RECEIVED)]
     _ok(api, references[0], "pause", {"reason": "fee", "on": "2026-03-10"})
     _ok(api, references[1], "pause", {"reason": "identity", "on": "2026-03-03"})
@@ -183,14 +183,6 @@ def test_clock_in_lists_agrees_with_the_case_core(api: Api) -> None:
     _ok(api, references[1], "pause", {"reason": "clarification", "on": "2026-03-12"})
     _ok(api, references[2], "extend", {"reason": "Complex"})
     listed = {c["reference"]: c for c in api.get("/api/v1/cases", params={"limit": 200}).json()["cases"]}
-    with api.session() as session:
-        for reference in references:
-            case = session.scalar(select(Case).where(Case.reference == reference))
-            assert case is not None
-            waiting = clock.waiting_for(session, case)
-            state = listed[reference]["clock"]
-            assert state["waiting_for"] == (waiting.value if waiting else None)
-            assert state["running"] is (waiting is None)
     for reference in references:
         assert listed[reference] == api.get(f"/api/v1/cases/{reference}").json()
     assert listed[references[0]]["clock"]["stopped_since"] == "2026-03-10"

@@ -12,7 +12,8 @@ from backoffice.automation.models import Trigger
 from backoffice.cases.models import CaseNote, CaseStatus, Task
 from backoffice.cases.tasks import DONE, finish_task
 from backoffice.cases.workflow import change_status
-from backoffice.deadlines.actions import PauseReason, pause
+from backoffice.deadlines.actions import pause
+from backoffice.deadlines.state import PauseReason
 from backoffice.staff.groups import create_group
 from tests.backoffice.automation.conftest import START, actions, addresses, london, run
 from tests.backoffice.conftest import SYSTEM, Office

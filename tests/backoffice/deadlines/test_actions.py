@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from backoffice.deadlines import actions as clock
-from backoffice.deadlines.actions import PauseReason
+from backoffice.deadlines.due_dates import deadline_of
+from backoffice.deadlines.state import PauseReason, waiting_for
 from shared import audit
 from shared.errors import Conflict, InvalidInput
 from tests.backoffice.conftest import SYSTEM, Office
@@ -20,7 +21,7 @@ def test_foi_public_interest_extension_adds_20_working_days(office: Office) -> N
     assert case.due_on == dt.date(2026, 2, 20)
     with pytest.raises(Conflict):
         clock.extend(office.db, SYSTEM, case, "again", on=dt.date(2026, 1, 21))
-    assert any("extended" in line.lower() for line in clock.deadline_of(office.db, case).explanation)
+    assert any("extended" in line.lower() for line in deadline_of(office.db, case).explanation)
     entry = audit.history(office.db, "case", case.reference)[-1]
     assert entry.action == "case.clock_changed" and entry.detail["previous_due_on"] == "2026-01-23"
 
@@ -41,7 +42,7 @@ def test_fee_pause_and_resume_move_the_date_by_the_days_waited(office: Office) -
     case = office.new_case("foi", received_on=dt.date(2026, 6, 1))
     before = case.due_on
     clock.pause(office.db, SYSTEM, case, PauseReason.FEE, "Fees notice sent", on=dt.date(2026, 6, 3))
-    assert case.due_on is None and clock.waiting_for(office.db, case) == PauseReason.FEE
+    assert case.due_on is None and waiting_for(office.db, case) == PauseReason.FEE
     with pytest.raises(Conflict):
         clock.pause(office.db, SYSTEM, case, PauseReason.FEE, on=dt.date(2026, 6, 4))
     clock.resume(office.db, SYSTEM, case, on=dt.date(2026, 6, 9))  # Wed 3 to Tue 9: 5 working days waited

@@ -82,7 +82,7 @@ def test_a_scottish_body_answers_foi_under_foisa(office: Office) -> None:
     # so FOISA is due Fri 26 Apr where FOIA would be due Mon 29 Apr.
     case = office.new_case("foi", received_on=dt.date(2024, 3, 28))
     assert case.due_on == dt.date(2024, 4, 26)
-    from backoffice.intake.new_cases import compute_deadline
+    from backoffice.deadlines.due_dates import compute_deadline
 
     assert compute_deadline(office.db, case.case_type, case.received_on).rule == "foisa"
 
