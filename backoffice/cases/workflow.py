@@ -133,7 +133,7 @@ def close(
     if outcome not in outcomes:
         errors["outcome"] = "Select the outcome"
     chosen = sorted(set(exemptions))
-    allowed = exemptions_for(case.case_type.key) if case.case_type.exemptions_enabled else {}
+    allowed = exemptions_for(session, case.case_type) if case.case_type.exemptions_enabled else {}
     unknown = [e for e in chosen if e not in allowed]
     if unknown:
         errors["exemptions"] = "Select exemptions from the list"

@@ -91,7 +91,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
     teams = names_of_groups(session, {i for i in [case.team_group_id, *(t.group_id for t in tasks)] if i is not None})
     text, colour = time_left(case)
     outcomes = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}
-    exemption_labels = exemptions_for(case.case_type.key)
+    exemption_labels = exemptions_for(session, case.case_type)
     return {
         "case": case,
         "actions": {a.value for a in actions},

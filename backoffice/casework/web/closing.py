@@ -2,6 +2,9 @@
 
 Each is a page of its own, a question with radios or a reason, because both
 change what the requester and the statutory reports see.
+
+The exemptions offered are those of the law the case is answered under (its effective rule's), so a
+Scottish body's FOI is offered FOISA's sections.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import Case, StatusKind
 from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, render
+from backoffice.deadlines.rules import effective_rule
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared.errors import Conflict, InvalidInput, PermissionDenied
@@ -73,12 +77,19 @@ def _close_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors:
         "case": case,
         "values": values,
         "outcomes": [(o["key"], o["label"]) for o in case.case_type.closure_outcomes],
-        "exemption_choices": list(exemptions_for(case.case_type.key).items())
+        "exemption_choices": list(exemptions_for(ctx.db, case.case_type).items())
         if case.case_type.exemptions_enabled else [],
+        "exemption_law": _law_name(ctx, case),
         "open_tasks": workflow.open_tasks(ctx.db, case),
         **(errors_context(errors, ("outcome", "exemptions", "open-tasks"), anchors) if errors else {}),
     }
     return render(ctx, CLOSE, context, status_code=status_code)
+
+
+def _law_name(ctx: RequestContext, case: Case) -> str | None:
+    """The law the exemptions are of, named on the form (a Scottish body's FOI is answered under FOISA)."""
+    law = effective_rule(ctx.db, case.case_type).law
+    return law.label if law else None
 
 
 def reopen(ctx: RequestContext) -> Response:
