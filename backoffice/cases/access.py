@@ -39,9 +39,9 @@ class Action(enum.StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     WATCH = "watch"
-    #: Stop and restart the statutory clock, record clarification: per case type (``clock_permissions``).
+    #: Stop and restart the statutory clock, record clarification: per case type (``deadlines.permissions``).
     MANAGE_CLOCK = ClockAction.MANAGE.value
-    #: Apply the type's statutory extension: per case type (``clock_permissions``).
+    #: Apply the type's statutory extension: per case type (``deadlines.permissions``).
     EXTEND_DEADLINE = ClockAction.EXTEND.value
 
 

@@ -52,7 +52,7 @@ def casework_routes() -> list[BaseRoute]:
         page(CASE + "/close", closing.close, name="case-close", access=WORKERS, methods=FORM),
         page(CASE + "/reopen", closing.reopen, name="case-reopen", access=MANAGERS, methods=FORM),
         page(CASE + "/restriction", restriction.restriction, name="case-restriction", access=MANAGERS, methods=FORM),
-        # Who may change the clock is set per case type (clock_permissions), so the route lets every
+        # Who may change the clock is set per case type (deadlines.permissions), so the route lets every
         # caseworker in and the page checks the case's type.
         page(CASE + "/extend", clock_actions.extend, name="case-extend", access=WORKERS, methods=FORM),
         page(CASE + "/stop-clock", clock_actions.stop, name="case-stop-clock", access=WORKERS, methods=FORM),
