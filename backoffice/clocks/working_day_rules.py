@@ -32,6 +32,9 @@ class WorkingDayRule(Rule):
     - clarification sought → received: the clarification day becomes the
       date of receipt and the count starts again (FOIA s.1(3));
     - extension: see `Extension`.
+
+    `law` is the statute it answers under; `statutory=False` marks a code of
+    practice or the body's own standard, which the requester is told it aims for.
     """
 
     def __init__(

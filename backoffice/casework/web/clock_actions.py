@@ -26,7 +26,7 @@ from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
 from backoffice.deadlines import actions
 from backoffice.deadlines.due_dates import compute_deadline, deadline_of, events_of
 from backoffice.deadlines.rules import effective_rule
-from backoffice.deadlines.state import ClockState, PauseReason, clock_state, waiting_for
+from backoffice.deadlines.state import PAUSES, ClockState, PauseReason, clock_state, waiting_for
 from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import Conflict, InvalidInput, PermissionDenied
@@ -36,16 +36,11 @@ EXTEND = "backoffice/cases/clock_extend.html"
 STOP = "backoffice/cases/clock_stop.html"
 RESTART = "backoffice/cases/clock_restart.html"
 
-#: Why the clock stops: the radio's label, its hint, and the event that must be accepted by the type's rule.
-REASONS: dict[PauseReason, tuple[str, str, EventKind]] = {
-    PauseReason.FEE: ("Waiting for a fee", "You have sent the requester a fees notice",
-                      EventKind.FEE_REQUESTED),
-    PauseReason.CLARIFICATION: ("Waiting for clarification",
-                                "You have asked the requester what information they want",
-                                EventKind.CLARIFICATION_REQUESTED),
-    PauseReason.IDENTITY: ("Waiting for identity evidence",
-                           "You have asked the requester to prove who they are",
-                           EventKind.IDENTITY_REQUESTED),
+#: Why the clock stops: the radio's label and its hint (offered where the type's rule accepts the stopping event).
+REASONS: dict[PauseReason, tuple[str, str]] = {
+    PauseReason.FEE: ("Waiting for a fee", "You have sent the requester a fees notice"),
+    PauseReason.CLARIFICATION: ("Waiting for clarification", "You have asked the requester what information they want"),
+    PauseReason.IDENTITY: ("Waiting for identity evidence", "You have asked the requester to prove who they are"),
 }
 #: The restart page's question, by what the clock was waiting for.
 RESTART_QUESTIONS = {
@@ -97,7 +92,7 @@ def extension_summary(session: Session, case: Case) -> str | None:
 def stop_reasons(session: Session, case: Case) -> list[PauseReason]:
     """The reasons this type's rule recognises (a SAR can wait for identity evidence; an EIR only for clarification)."""
     accepts = effective_rule(session, case.case_type).accepts
-    return [reason for reason, (_label, _hint, kind) in REASONS.items() if kind in accepts]
+    return [reason for reason in REASONS if PAUSES[reason][0] in accepts]
 
 
 def _case(ctx: RequestContext) -> Case:
@@ -225,7 +220,7 @@ def _stop_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: 
     context = {
         "case": case,
         "values": values,
-        "reasons": [(reason.value, *REASONS[reason][:2]) for reason in stop_reasons(ctx.db, case)],
+        "reasons": [(reason.value, *REASONS[reason]) for reason in stop_reasons(ctx.db, case)],
         **(_date_errors(errors, ("reason",)) if errors else {}),
     }
     return render(ctx, STOP, context, status_code=status_code)
