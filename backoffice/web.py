@@ -50,4 +50,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
 
 
 def create_app(runtime: Runtime) -> Starlette:
-    return create_web_app(runtime, shell=SHELL, routes=routes(runtime.settings), templates_dir=TEMPLATES)
+    from backoffice.api.web import PATHS as API_PATHS
+
+    return create_web_app(runtime, shell=SHELL, routes=routes(runtime.settings), templates_dir=TEMPLATES,
+                          api_prefix=API_PATHS)

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 class DomainError(Exception):
     status: int = 422
     title: str = "The request could not be processed"
-    type_slug: str = "invalid"
 
     def __init__(self, detail: str = "", errors: Mapping[str, str] | None = None) -> None:
         super().__init__(detail or self.title)
@@ -25,13 +24,11 @@ class InvalidInput(DomainError):
 
     status = 422
     title = "There is a problem with the data sent"
-    type_slug = "validation"
 
 
 class NotFound(DomainError):
     status = 404
     title = "Not found"
-    type_slug = "not-found"
 
 
 class PermissionDenied(DomainError):
@@ -39,16 +36,13 @@ class PermissionDenied(DomainError):
 
     status = 403
     title = "Forbidden"
-    type_slug = "forbidden"
 
 
 class Conflict(DomainError):
     status = 409
     title = "The action conflicts with the current state"
-    type_slug = "conflict"
 
 
 class NotAuthenticated(DomainError):
     status = 401
     title = "Authentication required"
-    type_slug = "unauthenticated"

@@ -11,7 +11,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -99,7 +99,6 @@ class Settings:
     oidc_client_secret: str | None = None
     oidc_provider_name: str | None = None
     trusted_proxies: tuple[str, ...] = ()
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         """Every setting but the secrets, so settings can be logged; a database password is masked too."""
@@ -110,8 +109,6 @@ class Settings:
                 shown.append(f"{item.name}='***'")
             elif item.name == "database_url":
                 shown.append(f"{item.name}={_without_password(value)!r}")
-            elif item.name == "extra":
-                shown.append(f"extra=<{len(value)} values>")
             else:
                 shown.append(f"{item.name}={value!r}")
         return f"Settings({', '.join(shown)})"

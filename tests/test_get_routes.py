@@ -54,7 +54,7 @@ from tests.conftest import SPECS
 
 ADMIN = "admin@example.gov.uk"
 #: An issuer nothing listens on: the single sign-on routes are in the inventory and fail fast.
-OIDC = {"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "civic", "OIDC_CLIENT_SECRET": "not-a-secret"}
+OIDC = {"oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": "civic", "oidc_client_secret": "not-a-secret"}
 #: ``/dev/errors/{status}`` answers with the status it previews: the 5xx previews are 5xx on purpose.
 PREVIEWED = sorted(status for status in errors.PAGES if status < 500)
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -156,7 +156,7 @@ class Transactions:
 
 @pytest.fixture
 def suite(runtime: Runtime) -> Iterator[tuple[Runtime, Examples, Transactions]]:
-    configured = Runtime(dataclasses.replace(runtime.settings, extra=OIDC), runtime.engine, runtime.factory)
+    configured = Runtime(dataclasses.replace(runtime.settings, **OIDC), runtime.engine, runtime.factory)
     examples = _examples(configured)
     transactions = Transactions()
     event.listen(runtime.engine, "begin", transactions)
@@ -201,7 +201,7 @@ def test_every_get_route_is_read_only_and_survives_an_idle_staff_session(suite, 
             caplog.clear()
             with caplog.at_level(logging.ERROR), time_machine.travel(seen + TOUCH_INTERVAL + dt.timedelta(seconds=1),
                                                                    tick=False):
-                headers = {"Authorization": f"Bearer {examples.api_token}"} if route.access.api else {}
+                headers = {"Authorization": f"Bearer {examples.api_token}"} if route.api else {}
                 response = client.get(path, headers=headers, follow_redirects=False)
             requested += 1
             if response.status_code >= 500 or "Traceback" in response.text:

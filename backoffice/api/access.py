@@ -14,14 +14,24 @@ before they revoke one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from backoffice.api.errors import BearerTokenRequired, InsufficientScope
 from backoffice.staff.api_clients import SCOPES, ApiClient, find_client, refusal
 from shared.audit import Actor
 from shared.db import utcnow
 from shared.web import Access, Request, RequestContext
 
-CLIENT_KEY = "api_client"
 POLICY_PREFIX = "api-token:"
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    """A client let in by its bearer token: the client record and the audit actor; no person to show."""
+
+    client: ApiClient
+    actor: Actor
+    user: None = None
 
 
 def _authenticate(ctx: RequestContext) -> ApiClient:
@@ -44,16 +54,15 @@ def _sends_a_token(request: Request) -> bool:
 
 
 def _policy(scope: str) -> Access:
-    def check(ctx: RequestContext) -> Actor:
+    def check(ctx: RequestContext) -> ApiPrincipal:
         client = _authenticate(ctx)
         if not client.has_scope(scope):
             raise InsufficientScope(scope)
         client.last_used_at = utcnow()
-        ctx.extra[CLIENT_KEY] = client
-        return Actor(type="api_client", id=str(client.id), label=client.name, ip=ctx.ip, request_id=ctx.request_id)
+        actor = Actor(type="api_client", id=str(client.id), label=client.name, ip=ctx.ip, request_id=ctx.request_id)
+        return ApiPrincipal(client, actor)
 
-    return Access(name=POLICY_PREFIX + scope, check=check, csrf=False, api=True, writes=True,
-                  precheck=_sends_a_token)
+    return Access(name=POLICY_PREFIX + scope, check=check, csrf=False, writes=True, precheck=_sends_a_token)
 
 
 _POLICIES = {scope: _policy(scope) for scope in SCOPES}
@@ -71,7 +80,6 @@ def scope_of(access: Access) -> str | None:
 
 
 def current_client(ctx: RequestContext) -> ApiClient:
-    client = ctx.extra.get(CLIENT_KEY)
-    if not isinstance(client, ApiClient):
+    if not isinstance(ctx.principal, ApiPrincipal):
         raise BearerTokenRequired("This route is not behind the API token policy", token_sent=False)
-    return client
+    return ctx.principal.client

@@ -29,7 +29,6 @@ class InsufficientScope(PermissionDenied):
     """403 with the RFC 6750 challenge ``error="insufficient_scope"`` naming the scope the route needs."""
 
     title = "Insufficient scope"
-    type_slug = "insufficient-scope"
 
     def __init__(self, scope: str) -> None:
         super().__init__(f"This API token does not have the {scope} scope this request needs (insufficient_scope)")
@@ -43,7 +42,6 @@ class BadRequest(DomainError):
 
     status = 400
     title = "The request is not valid"
-    type_slug = "bad-request"
 
 
 class UnusableQuery(DomainError):
@@ -52,13 +50,11 @@ class UnusableQuery(DomainError):
 
     status = 422
     title = "The query names something that does not exist"
-    type_slug = "unusable-query"
 
 
 class UnsupportedMediaType(DomainError):
     status = 415
     title = "Unsupported media type"
-    type_slug = "unsupported-media-type"
     headers: ClassVar[Mapping[str, str]] = {"Accept-Post": "application/json"}
 
 
@@ -67,10 +63,8 @@ class IdempotencyKeyReused(DomainError):
 
     status = 422
     title = "Idempotency key already used for a different request"
-    type_slug = "idempotency-key-reused"
 
 
 class IdempotencyKeyInFlight(DomainError):
     status = 409
     title = "A request with this idempotency key is still being processed"
-    type_slug = "idempotency-key-in-flight"

@@ -29,11 +29,13 @@ from backoffice.intake.new_cases import create_case
 from backoffice.notifications.events import acknowledge_requester
 from shared.audit import Actor
 from shared.errors import DomainError, InvalidInput, NotFound
-from shared.web import PUBLIC, RequestContext, page
+from shared.web import PUBLIC, RequestContext
 from shared.web.errors import problem
-from shared.web.routing import Handler
+from shared.web.routing import Handler, api_page
 
 JSON_TYPE = "application/json"
+#: Where the API's paths begin in the back office: a path under it that no route takes is the API's 404 problem.
+PATHS = "/api"
 
 
 def _problem_for(request: Request, exc: DomainError) -> Response:
@@ -156,16 +158,16 @@ def api_routes() -> list[BaseRoute]:
     wrap = _problems
     read, write = requires("cases:read"), requires("cases:write")
     return [
-        page("/api/v1/cases", wrap(index), name="api-cases", access=read),
-        page("/api/v1/cases", wrap(create), name="api-create-case", access=write, methods=("POST",)),
-        page("/api/v1/cases/{reference}", wrap(show), name="api-case", access=read),
-        page("/api/v1/cases/{reference}/extend", wrap(_clock_action(clock.extend)), name="api-case-extend",
-             access=write, methods=("POST",)),
-        page("/api/v1/cases/{reference}/pause", wrap(_clock_action(clock.pause)), name="api-case-pause",
-             access=write, methods=("POST",)),
-        page("/api/v1/cases/{reference}/resume", wrap(_clock_action(clock.resume)), name="api-case-resume",
-             access=write, methods=("POST",)),
-        page("/api/v1/cases/{reference}/clarification", wrap(_clock_action(clock.clarification)),
-             name="api-case-clarification", access=write, methods=("POST",)),
-        page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
+        api_page("/api/v1/cases", wrap(index), name="api-cases", access=read),
+        api_page("/api/v1/cases", wrap(create), name="api-create-case", access=write, methods=("POST",)),
+        api_page("/api/v1/cases/{reference}", wrap(show), name="api-case", access=read),
+        api_page("/api/v1/cases/{reference}/extend", wrap(_clock_action(clock.extend)), name="api-case-extend",
+                 access=write, methods=("POST",)),
+        api_page("/api/v1/cases/{reference}/pause", wrap(_clock_action(clock.pause)), name="api-case-pause",
+                 access=write, methods=("POST",)),
+        api_page("/api/v1/cases/{reference}/resume", wrap(_clock_action(clock.resume)), name="api-case-resume",
+                 access=write, methods=("POST",)),
+        api_page("/api/v1/cases/{reference}/clarification", wrap(_clock_action(clock.clarification)),
+                 name="api-case-clarification", access=write, methods=("POST",)),
+        api_page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
     ]

@@ -1,4 +1,4 @@
-"""Every notification the service sends (seed 002, ../shared/DOMAIN.md "Notifications"), with its default wording.
+"""Every notification the service sends, with its default wording.
 
 Templates are plain text with named placeholders in braces, such as
 ``{reference}``; an administrator can change the wording per case type and

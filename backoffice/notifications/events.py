@@ -1,4 +1,4 @@
-"""Who hears about what happens to a case (seed 002, ../shared/DOMAIN.md "Notifications").
+"""Who hears about what happens to a case.
 
 One function per event, called by the domain function that made the change,
 inside its transaction. Each decides the recipients and leaves out the person
@@ -116,7 +116,7 @@ def requester_contacted(session: Session, settings: Settings | None, case: Case,
 
 
 def note_by_staff(session: Session, settings: Settings | None, case: Case, *, by: StaffUser) -> int:
-    """Only a note by someone other than the owner; on an unowned case the team hears (seed 002)."""
+    """Only a note by someone other than the owner; on an unowned case the team hears."""
     if case.owner_id == by.id:
         return 0
     to = [owner_email(session, case)] if case.owner_id else group_addresses(session, case.team_group_id)

@@ -1,6 +1,6 @@
 """The one notification choice that is not per case type: group emails on new and reassigned cases.
 
-Seed 002 calls it a global toggle. With it off, a team hears about a case only
+It is one switch for the whole service. With it off, a team hears about a case only
 through escalation (the automation's business) or a note on an unowned case;
 a new case and a reassignment to a team then send nothing to the team.
 """

@@ -1,4 +1,4 @@
-"""Email that never arrived: shown on its case, its owner told once, and a daily digest (seed 000).
+"""Email that never arrived: shown on its case, its owner told once, and a daily digest to the body's contacts for it.
 
 ``shared.mail`` marks a message undelivered but cannot know about cases, so a
 scheduled sweep here finds case emails newly given up on and tells each case's

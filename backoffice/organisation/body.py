@@ -1,5 +1,5 @@
 """The body running the service: its nation (which calendar its SAR and complaint clocks use),
-its allowed staff email domains and the contacts it supplied at onboarding (seed 000).
+its allowed staff email domains and the contacts it supplied at onboarding.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The contacts a body supplies at onboarding (seed 000), kept on the organisation.
+"""The contacts a body supplies at onboarding, kept on the organisation.
 
 Staff email domains decide who may have an account; the four lists decide
 who gets release notes, the daily digest of undelivered emails, P1/P2
@@ -19,7 +19,7 @@ from shared.db import utcnow
 from shared.errors import InvalidInput
 from shared.mail.outbox import InvalidEmailAddress, validate_address
 
-#: Each list's label, in the order seed 000 asks for them.
+#: Each list's label, in the order the onboarding form asks for them.
 LABELS: dict[str, str] = {
     "release_note_recipients": "Release-note recipients",
     "undelivered_digest_recipients": "Undelivered-email digest recipients",

@@ -4,10 +4,14 @@
 ``signed_in(*at_least(Role.CASEWORKER))`` follows the viewing hierarchy
 (administrator ⊇ manager ⊇ caseworker ⊇ read-only). Every check looks the
 server-side session up again, so a revoked session, a bumped generation or a
-deactivated account stops working on the very next request.
+deactivated account stops working on the very next request. The policy's
+:class:`StaffPrincipal` (the account and the session row it found) is what
+:func:`current_user` and :func:`current_session` read back.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.sessions import StaffSession, find_session, touch
@@ -18,11 +22,18 @@ from shared.web import Access, Request, RequestContext
 
 #: Key of the raw session token in the signed session cookie.
 SESSION_KEY = "staff_session"
-USER_KEY = "user"
-STAFF_SESSION_KEY = "staff_session_row"
 
 #: Lowest first: each role can view whatever the roles before it can.
 HIERARCHY: tuple[Role, ...] = (Role.READ_ONLY, Role.CASEWORKER, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    """A signed-in member of staff: the account, the server-side session they signed in with, the audit actor."""
+
+    user: StaffUser
+    session: StaffSession
+    actor: Actor
 
 
 def at_least(role: Role) -> tuple[Role, ...]:
@@ -39,7 +50,7 @@ def signed_in(*roles: Role) -> Access:
     allowed = frozenset(roles)
     name = "staff:" + (",".join(role.value for role in HIERARCHY if role in allowed) if allowed else "any")
 
-    def check(ctx: RequestContext) -> Actor:
+    def check(ctx: RequestContext) -> StaffPrincipal:
         found = find_session(ctx.db, ctx.request.session.get(SESSION_KEY))
         if found is None:
             ctx.request.session.pop(SESSION_KEY, None)
@@ -48,9 +59,8 @@ def signed_in(*roles: Role) -> Access:
         touch(row)  # this policy's GETs are write transactions (``writes=True``); public pages only look
         if allowed and user.role not in {role.value for role in allowed}:
             raise PermissionDenied("If you think you should have access, contact your service manager.")
-        ctx.extra[USER_KEY] = user
-        ctx.extra[STAFF_SESSION_KEY] = row
-        return Actor(type="staff", id=str(user.id), label=user.email, ip=ctx.ip, request_id=ctx.request_id)
+        actor = Actor(type="staff", id=str(user.id), label=user.email, ip=ctx.ip, request_id=ctx.request_id)
+        return StaffPrincipal(user, row, actor)
 
     return Access(name, check=check, writes=True, precheck=_has_staff_session)
 
@@ -64,16 +74,18 @@ def _has_staff_session(request: Request) -> bool:
 STAFF = signed_in()
 
 
+def staff_principal(ctx: RequestContext) -> StaffPrincipal:
+    """Who a page behind :func:`signed_in` acts for."""
+    if not isinstance(ctx.principal, StaffPrincipal):
+        raise NotAuthenticated("This page is not behind a staff access policy")
+    return ctx.principal
+
+
 def current_user(ctx: RequestContext) -> StaffUser:
     """The signed-in staff member of a page behind :func:`signed_in`."""
-    user = ctx.extra.get(USER_KEY)
-    if not isinstance(user, StaffUser):
-        raise NotAuthenticated("This page is not behind a staff access policy")
-    return user
+    return staff_principal(ctx).user
 
 
 def current_session(ctx: RequestContext) -> StaffSession:
-    row = ctx.extra.get(STAFF_SESSION_KEY)
-    if not isinstance(row, StaffSession):
-        raise NotAuthenticated("This page is not behind a staff access policy")
-    return row
+    """The server-side session the staff member of a page behind :func:`signed_in` signed in with."""
+    return staff_principal(ctx).session

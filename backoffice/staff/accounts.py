@@ -1,7 +1,7 @@
 """Staff accounts: who can sign in to the back office, with which role.
 
 Passwords are hashed with argon2; only addresses in the body's allowed staff
-email domains may hold an account (seed 000: the customer names its domains).
+email domains may hold an account (the body names its domains at onboarding).
 """
 
 from __future__ import annotations

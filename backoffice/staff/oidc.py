@@ -50,7 +50,6 @@ class SsoFailed(DomainError):
 
     status = 400
     title = "Single sign-on did not work"
-    type_slug = "sso-failed"
 
 
 @dataclass(frozen=True)
@@ -72,16 +71,12 @@ class OidcConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OidcConfig | None:
-        """Built from ``settings.oidc_*`` once the lead adds them; until then from ``settings.extra``."""
-
-        def read(name: str) -> str:
-            value = getattr(settings, name.lower(), None) or settings.extra.get(name) or ""
-            return str(value).strip()
-
-        issuer, client_id, secret = read("OIDC_ISSUER"), read("OIDC_CLIENT_ID"), read("OIDC_CLIENT_SECRET")
+        """From the ``OIDC_*`` settings; None unless the issuer, client id and secret are all set."""
+        issuer, client_id, secret = (
+            (value or "").strip() for value in (settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret))
         if not (issuer and client_id and secret):
             return None
-        name = read("OIDC_PROVIDER_NAME") or cls.provider_name
+        name = (settings.oidc_provider_name or "").strip() or cls.provider_name
         return cls(issuer=issuer.rstrip("/"), client_id=client_id, client_secret=secret, provider_name=name)
 
 

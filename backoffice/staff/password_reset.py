@@ -32,7 +32,6 @@ class ResetLinkInvalid(DomainError):
 
     status = 410
     title = "The link has expired"
-    type_slug = "reset-link-invalid"
 
 
 class PasswordResetToken(Base):

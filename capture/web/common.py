@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
 
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import CaseType
@@ -67,12 +66,6 @@ def is_bot(ctx: RequestContext) -> bool:
 
 def requester(ctx: RequestContext, label: str = "member of the public") -> Actor:
     return ctx.anonymous_actor(label)
-
-
-def keep_changes(response: Response) -> Response:
-    """Commit although the page is an error page (for example a link used up by a failed attempt)."""
-    response.commit = True  # type: ignore[attr-defined]
-    return response
 
 
 def size_label(limit: int) -> str:

@@ -1,7 +1,9 @@
 """One place that turns every failure into a GOV.UK error page or a problem document.
 
 People get the Design System's wording and never a traceback; API clients get
-RFC 9457 ``application/problem+json``.
+RFC 9457 ``application/problem+json``. Which one is the route's to say
+(``page(..., api=True)``); a path no route matched is a client's when it lies
+under a prefix its app declared as its API's (``create_web_app(api_prefix=...)``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import get_route_path
 
 from shared.errors import DomainError
 from shared.ratelimit import RateLimited
-from shared.web.routing import CsrfFailure
+from shared.web.routing import CsrfFailure, Page
 
 log = logging.getLogger("civic.errors")
 
@@ -64,11 +67,17 @@ CSRF_PAGE = (
 
 
 def _is_api(request: Request) -> bool:
-    access = getattr(request.state, "access", None)
-    if access is not None and getattr(access, "api", False):
-        return True
-    path = request.url.path
-    return "/api/" in path or path.endswith("/healthz")
+    """The matched route's declaration; for a path no route of the app took, its app's API prefix.
+
+    Starlette names the route it matched (or the one whose path matched but not
+    its method: a 405) in ``scope["route"]``; an unmatched path leaves no page there.
+    """
+    route = request.scope.get("route")
+    if isinstance(route, Page):
+        return route.api
+    prefix: str | None = getattr(getattr(request.scope.get("app"), "state", None), "api_prefix", None)
+    path = get_route_path(request.scope)
+    return prefix is not None and path.startswith(prefix.rstrip("/") + "/")
 
 
 def problem(status: int, title: str, detail: str, request: Request, extra: dict[str, Any] | None = None) -> JSONResponse:

@@ -66,7 +66,7 @@ def _error_preview(ctx: RequestContext):  # type: ignore[no-untyped-def]
 
 def shell_routes() -> list[Page]:
     return [
-        page("/healthz", healthz, name="healthz", access=PUBLIC),
+        page("/healthz", healthz, name="healthz", access=PUBLIC, api=True),  # for load balancers: JSON
         page("/accessibility", _static_page("shared/pages/accessibility.html"), name="accessibility", access=PUBLIC),
         page("/cookies", _static_page("shared/pages/cookies.html"), name="cookies", access=PUBLIC),
         page("/privacy", _static_page("shared/pages/privacy.html"), name="privacy", access=PUBLIC),
@@ -111,7 +111,10 @@ def create_web_app(
     shell: Shell,
     routes: Sequence[BaseRoute],
     templates_dir: Path | None,
+    api_prefix: str | None = None,
 ) -> Starlette:
+    """The app of ``routes``; ``api_prefix`` (say ``/api``) is where its API's paths begin, so that a path under
+    it that no route takes is answered as its API answers, with a problem document, not a GOV.UK page."""
     settings = runtime.settings
     all_routes: list[BaseRoute] = [
         *routes,
@@ -144,5 +147,6 @@ def create_web_app(
     app.state.runtime = runtime
     app.state.shell = shell
     app.state.health = HealthCache()
+    app.state.api_prefix = api_prefix
     app.state.templates = build_templates(templates_dir, shell, settings.org_name, settings.brand)
     return app

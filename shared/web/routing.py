@@ -1,10 +1,18 @@
 """Routes that cannot be left unprotected.
 
 Every route of every app is a :class:`Page` made by :func:`page`. It names an
-:class:`Access` policy, gets one database session for the request (committed
-only when the handler succeeds), has CSRF checked on every unsafe method, and
-runs the (synchronous, thin) handler in a thread. The route inventory test walks
-the apps and fails on any route that is not a ``Page``.
+:class:`Access` policy, gets one database session for the request, has CSRF
+checked on every unsafe method, and runs the (synchronous, thin) handler in a
+thread. The route inventory test walks the apps and fails on any route that is
+not a ``Page``.
+
+Routing owns the request's transaction, and a handler only declares what it
+wants of it: the work is committed when the response is not a refusal (below
+400), or when the handler said :meth:`RequestContext.keep_changes`; otherwise
+it is rolled back, but for :meth:`RequestContext.write_last`'s writes. A piece
+of work that may be refused midway runs in :meth:`RequestContext.attempt`, which
+undoes it at once, so the handler catching the refusal shows its form again
+from the database as it was. A handler never commits or rolls back itself.
 
 An unsafe request's body is read only after everything that can refuse it
 without the body has had its say: its declared size and type, the access
@@ -19,7 +27,8 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +47,7 @@ from shared.audit import Actor
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.web.bodies import BodyTooLarge, budget_of
+from shared.web.principal import Principal
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -67,7 +77,7 @@ class Access:
     """Who may use a route.
 
     ``check`` raises (for example an HTTP 401/403) when the request may not
-    proceed and may return an :class:`Actor` to act as. ``csrf`` is False only
+    proceed and may return the :class:`Principal` it acts for. ``csrf`` is False only
     for routes authenticated by a bearer token, which a browser never sends on
     its own. ``writes`` says the check itself records something on every
     request (a session's last activity, a token's last use), so even its GETs
@@ -80,9 +90,8 @@ class Access:
     """
 
     name: str
-    check: Callable[[RequestContext], Actor | None] | None = None
+    check: Callable[[RequestContext], Principal | None] | None = None
     csrf: bool = True
-    api: bool = False
     writes: bool = False
     precheck: Callable[[Request], bool] | None = None
 
@@ -100,15 +109,23 @@ def ensure_csrf_token(request: Request) -> str:
 
 @dataclass
 class RequestContext:
-    """What a handler gets: the request, its database session and parsed input."""
+    """What a handler gets: the request, its database session, parsed input and who it acts for."""
 
     request: Request
     db: Session
     runtime: Runtime
     form: FormData | None = None
     body_json: Any = None
-    actor: Actor | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Set by the route's access policy; None on a public page.
+    principal: Principal | None = None
+    _keep: bool = field(default=False, init=False, repr=False)
+    _last: list[LastWrite] = field(default_factory=list, init=False, repr=False)
+    _session_before: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def actor(self) -> Actor | None:
+        """Who the audit log records: the principal's actor; None on a public page (see :meth:`anonymous_actor`)."""
+        return self.principal.actor if self.principal is not None else None
 
     @property
     def settings(self) -> Settings:
@@ -130,7 +147,8 @@ class RequestContext:
 
     def render(self, template: str, context: Mapping[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
         templates = self.request.app.state.templates
-        values = {"actor": self.actor, "user": self.extra.get("user"), **dict(context or {})}
+        user = self.principal.user if self.principal is not None else None
+        values = {"actor": self.actor, "user": user, **dict(context or {})}
         response: HTMLResponse = templates.TemplateResponse(self.request, template, values, status_code=status_code)
         return response
 
@@ -153,6 +171,27 @@ class RequestContext:
         value = values[0] if values else None
         return value if isinstance(value, str) else default
 
+    def keep_changes(self) -> None:
+        """Commit this request's work although the page it returns is a refusal (a status of 400 or more).
+
+        For a refusal that is itself worth keeping: a failed sign-in's count and
+        audit entry, say. An exception raised afterwards still undoes the work.
+        """
+        self._keep = True
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """Run work that may be refused midway: when it raises, what it wrote is undone before the raise.
+
+        The handler that catches the refusal (an :class:`~shared.errors.InvalidInput`,
+        say) then reads the database as it was before the attempt, to show the
+        form again, with nothing of the attempt in it; the request's response
+        decides the rest of the transaction as usual. A savepoint, so what was
+        done before the attempt (the access check's own writes) is left alone.
+        """
+        with self.db.begin_nested():
+            yield
+
     def write_last(self, write: LastWrite) -> None:
         """Have ``write`` done at the end of this request, and kept whatever the request's outcome.
 
@@ -163,14 +202,17 @@ class RequestContext:
         limit the count has gone over): the request's other work is then
         undone and only the last writes are kept.
         """
-        if _LAST not in self.extra:
-            self.extra[_SESSION_BEFORE] = copy.deepcopy(dict(self.request.session))
-        self.extra.setdefault(_LAST, []).append(write)
+        if not self._last:
+            self._session_before = copy.deepcopy(dict(self.request.session))
+        self._last.append(write)
 
-    def _finish(self, succeeded: bool) -> None:
-        """Commit a successful request; otherwise undo it, keeping only :meth:`write_last`'s writes."""
-        writes: list[LastWrite] = self.extra.get(_LAST, [])
-        if succeeded:
+    def _finish(self, response: Response | None) -> None:
+        """Commit a request that succeeded or said to keep its changes; otherwise undo it but for the last writes.
+
+        ``response`` is None when the handler raised.
+        """
+        writes = self._last
+        if response is not None and (response.status_code < 400 or self._keep):
             refusals = [refusal for write in writes if (refusal := write(self.db)) is not None]
             if not refusals:
                 self.db.commit()
@@ -179,7 +221,7 @@ class RequestContext:
             # Undone work must not be remembered in the cookie either (a confirmation of a case
             # that was never created, say): it goes back to how it was when counting began.
             self.request.session.clear()
-            self.request.session.update(self.extra[_SESSION_BEFORE])
+            self.request.session.update(self._session_before)
             raise refusals[0]
         self._undo_but_write_last(writes)
 
@@ -191,8 +233,6 @@ class RequestContext:
             self.db.commit()
 
 
-_LAST = "_write_last"
-_SESSION_BEFORE = "_session_before_write_last"
 #: Writes itself into the session; returns an exception to raise if the request must now be refused.
 LastWrite = Callable[[Session], Exception | None]
 
@@ -208,18 +248,22 @@ class Page(Route):
     write lock, and a GET that writes without saying so fails in every test.
     Only a route that says ``files=True`` takes ``multipart/form-data``, and
     only it may be sent a body of MAX_UPLOAD_MB; every other refuses a
-    multipart body unread (415).
+    multipart body unread (415). A route that says ``api=True`` is a client's,
+    not a person's: its every refusal is an RFC 9457 problem document, never a
+    GOV.UK page (``shared.web.errors`` asks the matched route), and an unsafe
+    request with no form body has no empty form made up for it.
     """
 
     def __init__(self, path: str, handler: Handler, *, name: str, access: Access, methods: list[str],
-                 writes_on_get: bool = False, files: bool = False) -> None:
+                 writes_on_get: bool = False, files: bool = False, api: bool = False) -> None:
         self.handler = handler
         self.access = access
         self.writes_on_get = writes_on_get
         self.files = files
+        self.api = api
 
         async def endpoint(request: Request) -> Response:
-            return await _dispatch(request, handler, access, writes_on_get, files)
+            return await _dispatch(request, self)
 
         super().__init__(path, endpoint, methods=methods, name=name)
         #: Every method the path takes, across the routes that share it (see :func:`share_paths`).
@@ -245,9 +289,14 @@ def share_paths(routes: Sequence[BaseRoute]) -> None:
 
 
 def page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",),
-         writes_on_get: bool = False, files: bool = False) -> Page:
+         writes_on_get: bool = False, files: bool = False, api: bool = False) -> Page:
     return Page(path, handler, name=name, access=access, methods=list(methods), writes_on_get=writes_on_get,
-                files=files)
+                files=files, api=api)
+
+
+def api_page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",)) -> Page:
+    """A route of an API: its refusals are problem documents (see :class:`Page`)."""
+    return page(path, handler, name=name, access=access, methods=methods, api=True)
 
 
 def body_ceiling(settings: Settings) -> int:
@@ -372,16 +421,15 @@ def _check_csrf(request: Request, form: FormData | None) -> None:
         raise CsrfFailure()
 
 
-async def _dispatch(request: Request, handler: Handler, access: Access, writes_on_get: bool,
-                    files: bool = False) -> Response:
+async def _dispatch(request: Request, route: Page) -> Response:
     runtime: Runtime = request.app.state.runtime
+    access = route.access
     form, body_json = (None, None)
     unread = False
-    request.state.access = access  # so that a refusal while reading is a problem document on an API route
     _drop_nul_from_address(request)
     if request.method in UNSAFE_METHODS:
         kind = _body_kind(request)
-        _limit_body(request, kind, files, runtime.settings)
+        _limit_body(request, kind, route.files, runtime.settings)
         if access.csrf:
             _check_csrf_before_reading(request)
         unread = access.precheck is not None and not access.precheck(request)
@@ -389,16 +437,16 @@ async def _dispatch(request: Request, handler: Handler, access: Access, writes_o
             form, body_json = await _read_input(request, kind)
             if access.csrf:
                 _check_csrf(request, form)
-    read_only = request.method in SAFE_METHODS and not (writes_on_get or access.writes)
-    return await run_in_threadpool(_run_in_transaction, request, runtime, handler, access, form, body_json, read_only,
-                                   unread)
+    read_only = request.method in SAFE_METHODS and not (route.writes_on_get or access.writes)
+    if form is None and not route.api and request.method in UNSAFE_METHODS:
+        form = FormData()  # a browser page reads form fields; a body of another kind simply has none
+    return await run_in_threadpool(_run_in_transaction, request, runtime, route, form, body_json, read_only, unread)
 
 
 def _run_in_transaction(
     request: Request,
     runtime: Runtime,
-    handler: Handler,
-    access: Access,
+    route: Page,
     form: FormData | None,
     body_json: Any,
     read_only: bool,
@@ -407,22 +455,20 @@ def _run_in_transaction(
     session = runtime.factory()
     if read_only:
         db.read_only(session)
-    if form is None and not access.api and request.method in UNSAFE_METHODS:
-        form = FormData()  # a browser page reads form fields; a body of another kind simply has none
     ctx = RequestContext(request=request, db=session, runtime=runtime, form=form, body_json=body_json)
     try:
         try:
-            if access.check is not None:
-                ctx.actor = access.check(ctx)
+            if route.access.check is not None:
+                ctx.principal = route.access.check(ctx)
             if unread:
                 # The pre-check said the policy would refuse, so the body (and any CSRF field in it) was
                 # never read; a check that let the request through anyway must not reach the handler.
                 raise HTTPException(status_code=403)
-            response = handler(ctx)
+            response = route.handler(ctx)
         except BaseException:
-            ctx._finish(False)
+            ctx._finish(None)
             raise
-        ctx._finish(response.status_code < 400 or getattr(response, "commit", False))
+        ctx._finish(response)
         return response
     finally:
         session.close()

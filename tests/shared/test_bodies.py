@@ -26,7 +26,7 @@ from tests.conftest import SPECS, spec
 from tests.shared.live import Answer, repeated, serving, stream_post
 
 SHELL = Shell(app_key="probe", service_name="Probe service")
-API = Access("api-probe", csrf=False, api=True)
+API = Access("api-probe", csrf=False)
 MB = 1024 * 1024
 #: Far past every limit: a server that reads it all before refusing fails the "early" check.
 HUGE = 64 * MB
@@ -61,7 +61,7 @@ def probe_app(runtime: Runtime, tmp_path):  # type: ignore[no-untyped-def]
     routes = [
         page("/form", _form, name="form", access=PUBLIC, methods=("GET", "POST")),
         page("/upload", _upload, name="upload", access=PUBLIC, methods=("POST",), files=True),
-        page("/api/things", _api, name="api", access=API, methods=("POST",)),
+        page("/api/things", _api, name="api", access=API, methods=("POST",), api=True),
         page("/", _form, name="start", access=PUBLIC),
     ]
     return create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=templates)

@@ -19,7 +19,7 @@ from shared.web.routing import ensure_csrf_token
 from shared.web.templating import Shell
 
 SHELL = Shell(app_key="probe", service_name="Probe service")
-API = Access("api-probe", csrf=False, api=True)
+API = Access("api-probe", csrf=False)
 
 
 def _form(ctx: RequestContext) -> Response:
@@ -53,7 +53,7 @@ def probe(runtime: Runtime, tmp_path) -> TestClient:  # type: ignore[no-untyped-
     routes = [
         page("/form", _form, name="form", access=PUBLIC, methods=("GET", "POST")),
         page("/raise/{kind}", _raise, name="raise", access=PUBLIC, methods=("GET", "POST")),
-        page("/api/things", _api, name="api", access=API, methods=("POST",)),
+        page("/api/things", _api, name="api", access=API, methods=("POST",), api=True),
         page("/", _form, name="start", access=PUBLIC),
     ]
     app = create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=templates)

@@ -19,9 +19,9 @@ from starlette.routing import BaseRoute
 from backoffice.staff.access import signed_in
 from backoffice.staff.accounts import Role
 from shared import mail
-from shared.audit import Actor
 from shared.web import Access, RequestContext, page
 from shared.web.factory import DEVELOPMENT_ONLY, development_pages_available
+from shared.web.principal import Principal
 
 #: Links people are sent: http(s) only, ending before whitespace, quotes or angle brackets.
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -31,7 +31,7 @@ _TRAILING = ".,;:!?)]}'"
 _ADMINISTRATOR = signed_in(Role.ADMINISTRATOR)
 
 
-def _kept_mail_for_administrators(ctx: RequestContext) -> Actor | None:
+def _kept_mail_for_administrators(ctx: RequestContext) -> Principal | None:
     """404 where the pages are not available at all (nobody may learn more); then an administrator's sign-in."""
     if not (development_pages_available(ctx.settings) and ctx.settings.mail_kept_locally):
         raise HTTPException(status_code=404)

@@ -42,12 +42,11 @@ def escalate(ctx: RequestContext) -> Response:
         return ctx.redirect("case", reference=reference)
     reason = ctx.field("reason")
     try:
-        escalation.escalate(ctx.db, ctx.settings, actor_of(ctx), user, case, reason)
+        with ctx.attempt():
+            escalation.escalate(ctx.db, ctx.settings, actor_of(ctx), user, case, reason)
     except InvalidInput as exc:
-        ctx.db.rollback()
         return targets(ctx, dict(exc.errors) or {"reason": exc.detail}, reason, status_code=422)
     except Conflict as exc:
-        ctx.db.rollback()
         return targets(ctx, {"reason": exc.detail}, reason, status_code=409)
     flash(ctx, "Case escalated")
     return ctx.redirect("case", reference=reference)

@@ -30,7 +30,8 @@ def _run(ctx: RequestContext, perform: Perform, fields: Mapping[str, str], *, co
     if is_repeat(ctx):
         return ctx.redirect("case", reference=reference)
     try:
-        message = perform(ctx, user, case)
+        with ctx.attempt():
+            message = perform(ctx, user, case)
     except InvalidInput as exc:
         errors = {fields.get(k, k): v for k, v in exc.errors.items()} or {conflict_field: exc.detail}
         return case_page.show_with_errors(ctx, errors, form_values(ctx), anchors)

@@ -40,8 +40,9 @@ def upload(ctx: RequestContext) -> Response:
     try:
         if not isinstance(chosen, UploadFile) or not chosen.filename:
             raise InvalidInput("Select a file", {"file": "Select a file"})
-        attachment = workflow.add_attachment(ctx.db, actor_of(ctx), user, case, ctx.settings, chosen.filename,
-                                             chosen.file, ctx.field("description"))
+        with ctx.attempt():
+            attachment = workflow.add_attachment(ctx.db, actor_of(ctx), user, case, ctx.settings, chosen.filename,
+                                                 chosen.file, ctx.field("description"))
     except InvalidInput as exc:
         errors = {FIELDS.get(k, k): v for k, v in exc.errors.items()} or {FIELDS["file"]: exc.detail}
         return case_page.show_with_errors(ctx, errors, values)

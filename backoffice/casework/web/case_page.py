@@ -60,8 +60,7 @@ def show(ctx: RequestContext) -> Response:
 
 def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Mapping[str, Any],
                      anchors: Mapping[str, str] | None = None, status_code: int = 422) -> Response:
-    """The case page again after a refused action: nothing of the attempt is kept but what was typed."""
-    ctx.db.rollback()
+    """The case page again after an action refused in ``ctx.attempt()``: nothing of it is kept but what was typed."""
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
     record_view(ctx, case)

@@ -128,7 +128,8 @@ def _handle(ctx: RequestContext, action: Action, act: Act, show: Show, *, confli
         return ctx.redirect("case", reference=case.reference)
     values = form_values(ctx)
     try:
-        message = act(ctx, case, values)
+        with ctx.attempt():
+            message = act(ctx, case, values)
     except InvalidInput as exc:
         errors = {fields.get(k, k): v for k, v in exc.errors.items()} or {conflict_field: exc.detail}
         return _again(ctx, action, show, values, errors, 422)
@@ -141,7 +142,6 @@ def _handle(ctx: RequestContext, action: Action, act: Act, show: Show, *, confli
 def _again(ctx: RequestContext, action: Action, show: Show, values: dict[str, Any], errors: dict[str, str],
            status_code: int) -> Response:
     """The form again: nothing of the attempt is kept but what was typed."""
-    ctx.db.rollback()
     case = _case(ctx)
     _require(ctx, case, action)
     return show(ctx, case, values, errors, status_code)

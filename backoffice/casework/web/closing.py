@@ -52,7 +52,8 @@ def close(ctx: RequestContext) -> Response:
     outcome = ctx.field("outcome")
     chosen = [v for v in (ctx.form.getlist("exemptions") if ctx.form else []) if isinstance(v, str)]
     try:
-        workflow.close(ctx.db, actor_of(ctx), user, case, outcome=outcome, exemptions=chosen)
+        with ctx.attempt():
+            workflow.close(ctx.db, actor_of(ctx), user, case, outcome=outcome, exemptions=chosen)
     except InvalidInput as exc:
         return _close_again(ctx, exc.errors or {"outcome": exc.detail}, 422)
     except Conflict as exc:
@@ -65,7 +66,6 @@ def close(ctx: RequestContext) -> Response:
 def _close_again(ctx: RequestContext, errors: dict[str, str], status_code: int) -> Response:
     values = form_values(ctx, lists=("exemptions",))
     values.setdefault("exemptions", [])
-    ctx.db.rollback()
     _, case = _case(ctx)
     return _close_form(ctx, case, values, errors, status_code)
 
@@ -102,10 +102,10 @@ def reopen(ctx: RequestContext) -> Response:
     if is_repeat(ctx):
         return ctx.redirect("case", reference=case.reference)
     try:
-        workflow.reopen(ctx.db, actor_of(ctx), user, case, ctx.field("reason"))
+        with ctx.attempt():
+            workflow.reopen(ctx.db, actor_of(ctx), user, case, ctx.field("reason"))
     except InvalidInput as exc:
         values = form_values(ctx)
-        ctx.db.rollback()
         _, case = _case(ctx)
         context = {"case": case, "values": values, **errors_context(exc.errors or {"reason": exc.detail}, ("reason",))}
         return render(ctx, REOPEN, context, status_code=422)

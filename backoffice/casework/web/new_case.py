@@ -73,10 +73,10 @@ def new_case(ctx: RequestContext) -> Response:
     if errors:
         return _form(ctx, values, errors, anchors)
     try:
-        case = create_case(ctx.db, actor_of(ctx), new, settings=ctx.settings)
-        acknowledge_requester(ctx.db, ctx.settings, case)
+        with ctx.attempt():
+            case = create_case(ctx.db, actor_of(ctx), new, settings=ctx.settings)
+            acknowledge_requester(ctx.db, ctx.settings, case)
     except InvalidInput as exc:
-        ctx.db.rollback()
         return _form(ctx, values, {FIELDS.get(k, k): v for k, v in exc.errors.items()}, anchors)
     _remember(ctx, str(values.get("idempotency_key", "")), case.reference)
     flash(ctx, f"Case {case.reference} created")

@@ -56,11 +56,13 @@ def restriction(ctx: RequestContext) -> Response:
     reference, who, reason = case.reference, ctx.field("who"), ctx.field("reason")
     try:
         if who == NAMED:
-            workflow.restrict(ctx.db, actor_of(ctx), user, case, _group_ids(ctx), reason=reason)
+            with ctx.attempt():
+                workflow.restrict(ctx.db, actor_of(ctx), user, case, _group_ids(ctx), reason=reason)
             names = ", ".join(g.name for g in workflow.restricted_to(ctx.db, case))
             message = f"Only {names} can now see this case"
         elif who == EVERYONE:
-            workflow.lift_restriction(ctx.db, actor_of(ctx), user, case, reason=reason)
+            with ctx.attempt():
+                workflow.lift_restriction(ctx.db, actor_of(ctx), user, case, reason=reason)
             message = "The restriction is removed: everyone in the teams that handle the case type can see it"
         else:
             raise InvalidInput("Select who can see the case", {"who": "Select who can see this case"})
@@ -80,7 +82,6 @@ def _again(ctx: RequestContext, errors: dict[str, str], status_code: int = 422) 
     values = form_values(ctx)
     groups = values.get("groups", [])
     values["groups"] = groups if isinstance(groups, list) else [groups]
-    ctx.db.rollback()
     user = current_user(ctx)
     case = workflow.get_case(ctx.db, user, ctx.request.path_params["reference"])
     return _form(ctx, case, values, errors, status_code)

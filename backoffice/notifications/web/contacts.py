@@ -1,4 +1,4 @@
-"""The onboarding contacts page (seed 000): domains and four lists, one entry a line."""
+"""The onboarding contacts page: domains and four lists, one entry a line."""
 
 from __future__ import annotations
 

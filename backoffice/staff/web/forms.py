@@ -7,8 +7,6 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.responses import Response
-
 from shared.audit import Actor
 from shared.mail import address_error
 from shared.ratelimit import Limit, enforce
@@ -26,12 +24,6 @@ def email_error(email: str) -> str | None:
     if not email:
         return "Enter your email address"
     return address_error(email)
-
-
-def keep_changes(response: Response) -> Response:
-    """Commit the request's work although the page is an error (failure counts, audit entries)."""
-    response.commit = True  # type: ignore[attr-defined]
-    return response
 
 
 def limit(ctx: RequestContext, name: str, count: int, minutes: int, subject: str) -> None:

@@ -12,7 +12,7 @@ from backoffice.staff.accounts import normalise_email
 from backoffice.staff.authentication import GENERIC_FAILURE, staff_actor
 from backoffice.staff.oidc import OidcConfig
 from backoffice.staff.sessions import find_session, revoke, revoke_all
-from backoffice.staff.web.forms import email_error, error_context, keep_changes, limit, origin, start_browser_session
+from backoffice.staff.web.forms import email_error, error_context, limit, origin, start_browser_session
 from backoffice.staff.web.redirects import root_path, safe_next
 from shared.web import RequestContext
 
@@ -53,7 +53,8 @@ def sign_in(ctx: RequestContext) -> Response:
     limit(ctx, "staff-sign-in-email", *EMAIL_LIMIT, normalise_email(email))
     outcome = authentication.check_password(ctx.db, email, password, origin(ctx))
     if outcome.user is None:
-        return keep_changes(_form(ctx, email, next_path, {"email": GENERIC_FAILURE}, status=422))
+        ctx.keep_changes()  # the failure is counted and audited
+        return _form(ctx, email, next_path, {"email": GENERIC_FAILURE}, status=422)
     token = authentication.open_session(ctx.db, outcome.user, origin(ctx), method="password",
                                         user_agent=ctx.request.headers.get("user-agent"))
     _end_previous(ctx)

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 
 from backoffice.staff import authentication, oidc
 from backoffice.staff.oidc import OidcConfig, PendingSignIn, SsoFailed
-from backoffice.staff.web.forms import keep_changes, origin, start_browser_session
+from backoffice.staff.web.forms import origin, start_browser_session
 from backoffice.staff.web.redirects import external_url, root_path, safe_next
 from shared import audit
 from shared.web import RequestContext
@@ -43,9 +43,9 @@ def callback(ctx: RequestContext) -> Response:
         return _failed(ctx, exc)
     user = authentication.active_user_for_sso(ctx.db, identity, origin(ctx))
     if user is None:
-        page = ctx.render("backoffice/staff/sso_failed.html", {"reason": "no-account", "provider": config.provider_name},
+        ctx.keep_changes()  # the refusal is audited
+        return ctx.render("backoffice/staff/sso_failed.html", {"reason": "no-account", "provider": config.provider_name},
                           status_code=403)
-        return keep_changes(page)
     token = authentication.open_session(ctx.db, user, origin(ctx), method="sso",
                                         user_agent=ctx.request.headers.get("user-agent"))
     start_browser_session(ctx, token)
@@ -57,6 +57,6 @@ def _failed(ctx: RequestContext, exc: SsoFailed) -> Response:
     audit.record(ctx.db, origin(ctx), "staff.sso_failed", "staff_sign_in", "sso", "Single sign-on failed",
                  {"reason": exc.detail[:500]})
     config = OidcConfig.from_settings(ctx.settings)
-    page = ctx.render("backoffice/staff/sso_failed.html",
+    ctx.keep_changes()
+    return ctx.render("backoffice/staff/sso_failed.html",
                       {"reason": "failed", "provider": config.provider_name if config else ""}, status_code=400)
-    return keep_changes(page)

@@ -39,9 +39,9 @@ def provider(served: Provider) -> Provider:
 
 @pytest.fixture
 def sso_client(runtime: Runtime, provider: Provider) -> Iterator[TestClient]:
-    extra = {"OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-             "OIDC_PROVIDER_NAME": "Testshire staff account"}
-    configured = Runtime(dataclasses.replace(runtime.settings, extra=extra), runtime.engine, runtime.factory)
+    oidc = {"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET,
+             "oidc_provider_name": "Testshire staff account"}
+    configured = Runtime(dataclasses.replace(runtime.settings, **oidc), runtime.engine, runtime.factory)
     with TestClient(create_app(configured), raise_server_exceptions=False) as client:
         yield client
 
@@ -165,8 +165,8 @@ def test_issuer_must_be_https_except_on_this_machine() -> None:
 
 def test_wrong_client_secret_is_a_failed_sign_in_not_a_crash(runtime, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
     add_user(session_factory, "cas@example.gov.uk")
-    extra = {"OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": "wrong"}
-    configured = Runtime(dataclasses.replace(runtime.settings, extra=extra), runtime.engine, runtime.factory)
+    oidc = {"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID, "oidc_client_secret": "wrong"}
+    configured = Runtime(dataclasses.replace(runtime.settings, **oidc), runtime.engine, runtime.factory)
     with TestClient(create_app(configured), raise_server_exceptions=False) as client:
         check_page(_round_trip(client), status=400, title="You could not be signed in")
         assert _signed_in_as(client) is None
@@ -175,8 +175,8 @@ def test_wrong_client_secret_is_a_failed_sign_in_not_a_crash(runtime, provider, 
 
 
 def test_unreachable_provider_is_a_failed_sign_in_not_a_crash(runtime, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
-    extra = {"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET}
-    configured = Runtime(dataclasses.replace(runtime.settings, extra=extra), runtime.engine, runtime.factory)
+    oidc = {"oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET}
+    configured = Runtime(dataclasses.replace(runtime.settings, **oidc), runtime.engine, runtime.factory)
     with TestClient(create_app(configured), raise_server_exceptions=False) as client:
         check_page(client.get("/sign-in/sso"), status=400, title="You could not be signed in")
     assert actions(session_factory, "staff.sso_failed")
