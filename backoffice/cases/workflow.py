@@ -78,7 +78,7 @@ def assign(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *,
     group_id: int | None, owner_id: int | None,
 ) -> Case:
-    """Give the case to a group, a person, or both; the new owner is told by email."""
+    """Give the case to a group, a person, or both; ``CaseAssigned`` names only who is new to it."""
     require(session, user, case, Action.ASSIGN)
     group = session.get(Group, group_id) if group_id is not None else None
     if group_id is not None and (group is None or not group.active):

@@ -1,4 +1,4 @@
-"""Who hears about what happens to a case (seed 002, ../shared/DOMAIN.md "Notifications").
+"""Who hears about what happens to a case.
 
 One subscriber per case event (``backoffice.cases.events``), registered at start-up from
 ``SUBSCRIBERS``. Each decides the recipients and leaves out the person who acted: nobody is emailed
@@ -138,7 +138,7 @@ def requester_contacted(session: Session, event: events.RequesterContacted) -> N
 
 
 def note_added(session: Session, event: events.NoteAdded) -> None:
-    """Only a note by someone other than the owner; on an unowned case the team hears (seed 002)."""
+    """Only a note by someone other than the owner; on an unowned case the team hears."""
     case, by = _case(session, event), _by(session, event.by_user_id)
     if case.owner_id == by.id:
         return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -120,3 +122,15 @@ def test_a_rolled_back_change_sends_nothing_and_a_committed_one_does(runtime: Ru
     with runtime.factory() as session:
         told = session.scalars(select(OutboxMessage.to_address).where(OutboxMessage.related_id == reference)).all()
         assert told == ["sam@example.com"]  # the acknowledgement (nobody is in the FOI team yet)
+
+
+def test_the_case_core_calls_no_subscriber() -> None:
+    """Notifications and automation listen; the case functions and intake never import them."""
+    root = Path(__file__).resolve().parents[3] / "backoffice"
+    core = [*sorted((root / "cases").glob("*.py")), root / "intake" / "new_cases.py"]
+    for path in core:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                assert not name.startswith(("backoffice.notifications", "backoffice.automation")), (path, name)
