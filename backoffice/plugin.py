@@ -1,13 +1,17 @@
-"""The back office's place in the suite (entry point ``civic.apps``): its tables, jobs, schedules and commands."""
+"""The back office's place in the suite (entry point ``civic.apps``): its tables, jobs, schedules, commands,
+and who subscribes to the case events."""
 
 from __future__ import annotations
 
 import argparse
 
+from backoffice import notifications
 from backoffice.admin.demo import load_demo_data
 from backoffice.api import jobs as api_jobs
+from backoffice.automation import status_entries
 from backoffice.automation import sweep as automation_sweep
 from backoffice.cases import commands as case_commands
+from backoffice.cases import events as case_events
 from backoffice.clocks import cli as deadline_cli
 from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
@@ -21,7 +25,6 @@ from shared.apps import AppSpec
 MODEL_MODULES = (
     "backoffice.api.models",
     "backoffice.automation.models",
-    "backoffice.automation.status_entries",
     "backoffice.cases.models",
     "backoffice.deadlines.permissions",
     "backoffice.feedback.survey",
@@ -37,6 +40,11 @@ MODEL_MODULES = (
     "backoffice.staff.password_reset",
     "backoffice.staff.sessions",
 )
+
+#: Who hears of each case event; a new capability adds its tuple here rather than being called by the case core.
+SUBSCRIBERS = (*notifications.SUBSCRIBERS, *status_entries.SUBSCRIBERS)
+# Every process (web, worker, CLI) loads this module through ``discover()``, so every one has them.
+case_events.subscribe_all(SUBSCRIBERS)
 
 _FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep)
 

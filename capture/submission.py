@@ -19,7 +19,7 @@ from backoffice.cases.case_types import get_case_type
 from backoffice.cases.models import Case, Channel
 from backoffice.intake.forms import FormDefinition, form_for
 from backoffice.intake.new_cases import Answer, NewAttachment, NewCase, Requester, create_case
-from backoffice.notifications.events import acknowledge_requester
+from backoffice.notifications import acknowledges
 from capture import answers as answer_rules
 from capture import drafts, links
 from capture.models import Draft, EmailLink
@@ -171,14 +171,14 @@ def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor
     if problems := file_problems(session, definition, draft.answers):
         raise InvalidInput("The request could not be sent", problems)
     new = build_case(definition, case_type.key, draft.answers, email=link.email)
-    case = create_case(session, actor, new, settings=settings)
+    case = create_case(session, actor, new, acknowledge=True)
     attached = {a.file_id for a in new.attachments}
     drafts.delete_files(session, settings.files_dir, [i for i in drafts.file_ids(draft.answers) if i not in attached])
     draft.case_reference = case.reference
     draft.due_on = case.due_on
     draft.answers = {}
     drafts.touch(draft)
-    return Confirmed(case, acknowledged=acknowledge_requester(session, settings, case) > 0)
+    return Confirmed(case, acknowledged=acknowledges(session, case))
 
 
 def sent_case(session: Session, reference: str) -> Case | None:

@@ -26,7 +26,6 @@ from backoffice.api.errors import BadRequest, UnsupportedMediaType
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import Case
 from backoffice.intake.new_cases import create_case
-from backoffice.notifications.events import acknowledge_requester
 from shared.audit import Actor
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.web import PUBLIC, RequestContext
@@ -96,8 +95,7 @@ def create(ctx: RequestContext) -> Response:
             if case is None:
                 raise NotFound(f"The case {earlier} created with this Idempotency-Key no longer exists")
             return _case_response(ctx, case, 200, **{"Idempotent-Replayed": "true"})
-    case = create_case(ctx.db, _actor(ctx), new, settings=ctx.settings)
-    acknowledge_requester(ctx.db, ctx.settings, case)
+    case = create_case(ctx.db, _actor(ctx), new, acknowledge=True)
     if row is not None:
         row.reference = case.reference
     return _case_response(ctx, case, 201)

@@ -20,6 +20,7 @@ from backoffice.automation.config import TypeConfig
 from backoffice.automation.escalation import AUTOMATION
 from backoffice.automation.models import Firing, Routine, StatusEntry, SweepCursor, Trigger
 from backoffice.automation.recipients import Recipients
+from backoffice.cases import events
 from backoffice.cases.case_types import allowed_targets
 from backoffice.cases.models import Case, CaseNote, CaseStatus, StatusKind
 from backoffice.notifications import Notice, notify
@@ -179,8 +180,9 @@ def _change_status(session: Session, case: Case, status_id: int, routine: Routin
         return []
     if target.id not in {s.id for s in allowed_targets(session, case.status_id)}:
         return [f"could not move from {case.status.label} to {target.label}"]
-    previous = case.status.label
+    previous, previous_id = case.status.label, case.status_id
     case.status_id, case.status = target.id, target
+    events.publish(session, events.StatusChanged(case.id, AUTOMATION, from_status_id=previous_id, to_status_id=target.id))
     audit.record(session, AUTOMATION, "case.status_changed", "case", case.reference,
                  f"Status changed from {previous} to {target.label} by routine {routine.name}",
                  {"from_status": previous, "to_status": target.label, "routine_id": routine.id})

@@ -1,45 +1,61 @@
 """When each case entered its current status, for "waiting on the requester for N days" routines.
 
-A mapper hook on ``Case`` upserts the row whenever a case is inserted or its status changes, whoever
-changes it (a caseworker, the API, an import or a routine), so the sweep finds long-waiting cases with
-one indexed range scan (status_id, entered_at) instead of reading the audit log of every case.
+A subscriber to the case events that move a case into a status (created, status changed, closed,
+reopened) upserts the row in the same transaction, whoever made the change (a caseworker, the API,
+an import or a routine), so the sweep finds long-waiting cases with one indexed range scan
+(status_id, entered_at) instead of reading the audit log of every case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import Connection, event, func, insert, inspect, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Session
 
 from backoffice.automation.models import StatusEntry
+from backoffice.cases import events
 from backoffice.cases.models import Case
 from shared.db import utcnow
 
 
-def _upsert(connection: Connection, case_id: int, status_id: int, at: dt.datetime) -> None:
-    upsert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+def _upsert(session: Session, case_id: int, status_id: int, at: dt.datetime) -> None:
+    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = upsert(StatusEntry).values(case_id=case_id, status_id=status_id, entered_at=at)
     stmt = stmt.on_conflict_do_update(
         index_elements=[StatusEntry.case_id],
         set_={"status_id": stmt.excluded.status_id, "entered_at": stmt.excluded.entered_at},
         where=StatusEntry.status_id != stmt.excluded.status_id,
     )
-    connection.execute(stmt)
+    session.execute(stmt)
 
 
-@event.listens_for(Case, "after_insert")
-def _case_inserted(_mapper: Mapper[Any], connection: Connection, case: Case) -> None:
-    _upsert(connection, case.id, case.status_id, case.created_at or utcnow())
+def case_created(session: Session, event: events.CaseCreated) -> None:
+    case = session.get(Case, event.case_id)
+    assert case is not None
+    _upsert(session, case.id, case.status_id, case.created_at or utcnow())
 
 
-@event.listens_for(Case, "after_update")
-def _case_updated(_mapper: Mapper[Any], connection: Connection, case: Case) -> None:
-    state = inspect(case)
-    if state.attrs.status_id.history.has_changes() or state.attrs.status.history.has_changes():
-        _upsert(connection, case.id, case.status_id, utcnow())
+def status_changed(session: Session, event: events.StatusChanged) -> None:
+    _upsert(session, event.case_id, event.to_status_id, utcnow())
+
+
+def case_closed(session: Session, event: events.CaseClosed) -> None:
+    _upsert(session, event.case_id, event.status_id, utcnow())
+
+
+def case_reopened(session: Session, event: events.CaseReopened) -> None:
+    _upsert(session, event.case_id, event.status_id, utcnow())
+
+
+#: Registered at start-up by ``backoffice.plugin``.
+SUBSCRIBERS: tuple[events.Subscription, ...] = (
+    (events.CaseCreated, case_created),
+    (events.StatusChanged, status_changed),
+    (events.CaseClosed, case_closed),
+    (events.CaseReopened, case_reopened),
+)
 
 
 def entered_at(session: Session, case: Case) -> dt.datetime | None:

@@ -7,14 +7,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import events
 from backoffice.cases.access import Action, require
 from backoffice.cases.models import Case, Task
-from backoffice.notifications import events as notifications
 from backoffice.staff.accounts import StaffUser
 from shared import audit
 from shared.db import utcnow
 from shared.errors import InvalidInput, NotFound
-from shared.settings import Settings
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 
@@ -26,9 +25,7 @@ def tasks_of(session: Session, case: Case) -> list[Task]:
 def add_task(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, title: str,
     due_on: dt.date | None = None, group_id: int | None = None, assignee_id: int | None = None, description: str = "",
-    settings: Settings | None = None,
 ) -> Task:
-    """The case owner and the task's assignee are told, unless they added it themselves."""
     require(session, user, case, Action.MANAGE_TASKS)
     title = title.strip()
     if not title or len(title) > 200:
@@ -40,15 +37,14 @@ def add_task(
     session.add(task)
     session.flush()
     audit.record(session, actor, "task.added", "case", case.reference, f"Task added: {title}", {"task_id": task.id})
-    notifications.task_assigned(session, settings, case, task, by=user)
+    events.publish(session, events.TaskAssigned(case.id, actor, task_id=task.id, by_user_id=user.id))
     return task
 
 
 def finish_task(
-    session: Session, actor: audit.Actor, user: StaffUser, case: Case, task_id: int, outcome: str, *,
-    settings: Settings | None = None,
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, task_id: int, outcome: str,
 ) -> Task:
-    """Complete or cancel; doing it twice is the same as doing it once. The owner and assignee are told."""
+    """Complete or cancel; doing it twice is the same as doing it once."""
     if outcome not in (DONE, CANCELLED):
         raise InvalidInput("Choose complete or cancel", {"outcome": "Choose complete or cancel"})
     task = session.get(Task, task_id)
@@ -64,5 +60,6 @@ def finish_task(
     task.finished_by = user.name
     verb = "completed" if outcome == DONE else "cancelled"
     audit.record(session, actor, f"task.{verb}", "case", case.reference, f"Task {verb}: {task.title}", {"task_id": task.id})
-    notifications.task_finished(session, settings, case, task, by=user, completed=outcome == DONE)
+    events.publish(session, events.TaskFinished(case.id, actor, task_id=task.id, by_user_id=user.id,
+                                                completed=outcome == DONE))
     return task

@@ -1,9 +1,11 @@
 """Moving a case through its type's workflow: status changes, assignment, claiming, closing, reopening,
 notes, emails to the requester and links.
 
-Each function checks the permission matrix, changes the case, and records the
-change in the audit log (the case timeline). A repeat of an action already
-done (claiming a case you own, moving to the status it has) changes nothing.
+Each function checks the permission matrix, changes the case, records the
+change in the audit log (the case timeline) and publishes a typed event
+(``backoffice.cases.events``) for whoever subscribes: notifications, automation.
+A repeat of an action already done (claiming a case you own, moving to the
+status it has) changes nothing and publishes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import events
 from backoffice.cases.access import Action, can_see, require
 from backoffice.cases.case_types import allowed_targets, status_of_kind
 from backoffice.cases.exemptions import exemptions_for
@@ -29,7 +32,6 @@ from backoffice.cases.models import (
     Task,
 )
 from backoffice.intake.new_cases import NewCase, Requester, validate
-from backoffice.notifications import events as notifications
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
 from shared import audit
@@ -62,20 +64,21 @@ def change_status(session: Session, actor: audit.Actor, user: StaffUser, case: C
         raise InvalidInput("Close the case with an outcome", {"status": "Use Close case to close it with an outcome"})
     if target.id not in {s.id for s in allowed_targets(session, case.status_id)}:
         raise Conflict(f"A case cannot move from {case.status.label} to {target.label}")
-    previous = case.status.label
+    previous, previous_id = case.status.label, case.status_id
     case.status_id = target.id
     case.status = target
     _touch(case)
     _record(session, actor, case, "case.status_changed", f"Status changed from {previous} to {target.label}",
             from_status=previous, to_status=target.label)
+    events.publish(session, events.StatusChanged(case.id, actor, from_status_id=previous_id, to_status_id=target.id))
     return case
 
 
 def assign(
-    session: Session, actor: audit.Actor, user: StaffUser, case: Case, settings: Settings, *,
+    session: Session, actor: audit.Actor, user: StaffUser, case: Case, *,
     group_id: int | None, owner_id: int | None,
 ) -> Case:
-    """Give the case to a group, a person, or both; the new owner is told by email."""
+    """Give the case to a group, a person, or both; ``CaseAssigned`` names only who is new to it."""
     require(session, user, case, Action.ASSIGN)
     group = session.get(Group, group_id) if group_id is not None else None
     if group_id is not None and (group is None or not group.active):
@@ -95,11 +98,11 @@ def assign(
     _record(session, actor, case, "case.assigned",
             f"Assigned to {who}" + (f" in {group.name}" if group else ""),
             owner_id=case.owner_id, group_id=case.team_group_id, previous_owner_id=previous_owner)
-    notifications.case_assigned(
-        session, settings, case, by=user,
-        new_owner=owner if owner is not None and owner.id != previous_owner else None,
-        new_group=group if group is not None and group.id != previous_group else None,
-    )
+    events.publish(session, events.CaseAssigned(
+        case.id, actor, by_user_id=user.id,
+        new_owner_id=owner.id if owner is not None and owner.id != previous_owner else None,
+        new_group_id=group.id if group is not None and group.id != previous_group else None,
+    ))
     return case
 
 
@@ -110,6 +113,7 @@ def claim(session: Session, actor: audit.Actor, user: StaffUser, case: Case) -> 
     case.owner_id = user.id
     _touch(case)
     _record(session, actor, case, "case.claimed", f"Claimed by {user.name}", owner_id=user.id)
+    events.publish(session, events.CaseClaimed(case.id, actor, owner_id=user.id))
     return case
 
 
@@ -119,12 +123,8 @@ def open_tasks(session: Session, case: Case) -> int:
 
 def close(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, outcome: str, exemptions: Iterable[str] = (),
-    settings: Settings | None = None,
 ) -> Case:
-    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them.
-
-    The owner, the watchers and the requester are told (without ``settings`` the worker sends it).
-    """
+    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them."""
     if case.status.kind == StatusKind.CLOSED and case.outcome == outcome:
         return case
     require(session, user, case, Action.CLOSE)
@@ -153,7 +153,8 @@ def close(
     if chosen:
         summary += " (" + ", ".join(allowed[e].split(" ")[0] for e in chosen) + ")"
     _record(session, actor, case, "case.closed", summary, outcome=outcome, exemptions=chosen)
-    notifications.case_closed(session, settings, case, by=user, outcome=outcomes[outcome])
+    events.publish(session, events.CaseClosed(case.id, actor, by_user_id=user.id, status_id=closed.id,
+                                              outcome=outcome, outcome_label=outcomes[outcome]))
     return case
 
 
@@ -177,14 +178,13 @@ def reopen(session: Session, actor: audit.Actor, user: StaffUser, case: Case, re
     case.closed_at = None
     _touch(case)
     _record(session, actor, case, "case.reopened", f"Reopened: {reason}", reason=reason, previous_outcome=previous_outcome)
+    events.publish(session, events.CaseReopened(case.id, actor, by_user_id=user.id, status_id=target.id, reason=reason))
     return case
 
 
 def add_note(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, body: str, *, visible_to_requester: bool = False,
-    settings: Settings | None = None,
 ) -> CaseNote:
-    """A note by anyone but the owner tells the owner (or the team, when nobody owns the case)."""
     require(session, user, case, Action.ADD_NOTE)
     body = body.strip()
     if not body:
@@ -198,15 +198,15 @@ def add_note(
     session.flush()
     _record(session, actor, case, "case.note_added",
             "Note added" + (" (visible to the requester)" if visible_to_requester else " (internal)"), note_id=note.id)
-    notifications.note_by_staff(session, settings, case, by=user)
+    events.publish(session, events.NoteAdded(case.id, actor, note_id=note.id, by_user_id=user.id,
+                                             visible_to_requester=visible_to_requester))
     return note
 
 
 def email_requester(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, subject: str, body: str,
-    settings: Settings | None = None,
 ) -> None:
-    """Sent through the outbox; the email stays on the timeline; the owner and watchers hear of it."""
+    """Sent through the outbox; the email stays on the timeline."""
     require(session, user, case, Action.EMAIL_REQUESTER)
     errors = {}
     if not case.requester_email:
@@ -222,17 +222,17 @@ def email_requester(
     _touch(case)
     _record(session, actor, case, "case.requester_emailed", f"Emailed the requester: {subject.strip()}",
             outbox_id=message.id, subject=subject.strip(), body=body.strip())
-    notifications.requester_contacted(session, settings, case, by=user)
+    events.publish(session, events.RequesterContacted(case.id, actor, by_user_id=user.id, subject=subject.strip()))
 
 
 def update_requester(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, name: str, email: str | None = None,
-    phone: str | None = None, address: str | None = None, settings: Settings | None = None,
+    phone: str | None = None, address: str | None = None,
 ) -> Case:
-    """Correct the requester's contact details, by intake's rules; the owner and the requester are told.
+    """Correct the requester's contact details, by intake's rules; errors are keyed ``name``, ``email``,
+    ``phone``, ``address``.
 
-    The requester hears at the old address too, so a change they did not ask
-    for cannot go unnoticed. Errors are keyed ``name``, ``email``, ``phone``, ``address``.
+    The event names the previous email address, so the requester can be told at the old address too.
     """
     require(session, user, case, Action.EMAIL_REQUESTER)
     details = Requester(name=name.strip(), email=(email or "").strip().lower() or None,
@@ -254,8 +254,9 @@ def update_requester(
     _record(session, actor, case, "case.requester_updated",
             "Requester's contact details changed: " + ", ".join(changed), changed=changed,
             before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
-    notifications.contact_details_changed(session, settings, case, by=user,
-                                          previous_email=before["email"] if "email" in changed else None)
+    events.publish(session, events.ContactDetailsChanged(
+        case.id, actor, by_user_id=user.id, changed=tuple(changed),
+        previous_email=before["email"] if "email" in changed else None))
     return case
 
 
@@ -409,6 +410,7 @@ def add_attachment(
     session.flush()
     _record(session, actor, case, "case.attachment_added", f"File attached: {stored.original_name}",
             attachment_id=attachment.id, file_id=stored.id, name=stored.original_name)
+    events.publish(session, events.AttachmentAdded(case.id, actor, attachment_id=attachment.id))
     return attachment
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from backoffice.cases import events
 from backoffice.cases.models import Case, ClockEventRecord, StatusKind
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
 from backoffice.deadlines.due_dates import compute_deadline, deadline_of, events_of
@@ -39,6 +40,8 @@ def _apply(session: Session, actor: audit.Actor, case: Case, event: ClockEvent, 
                  {"event": event.kind.value, "on": event.on.isoformat(), "reason": event.reason,
                   "previous_due_on": previous.isoformat() if previous else None,
                   "due_on": deadline.due_on.isoformat() if deadline.due_on else None})
+    events.publish(session, events.ClockChanged(case.id, actor, change=event.kind.value, previous_due_on=previous,
+                                                due_on=deadline.due_on))
     return deadline
 
 

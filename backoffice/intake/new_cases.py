@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backoffice.cases import events
 from backoffice.cases.case_types import get_case_type, status_of_kind
 from backoffice.cases.models import (
     Case,
@@ -31,14 +32,12 @@ from backoffice.cases.models import (
 )
 from backoffice.clocks import CalendarError, CalendarSet
 from backoffice.deadlines.due_dates import calendar_of, compute_deadline
-from backoffice.notifications import events as notifications
 from backoffice.organisation.bank_holidays import deadline_engine
 from shared import audit
 from shared.db import is_postgres, utcnow
 from shared.errors import InvalidInput
 from shared.files import StoredFile
 from shared.mail import address_error
-from shared.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 LIMITS = {"name": 200, "email": 254, "phone": 40, "address": 1000, "subject": 300, "description": 20_000}
@@ -173,13 +172,12 @@ def next_reference(session: Session, case_type: CaseType, year: int) -> tuple[in
     return number, f"{case_type.reference_prefix}-{year}-{number:05d}"
 
 
-def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings: Settings | None = None) -> Case:
+def create_case(session: Session, actor: audit.Actor, new: NewCase, *, acknowledge: bool = False) -> Case:
     """Validate, number, clock and record a new case with its automatic tasks and the files it came with;
     nothing is stored on refusal.
 
-    The responsible team is told (by the worker when no ``settings`` are given). The
-    requester is not: Capture, the API and the staff pages each call
-    ``notifications.events.acknowledge_requester`` (an import does not).
+    Publishes ``CaseCreated``: the responsible team hears of it, and the requester is acknowledged
+    when ``acknowledge`` says so (Capture, the API and the staff form do; an import does not).
     """
     errors = validate(new)
     files = _attachment_files(session, new, errors)
@@ -227,7 +225,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, settings:
                  f"{case_type.name} received by {new.channel} on {received_on:%-d %B %Y}; due {_day(deadline.due_on)}",
                  {"due_on": deadline.due_on.isoformat() if deadline.due_on else None, "channel": new.channel})
     _attach(session, actor, case, new, files)
-    notifications.case_raised(session, settings, case, actor)
+    events.publish(session, events.CaseCreated(case.id, actor, acknowledge=acknowledge))
     return case
 
 

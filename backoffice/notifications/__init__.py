@@ -1,9 +1,11 @@
 """Notifications: which emails go to staff and requesters when things happen to a case.
 
-``notify`` is the one function the rest of the back office calls. It looks up
-whether the notification is on for the case's type, renders the type's
-wording (or the default), and writes each email to the outbox in the caller's
-transaction, so a rolled-back change sends nothing.
+The case core does not call in: ``subscribers`` listens to its events
+(``backoffice.cases.events``) and queues a ``backoffice.notifications.send`` job
+in the publisher's transaction, so a rolled-back change sends nothing. The worker
+renders it (``notify``: whether the notification is on for the case's type, the
+type's wording or the default) into the outbox. The automation, which runs in the
+worker, calls ``notify`` itself.
 """
 
 from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, Audience, Notice, Template
@@ -15,17 +17,18 @@ from backoffice.notifications.dispatch import (
     render,
     template_for,
 )
-from backoffice.notifications.events import acknowledge_requester
+from backoffice.notifications.subscribers import SUBSCRIBERS, acknowledges
 from backoffice.notifications.undelivered import undelivered_for_case
 
 __all__ = [
     "DEFAULTS",
     "PLACEHOLDERS",
+    "SUBSCRIBERS",
     "Audience",
     "Notice",
     "NotificationSetting",
     "Template",
-    "acknowledge_requester",
+    "acknowledges",
     "case_context",
     "is_enabled",
     "notify",

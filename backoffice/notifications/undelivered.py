@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.cases.models import Case
 from backoffice.notifications.catalogue import Notice
-from backoffice.notifications.events import owner_email
-from backoffice.notifications.sending import send
+from backoffice.notifications.dispatch import notify
+from backoffice.notifications.subscribers import owner_email
 from backoffice.organisation.contacts import digest_recipients
 from shared import jobs
 from shared.apps import Schedule
@@ -92,7 +92,7 @@ def tell_owners(session: Session, payload: dict[str, Any], context: jobs.JobCont
         if not _claim(session, UndeliveredNotice(outbox_id=message.id, case_reference=case.reference, told=to)):
             continue
         if to:
-            send(session, context.settings, Notice.UNDELIVERED_EMAIL, case, [to],
+            notify(session, context.settings, Notice.UNDELIVERED_EMAIL, case, [to],
                  detail=f"“{message.subject}” to {message.to_address}. {message.last_error or ''}".strip())
 
 

@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 from backoffice.cases.case_types import seed_built_in_types
 from backoffice.cases.models import Case
 from backoffice.intake.new_cases import NewCase, Requester, create_case
+from backoffice.notifications.sending import JOB_KIND, handle_send
 from backoffice.staff.accounts import Role, StaffUser, create_user
 from backoffice.staff.groups import Group, add_member, create_group
-from shared import audit
+from shared import audit, jobs
+from shared.db import utcnow
+from shared.settings import Settings
 
 SYSTEM = audit.Actor(type="system", label="tests")
 
@@ -36,6 +39,21 @@ class Office:
                       requester=Requester(name="Sam Jones", email="sam@example.com"), channel="email")
         values.update(overrides)
         return create_case(self.db, SYSTEM, NewCase(**values))  # type: ignore[arg-type]
+
+
+def run_notification_jobs(session: Session, settings: Settings) -> int:
+    """Render the notification jobs waiting in ``session`` into the outbox, as the worker would after commit.
+
+    Case events only queue ``backoffice.notifications.send`` jobs; a test that reads the outbox right after
+    a change (in the rolled-back ``db`` session, or after a web request) runs them with this, the one helper.
+    """
+    waiting = list(session.scalars(select(jobs.Job).where(jobs.Job.kind == JOB_KIND, jobs.Job.status == jobs.PENDING)
+                                   .order_by(jobs.Job.id)))
+    for job in waiting:
+        handle_send(session, dict(job.payload), jobs.JobContext(settings=settings, job_id=job.id, attempts=1))
+        job.status, job.finished_at = jobs.DONE, utcnow()
+    session.flush()
+    return len(waiting)
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def assign(ctx: RequestContext) -> Response:
     def perform(ctx: RequestContext, user: StaffUser, case: Case) -> str:
         group_id = _picked(ctx, "group", "Select a team from the list")
         owner_id = _picked(ctx, "owner", "Select a person from the list")
-        workflow.assign(ctx.db, actor_of(ctx), user, case, ctx.settings, group_id=group_id, owner_id=owner_id)
+        workflow.assign(ctx.db, actor_of(ctx), user, case, group_id=group_id, owner_id=owner_id)
         owner = ctx.db.get(StaffUser, owner_id) if owner_id is not None else None
         return f"Case assigned to {owner.name}" if owner else "Case assigned to the team's queue"
 

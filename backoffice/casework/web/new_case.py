@@ -19,7 +19,6 @@ from backoffice.casework.web.common import (
     render,
 )
 from backoffice.intake.new_cases import NewCase, Requester, create_case, today_in_london, validate
-from backoffice.notifications.events import acknowledge_requester
 from backoffice.staff.access import current_user
 from shared.errors import InvalidInput
 from shared.web import RequestContext
@@ -74,8 +73,7 @@ def new_case(ctx: RequestContext) -> Response:
         return _form(ctx, values, errors, anchors)
     try:
         with ctx.attempt():
-            case = create_case(ctx.db, actor_of(ctx), new, settings=ctx.settings)
-            acknowledge_requester(ctx.db, ctx.settings, case)
+            case = create_case(ctx.db, actor_of(ctx), new, acknowledge=True)
     except InvalidInput as exc:
         return _form(ctx, values, {FIELDS.get(k, k): v for k, v in exc.errors.items()}, anchors)
     _remember(ctx, str(values.get("idempotency_key", "")), case.reference)

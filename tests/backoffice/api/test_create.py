@@ -17,6 +17,7 @@ from shared import audit
 from shared.db import utcnow
 from tests.backoffice.api.conftest import Api, body
 from tests.backoffice.api.schema_check import assert_valid
+from tests.backoffice.conftest import run_notification_jobs
 
 
 def test_created_with_statutory_due_date_location_and_audit(api: Api) -> None:
@@ -234,7 +235,8 @@ def test_the_requester_is_acknowledged_with_reference_and_due_date(api: Api) -> 
     from shared.mail.models import OutboxMessage
 
     reference = api.post(body(requester={"name": "Sam Jones", "email": "sam@example.com"})).json()["reference"]
-    with api.session() as session:
+    with api.session() as session, session.begin():
+        run_notification_jobs(session, api.runtime.settings)
         [mail] = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "sam@example.com")).all()
     assert mail.subject == f"We have received your request: {reference}"
     assert "23 January 2026" in mail.body_text and mail.related_id == reference

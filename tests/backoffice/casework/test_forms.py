@@ -11,6 +11,7 @@ from shared import audit
 from shared.mail.models import OutboxMessage
 from tests.backoffice.casework.conftest import Office, days_ago
 from tests.backoffice.casework.helpers import banner, count_cases, error_summary, form_fields, get_case, submit
+from tests.backoffice.conftest import run_notification_jobs
 
 HOSTILE = "<script>alert('x')</script>"
 
@@ -169,7 +170,7 @@ def test_closing_and_reopening_refusals(office: Office, browser, check_page) -> 
     assert get_case(office.factory, reference).closed_at is None
 
 
-def test_assign_link_and_watch(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_assign_link_and_watch(office: Office, browser, check_page, settings) -> None:  # type: ignore[no-untyped-def]
     first, second = office.new_case(), office.new_case("eir", subject="Air quality")
     path = f"/cases/{first}"
     manager = browser("manager")
@@ -179,7 +180,8 @@ def test_assign_link_and_watch(office: Office, browser, check_page) -> None:  # 
     assert response.status_code == 303
     assert banner(manager.get(path).text) == "Case assigned to Caseworker Person"
     assert get_case(office.factory, first).owner_id == caseworker_id
-    with office.factory() as session:
+    with office.factory() as session, session.begin():
+        run_notification_jobs(session, settings)
         told = session.scalar(select(OutboxMessage.to_address).where(OutboxMessage.subject.contains("assigned to you")))
     assert told == "caseworker@example.gov.uk"
     caseworker = browser("caseworker")

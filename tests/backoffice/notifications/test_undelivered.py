@@ -152,7 +152,7 @@ def test_a_stored_unmailable_requester_address_is_undelivered_on_the_case_not_a_
         runtime, smtp) -> None:  # type: ignore[no-untyped-def]
     from backoffice.cases.case_types import seed_built_in_types
     from backoffice.intake.new_cases import NewCase, Requester, create_case
-    from backoffice.notifications.events import acknowledge_requester
+    from backoffice.notifications.sending import send
     from backoffice.staff.accounts import Role, create_user
     from shared.db import transaction
 
@@ -166,7 +166,7 @@ def test_a_stored_unmailable_requester_address_is_undelivered_on_the_case_not_a_
         case.owner_id = owner.id
         case.requester_email = LEGACY_ADDRESS  # a row from before the one email rule
         reference = case.reference
-        acknowledge_requester(session, None, case)  # deferred: the worker renders and queues it
+        send(session, Notice.REQUESTER_ACKNOWLEDGEMENT, case, [case.requester_email])  # the worker renders it
     worker = jobs.Worker(settings=settings, factory=runtime.factory, kinds=job_kinds(SPECS))
     worker.run_until_idle()
     with transaction(runtime.factory) as session:
