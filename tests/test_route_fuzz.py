@@ -28,7 +28,6 @@ import re
 import tempfile
 import traceback
 import zlib
-from base64 import b64encode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -40,7 +39,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from itsdangerous import TimestampSigner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
@@ -63,6 +61,7 @@ from shared.settings import Settings, load_settings
 from shared.web.routing import Page
 from tests.api_tokens import create_api_token
 from tests.conftest import SPECS, fresh_database
+from tests.factories import session_cookie
 
 SCALE = float(os.environ.get("FUZZ_EXAMPLES_SCALE", "1"))
 #: Examples per route and method: POSTs reach the most code, a HEAD is a GET without its body.
@@ -142,8 +141,7 @@ class World:
 
     def session_cookie(self, app: str, data: dict[str, Any]) -> str:
         """The signed cookie Starlette's SessionMiddleware would set."""
-        payload = b64encode(json.dumps(data).encode())
-        return f"{self.cookie_names[app]}={TimestampSigner(self.settings.secret_key).sign(payload).decode()}"
+        return f"{self.cookie_names[app]}={session_cookie(self.settings.secret_key, data)}"
 
     def staff_session(self) -> str:
         """A new live session for the administrator (the last example may have signed it out everywhere)."""

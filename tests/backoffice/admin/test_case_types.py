@@ -61,7 +61,7 @@ def test_settings_errors_are_shown_and_nothing_is_stored(admin, office, check_pa
 
 
 def test_a_renamed_status_shows_on_cases(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi")
+    reference = office.new_reference("foi")
     new = _statuses(office)["new"]
     response = admin.post(f"/admin/case-types/{office.foi_id}/statuses/{new.id}", {"label": "Received"})
     assert response.status_code == 303
@@ -101,9 +101,9 @@ def test_allowed_moves_take_effect(admin, office, check_page) -> None:  # type: 
     page = admin.get(f"/admin/case-types/{office.foi_id}")
     check_page(page)
     assert f'value="{statuses["new"].id}-{statuses["in_progress"].id}" checked' in page.text
-    reference = office.new_case("foi")
+    reference = office.new_reference("foi")
     with office.factory() as session, session.begin():
-        user = session.get(StaffUser, office.users[Role.ADMINISTRATOR])
+        user = session.get(StaffUser, office.ids[Role.ADMINISTRATOR])
         case = session.scalar(select(Case).where(Case.reference == reference))
         assert user is not None and case is not None
         with pytest.raises(Conflict):

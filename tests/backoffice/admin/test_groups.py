@@ -40,7 +40,7 @@ def test_group_errors_are_shown_and_nothing_is_stored(admin, office, check_page)
 
 def test_members_are_added_from_a_list_and_removed(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
     group = f"/admin/groups/{office.customer_relations_id}"
-    reader = office.users[Role.READ_ONLY]
+    reader = office.ids[Role.READ_ONLY]
     page = admin.get(group)
     check_page(page)
     assert f'<option value="{reader}">' in page.text

@@ -20,7 +20,7 @@ def admin_pages(office: Office) -> list[tuple[str, str]]:
         (f"/admin/groups/{office.info_governance_id}", "Information governance"),
         ("/admin/users", "Users"),
         ("/admin/users/new", "Create an account"),
-        (f"/admin/users/{office.users[Role.CASEWORKER]}", "Caseworker"),
+        (f"/admin/users/{office.ids[Role.CASEWORKER]}", "Caseworker"),
         ("/admin/organisation", "Organisation"),
         ("/admin/bank-holidays", "Bank holidays"),
     ]
@@ -45,7 +45,7 @@ def test_other_roles_are_refused_administration(browser, office, check_page, rol
     for path, _ in admin_pages(office):
         check_page(someone.get(path), status=403, title="You do not have permission to see this page")
     refused = someone.post(f"/admin/groups/{office.info_governance_id}/members",
-                           {"user": str(office.users[Role.READ_ONLY])})
+                           {"user": str(office.ids[Role.READ_ONLY])})
     check_page(refused, status=403)
     for path, title in MANAGER_PAGES:
         if role is Role.MANAGER:

@@ -58,11 +58,11 @@ def test_an_added_bank_holiday_moves_the_due_date_of_new_cases(admin, office, ch
     with office.factory() as session:
         calendar = deadline_engine(session).calendars.calendar("england-and-wales")
     day = calendar.add_working_days(today, 3)
-    before = office.new_case("enquiry", received_on=today)
+    before = office.new_reference("enquiry", received_on=today)
     response = admin.post("/admin/bank-holidays", {"kind": "add", "name": "Jubilee bank holiday",
                                                    "nation": "england-and-wales", **_date_fields(day)})
     assert response.status_code == 303
-    after = office.new_case("enquiry", received_on=today)
+    after = office.new_reference("enquiry", received_on=today)
     assert _due(office, after) == calendar.next_working_day(_due(office, before), strictly_after=True)
     [event] = actions(office.factory, "bank_holiday.added")
     assert event.actor_label == EMAILS[Role.ADMINISTRATOR] and event.detail["day"] == day.isoformat()
@@ -119,7 +119,7 @@ def test_warming_builds_every_nations_calendar_for_the_first_new_case(office) ->
     with office.factory() as session:
         engine = deadline_engine(session)
     assert set(engine.calendars._calendars) == set(Nation)
-    office.new_case("enquiry")
+    office.new_reference("enquiry")
     with office.factory() as session:
         assert deadline_engine(session) is engine  # nothing rebuilt
 

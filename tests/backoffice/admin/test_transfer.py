@@ -87,8 +87,8 @@ def test_a_missing_or_wrong_file_is_refused_on_the_form(manager, office, check_p
 
 
 def test_an_export_holds_only_the_cases_the_user_can_see(manager, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    foi = office.new_case("foi")
-    enquiry = office.new_case("enquiry")
+    foi = office.new_reference("foi")
+    enquiry = office.new_reference("enquiry")
     response = manager.get("/cases/export/download", params={"format": "csv", "case_type": "", "cases": "all"})
     assert response.status_code == 200
     assert response.headers["content-disposition"].startswith('attachment; filename="cases-all-')

@@ -64,11 +64,11 @@ def test_every_missing_answer_is_reported(admin, office, check_page) -> None:  #
 
 
 def test_a_role_is_changed_but_the_last_administrator_stays(admin, browser, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    caseworker = office.users[Role.CASEWORKER]
+    caseworker = office.ids[Role.CASEWORKER]
     assert admin.post(f"/admin/users/{caseworker}/role", {"role": "manager"}).status_code == 303
     check_page(browser(user_id=caseworker).get("/cases/export"), title="Export cases")
     assert actions(office.factory, "staff_user.role_changed")
-    refused = admin.post(f"/admin/users/{office.users[Role.ADMINISTRATOR]}/role", {"role": "caseworker"})
+    refused = admin.post(f"/admin/users/{office.ids[Role.ADMINISTRATOR]}/role", {"role": "caseworker"})
     check_page(refused, status=422, title="Error:")
     assert "Make someone else an administrator" in refused.text
 
@@ -93,7 +93,7 @@ def test_deactivating_ends_the_persons_sessions(admin, browser, office, check_pa
 
 
 def test_an_administrator_cannot_deactivate_themselves(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    response = admin.post(f"/admin/users/{office.users[Role.ADMINISTRATOR]}/active", {"active": "no"})
+    response = admin.post(f"/admin/users/{office.ids[Role.ADMINISTRATOR]}/active", {"active": "no"})
     check_page(response, status=422)
     assert "Ask another administrator to deactivate your account" in response.text
     check_page(admin.get("/admin"))

@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from backoffice.api.models import ApiIdempotencyKey
-from backoffice.cases.case_types import seed_built_in_types
 from backoffice.cases.models import Case
 from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.staff.api_clients import create_api_client
 from shared import audit
 from shared.runtime import Runtime
+from tests.factories import SYSTEM, seed_body
 
-SYSTEM = audit.Actor(type="system", label="tests")
 CASE_SCOPES = ("cases:read", "cases:write")
 
 
@@ -92,7 +91,7 @@ class Api:
 @pytest.fixture
 def api(app_client, runtime: Runtime) -> Iterator[Api]:  # type: ignore[no-untyped-def]
     with runtime.factory() as session, session.begin():
-        seed_built_in_types(session, SYSTEM)
+        seed_body(session)
         client, token = create_api_client(session, SYSTEM, "Contact centre CRM", CASE_SCOPES)
         client_id = client.id
     yield Api(app_client("backoffice"), runtime, token, client_id)

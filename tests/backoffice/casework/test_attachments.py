@@ -53,7 +53,7 @@ def _list(page: str) -> str:
 
 def test_a_clean_file_can_be_downloaded_once_scanned(office: Office, browser, check_page, runtime: Runtime,  # type: ignore[no-untyped-def]
                                                      clamd_socket: str) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     client = browser("caseworker")
     page = client.get(path)
@@ -90,7 +90,7 @@ def test_a_clean_file_can_be_downloaded_once_scanned(office: Office, browser, ch
     check_page(browser("outsider").get(f"/cases/FOI-1999-99999/attachments/{attachment_id}"), status=403,
                title=FORBIDDEN)
     # Another case's path does not reach this case's file.
-    other = office.new_case()
+    other = office.new_reference()
     check_page(client.get(f"/cases/{other}/attachments/{attachment_id}"), status=404, title=NOT_FOUND)
     with office.factory() as session:
         summaries = list(session.scalars(select(audit.AuditEvent.summary).where(
@@ -101,7 +101,7 @@ def test_a_clean_file_can_be_downloaded_once_scanned(office: Office, browser, ch
 
 def test_an_infected_file_is_never_downloadable(office: Office, browser, check_page, runtime: Runtime,  # type: ignore[no-untyped-def]
                                                 clamd_socket: str) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     client = browser("manager")
     assert _upload(client, reference, "eicar.txt", EICAR).status_code == 303
     _scan(runtime, clamd_socket)
@@ -117,7 +117,7 @@ def test_an_infected_file_is_never_downloadable(office: Office, browser, check_p
 
 def test_wrong_type_oversized_and_missing_files_are_refused_with_govuk_errors(office: Office, browser,  # type: ignore[no-untyped-def]
                                                                              check_page) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     client = browser("caseworker")
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     cases = [
@@ -140,7 +140,7 @@ def test_wrong_type_oversized_and_missing_files_are_refused_with_govuk_errors(of
 
 
 def test_only_those_who_work_the_case_may_attach(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     reader = browser("read-only")
     assert f'action="{path}/attachments"' not in reader.get(path).text
@@ -209,7 +209,7 @@ def test_a_requests_answers_and_evidence_are_on_the_case_page(office: Office, br
 
 
 def test_a_case_without_form_answers_has_no_answers_section(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser("caseworker").get(f"/cases/{office.new_case()}")
+    page = browser("caseworker").get(f"/cases/{office.new_reference()}")
     assert "The requester’s answers" not in page.text
 
 

@@ -54,7 +54,7 @@ def _timeline(office: Office, reference: str) -> list[str]:
 
 
 def test_case_page_shows_the_completion_target(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+    reference = office.new_reference("foi", received_on=RECEIVED)
     page = browser("caseworker").get(f"/cases/{reference}")
     check_page(page, title=reference)
     section = _section(page.text)
@@ -66,15 +66,15 @@ def test_case_page_shows_the_completion_target(office: Office, browser, check_pa
                for who in ("administrator", "manager", "caseworker", "read-only")}
     assert offered == {"administrator": {"extend", "stop-clock"}, "manager": {"extend", "stop-clock"},
                        "caseworker": {"stop-clock"}, "read-only": set()}
-    complaint = office.new_case("complaint")
+    complaint = office.new_reference("complaint")
     text = browser("manager").get(f"/cases/{complaint}").text
     assert _offered(text, complaint) == set() and "This type of case has no extension" in _section(text)
-    enquiry = office.new_case("enquiry")
+    enquiry = office.new_reference("enquiry")
     assert _offered(browser("manager").get(f"/cases/{enquiry}").text, enquiry) == {"stop-clock"}
 
 
 def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     client = browser("caseworker")
     before = _explanation(client.get(path).text)
@@ -119,7 +119,7 @@ def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None
 
 
 def test_extend_the_deadline(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     manager = browser("manager")
     form = manager.get(f"{path}/extend")
@@ -150,14 +150,14 @@ def test_extend_the_deadline(office: Office, browser, check_page) -> None:  # ty
 ])
 def test_extension_wording_follows_the_type(office: Office, browser, check_page, case_type: str,  # type: ignore[no-untyped-def]
                                            wording: str, due: str) -> None:
-    reference = office.new_case(case_type, received_on=RECEIVED)
+    reference = office.new_reference(case_type, received_on=RECEIVED)
     form = browser("manager").get(f"/cases/{reference}/extend")
     check_page(form, title="Extend the deadline")
     assert wording in form.text and f"the case will be due on {due}" in form.text
 
 
 def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     client = browser("caseworker")
     cases = [
@@ -188,7 +188,7 @@ def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, c
 
 
 def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     caseworker = browser("caseworker")
     check_page(caseworker.get(f"{path}/extend"), status=403, title=FORBIDDEN)
@@ -206,7 +206,7 @@ def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, 
     check_page(refused, status=403, title=FORBIDDEN)
     assert get_case(office.factory, reference).due_on == dt.date(2026, 4, 30)  # extended, never stopped
     # Other types keep their own settings; an enquiry has no extension for anyone.
-    enquiry = office.new_case("enquiry", received_on=RECEIVED)
+    enquiry = office.new_reference("enquiry", received_on=RECEIVED)
     check_page(browser("manager").get(f"/cases/{enquiry}/extend"), status=403, title=FORBIDDEN)
     check_page(caseworker.get(f"/cases/{enquiry}/stop-clock"), title="Why is the clock stopping?")
     # Read-only staff and people who cannot see the case get the same refusal as for a missing case.
@@ -217,7 +217,7 @@ def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, 
 
 
 def test_a_closed_case_has_no_clock_to_change(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("enquiry", received_on=RECEIVED)
+    reference = office.new_reference("enquiry", received_on=RECEIVED)
     path = f"/cases/{reference}"
     manager = browser("manager")
     assert submit(manager, f"{path}/close", f"{path}/close", {"outcome": "answered"}).status_code == 303

@@ -81,7 +81,7 @@ def test_new_case_errors_keep_the_input_and_store_nothing(office: Office, browse
 
 
 def test_hostile_text_is_shown_escaped(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case(subject=HOSTILE, description=HOSTILE)
+    reference = office.new_reference(subject=HOSTILE, description=HOSTILE)
     client = browser("caseworker")
     path = f"/cases/{reference}"
     response = submit(client, path, f"{path}/notes", {"note": HOSTILE, "visibility": "requester"})
@@ -95,7 +95,7 @@ def test_hostile_text_is_shown_escaped(office: Office, browser, check_page) -> N
 
 
 def test_a_repeated_action_acts_once(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+    reference = office.new_reference()
     client = browser("caseworker")
     path = f"/cases/{reference}"
     fields = form_fields(client.get(path).text, f"{path}/notes")
@@ -113,7 +113,7 @@ def test_a_repeated_action_acts_once(office: Office, browser) -> None:  # type: 
 
 def test_refused_actions_show_the_case_page_again_with_errors(office: Office, browser,  # type: ignore[no-untyped-def]
                                                               check_page) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     client = browser("caseworker")
     path = f"/cases/{reference}"
     events_before = _events(office, reference)
@@ -143,7 +143,7 @@ def test_refused_actions_show_the_case_page_again_with_errors(office: Office, br
 
 
 def test_closing_and_reopening_refusals(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     manager = browser("manager")
     no_outcome = submit(manager, f"{path}/close", f"{path}/close", {"exemptions": ["s40"]})
@@ -170,14 +170,14 @@ def test_closing_and_reopening_refusals(office: Office, browser, check_page) -> 
 
 
 def test_assign_link_and_watch(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    first, second = office.new_case(), office.new_case("eir", subject="Air quality")
+    first, second = office.new_reference(), office.new_reference("eir", subject="Air quality")
     path = f"/cases/{first}"
     manager = browser("manager")
     caseworker_id = office.ids["caseworker"]
     response = submit(manager, path, f"{path}/assign",
                       {"group": str(get_case(office.factory, first).team_group_id), "owner": str(caseworker_id)})
     assert response.status_code == 303
-    assert banner(manager.get(path).text) == "Case assigned to Caseworker Person"
+    assert banner(manager.get(path).text) == "Case assigned to Caseworker"
     assert get_case(office.factory, first).owner_id == caseworker_id
     with office.factory() as session:
         told = session.scalar(select(OutboxMessage.to_address).where(OutboxMessage.subject.contains("assigned to you")))

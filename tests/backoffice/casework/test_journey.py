@@ -16,7 +16,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def test_a_caseworker_works_a_case_from_the_queue_to_closure(office: Office, stranger, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", subject="Bus timetables")
+    reference = office.new_reference("foi", subject="Bus timetables")
     path = f"/cases/{reference}"
     with office.factory() as session, session.begin():
         user = session.get(StaffUser, office.ids["caseworker"])
@@ -93,7 +93,7 @@ def test_a_caseworker_works_a_case_from_the_queue_to_closure(office: Office, str
     assert summaries[-1].startswith("Freedom of Information request received by email")
     assert [s.split(":")[0] for s in summaries[1:-1]] == [
         "Task completed", "Task completed", "Emailed the requester", "Note added (internal)",
-        "Status changed from New to In progress", "Claimed by Caseworker Person"]
+        "Status changed from New to In progress", "Claimed by Caseworker"]
     with office.factory() as session:
         assert session.scalar(select(CaseNote.body).where(CaseNote.case_id == case.id)) == "Asked Transport for the files."
 

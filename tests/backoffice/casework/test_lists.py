@@ -41,11 +41,11 @@ def office_actor(user: StaffUser) -> audit.Actor:
 
 def _seed(office: Office) -> dict[str, str]:
     cases = {
-        "late": office.new_case("foi", subject="Potholes on Mill Lane", received_on=days_ago(60)),
-        "sar": office.new_case("sar", subject="My records", received_on=days_ago(25)),
-        "fresh": office.new_case("foi", subject="Library opening hours", received_on=days_ago(0),
+        "late": office.new_reference("foi", subject="Potholes on Mill Lane", received_on=days_ago(60)),
+        "sar": office.new_reference("sar", subject="My records", received_on=days_ago(25)),
+        "fresh": office.new_reference("foi", subject="Library opening hours", received_on=days_ago(0),
                                  requester=Requester(name="Alex Smith", email="alex@example.org")),
-        "closed": office.new_case("enquiry", subject="Bins", received_on=days_ago(2)),
+        "closed": office.new_reference("enquiry", subject="Bins", received_on=days_ago(2)),
     }
     _claim(office, cases["sar"])
     with office.factory() as session, session.begin():

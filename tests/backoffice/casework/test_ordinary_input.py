@@ -39,7 +39,7 @@ def _audit_count(office: Office) -> int:
 
 
 def test_numbers_in_list_queries_are_ascii_digits(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    office.new_case()
+    office.new_reference()
     client = browser("manager")
     for value in NOT_DIGITS:
         for path, title in (("/cases", "All open cases"), ("/cases/mine", "My cases"), ("/cases/team", "Team queue")):
@@ -55,7 +55,7 @@ def test_numbers_in_list_queries_are_ascii_digits(office: Office, browser, check
 
 
 def test_numbers_in_case_actions_are_ascii_digits(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     client = browser("manager")
     before = _audit_count(office)
@@ -75,7 +75,7 @@ def test_numbers_in_case_actions_are_ascii_digits(office: Office, browser, check
 
 def test_enormous_or_foreign_digits_in_staff_dates_are_not_real_dates(office: Office, browser,  # type: ignore[no-untyped-def]
                                                                       check_page) -> None:
-    reference = office.new_case("foi", received_on=days_ago(10))
+    reference = office.new_reference("foi", received_on=days_ago(10))
     path = f"/cases/{reference}"
     client = browser("manager")
     today = days_ago(0)
@@ -124,7 +124,7 @@ def test_a_date_received_outside_the_calendar_is_explained(office: Office, brows
 def test_task_and_clock_dates_outside_the_calendar_are_explained(office: Office, browser,  # type: ignore[no-untyped-def]
                                                                   check_page) -> None:
     """A task due in 2999 was stored, and the case's targets page then failed on it (CalendarError, a 500)."""
-    reference = office.new_case("foi", received_on=days_ago(10))
+    reference = office.new_reference("foi", received_on=days_ago(10))
     path = f"/cases/{reference}"
     client = browser("manager")
     response = submit(client, path, f"{path}/tasks", {"title": "Call them", "due-day": "1", "due-month": "1",

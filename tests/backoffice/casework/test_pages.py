@@ -26,7 +26,7 @@ def test_every_route_needs_a_signed_in_member_of_staff() -> None:
 
 
 def test_strangers_are_sent_to_sign_in(office: Office, stranger, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+    reference = office.new_reference()
     client = stranger
     for path in [*LISTS, "/cases/new", f"/cases/{reference}", f"/cases/{reference}/close"]:
         response = client.get(path, follow_redirects=False)
@@ -42,7 +42,7 @@ def test_start_page_sends_staff_to_their_cases(browser) -> None:  # type: ignore
 
 
 def test_lists_render_for_every_role(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    office.new_case()
+    office.new_reference()
     for who in WHO:
         client = browser(who)
         for path, title in LISTS.items():
@@ -70,7 +70,7 @@ def test_new_case_page_is_for_caseworkers_and_above(browser, check_page) -> None
 
 
 def test_case_page_for_each_role(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     offered = {}
     for who in ("administrator", "manager", "caseworker", "read-only"):
@@ -86,7 +86,7 @@ def test_case_page_for_each_role(office: Office, browser, check_page) -> None:  
 
 def test_a_hidden_case_and_a_missing_one_get_the_same_403_page(office: Office, browser,  # type: ignore[no-untyped-def]
                                                                check_page) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     outsider = browser("outsider")
     hidden = outsider.get(f"/cases/{reference}")
     missing = outsider.get("/cases/FOI-1999-99999")
@@ -103,7 +103,7 @@ def test_a_hidden_case_and_a_missing_one_get_the_same_403_page(office: Office, b
 
 
 def test_close_and_reopen_pages_by_role(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("enquiry")
+    reference = office.new_reference("enquiry")
     check_page(browser("caseworker").get(f"/cases/{reference}/close"), title="What was the outcome?")
     check_page(browser("read-only").get(f"/cases/{reference}/close"), status=403, title=FORBIDDEN)
     manager = browser("manager")
@@ -128,7 +128,7 @@ def _csrf(client) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_attachments_say_whether_they_were_checked_for_viruses(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+    reference = office.new_reference()
     with office.factory() as session, session.begin():
         case_id = session.scalar(select(Case.id).where(Case.reference == reference))
         for name, status in (("letter.pdf", "clean"), ("scan.jpg", "quarantined")):
@@ -149,7 +149,7 @@ def test_undelivered_email_is_shown_on_its_case(office: Office, browser, check_p
     from shared.mail import send_email
     from shared.mail.models import OutboxMessage
 
-    reference = office.new_case()
+    reference = office.new_reference()
     with office.factory() as session, session.begin():
         message = send_email(session, "gone@example.com", "Your request <b>", "Body", related_type="case",
                              related_id=reference)

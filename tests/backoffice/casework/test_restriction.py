@@ -33,7 +33,7 @@ def _actions(office: Office, reference: str) -> list[audit.AuditEvent]:
 
 
 def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("sar")
+    reference = office.new_reference("sar")
     senior = _group(office, "Senior data protection", "manager", "caseworker")
     manager = browser("manager")
     case_page = manager.get(f"/cases/{reference}").text
@@ -58,7 +58,7 @@ def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, bro
 
 
 def test_the_banner_confirms_the_change(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("complaint")
+    reference = office.new_reference("complaint")
     hr = _group(office, "Human resources", "manager")
     manager = browser("manager")
     submit(manager, f"/cases/{reference}/restriction", f"/cases/{reference}/restriction",
@@ -67,7 +67,7 @@ def test_the_banner_confirms_the_change(office: Office, browser) -> None:  # typ
 
 
 def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("sar")
+    reference = office.new_reference("sar")
     elsewhere = _group(office, "Legal")
     manager = browser("manager")
     response = submit(manager, f"/cases/{reference}/restriction", f"/cases/{reference}/restriction",
@@ -79,7 +79,7 @@ def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, bro
 
 
 def test_lifting_the_restriction(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("sar")
+    reference = office.new_reference("sar")
     senior = _group(office, "Senior data protection", "administrator")
     admin = browser("administrator")
     submit(admin, f"/cases/{reference}/restriction", f"/cases/{reference}/restriction",
@@ -101,7 +101,7 @@ def test_lifting_the_restriction(office: Office, browser, check_page) -> None:  
 
 def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(office: Office, browser,  # type: ignore[no-untyped-def]
                                                                             check_page) -> None:
-    reference = office.new_case("sar")
+    reference = office.new_reference("sar")
     manager = browser("manager")
     path = f"/cases/{reference}/restriction"
     cases = [
@@ -119,7 +119,7 @@ def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(offi
 
 
 def test_only_managers_and_administrators_may_restrict_and_only_restrictable_types(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    sar, foi = office.new_case("sar"), office.new_case("foi")
+    sar, foi = office.new_reference("sar"), office.new_reference("foi")
     for who in ("caseworker", "read-only"):
         client = browser(who)
         assert client.get(f"/cases/{sar}/restriction").status_code == 403
