@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from shared import migrations
@@ -109,6 +110,13 @@ def db(runtime: Runtime) -> Iterator[Session]:
 
 def spec(key: str) -> AppSpec:
     return next(s for s in SPECS if s.key == key)
+
+
+def starlette_app(app_spec: AppSpec | str, runtime: Runtime) -> Starlette:
+    """The app an ``AppSpec`` builds, as the Starlette app it is (the spec promises only ASGI)."""
+    app = (spec(app_spec) if isinstance(app_spec, str) else app_spec).create_app(runtime)
+    assert isinstance(app, Starlette)
+    return app
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from base64 import b64encode
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +152,16 @@ def seed_office(session: Session, factory: sessionmaker[Session], *, in_session:
     add_member(session, SYSTEM, groups[OUTSIDERS_TEAM], ids["outsider"])
     case_types = {t.key: t.id for t in session.scalars(select(CaseType))}
     return Office(factory, ids, groups, case_types, session if in_session else None)
+
+
+def recording(into: list[str]) -> Callable[[str], str]:
+    """A ``link_for`` that keeps each token it is given (the test reads it) and makes it the link."""
+
+    def link_for(token: str) -> str:
+        into.append(token)
+        return token
+
+    return link_for
 
 
 def session_cookie(secret_key: str, data: dict[str, Any]) -> str:

@@ -51,6 +51,7 @@ from shared.runtime import Runtime
 from shared.web import errors
 from shared.web.routing import Page
 from tests.conftest import SPECS
+from tests.factories import recording
 
 ADMIN = "admin@example.gov.uk"
 #: An issuer nothing listens on: the single sign-on routes are in the inventory and fail fast.
@@ -106,7 +107,7 @@ def _examples(runtime: Runtime) -> Examples:
         refused_import = run_import(session, actor, "cases.csv", problems.getvalue().encode())
         send_email(session, "person@example.com", "Kept message", "Kept body")
         reset_tokens: list[str] = []
-        request_reset(session, ADMIN, link_for=lambda token: reset_tokens.append(token) or token,
+        request_reset(session, ADMIN, link_for=recording(reset_tokens),
                       origin=actor, service_name="Case management")
         types = case_types(session)
         web_types = case_types(session, web_only=True)

@@ -60,7 +60,7 @@ from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
 from shared.web.routing import Page
 from tests.api_tokens import create_api_token
-from tests.conftest import SPECS, fresh_database
+from tests.conftest import SPECS, fresh_database, starlette_app
 from tests.factories import session_cookie
 
 SCALE = float(os.environ.get("FUZZ_EXAMPLES_SCALE", "1"))
@@ -81,7 +81,7 @@ def _inventory() -> list[tuple[str, str, str]]:
         runtime = Runtime.from_settings(settings)
         found = []
         for spec in SPECS:
-            for route in spec.create_app(runtime).routes:
+            for route in starlette_app(spec, runtime).routes:
                 if isinstance(route, Page):
                     found += [(spec.key, route.path, method) for method in sorted(route.methods or ())]
         runtime.engine.dispose()
@@ -649,7 +649,10 @@ def _systematic(world: World, app: str, path: str, method: str) -> list[Request]
     requests = []
     if "{" in path:  # path parameters past what a database integer holds, and a line break in a string one
         for number, text in ((str(2**63), "a%0Ab"), ("9" * 5000, "%C2%B2")):
-            odd = _PARAM.sub(lambda m, n=number, t=text: n if m.group(2) == "int" else t, path)
+            def swap(m: re.Match[str], n: str = number, t: str = text) -> str:
+                return n if m.group(2) == "int" else t
+
+            odd = _PARAM.sub(swap, path)
             body = world.forms.get((app, path), [("csrf_token", CSRF)])
             requests.append(Request(method, odd, dict(headers), Body()) if method == "GET"
                             else _form_request(method, odd, headers, body))

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from shared.web.routing import UNSAFE_METHODS, Page
-from tests.conftest import SPECS
+from tests.conftest import SPECS, starlette_app
 
 #: Access policies that strangers may use. A route with any other policy must
 #: refuse an anonymous request; those are tested where the policy is defined.
@@ -17,7 +17,7 @@ OPEN_POLICIES = {"public", "development-only"}
 def all_routes(runtime) -> list[tuple[str, BaseRoute]]:  # type: ignore[no-untyped-def]
     found = []
     for spec in SPECS:
-        app = spec.create_app(runtime)
+        app = starlette_app(spec, runtime)
         for route in app.routes:
             found.append((spec.key, route))
     return found
@@ -87,10 +87,9 @@ def test_single_sign_on_routes_exist_only_when_configured(runtime) -> None:  # t
     import dataclasses
 
     from shared.runtime import Runtime
-    from tests.conftest import spec
 
     def paths(rt: Runtime) -> set[str]:
-        return {route.path for route in spec("backoffice").create_app(rt).routes if isinstance(route, Page)}
+        return {route.path for route in starlette_app("backoffice", rt).routes if isinstance(route, Page)}
 
     assert "/sign-in/sso" not in paths(runtime)
     configured = dataclasses.replace(runtime.settings, oidc_issuer="https://idp.example.gov.uk",
@@ -119,10 +118,8 @@ def test_a_method_a_path_does_not_take_names_every_method_it_does(runtime) -> No
     """GET and POST of /api/v1/cases are two routes: a 405 from either must list both (it listed GET, HEAD)."""
     from starlette.testclient import TestClient
 
-    from tests.conftest import spec
-
-    app = spec("backoffice").create_app(runtime)
-    shared_paths = {}
+    app = starlette_app("backoffice", runtime)
+    shared_paths: dict[str, set[str]] = {}
     for route in app.routes:
         if isinstance(route, Page):
             shared_paths.setdefault(route.path, set()).update(route.methods or ())

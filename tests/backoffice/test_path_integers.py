@@ -21,7 +21,7 @@ from backoffice.staff.accounts import Role, create_user
 from backoffice.staff.groups import Group, add_member
 from shared import audit
 from shared.runtime import Runtime
-from tests.conftest import spec
+from tests.conftest import spec, starlette_app
 from tests.factories import signed_in
 
 SYSTEM = audit.Actor(type="system", label="tests")
@@ -59,7 +59,7 @@ def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Run
             case_type="foi", subject="Bus timetables", description="Send them.", channel="email",
             requester=Requester(name="Sam Jones", email="sam@example.com"))).reference
         admin_id = admin.id
-    app = spec("backoffice").create_app(runtime)
+    app = starlette_app("backoffice", runtime)
     routes = [route for route in app.routes if isinstance(route, Route) and _numeric(route)]
     assert len(routes) >= 15  # tasks, attachments, case types, statuses, groups, users, imports, dev mail...
     client = signed_in(TestClient(app, raise_server_exceptions=False), runtime.factory, settings.secret_key, admin_id)

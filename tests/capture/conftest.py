@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from capture import limits
@@ -61,6 +62,11 @@ class Requester:
     smtp: SmtpServer
     check: PageChecker
     seen: list[str] = field(default_factory=list)
+
+    @property
+    def app(self) -> Starlette:
+        assert isinstance(self.client.app, Starlette)
+        return self.client.app
 
     def get(self, path: str, status: int = 200, title: str | None = None, **kwargs: Any) -> httpx.Response:
         response = self.client.get(path, **kwargs)

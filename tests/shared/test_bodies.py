@@ -22,7 +22,7 @@ from shared.web import PUBLIC, Access, RequestContext, page
 from shared.web.factory import create_web_app
 from shared.web.routing import Page
 from shared.web.templating import Shell
-from tests.conftest import SPECS, spec
+from tests.conftest import SPECS, spec, starlette_app
 from tests.shared.live import Answer, repeated, serving, stream_post
 
 SHELL = Shell(app_key="probe", service_name="Probe service")
@@ -201,7 +201,7 @@ def test_the_routes_that_take_files_say_so(runtime: Runtime) -> None:
     declared = sorted(
         f"{s.key} {route.path}"
         for s in SPECS
-        for route in s.create_app(runtime).routes
+        for route in starlette_app(s, runtime).routes
         if isinstance(route, Page) and route.files
     )
     assert declared == [

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from shared import jobs
 from shared.runtime import Runtime
-from tests.conftest import SPECS, spec
+from tests.conftest import SPECS, spec, starlette_app
 
 #: /healthz gives its details only to internal callers: loopback, or a trusted proxy calling for itself.
-INTERNAL = {"client": ("127.0.0.1", 50000)}
+INTERNAL: dict[str, Any] = {"client": ("127.0.0.1", 50000)}
 
 
 @pytest.mark.parametrize("key", [s.key for s in SPECS])
@@ -135,7 +136,7 @@ def test_the_checks_are_cached_briefly(runtime: Runtime, tmp_path) -> None:  # t
     data_dir = tmp_path / "healthz-data"
     data_dir.mkdir()
     rt = Runtime(dataclasses.replace(runtime.settings, data_dir=data_dir), runtime.engine, runtime.factory)
-    app = spec("capture").create_app(rt)
+    app = starlette_app("capture", rt)
     client = TestClient(app, raise_server_exceptions=False, **INTERNAL)
     assert client.get("/healthz").status_code == 200
     data_dir.rmdir()

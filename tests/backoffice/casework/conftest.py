@@ -16,7 +16,7 @@ from backoffice.intake.new_cases import today_in_london
 from shared.db import transaction
 from shared.runtime import Runtime
 from shared.settings import Settings
-from tests.conftest import spec
+from tests.conftest import starlette_app
 from tests.factories import SYSTEM, WHO, Office, seed_office, signed_in
 from tests.pages import share_templates
 
@@ -31,7 +31,7 @@ def office(session_factory: sessionmaker[Session]) -> Office:
 
 @pytest.fixture
 def backoffice_app(runtime: Runtime) -> Starlette:
-    app = spec("backoffice").create_app(runtime)
+    app = starlette_app("backoffice", runtime)
     share_templates(app)
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from backoffice.cases.models import CaseRestriction
@@ -104,7 +106,7 @@ def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(offi
     reference = office.new_reference("sar")
     manager = browser("manager")
     path = f"/cases/{reference}/restriction"
-    cases = [
+    cases: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
         ({"reason": "Sensitive"}, [("#who", "Select who can see this case")]),
         ({"who": "named", "reason": "Sensitive"}, [("#groups", "Select at least one team")]),
         ({"who": "named", "groups": ["²", "99999999999999999999"], "reason": "Sensitive"},

@@ -15,6 +15,7 @@ from backoffice.staff.password_reset import request_reset
 from shared.db import utcnow
 from shared.mail import OutboxMessage
 from tests.backoffice.staff.helpers import PASSWORD, SYSTEM, actions, add_user, csrf_token, get_user, sign_in
+from tests.factories import recording
 
 NEW_PASSWORD = "a brand new long passphrase"
 LINK = re.compile(r"http://testserver/backoffice(/password/new\?token=[A-Za-z0-9_-]+)")
@@ -173,7 +174,7 @@ def test_two_simultaneous_uses_of_one_link_set_one_password(runtime, session_fac
     add_user(session_factory, "cas@example.gov.uk")
     tokens: list[str] = []
     with session_factory() as session, session.begin():
-        request_reset(session, "cas@example.gov.uk", link_for=lambda token: tokens.append(token) or token,
+        request_reset(session, "cas@example.gov.uk", link_for=recording(tokens),
                       origin=SYSTEM, service_name="Case management")
     both_have_read = threading.Barrier(2, timeout=10)
     waited = threading.local()
