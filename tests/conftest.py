@@ -120,11 +120,11 @@ def starlette_app(app_spec: AppSpec | str, runtime: Runtime) -> Starlette:
 
 
 @pytest.fixture
-def app_client(runtime: Runtime):  # type: ignore[no-untyped-def]
+def app_client(runtime: Runtime):
     """``app_client("capture")``: a TestClient for one app on its own, as on its own host."""
     clients: list[TestClient] = []
 
-    def make(key: str, **kwargs) -> TestClient:  # type: ignore[no-untyped-def]
+    def make(key: str, **kwargs) -> TestClient:
         client = TestClient(spec(key).create_app(runtime), raise_server_exceptions=False, **kwargs)
         clients.append(client)
         return client
@@ -140,7 +140,7 @@ def check_page() -> PageChecker:
 
 
 @pytest.fixture
-def session_factory(runtime: Runtime):  # type: ignore[no-untyped-def]
+def session_factory(runtime: Runtime):
     return runtime.factory
 
 

@@ -185,7 +185,7 @@ def _get_routes(app: Any) -> list[Page]:
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)
-def test_every_get_route_is_read_only_and_survives_an_idle_staff_session(suite, spec, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_every_get_route_is_read_only_and_survives_an_idle_staff_session(suite, spec, caplog) -> None:
     runtime, examples, transactions = suite
     app = spec.create_app(runtime)
     client = TestClient(app, raise_server_exceptions=False)
@@ -217,7 +217,7 @@ def test_every_get_route_is_read_only_and_survives_an_idle_staff_session(suite, 
         assert client.get("/sign-out-everywhere", follow_redirects=False).status_code == 200  # still signed in
 
 
-def test_the_guard_sees_a_write_in_a_read_only_get(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_the_guard_sees_a_write_in_a_read_only_get(runtime) -> None:
     """The transaction listener tells read-only transactions from writing ones (else the guard proves nothing)."""
     from starlette.responses import PlainTextResponse
 
@@ -225,7 +225,7 @@ def test_the_guard_sees_a_write_in_a_read_only_get(runtime) -> None:  # type: ig
     from shared.web.factory import create_web_app
     from shared.web.templating import Shell
 
-    def reads(ctx):  # type: ignore[no-untyped-def]
+    def reads(ctx):
         ctx.db.scalar(select(StaffUser.id))
         return PlainTextResponse("read")
 

@@ -672,7 +672,7 @@ def _systematic(world: World, app: str, path: str, method: str) -> list[Request]
             requests.append(_form_request(method, url, headers, [("csrf_token", CSRF), *pairs]))
     baseline = world.forms.get((app, path))
     if baseline and method == "POST":
-        def changed(change) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        def changed(change) -> list[tuple[str, str]]:
             return [(name, change(name, value)) for name, value in baseline]
 
         variants = [

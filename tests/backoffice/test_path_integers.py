@@ -48,7 +48,7 @@ def _evidence(runtime: Runtime) -> tuple[int, int]:
                 int(session.scalar(select(func.count(Group.id))) or 0))
 
 
-def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Runtime, settings) -> None:  # type: ignore[no-untyped-def]
+def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Runtime, settings) -> None:
     with runtime.factory() as session, session.begin():
         seed_built_in_types(session, SYSTEM)
         admin = create_user(session, SYSTEM, email="administrator@example.gov.uk", name="Admin",
@@ -81,7 +81,7 @@ def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Run
 
 
 @pytest.mark.parametrize("number", ["1" + "0" * 9, str(2**31 - 1)])
-def test_numbers_in_range_still_reach_the_handler(runtime: Runtime, settings, number: str) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_in_range_still_reach_the_handler(runtime: Runtime, settings, number: str) -> None:
     """Within the INTEGER range the route matches, and an id that names nothing is the handler's own 404."""
     with runtime.factory() as session, session.begin():
         seed_built_in_types(session, SYSTEM)

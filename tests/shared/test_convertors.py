@@ -32,7 +32,7 @@ def test_digits_up_to_agrees_with_arithmetic(number: int, limit: int) -> None:
     assert _matches(limit, str(number)) == (number <= limit)
 
 
-def test_every_number_in_every_apps_paths_is_bounded(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_every_number_in_every_apps_paths_is_bounded(runtime) -> None:
     """Starlette's ``int`` takes any run of digits, which the database cannot bind: no route may use it."""
     unbounded = []
     for app_spec in SPECS:

@@ -51,10 +51,10 @@ class Api:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def post(self, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def post(self, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):
         return self.client.post("/api/v1/cases", json=json, headers={**self.auth, **(headers or {})}, **kwargs)
 
-    def get(self, path: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def get(self, path: str, **kwargs: Any):
         return self.client.get(path, headers=self.auth, **kwargs)
 
     def session(self) -> Session:
@@ -89,7 +89,7 @@ class Api:
 
 
 @pytest.fixture
-def api(app_client, runtime: Runtime) -> Iterator[Api]:  # type: ignore[no-untyped-def]
+def api(app_client, runtime: Runtime) -> Iterator[Api]:
     with runtime.factory() as session, session.begin():
         seed_body(session)
         client, token = create_api_client(session, SYSTEM, "Contact centre CRM", CASE_SCOPES)

@@ -33,14 +33,14 @@ def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
 
 
 @pytest.fixture
-def clock(time_machine):  # type: ignore[no-untyped-def]
+def clock(time_machine):
     """The frozen clock, starting at ``START``; ``clock.move_to(when)`` travels."""
     time_machine.move_to(START, tick=False)
     return time_machine
 
 
 @pytest.fixture
-def auto(office: Office, clock) -> Office:  # type: ignore[no-untyped-def]
+def auto(office: Office, clock) -> Office:
     seed_automation(office.db, SYSTEM)
     return office
 

@@ -18,11 +18,11 @@ from shared.mail.models import OutboxMessage
 from tests.backoffice.cases.conftest import SYSTEM, Office
 
 
-def status(office: Office, case, key: str) -> CaseStatus:  # type: ignore[no-untyped-def]
+def status(office: Office, case, key: str) -> CaseStatus:
     return next(s for s in case.case_type.statuses if s.key == key)
 
 
-def test_transitions_are_checked_against_the_case_type(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_transitions_are_checked_against_the_case_type(office: Office, settings) -> None:
     case = office.new_case("foi")
     me, actor = office.caseworker, office.actor(office.caseworker)
     workflow.claim(office.db, actor, me, case)
@@ -40,7 +40,7 @@ def test_transitions_are_checked_against_the_case_type(office: Office, settings)
         workflow.change_status(office.db, actor, me, case, fee.id)
 
 
-def test_assignment_notifies_the_new_owner(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_assignment_notifies_the_new_owner(office: Office, settings) -> None:
     case = office.new_case("foi")
     workflow.assign(office.db, office.actor(office.manager), office.manager, case, settings,
                     group_id=office.info_governance.id, owner_id=office.caseworker.id)
@@ -121,7 +121,7 @@ def test_queues_filter_sort_and_search(office: Office) -> None:
     assert time_left(late)[1] == "red" and "overdue" in time_left(late)[0]
 
 
-def test_a_text_search_stops_counting_at_the_cap(office: Office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_text_search_stops_counting_at_the_cap(office: Office, monkeypatch) -> None:
     from backoffice.cases import queues
 
     monkeypatch.setattr(queues, "SEARCH_COUNT_CAP", 2)

@@ -28,7 +28,7 @@ DATE = {"on-day": "16", "on-month": "3", "on-year": "2026"}
 
 
 @pytest.fixture(autouse=True)
-def _today(time_machine) -> None:  # type: ignore[no-untyped-def]
+def _today(time_machine) -> None:
     time_machine.move_to(TODAY)
 
 
@@ -53,7 +53,7 @@ def _timeline(office: Office, reference: str) -> list[str]:
             .order_by(audit.AuditEvent.id)))
 
 
-def test_case_page_shows_the_completion_target(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_shows_the_completion_target(office: Office, browser, check_page) -> None:
     reference = office.new_reference("foi", received_on=RECEIVED)
     page = browser("caseworker").get(f"/cases/{reference}")
     check_page(page, title=reference)
@@ -73,7 +73,7 @@ def test_case_page_shows_the_completion_target(office: Office, browser, check_pa
     assert _offered(browser("manager").get(f"/cases/{enquiry}").text, enquiry) == {"stop-clock"}
 
 
-def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None:
     reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     client = browser("caseworker")
@@ -118,7 +118,7 @@ def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None
     assert client.get(f"{path}/restart-clock", follow_redirects=False).headers["location"] == path
 
 
-def test_extend_the_deadline(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_extend_the_deadline(office: Office, browser, check_page) -> None:
     reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     manager = browser("manager")
@@ -148,7 +148,7 @@ def test_extend_the_deadline(office: Office, browser, check_page) -> None:  # ty
     ("eir", "The deadline becomes 40 working days after the request was received (EIR reg. 7(1)", "30 April 2026"),
     ("sar", "The deadline becomes three months from the start: two further months (UK GDPR art. 12(3)", "2 June 2026"),
 ])
-def test_extension_wording_follows_the_type(office: Office, browser, check_page, case_type: str,  # type: ignore[no-untyped-def]
+def test_extension_wording_follows_the_type(office: Office, browser, check_page, case_type: str,
                                            wording: str, due: str) -> None:
     reference = office.new_reference(case_type, received_on=RECEIVED)
     form = browser("manager").get(f"/cases/{reference}/extend")
@@ -156,7 +156,7 @@ def test_extension_wording_follows_the_type(office: Office, browser, check_page,
     assert wording in form.text and f"the case will be due on {due}" in form.text
 
 
-def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, check_page) -> None:
     reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     client = browser("caseworker")
@@ -187,7 +187,7 @@ def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, c
     assert get_case(office.factory, reference).due_on is None
 
 
-def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, check_page) -> None:
     reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     caseworker = browser("caseworker")
@@ -216,7 +216,7 @@ def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, 
         check_page(browser("outsider").get(f"/cases/FOI-1999-99999{suffix}"), status=403, title=FORBIDDEN)
 
 
-def test_a_closed_case_has_no_clock_to_change(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_case_has_no_clock_to_change(office: Office, browser) -> None:
     reference = office.new_reference("enquiry", received_on=RECEIVED)
     path = f"/cases/{reference}"
     manager = browser("manager")

@@ -26,7 +26,7 @@ def _new_case_form(**changes: str) -> dict[str, str]:
     return values
 
 
-def test_new_case_is_logged_once_and_shown_with_a_success_banner(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_new_case_is_logged_once_and_shown_with_a_success_banner(office: Office, browser,
                                                                    check_page) -> None:
     client = browser("caseworker")
     fields = form_fields(client.get("/cases/new").text, "/cases/new")
@@ -47,7 +47,7 @@ def test_new_case_is_logged_once_and_shown_with_a_success_banner(office: Office,
     assert "How the due date was worked out" in page.text and "20 working days" in page.text
 
 
-def test_new_case_errors_keep_the_input_and_store_nothing(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_new_case_errors_keep_the_input_and_store_nothing(office: Office, browser, check_page) -> None:
     client = browser("manager")
     empty = dict.fromkeys(_new_case_form(), "") | {"subject": "Kept subject"}
     response = submit(client, "/cases/new", "/cases/new", empty)
@@ -80,7 +80,7 @@ def test_new_case_errors_keep_the_input_and_store_nothing(office: Office, browse
     assert count_cases(office.factory) == 0
 
 
-def test_hostile_text_is_shown_escaped(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_is_shown_escaped(office: Office, browser, check_page) -> None:
     reference = office.new_reference(subject=HOSTILE, description=HOSTILE)
     client = browser("caseworker")
     path = f"/cases/{reference}"
@@ -94,7 +94,7 @@ def test_hostile_text_is_shown_escaped(office: Office, browser, check_page) -> N
     assert text.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") >= 3  # title, subject, description, note
 
 
-def test_a_repeated_action_acts_once(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_repeated_action_acts_once(office: Office, browser) -> None:
     reference = office.new_reference()
     client = browser("caseworker")
     path = f"/cases/{reference}"
@@ -111,7 +111,7 @@ def test_a_repeated_action_acts_once(office: Office, browser) -> None:  # type: 
         assert session.scalar(select(func.count(OutboxMessage.id))) == 1
 
 
-def test_refused_actions_show_the_case_page_again_with_errors(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_refused_actions_show_the_case_page_again_with_errors(office: Office, browser,
                                                               check_page) -> None:
     reference = office.new_reference()
     client = browser("caseworker")
@@ -142,7 +142,7 @@ def test_refused_actions_show_the_case_page_again_with_errors(office: Office, br
         assert session.scalar(select(func.count(Task.id))) == 2
 
 
-def test_closing_and_reopening_refusals(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_closing_and_reopening_refusals(office: Office, browser, check_page) -> None:
     reference = office.new_reference()
     path = f"/cases/{reference}"
     manager = browser("manager")
@@ -169,7 +169,7 @@ def test_closing_and_reopening_refusals(office: Office, browser, check_page) -> 
     assert get_case(office.factory, reference).closed_at is None
 
 
-def test_assign_link_and_watch(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_assign_link_and_watch(office: Office, browser, check_page) -> None:
     first, second = office.new_reference(), office.new_reference("eir", subject="Air quality")
     path = f"/cases/{first}"
     manager = browser("manager")

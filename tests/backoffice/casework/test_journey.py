@@ -15,7 +15,7 @@ from tests.backoffice.casework.helpers import banner, form_fields, get_case
 PASSWORD = "correct horse battery staple"
 
 
-def test_a_caseworker_works_a_case_from_the_queue_to_closure(office: Office, stranger, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_caseworker_works_a_case_from_the_queue_to_closure(office: Office, stranger, check_page) -> None:
     reference = office.new_reference("foi", subject="Bus timetables")
     path = f"/cases/{reference}"
     with office.factory() as session, session.begin():
@@ -98,7 +98,7 @@ def test_a_caseworker_works_a_case_from_the_queue_to_closure(office: Office, str
         assert session.scalar(select(CaseNote.body).where(CaseNote.case_id == case.id)) == "Asked Transport for the files."
 
 
-def _act(client, check_page, path: str, action: str, data: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _act(client, check_page, path: str, action: str, data: dict[str, str]) -> str:
     """Send one of the case page's forms and follow the redirect back to the case page."""
     form = form_fields(client.get(path).text, f"{path}/{action}")
     response = client.post(f"{path}/{action}", data={**form, **data}, follow_redirects=False)

@@ -34,7 +34,7 @@ def _actions(office: Office, reference: str) -> list[audit.AuditEvent]:
         return [e for e in audit.history(session, "case", reference) if e.action.startswith("case.restrict")]
 
 
-def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, browser, check_page) -> None:
     reference = office.new_reference("sar")
     senior = _group(office, "Senior data protection", "manager", "caseworker")
     manager = browser("manager")
@@ -59,7 +59,7 @@ def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, bro
     assert browser("caseworker").get(f"/cases/{reference}").status_code == 200
 
 
-def test_the_banner_confirms_the_change(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_banner_confirms_the_change(office: Office, browser) -> None:
     reference = office.new_reference("complaint")
     hr = _group(office, "Human resources", "manager")
     manager = browser("manager")
@@ -68,7 +68,7 @@ def test_the_banner_confirms_the_change(office: Office, browser) -> None:  # typ
     assert banner(manager.get(f"/cases/{reference}").text) == "Only Human resources can now see this case"
 
 
-def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
+def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, browser) -> None:
     reference = office.new_reference("sar")
     elsewhere = _group(office, "Legal")
     manager = browser("manager")
@@ -80,7 +80,7 @@ def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, bro
     assert browser("administrator").get(f"/cases/{reference}").status_code == 200
 
 
-def test_lifting_the_restriction(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_lifting_the_restriction(office: Office, browser, check_page) -> None:
     reference = office.new_reference("sar")
     senior = _group(office, "Senior data protection", "administrator")
     admin = browser("administrator")
@@ -101,7 +101,7 @@ def test_lifting_the_restriction(office: Office, browser, check_page) -> None:  
     assert error_summary(again.text) == [("#who", "The case is not restricted")]
 
 
-def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(office: Office, browser,
                                                                             check_page) -> None:
     reference = office.new_reference("sar")
     manager = browser("manager")
@@ -120,7 +120,7 @@ def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(offi
     assert _restrictions(office, reference) == set() and _actions(office, reference) == []
 
 
-def test_only_managers_and_administrators_may_restrict_and_only_restrictable_types(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
+def test_only_managers_and_administrators_may_restrict_and_only_restrictable_types(office: Office, browser) -> None:
     sar, foi = office.new_reference("sar"), office.new_reference("foi")
     for who in ("caseworker", "read-only"):
         client = browser(who)
