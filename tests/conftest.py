@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from shared import migrations
 from shared.apps import AppSpec, discover, import_models
-from shared.db import Base, make_engine, make_session_factory
+from shared.db import make_engine
 from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
 from tests.pages import PageChecker
@@ -99,7 +100,10 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def db(runtime: Runtime) -> Iterator[Session]:
-    """A session whose work is rolled back at the end (services never commit; tests needn't either)."""
+    """A session whose work is rolled back at the end (services never commit; tests needn't either).
+
+    It runs inside one outer transaction; a ``commit()`` or ``rollback()`` in a test ends only a savepoint
+    (``join_transaction_mode="create_savepoint"``), so nothing a test does outlives it."""
     with runtime.engine.connect() as connection:
         transaction = connection.begin()
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -120,11 +124,11 @@ def starlette_app(app_spec: AppSpec | str, runtime: Runtime) -> Starlette:
 
 
 @pytest.fixture
-def app_client(runtime: Runtime):
+def app_client(runtime: Runtime) -> Iterator[Callable[..., TestClient]]:
     """``app_client("capture")``: a TestClient for one app on its own, as on its own host."""
     clients: list[TestClient] = []
 
-    def make(key: str, **kwargs) -> TestClient:
+    def make(key: str, **kwargs: Any) -> TestClient:
         client = TestClient(spec(key).create_app(runtime), raise_server_exceptions=False, **kwargs)
         clients.append(client)
         return client
@@ -140,8 +144,6 @@ def check_page() -> PageChecker:
 
 
 @pytest.fixture
-def session_factory(runtime: Runtime):
+def session_factory(runtime: Runtime) -> sessionmaker[Session]:
+    """Committed sessions of their own, as the apps open per request (set-up and inspection in page tests)."""
     return runtime.factory
-
-
-__all__ = ["Base", "make_session_factory"]
