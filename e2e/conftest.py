@@ -107,7 +107,7 @@ def clamd_socket() -> Iterator[str | None]:
 
 @pytest.fixture(scope="session")
 def live_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mail_sink: MailSink | None,
+    tmp_path_factory: pytest.TempPathFactory, mail_sink: MailSink | None,
     clamd_socket: str | None,
 ) -> Iterator[LiveServer | None]:
     """The real ``civic serve`` (db upgrade + demo data first); None with E2E_BASE_URL."""
@@ -123,14 +123,6 @@ def live_server(
     )
     server.start()
     _LIVE["server"] = server
-    if server.unmigrated:
-        terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-        if terminal is not None:
-            terminal.write_line(
-                f"\ne2e: WARNING: created tables no migration makes yet (civic db upgrade alone would not): "
-                f"{', '.join(server.unmigrated)}; set E2E_CREATE_UNMIGRATED=0 to run on migrations only",
-                yellow=True,
-            )
     try:
         yield server
     finally:

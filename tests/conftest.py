@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from shared import migrations
 from shared.apps import AppSpec, discover, import_models
-from shared.db import Base, make_engine, make_session_factory
+from shared.db import make_engine
 from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
 from tests.pages import PageChecker
@@ -36,7 +38,8 @@ def pytest_report_header() -> str:
 
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per run; every test then starts from this schema."""
+    """Migrate once per run; every test then starts from this schema: the migrations' alone, as
+    ``civic db upgrade`` makes it (a table the models declare and no migration makes is missing here too)."""
     if ON_POSTGRES:
         url = load_settings({"DATABASE_URL": POSTGRES_URL, "DATA_DIR": str(tmp_path_factory.mktemp("pg"))}).database_url
         engine = make_engine(url)
@@ -45,19 +48,10 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
         migrations.upgrade(url)
-        _create_unmigrated(url)
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
     migrations.upgrade(f"sqlite:///{path}")
-    _create_unmigrated(f"sqlite:///{path}")
     return str(path)
-
-
-def _create_unmigrated(url: str) -> None:
-    """Tables whose migration is not written yet; test_migrations fails until it is."""
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
 
 
 def _empty_postgres(url: str) -> None:
@@ -106,7 +100,10 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def db(runtime: Runtime) -> Iterator[Session]:
-    """A session whose work is rolled back at the end (services never commit; tests needn't either)."""
+    """A session whose work is rolled back at the end (services never commit; tests needn't either).
+
+    It runs inside one outer transaction; a ``commit()`` or ``rollback()`` in a test ends only a savepoint
+    (``join_transaction_mode="create_savepoint"``), so nothing a test does outlives it."""
     with runtime.engine.connect() as connection:
         transaction = connection.begin()
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -119,12 +116,19 @@ def spec(key: str) -> AppSpec:
     return next(s for s in SPECS if s.key == key)
 
 
+def starlette_app(app_spec: AppSpec | str, runtime: Runtime) -> Starlette:
+    """The app an ``AppSpec`` builds, as the Starlette app it is (the spec promises only ASGI)."""
+    app = (spec(app_spec) if isinstance(app_spec, str) else app_spec).create_app(runtime)
+    assert isinstance(app, Starlette)
+    return app
+
+
 @pytest.fixture
-def app_client(runtime: Runtime):  # type: ignore[no-untyped-def]
+def app_client(runtime: Runtime) -> Iterator[Callable[..., TestClient]]:
     """``app_client("capture")``: a TestClient for one app on its own, as on its own host."""
     clients: list[TestClient] = []
 
-    def make(key: str, **kwargs) -> TestClient:  # type: ignore[no-untyped-def]
+    def make(key: str, **kwargs: Any) -> TestClient:
         client = TestClient(spec(key).create_app(runtime), raise_server_exceptions=False, **kwargs)
         clients.append(client)
         return client
@@ -140,8 +144,6 @@ def check_page() -> PageChecker:
 
 
 @pytest.fixture
-def session_factory(runtime: Runtime):  # type: ignore[no-untyped-def]
+def session_factory(runtime: Runtime) -> sessionmaker[Session]:
+    """Committed sessions of their own, as the apps open per request (set-up and inspection in page tests)."""
     return runtime.factory
-
-
-__all__ = ["Base", "make_session_factory"]

@@ -1,12 +1,18 @@
-"""The page checker every page test uses: status, title, one h1, unique ids, security headers."""
+"""The page checker every page test uses (status, title, one h1, unique ids, security headers), the
+browser that fills in our forms' hidden fields, and the compiled templates page tests share."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+from starlette.templating import Jinja2Templates
+from starlette.testclient import TestClient
 
 REQUIRED_HEADERS = {
     "content-security-policy": None,
@@ -81,3 +87,37 @@ class PageChecker:
         if title is not None:
             assert page.title.strip().startswith(title), f"title {page.title.strip()!r} does not start with {title!r}"
         return page
+
+
+class Browser:
+    """A TestClient that fills in the hidden fields of our forms as a browser would: the CSRF token
+    (read from a page that always has one) and a fresh single-use key."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, **kwargs)
+
+    def token(self) -> str:
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.client.get("/sign-out-everywhere").text)
+        assert match
+        return match.group(1)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, *, key: str | None = None,
+             **kwargs: Any) -> httpx.Response:
+        form = {"csrf_token": self.token(), "idempotency_key": key or uuid.uuid4().hex, **(data or {})}
+        return self.client.post(path, data=form, follow_redirects=False, **kwargs)
+
+
+_TEMPLATES: dict[tuple[str, str, str], Jinja2Templates] = {}
+
+
+def share_templates(app: Any) -> None:
+    """Reuse one compiled Jinja environment across tests: compiling the GOV.UK macros again for every
+    new app is most of a page test's time. The templates depend only on the shell and the organisation's
+    name and brand, so apps that share those share them."""
+    assert isinstance(app, Starlette)
+    settings = app.state.runtime.settings
+    key = (app.state.shell.app_key, settings.org_name, settings.brand)
+    app.state.templates = _TEMPLATES.setdefault(key, app.state.templates)

@@ -51,10 +51,11 @@ from shared.runtime import Runtime
 from shared.web import errors
 from shared.web.routing import Page
 from tests.conftest import SPECS
+from tests.factories import recording
 
 ADMIN = "admin@example.gov.uk"
 #: An issuer nothing listens on: the single sign-on routes are in the inventory and fail fast.
-OIDC = {"oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": "civic", "oidc_client_secret": "not-a-secret"}
+OIDC: dict[str, Any] = {"oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": "civic", "oidc_client_secret": "not-a-secret"}
 #: ``/dev/errors/{status}`` answers with the status it previews: the 5xx previews are 5xx on purpose.
 PREVIEWED = sorted(status for status in errors.PAGES if status < 500)
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -106,7 +107,7 @@ def _examples(runtime: Runtime) -> Examples:
         refused_import = run_import(session, actor, "cases.csv", problems.getvalue().encode())
         send_email(session, "person@example.com", "Kept message", "Kept body")
         reset_tokens: list[str] = []
-        request_reset(session, ADMIN, link_for=lambda token: reset_tokens.append(token) or token,
+        request_reset(session, ADMIN, link_for=recording(reset_tokens),
                       origin=actor, service_name="Case management")
         types = case_types(session)
         web_types = case_types(session, web_only=True)
@@ -184,7 +185,7 @@ def _get_routes(app: Any) -> list[Page]:
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)
-def test_every_get_route_is_read_only_and_survives_an_idle_staff_session(suite, spec, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_every_get_route_is_read_only_and_survives_an_idle_staff_session(suite, spec, caplog) -> None:
     runtime, examples, transactions = suite
     app = spec.create_app(runtime)
     client = TestClient(app, raise_server_exceptions=False)
@@ -216,7 +217,7 @@ def test_every_get_route_is_read_only_and_survives_an_idle_staff_session(suite, 
         assert client.get("/sign-out-everywhere", follow_redirects=False).status_code == 200  # still signed in
 
 
-def test_the_guard_sees_a_write_in_a_read_only_get(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_the_guard_sees_a_write_in_a_read_only_get(runtime) -> None:
     """The transaction listener tells read-only transactions from writing ones (else the guard proves nothing)."""
     from starlette.responses import PlainTextResponse
 
@@ -224,7 +225,7 @@ def test_the_guard_sees_a_write_in_a_read_only_get(runtime) -> None:  # type: ig
     from shared.web.factory import create_web_app
     from shared.web.templating import Shell
 
-    def reads(ctx):  # type: ignore[no-untyped-def]
+    def reads(ctx):
         ctx.db.scalar(select(StaffUser.id))
         return PlainTextResponse("read")
 

@@ -28,7 +28,6 @@ import re
 import tempfile
 import traceback
 import zlib
-from base64 import b64encode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -40,7 +39,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from itsdangerous import TimestampSigner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
@@ -62,7 +60,8 @@ from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
 from shared.web.routing import Page
 from tests.api_tokens import create_api_token
-from tests.conftest import SPECS, fresh_database
+from tests.conftest import SPECS, fresh_database, starlette_app
+from tests.factories import session_cookie
 
 SCALE = float(os.environ.get("FUZZ_EXAMPLES_SCALE", "1"))
 #: Examples per route and method: POSTs reach the most code, a HEAD is a GET without its body.
@@ -82,7 +81,7 @@ def _inventory() -> list[tuple[str, str, str]]:
         runtime = Runtime.from_settings(settings)
         found = []
         for spec in SPECS:
-            for route in spec.create_app(runtime).routes:
+            for route in starlette_app(spec, runtime).routes:
                 if isinstance(route, Page):
                     found += [(spec.key, route.path, method) for method in sorted(route.methods or ())]
         runtime.engine.dispose()
@@ -142,8 +141,7 @@ class World:
 
     def session_cookie(self, app: str, data: dict[str, Any]) -> str:
         """The signed cookie Starlette's SessionMiddleware would set."""
-        payload = b64encode(json.dumps(data).encode())
-        return f"{self.cookie_names[app]}={TimestampSigner(self.settings.secret_key).sign(payload).decode()}"
+        return f"{self.cookie_names[app]}={session_cookie(self.settings.secret_key, data)}"
 
     def staff_session(self) -> str:
         """A new live session for the administrator (the last example may have signed it out everywhere)."""
@@ -651,7 +649,10 @@ def _systematic(world: World, app: str, path: str, method: str) -> list[Request]
     requests = []
     if "{" in path:  # path parameters past what a database integer holds, and a line break in a string one
         for number, text in ((str(2**63), "a%0Ab"), ("9" * 5000, "%C2%B2")):
-            odd = _PARAM.sub(lambda m, n=number, t=text: n if m.group(2) == "int" else t, path)
+            def swap(m: re.Match[str], n: str = number, t: str = text) -> str:
+                return n if m.group(2) == "int" else t
+
+            odd = _PARAM.sub(swap, path)
             body = world.forms.get((app, path), [("csrf_token", CSRF)])
             requests.append(Request(method, odd, dict(headers), Body()) if method == "GET"
                             else _form_request(method, odd, headers, body))
@@ -671,7 +672,7 @@ def _systematic(world: World, app: str, path: str, method: str) -> list[Request]
             requests.append(_form_request(method, url, headers, [("csrf_token", CSRF), *pairs]))
     baseline = world.forms.get((app, path))
     if baseline and method == "POST":
-        def changed(change) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        def changed(change) -> list[tuple[str, str]]:
             return [(name, change(name, value)) for name, value in baseline]
 
         variants = [

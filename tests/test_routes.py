@@ -7,23 +7,23 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from shared.web.routing import UNSAFE_METHODS, Page
-from tests.conftest import SPECS
+from tests.conftest import SPECS, starlette_app
 
 #: Access policies that strangers may use. A route with any other policy must
 #: refuse an anonymous request; those are tested where the policy is defined.
 OPEN_POLICIES = {"public", "development-only"}
 
 
-def all_routes(runtime) -> list[tuple[str, BaseRoute]]:  # type: ignore[no-untyped-def]
+def all_routes(runtime) -> list[tuple[str, BaseRoute]]:
     found = []
     for spec in SPECS:
-        app = spec.create_app(runtime)
+        app = starlette_app(spec, runtime)
         for route in app.routes:
             found.append((spec.key, route))
     return found
 
 
-def test_every_route_is_a_page_with_declared_access(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_every_route_is_a_page_with_declared_access(runtime) -> None:
     for key, route in all_routes(runtime):
         if isinstance(route, Mount):
             assert isinstance(route.app, StaticFiles), f"{key}: mount {route.path} is not static files"
@@ -33,13 +33,13 @@ def test_every_route_is_a_page_with_declared_access(runtime) -> None:  # type: i
         assert route.access.name, f"{key}: {route.path} has no access policy"
 
 
-def test_unsafe_methods_are_csrf_protected_unless_token_authenticated(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_unsafe_methods_are_csrf_protected_unless_token_authenticated(runtime) -> None:
     for key, route in all_routes(runtime):
         if isinstance(route, Page) and set(route.methods or ()) & UNSAFE_METHODS:
             assert route.access.csrf or route.api, f"{key}: {route.path} accepts unsafe methods without CSRF"
 
 
-def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_open_routes_are_listed(runtime) -> None:
     """Adding a route anyone can reach is a decision: it has to be added to this list."""
     open_routes = sorted(
         f"{key} {route.path}"
@@ -83,14 +83,13 @@ def test_open_routes_are_listed(runtime) -> None:  # type: ignore[no-untyped-def
     assert open_routes == wanted
 
 
-def test_single_sign_on_routes_exist_only_when_configured(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_single_sign_on_routes_exist_only_when_configured(runtime) -> None:
     import dataclasses
 
     from shared.runtime import Runtime
-    from tests.conftest import spec
 
     def paths(rt: Runtime) -> set[str]:
-        return {route.path for route in spec("backoffice").create_app(rt).routes if isinstance(route, Page)}
+        return {route.path for route in starlette_app("backoffice", rt).routes if isinstance(route, Page)}
 
     assert "/sign-in/sso" not in paths(runtime)
     configured = dataclasses.replace(runtime.settings, oidc_issuer="https://idp.example.gov.uk",
@@ -99,7 +98,7 @@ def test_single_sign_on_routes_exist_only_when_configured(runtime) -> None:  # t
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)
-def test_development_only_routes_are_404_in_production(runtime, spec) -> None:  # type: ignore[no-untyped-def]
+def test_development_only_routes_are_404_in_production(runtime, spec) -> None:
     import dataclasses
 
     from starlette.testclient import TestClient
@@ -115,14 +114,12 @@ def test_development_only_routes_are_404_in_production(runtime, spec) -> None:  
             assert client.get(path).status_code == 404, path
 
 
-def test_a_method_a_path_does_not_take_names_every_method_it_does(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_method_a_path_does_not_take_names_every_method_it_does(runtime) -> None:
     """GET and POST of /api/v1/cases are two routes: a 405 from either must list both (it listed GET, HEAD)."""
     from starlette.testclient import TestClient
 
-    from tests.conftest import spec
-
-    app = spec("backoffice").create_app(runtime)
-    shared_paths = {}
+    app = starlette_app("backoffice", runtime)
+    shared_paths: dict[str, set[str]] = {}
     for route in app.routes:
         if isinstance(route, Page):
             shared_paths.setdefault(route.path, set()).update(route.methods or ())

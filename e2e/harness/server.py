@@ -44,27 +44,6 @@ def reset_postgres(url: str) -> None:
         engine.dispose()
 
 
-def create_unmigrated(url: str) -> list[str]:
-    """Create the model tables no migration makes yet (as tests/conftest.py does); return their names.
-
-    tests/test_migrations.py is what fails while a migration is missing; the journeys still run.
-    """
-    from sqlalchemy import inspect
-
-    from shared.apps import discover, import_models
-    from shared.db import Base, make_engine
-    from shared.settings import load_settings
-
-    import_models(discover())
-    engine = make_engine(load_settings({"DATABASE_URL": url, "SECRET_KEY": "e2e-schema-only"}).database_url)
-    try:
-        existing = set(inspect(engine).get_table_names())
-        Base.metadata.create_all(engine)
-        return sorted(set(Base.metadata.tables) - existing)
-    finally:
-        engine.dispose()
-
-
 @dataclass
 class LiveServer:
     data_dir: Path
@@ -76,7 +55,6 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path = field(init=False)
-    unmigrated: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -125,12 +103,7 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> None:
         if is_postgres(str(self.database_url)):
             reset_postgres(str(self.database_url))
-        self._civic("db", "upgrade")
-        if os.environ.get("E2E_CREATE_UNMIGRATED", "1") != "0":
-            self.unmigrated = create_unmigrated(str(self.database_url))
-            if self.unmigrated:
-                with self.log_path.open("a") as log:
-                    log.write(f"e2e: created tables no migration makes yet: {', '.join(self.unmigrated)}\n")
+        self._civic("db", "upgrade")  # the schema is the migrations' alone, as on a real install
         self._civic("demo-data")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(

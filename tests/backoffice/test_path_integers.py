@@ -21,8 +21,8 @@ from backoffice.staff.accounts import Role, create_user
 from backoffice.staff.groups import Group, add_member
 from shared import audit
 from shared.runtime import Runtime
-from tests.backoffice.admin.conftest import signed_in_client
-from tests.conftest import spec
+from tests.conftest import spec, starlette_app
+from tests.factories import signed_in
 
 SYSTEM = audit.Actor(type="system", label="tests")
 #: Past PostgreSQL's INTEGER, past SQLite's 64-bit INTEGER, and far past both.
@@ -48,7 +48,7 @@ def _evidence(runtime: Runtime) -> tuple[int, int]:
                 int(session.scalar(select(func.count(Group.id))) or 0))
 
 
-def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Runtime, settings) -> None:  # type: ignore[no-untyped-def]
+def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Runtime, settings) -> None:
     with runtime.factory() as session, session.begin():
         seed_built_in_types(session, SYSTEM)
         admin = create_user(session, SYSTEM, email="administrator@example.gov.uk", name="Admin",
@@ -59,10 +59,10 @@ def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Run
             case_type="foi", subject="Bus timetables", description="Send them.", channel="email",
             requester=Requester(name="Sam Jones", email="sam@example.com"))).reference
         admin_id = admin.id
-    app = spec("backoffice").create_app(runtime)
+    app = starlette_app("backoffice", runtime)
     routes = [route for route in app.routes if isinstance(route, Route) and _numeric(route)]
     assert len(routes) >= 15  # tasks, attachments, case types, statuses, groups, users, imports, dev mail...
-    client = signed_in_client(TestClient(app, raise_server_exceptions=False), runtime.factory, settings, admin_id)
+    client = signed_in(TestClient(app, raise_server_exceptions=False), runtime.factory, settings.secret_key, admin_id)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-out-everywhere").text)
     assert token
     before = _evidence(runtime)
@@ -81,14 +81,14 @@ def test_every_number_in_a_path_past_the_integer_range_is_not_found(runtime: Run
 
 
 @pytest.mark.parametrize("number", ["1" + "0" * 9, str(2**31 - 1)])
-def test_numbers_in_range_still_reach_the_handler(runtime: Runtime, settings, number: str) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_in_range_still_reach_the_handler(runtime: Runtime, settings, number: str) -> None:
     """Within the INTEGER range the route matches, and an id that names nothing is the handler's own 404."""
     with runtime.factory() as session, session.begin():
         seed_built_in_types(session, SYSTEM)
         admin_id = create_user(session, SYSTEM, email="administrator@example.gov.uk", name="Admin",
                                role=Role.ADMINISTRATOR, password=None).id
-    client = signed_in_client(TestClient(spec("backoffice").create_app(runtime), raise_server_exceptions=False),
-                              runtime.factory, settings, admin_id)
+    client = signed_in(TestClient(spec("backoffice").create_app(runtime), raise_server_exceptions=False),
+                       runtime.factory, settings.secret_key, admin_id)
     for path in (f"/admin/users/{number}", f"/admin/case-types/{number}", f"/cases/import/{number}"):
         response = client.get(path)
         assert response.status_code == 404 and "Page not found" in response.text, path

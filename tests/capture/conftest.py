@@ -10,21 +10,19 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from backoffice.cases.case_types import seed_built_in_types
-from backoffice.organisation.body import get_organisation
 from capture import limits
-from shared import audit
 from shared.db import transaction
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.worker import build_worker
 from tests.conftest import SPECS
+from tests.factories import seed_body
 from tests.pages import PageChecker
 from tests.smtp_fixture import SmtpServer
 
-SYSTEM = audit.Actor(type="system", label="tests")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _IDEMPOTENCY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 
@@ -51,8 +49,7 @@ def _fresh_limits() -> None:
 @pytest.fixture
 def seeded(runtime: Runtime) -> Runtime:
     with transaction(runtime.factory) as session:
-        get_organisation(session)
-        seed_built_in_types(session, SYSTEM)
+        seed_body(session)
     return runtime
 
 
@@ -65,6 +62,11 @@ class Requester:
     smtp: SmtpServer
     check: PageChecker
     seen: list[str] = field(default_factory=list)
+
+    @property
+    def app(self) -> Starlette:
+        assert isinstance(self.client.app, Starlette)
+        return self.client.app
 
     def get(self, path: str, status: int = 200, title: str | None = None, **kwargs: Any) -> httpx.Response:
         response = self.client.get(path, **kwargs)

@@ -173,4 +173,4 @@ def test_no_acknowledgement_when_the_case_type_has_it_off(person: Requester) -> 
 
 
 def test_the_progress_placeholder_points_at_captures_progress_page(person: Requester) -> None:
-    assert MOUNT + str(person.client.app.url_path_for("progress")) == PROGRESS_PATH
+    assert MOUNT + str(person.app.url_path_for("progress")) == PROGRESS_PATH

@@ -168,7 +168,7 @@ def test_back_links_and_pages_out_of_order(person: Requester) -> None:
     person.get("/request/foi/nope", status=404, title="Page not found")
 
 
-def test_every_built_in_form_keeps_the_rules_and_other_types_get_the_generic_form(db) -> None:  # type: ignore[no-untyped-def]
+def test_every_built_in_form_keeps_the_rules_and_other_types_get_the_generic_form(db) -> None:
     assert set(BUILT_IN_FORMS) == {"foi", "eir", "sar", "complaint", "enquiry", "compliment"}
     licensing = CaseType(id=-1, key="licensing", name="Licensing query")  # not stored: no form row can match
     assert form_for(db, licensing) == generic_form("Licensing query")

@@ -228,7 +228,7 @@ def test_refused_and_failed_requests_still_count_towards_the_limit(person: Reque
 
 def test_oversized_and_wrong_type_uploads_get_clear_errors_and_store_nothing(person: Requester, seeded: Runtime) -> None:
     small = dataclasses.replace(seeded.settings, max_upload_bytes=1024)
-    person.client.app.state.runtime = Runtime(small, seeded.engine, seeded.factory)
+    person.app.state.runtime = Runtime(small, seeded.engine, seeded.factory)
     person.fill("sar", SAR_ANSWERS)
     page = person.get("/request/sar/identity")
     assert "smaller than 1KB" in page.text

@@ -11,7 +11,7 @@ from shared import audit
 ALICE = audit.Actor(type="staff", label="alice@example.gov.uk", id="7", ip="203.0.113.9", request_id="r1")
 
 
-def test_record_and_history(db) -> None:  # type: ignore[no-untyped-def]
+def test_record_and_history(db) -> None:
     audit.record(db, ALICE, "case.assigned", "case", "FOI-2026-00001", "Assigned to Bob", {"to": "bob"})
     audit.record(db, audit.SYSTEM, "case.escalated", "case", "FOI-2026-00001")
     audit.record(db, ALICE, "case.assigned", "case", "FOI-2026-00002")
@@ -23,7 +23,7 @@ def test_record_and_history(db) -> None:  # type: ignore[no-untyped-def]
     assert first.detail == {"to": "bob"} and first.occurred_at.tzinfo is not None
 
 
-def test_the_orm_refuses_to_change_or_delete(db) -> None:  # type: ignore[no-untyped-def]
+def test_the_orm_refuses_to_change_or_delete(db) -> None:
     entry = audit.record(db, ALICE, "x", "case", 1)
     db.flush()
     entry.action = "tampered"
@@ -37,7 +37,7 @@ def test_the_orm_refuses_to_change_or_delete(db) -> None:  # type: ignore[no-unt
         db.flush()
 
 
-def test_the_database_refuses_to_change_or_delete(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_refuses_to_change_or_delete(runtime) -> None:
     with runtime.factory() as session, session.begin():
         audit.record(session, ALICE, "x", "case", 1)
     for statement in (update(audit.AuditEvent).values(action="tampered"), delete(audit.AuditEvent)):

@@ -22,7 +22,7 @@ from shared.web import PUBLIC, Access, RequestContext, page
 from shared.web.factory import create_web_app
 from shared.web.routing import Page
 from shared.web.templating import Shell
-from tests.conftest import SPECS, spec
+from tests.conftest import SPECS, spec, starlette_app
 from tests.shared.live import Answer, repeated, serving, stream_post
 
 SHELL = Shell(app_key="probe", service_name="Probe service")
@@ -50,7 +50,7 @@ def _upload(ctx: RequestContext) -> Response:
 
 
 @pytest.fixture
-def probe_app(runtime: Runtime, tmp_path):  # type: ignore[no-untyped-def]
+def probe_app(runtime: Runtime, tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "probe.html").write_text(
@@ -103,7 +103,7 @@ def _multipart(boundary: str, total: int, fields: dict[str, str] | None = None) 
     return repeated(b"%" * PIECE, total, prefix=head.encode(), suffix=f"\r\n--{boundary}--\r\n".encode())
 
 
-def test_a_chunked_json_body_is_refused_as_it_arrives(probe_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunked_json_body_is_refused_as_it_arrives(probe_app) -> None:
     with serving(probe_app) as port:
         answer = stream_post(port, "/api/things", _json_array(HUGE), HUGE, {"Content-Type": "application/json"})
     _assert_refused_early(answer, 413)
@@ -111,7 +111,7 @@ def test_a_chunked_json_body_is_refused_as_it_arrives(probe_app) -> None:  # typ
     assert json.loads(answer.body)["status"] == 413
 
 
-def test_a_chunked_form_of_many_large_fields_is_refused_as_it_arrives(probe_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunked_form_of_many_large_fields_is_refused_as_it_arrives(probe_app) -> None:
     with serving(probe_app) as port:
         cookie, token = _session(f"http://127.0.0.1:{port}")
         answer = stream_post(port, "/form", _fields(f"csrf_token={token}".encode(), HUGE), HUGE,
@@ -120,7 +120,7 @@ def test_a_chunked_form_of_many_large_fields_is_refused_as_it_arrives(probe_app)
     assert b"The file or form you sent is too large" in answer.body
 
 
-def test_a_chunked_file_part_is_refused_as_it_arrives(probe_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunked_file_part_is_refused_as_it_arrives(probe_app) -> None:
     with serving(probe_app) as port:
         cookie, token = _session(f"http://127.0.0.1:{port}")
         answer = stream_post(port, "/upload", _multipart("b0undary", HUGE), HUGE,
@@ -157,7 +157,7 @@ def test_an_api_body_without_a_token_is_refused_before_it_is_read(runtime: Runti
 
 
 @pytest.fixture
-def probe(probe_app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def probe(probe_app) -> Iterator[TestClient]:
     with TestClient(probe_app, raise_server_exceptions=False) as client:
         yield client
 
@@ -188,7 +188,7 @@ def test_a_file_route_refuses_more_than_its_upload_size_in_all(probe: TestClient
     assert probe.post("/upload", data={"csrf_token": token}, files=many).status_code == 400
 
 
-def test_multipart_is_parsed_only_on_routes_that_take_files(probe: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_multipart_is_parsed_only_on_routes_that_take_files(probe: TestClient, check_page) -> None:
     token = _token(probe)
     refused = probe.post("/form", data={"csrf_token": token}, files={"file": ("a.txt", b"a", "text/plain")})
     check_page(refused, status=415)
@@ -201,7 +201,7 @@ def test_the_routes_that_take_files_say_so(runtime: Runtime) -> None:
     declared = sorted(
         f"{s.key} {route.path}"
         for s in SPECS
-        for route in s.create_app(runtime).routes
+        for route in starlette_app(s, runtime).routes
         if isinstance(route, Page) and route.files
     )
     assert declared == [

@@ -61,7 +61,7 @@ def docx_bytes(*, macros: bool = False) -> bytes:
 
 def xlsx_bytes() -> bytes:
     book = openpyxl.Workbook()
-    book.active.append(["Request", "Received"])  # type: ignore[union-attr]
+    book.active.append(["Request", "Received"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from shared import jobs
 from shared.runtime import Runtime
-from tests.conftest import SPECS, spec
+from tests.conftest import SPECS, spec, starlette_app
 
 #: /healthz gives its details only to internal callers: loopback, or a trusted proxy calling for itself.
-INTERNAL = {"client": ("127.0.0.1", 50000)}
+INTERNAL: dict[str, Any] = {"client": ("127.0.0.1", 50000)}
 
 
 @pytest.mark.parametrize("key", [s.key for s in SPECS])
-def test_healthy(app_client, key: str) -> None:  # type: ignore[no-untyped-def]
+def test_healthy(app_client, key: str) -> None:
     response = app_client(key, **INTERNAL).get("/healthz")
     assert response.status_code == 200
     body = response.json()
@@ -27,14 +28,14 @@ def test_healthy(app_client, key: str) -> None:  # type: ignore[no-untyped-def]
     assert body["queue"]["pending"] == 0
 
 
-def test_queue_depth_is_reported(app_client, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+def test_queue_depth_is_reported(app_client, runtime: Runtime) -> None:
     with runtime.factory() as session, session.begin():
         jobs.enqueue(session, "mail.send", {"id": 1})
     body = app_client("capture", **INTERNAL).get("/healthz").json()
     assert body["queue"]["pending"] == 1 and body["queue"]["oldest_pending_seconds"] >= 0
 
 
-def test_database_unreachable_is_503(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_database_unreachable_is_503(runtime: Runtime, tmp_path) -> None:
     broken = Runtime.from_settings(
         dataclasses.replace(runtime.settings, database_url=f"sqlite:///{tmp_path}/missing/dir/x.db")
     )
@@ -43,7 +44,7 @@ def test_database_unreachable_is_503(runtime: Runtime, tmp_path) -> None:  # typ
     assert response.json()["database"]["ok"] is False and response.json()["status"] == "unavailable"
 
 
-def test_storage_unwritable_is_503(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_storage_unwritable_is_503(runtime: Runtime, tmp_path) -> None:
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where the data directory should be")
     broken = Runtime(dataclasses.replace(runtime.settings, data_dir=blocked), runtime.engine, runtime.factory)
@@ -51,7 +52,7 @@ def test_storage_unwritable_is_503(runtime: Runtime, tmp_path) -> None:  # type:
     assert response.status_code == 503 and response.json()["storage"]["ok"] is False
 
 
-def test_a_database_outage_on_a_page_is_the_govuk_503(runtime: Runtime, tmp_path, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_database_outage_on_a_page_is_the_govuk_503(runtime: Runtime, tmp_path, check_page) -> None:
     from sqlalchemy import text
     from starlette.responses import Response
 
@@ -73,7 +74,7 @@ def test_a_database_outage_on_a_page_is_the_govuk_503(runtime: Runtime, tmp_path
     assert response.headers["retry-after"] == "30"
 
 
-def test_anonymous_callers_get_only_the_overall_status(app_client, runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_callers_get_only_the_overall_status(app_client, runtime: Runtime, tmp_path) -> None:
     stranger = app_client("capture", client=("203.0.113.9", 40000))
     response = stranger.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
@@ -93,7 +94,7 @@ def test_a_trusted_proxy_calling_for_itself_is_internal_but_not_who_it_forwards(
     assert client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}).json() == {"status": "ok"}
 
 
-def test_a_job_that_gave_up_makes_the_queue_not_ok_but_the_app_still_serves(app_client, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_that_gave_up_makes_the_queue_not_ok_but_the_app_still_serves(app_client, runtime: Runtime) -> None:
     from shared.db import utcnow
 
     with runtime.factory() as session, session.begin():
@@ -105,7 +106,7 @@ def test_a_job_that_gave_up_makes_the_queue_not_ok_but_the_app_still_serves(app_
     assert body["status"] == "degraded"
 
 
-def test_a_job_waiting_too_long_makes_the_queue_not_ok(app_client, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_waiting_too_long_makes_the_queue_not_ok(app_client, runtime: Runtime) -> None:
     import datetime as dt
 
     from shared.db import utcnow
@@ -118,7 +119,7 @@ def test_a_job_waiting_too_long_makes_the_queue_not_ok(app_client, runtime: Runt
     assert body["status"] == "degraded"
 
 
-def test_old_failures_and_future_retries_leave_the_queue_ok(app_client, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+def test_old_failures_and_future_retries_leave_the_queue_ok(app_client, runtime: Runtime) -> None:
     import datetime as dt
 
     from shared.db import utcnow
@@ -130,12 +131,12 @@ def test_old_failures_and_future_retries_leave_the_queue_ok(app_client, runtime:
     assert body["queue"]["ok"] is True and body["status"] == "ok"
 
 
-def test_the_checks_are_cached_briefly(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_checks_are_cached_briefly(runtime: Runtime, tmp_path) -> None:
     """A burst of calls writes one probe file and pings clamd once; a failure shows once the cache expires."""
     data_dir = tmp_path / "healthz-data"
     data_dir.mkdir()
     rt = Runtime(dataclasses.replace(runtime.settings, data_dir=data_dir), runtime.engine, runtime.factory)
-    app = spec("capture").create_app(rt)
+    app = starlette_app("capture", rt)
     client = TestClient(app, raise_server_exceptions=False, **INTERNAL)
     assert client.get("/healthz").status_code == 200
     data_dir.rmdir()

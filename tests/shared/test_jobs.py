@@ -91,7 +91,7 @@ def test_ties_on_run_at_go_in_enqueue_order(runtime: Runtime) -> None:
     assert [w.claim().id for _ in ids] == ids  # type: ignore[union-attr]
 
 
-def test_expired_lease_is_taken_again_and_the_stale_worker_cannot_finish(runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_expired_lease_is_taken_again_and_the_stale_worker_cannot_finish(runtime: Runtime, time_machine) -> None:
     time_machine.move_to(utcnow(), tick=True)
     job_id = add(runtime)
     crashed = worker(runtime, lease=dt.timedelta(minutes=1))
@@ -124,7 +124,7 @@ def test_backoff_doubles_and_is_capped() -> None:
     assert backoff(30) == dt.timedelta(hours=1)
 
 
-def test_give_up_hook_runs_once_in_the_failing_transaction(runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_give_up_hook_runs_once_in_the_failing_transaction(runtime: Runtime, time_machine) -> None:
     time_machine.move_to(utcnow(), tick=True)
     calls: list[tuple[dict[str, Any], str]] = []
 
@@ -297,7 +297,7 @@ def test_a_job_that_kills_its_worker_runs_at_most_max_attempts_times_then_fails(
 
 
 def test_an_abandoned_lease_counts_as_an_attempt_and_the_last_one_gives_up(
-        runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+        runtime: Runtime, time_machine) -> None:
     time_machine.move_to(utcnow(), tick=True)
     calls: list[tuple[dict[str, Any], str]] = []
 
@@ -325,7 +325,7 @@ def test_an_abandoned_lease_counts_as_an_attempt_and_the_last_one_gives_up(
     assert load(runtime, job_id).status == jobs.FAILED and len(calls) == 1
 
 
-def test_a_give_up_hook_that_raises_still_leaves_the_job_failed(runtime: Runtime, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_a_give_up_hook_that_raises_still_leaves_the_job_failed(runtime: Runtime, time_machine) -> None:
     time_machine.move_to(utcnow(), tick=True)
 
     def broken_give_up(session: Any, payload: dict[str, Any], error: str) -> None:

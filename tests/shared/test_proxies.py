@@ -76,7 +76,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def civic_serve(settings):  # type: ignore[no-untyped-def]
+def civic_serve(settings):
     """Start ``civic serve`` as a deployment would; yields a function that starts one and returns its address."""
     started: list[subprocess.Popen[bytes]] = []
 
@@ -114,7 +114,7 @@ def civic_serve(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("mode", [(), ("--workers", "2")], ids=["one-process", "workers"])
-def test_civic_serve_honours_trusted_proxies(civic_serve, mode: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def test_civic_serve_honours_trusted_proxies(civic_serve, mode: tuple[str, ...]) -> None:
     """/healthz tells internal callers (loopback here) its details, and a forwarded stranger only the status."""
     base: str = civic_serve(*mode, trusted="127.0.0.1")
     for _ in range(4):  # with several processes, more than one of them answers
@@ -123,6 +123,6 @@ def test_civic_serve_honours_trusted_proxies(civic_serve, mode: tuple[str, ...])
         assert forwarded.json() == {"status": "ok"}
 
 
-def test_civic_serve_ignores_forwarded_headers_by_default(civic_serve) -> None:  # type: ignore[no-untyped-def]
+def test_civic_serve_ignores_forwarded_headers_by_default(civic_serve) -> None:
     base: str = civic_serve()
     assert "database" in httpx.get(base + "/capture/healthz", headers={"X-Forwarded-For": "203.0.113.9"}).json()

@@ -13,7 +13,7 @@ from shared.db import make_engine, make_session_factory, transaction
 LIMIT = ratelimit.Limit("probe", count=3, window=dt.timedelta(minutes=10))
 
 
-def test_allows_up_to_the_limit_then_refuses(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_allows_up_to_the_limit_then_refuses(runtime) -> None:
     now = dt.datetime(2026, 11, 23, 10, 1, tzinfo=dt.UTC)
     decisions = [ratelimit.hit(runtime.factory, LIMIT, "203.0.113.1", now) for _ in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
@@ -23,14 +23,14 @@ def test_allows_up_to_the_limit_then_refuses(runtime) -> None:  # type: ignore[n
     assert ratelimit.hit(runtime.factory, LIMIT, "203.0.113.1", later).allowed  # a new window
 
 
-def test_subjects_are_case_insensitive(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_subjects_are_case_insensitive(runtime) -> None:
     for _ in range(3):
         ratelimit.enforce(runtime.factory, LIMIT, "Ada@Example.com")
     with pytest.raises(ratelimit.RateLimited):
         ratelimit.enforce(runtime.factory, LIMIT, "ada@example.com")
 
 
-def test_counts_are_shared_between_engines_and_threads(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_counts_are_shared_between_engines_and_threads(runtime) -> None:
     """Two engines stand for two processes; concurrent hits are never lost."""
     second = make_engine(runtime.settings.database_url)
     factories = [runtime.factory, make_session_factory(second)]
@@ -50,7 +50,7 @@ def test_counts_are_shared_between_engines_and_threads(runtime) -> None:  # type
     assert sorted(results) == list(range(1, 41))
 
 
-def test_old_windows_are_forgotten(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_old_windows_are_forgotten(runtime) -> None:
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     ratelimit.hit(runtime.factory, LIMIT, "x", old)
     ratelimit.hit(runtime.factory, LIMIT, "y")
@@ -58,7 +58,7 @@ def test_old_windows_are_forgotten(runtime) -> None:  # type: ignore[no-untyped-
         assert ratelimit.forget_old_windows(session) == 1
 
 
-def test_several_limits_count_together_and_the_longest_wait_is_given(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_several_limits_count_together_and_the_longest_wait_is_given(runtime) -> None:
     hourly = ratelimit.Limit("probe-hourly", count=1, window=dt.timedelta(hours=1))
     now = dt.datetime(2026, 11, 23, 10, 1, tzinfo=dt.UTC)
     both = [(LIMIT, "203.0.113.9"), (hourly, "ada@example.com")]
@@ -74,7 +74,7 @@ def test_several_limits_count_together_and_the_longest_wait_is_given(runtime) ->
     assert ratelimit.hit(runtime.factory, hourly, "ada@example.com", now).count == 3
 
 
-def test_peeking_decides_as_counting_would_without_counting(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_peeking_decides_as_counting_would_without_counting(runtime) -> None:
     now = dt.datetime(2026, 11, 23, 10, 1, tzinfo=dt.UTC)
     for _ in range(LIMIT.count - 1):
         ratelimit.hit(runtime.factory, LIMIT, "198.51.100.7", now)

@@ -26,7 +26,7 @@ def _actions(runtime: Runtime) -> list[str]:
         return list(session.scalars(select(audit.AuditEvent.action).order_by(audit.AuditEvent.id)))
 
 
-def _client(runtime: Runtime, routes: list, api_prefix: str | None = None) -> TestClient:  # type: ignore[type-arg]
+def _client(runtime: Runtime, routes: list, api_prefix: str | None = None) -> TestClient:
     app = create_web_app(runtime, shell=SHELL, routes=routes, templates_dir=None, api_prefix=api_prefix)
     return TestClient(app, raise_server_exceptions=False)
 
@@ -79,7 +79,7 @@ class Visitor:
     user: object | None
 
 
-def test_the_principal_is_who_the_request_acts_for_and_whom_the_page_shows(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_principal_is_who_the_request_acts_for_and_whom_the_page_shows(runtime: Runtime, tmp_path) -> None:
     def let_in(ctx: RequestContext) -> Visitor:
         return Visitor(Actor(type="staff", id="7", label="ada@example.gov.uk"), "Ada Lovelace")
 

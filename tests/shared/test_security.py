@@ -42,7 +42,7 @@ def _api(ctx: RequestContext) -> Response:
 
 
 @pytest.fixture
-def probe(runtime: Runtime, tmp_path) -> TestClient:  # type: ignore[no-untyped-def]
+def probe(runtime: Runtime, tmp_path) -> TestClient:
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "probe.html").write_text(
@@ -74,7 +74,7 @@ def test_post_with_the_session_token_is_accepted(probe: TestClient) -> None:
 
 
 @pytest.mark.parametrize("data", [{"name": "x"}, {"csrf_token": "forged", "name": "x"}])
-def test_missing_or_wrong_csrf_token_is_a_govuk_400(probe: TestClient, check_page, data) -> None:  # type: ignore[no-untyped-def]
+def test_missing_or_wrong_csrf_token_is_a_govuk_400(probe: TestClient, check_page, data) -> None:
     _token(probe)
     check_page(probe.post("/form", data=data), status=400, title="Sorry, we could not accept your form")
 
@@ -95,7 +95,7 @@ def test_bearer_api_is_exempt_but_malformed_json_is_a_problem(probe: TestClient)
     assert bad.json()["status"] == 400 and bad.json()["title"]
 
 
-def test_headers_and_cookie_flags(probe: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_headers_and_cookie_flags(probe: TestClient, check_page) -> None:
     response = probe.get("/form")
     check_page(response, title="Probe")
     csp = response.headers["content-security-policy"]
@@ -108,7 +108,7 @@ def test_headers_and_cookie_flags(probe: TestClient, check_page) -> None:  # typ
     assert other.headers["content-security-policy"] != csp  # a fresh nonce each time
 
 
-def test_https_base_url_gives_secure_cookies_and_hsts(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_https_base_url_gives_secure_cookies_and_hsts(runtime: Runtime, tmp_path) -> None:
     secure = Runtime(dataclasses.replace(runtime.settings, base_url="https://example.gov.uk"), runtime.engine, runtime.factory)
     from tests.conftest import spec
 
@@ -123,7 +123,7 @@ def test_request_id_is_echoed_or_made(probe: TestClient) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", made)
 
 
-def test_domain_errors_map_to_pages(probe: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_domain_errors_map_to_pages(probe: TestClient, check_page) -> None:
     check_page(probe.get("/raise/conflict"), status=409, title="This has already been changed")
     page = probe.get("/raise/limited")
     check_page(page, status=429, title="Sorry, you have made too many requests")
@@ -133,7 +133,7 @@ def test_domain_errors_map_to_pages(probe: TestClient, check_page) -> None:  # t
     assert "ZeroDivisionError" not in crash.text and "boom" not in crash.text
 
 
-def test_oversized_body_is_a_413_page(probe: TestClient, check_page, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_body_is_a_413_page(probe: TestClient, check_page, runtime: Runtime) -> None:
     token = _token(probe)
     big = "x" * (runtime.settings.max_upload_bytes + 100_000)
     check_page(probe.post("/form", data={"csrf_token": token, "name": big}), status=413,
@@ -219,7 +219,7 @@ def test_a_failed_or_refused_request_keeps_only_its_last_writes(runtime: Runtime
 
 
 @pytest.mark.parametrize("where", ["field", "header"])
-def test_a_non_ascii_csrf_token_is_a_400_not_a_crash(probe: TestClient, check_page, where: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_non_ascii_csrf_token_is_a_400_not_a_crash(probe: TestClient, check_page, where: str) -> None:
     _token(probe)
     if where == "field":
         response = probe.post("/form", data={"csrf_token": "tökén-ß", "name": "x"})

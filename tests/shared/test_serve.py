@@ -8,7 +8,7 @@ from shared.serve import create_suite
 from tests.conftest import SPECS
 
 
-def test_suite_mounts_the_four_apps(runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_suite_mounts_the_four_apps(runtime, check_page) -> None:
     suite = create_suite(runtime, SPECS, with_worker=False)
     with TestClient(suite) as client:
         root = client.get("/", follow_redirects=False)
@@ -26,7 +26,7 @@ def test_suite_mounts_the_four_apps(runtime, check_page) -> None:  # type: ignor
         assert client.get("/capture/static/civic.js").headers["cache-control"].startswith("public")
 
 
-def test_each_app_is_warmed_before_the_suite_takes_requests(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_each_app_is_warmed_before_the_suite_takes_requests(runtime) -> None:
     import dataclasses
 
     warmed: list[object] = []
@@ -39,7 +39,7 @@ def test_each_app_is_warmed_before_the_suite_takes_requests(runtime) -> None:  #
     assert warmed == [runtime]
 
 
-def test_in_process_worker_runs_jobs(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_in_process_worker_runs_jobs(runtime) -> None:
     import time
 
     from shared import jobs
@@ -58,7 +58,7 @@ def test_in_process_worker_runs_jobs(runtime) -> None:  # type: ignore[no-untype
         assert session.query(jobs.Job).filter(jobs.Job.status == jobs.DONE).count() >= 1
 
 
-def test_unknown_url_outside_the_apps_is_the_govuk_404(runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_url_outside_the_apps_is_the_govuk_404(runtime, check_page) -> None:
     suite = create_suite(runtime, SPECS, with_worker=False)
     with TestClient(suite) as client:
         response = client.get("/no-such-page")
@@ -95,7 +95,7 @@ def test_connections_to_several_processes_keep_tcp_nodelay() -> None:
     assert asyncio.run(accepted_nodelay()) != 0
 
 
-def test_every_path_under_a_mount_reaches_its_app(runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_every_path_under_a_mount_reaches_its_app(runtime, check_page) -> None:
     """A newline (``%0A``) in a path must not send it to another app's 404."""
     suite = create_suite(runtime, SPECS, with_worker=False)
     with TestClient(suite) as client:

@@ -13,19 +13,19 @@ from shared.errors import Conflict
 from tests.backoffice.admin.conftest import SYSTEM, actions
 
 
-def _statuses(office) -> dict[str, CaseStatus]:  # type: ignore[no-untyped-def]
+def _statuses(office) -> dict[str, CaseStatus]:
     with office.factory() as session:
         return {s.key: s for s in session.scalars(select(CaseStatus).where(CaseStatus.case_type_id == office.foi_id))}
 
 
-def _foi(office) -> CaseType:  # type: ignore[no-untyped-def]
+def _foi(office) -> CaseType:
     with office.factory() as session:
         case_type = session.get(CaseType, office.foi_id)
         assert case_type is not None
         return case_type
 
 
-def test_settings_are_saved(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_settings_are_saved(admin, office, check_page) -> None:
     path = f"/admin/case-types/{office.foi_id}"
     response = admin.post(path + "/settings", {
         "name": "FOI request", "reference_prefix": "info", "deadline_rule": "foi_internal_review",
@@ -43,7 +43,7 @@ def test_settings_are_saved(admin, office, check_page) -> None:  # type: ignore[
     assert actions(office.factory, "case_type.updated")
 
 
-def test_settings_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_settings_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:
     response = admin.post(f"/admin/case-types/{office.foi_id}/settings", {
         "name": "Renamed", "reference_prefix": "x", "deadline_rule": "no-such-rule", "extension_days": "lots",
         "web_enabled": "yes", "responsible_group": "9999", "escalation_group": "",
@@ -60,8 +60,8 @@ def test_settings_errors_are_shown_and_nothing_is_stored(admin, office, check_pa
     assert not actions(office.factory, "case_type.updated")
 
 
-def test_a_renamed_status_shows_on_cases(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi")
+def test_a_renamed_status_shows_on_cases(admin, office, check_page) -> None:
+    reference = office.new_reference("foi")
     new = _statuses(office)["new"]
     response = admin.post(f"/admin/case-types/{office.foi_id}/statuses/{new.id}", {"label": "Received"})
     assert response.status_code == 303
@@ -73,7 +73,7 @@ def test_a_renamed_status_shows_on_cases(admin, office, check_page) -> None:  # 
     check_page(admin.get(f"/admin/case-types/{office.foi_id}"))
 
 
-def test_a_blank_status_name_is_refused(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_blank_status_name_is_refused(admin, office, check_page) -> None:
     new = _statuses(office)["new"]
     response = admin.post(f"/admin/case-types/{office.foi_id}/statuses/{new.id}", {"label": "  "})
     check_page(response, status=422, title="Error:")
@@ -81,7 +81,7 @@ def test_a_blank_status_name_is_refused(admin, office, check_page) -> None:  # t
     assert _statuses(office)["new"].label == "New"
 
 
-def test_an_in_progress_status_can_be_added_once(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_an_in_progress_status_can_be_added_once(admin, office, check_page) -> None:
     path = f"/admin/case-types/{office.foi_id}/statuses"
     assert admin.post(path, {"new_status": "Legal review"}).status_code == 303
     added = _statuses(office)["legal_review"]
@@ -91,7 +91,7 @@ def test_an_in_progress_status_can_be_added_once(admin, office, check_page) -> N
     assert "already has a status called Legal review" in again.text and 'value="Legal review"' in again.text
 
 
-def test_allowed_moves_take_effect(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_allowed_moves_take_effect(admin, office, check_page) -> None:
     statuses = _statuses(office)
     closed = statuses["closed"].id
     moves = [f"{s.id}-{closed}" for s in statuses.values() if s.kind != "closed"]
@@ -101,9 +101,9 @@ def test_allowed_moves_take_effect(admin, office, check_page) -> None:  # type: 
     page = admin.get(f"/admin/case-types/{office.foi_id}")
     check_page(page)
     assert f'value="{statuses["new"].id}-{statuses["in_progress"].id}" checked' in page.text
-    reference = office.new_case("foi")
+    reference = office.new_reference("foi")
     with office.factory() as session, session.begin():
-        user = session.get(StaffUser, office.users[Role.ADMINISTRATOR])
+        user = session.get(StaffUser, office.ids[Role.ADMINISTRATOR])
         case = session.scalar(select(Case).where(Case.reference == reference))
         assert user is not None and case is not None
         with pytest.raises(Conflict):
@@ -112,7 +112,7 @@ def test_allowed_moves_take_effect(admin, office, check_page) -> None:  # type: 
         assert case.status_id == statuses["in_progress"].id
 
 
-def test_moves_that_leave_a_status_stuck_are_refused(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_moves_that_leave_a_status_stuck_are_refused(admin, office, check_page) -> None:
     with office.factory() as session:
         before = transitions(session, office.foi_id)
     statuses = _statuses(office)
@@ -125,7 +125,7 @@ def test_moves_that_leave_a_status_stuck_are_refused(admin, office, check_page) 
         assert transitions(session, office.foi_id) == before
 
 
-def test_task_templates_are_listed_and_added(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_task_templates_are_listed_and_added(admin, office, check_page) -> None:
     path = f"/admin/case-types/{office.foi_id}"
     bad = admin.post(path + "/tasks", {"task_title": "", "task_due": "soon", "task_group": ""})
     check_page(bad, status=422)
@@ -143,7 +143,7 @@ def test_task_templates_are_listed_and_added(admin, office, check_page) -> None:
     assert "Granted in full" in page.text  # closure outcomes are shown
 
 
-def test_who_may_change_the_clock_is_set_per_type(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_change_the_clock_is_set_per_type(admin, office, check_page) -> None:
     from backoffice.deadlines.permissions import ClockAction, permissions_of
 
     path = f"/admin/case-types/{office.foi_id}"
@@ -160,7 +160,7 @@ def test_who_may_change_the_clock_is_set_per_type(admin, office, check_page) -> 
     assert actions(office.factory, "case_type.clock_permission_changed")
 
 
-def test_numbers_in_case_type_forms_are_ascii_digits(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_in_case_type_forms_are_ascii_digits(admin, office, check_page) -> None:
     """A move, a day count or a group is ASCII digits: other scripts' digits are refused, never a 500."""
     path = f"/admin/case-types/{office.foi_id}"
     for value in ("²", "٣", "１２", "1_0", "99999999999999999999"):

@@ -8,12 +8,12 @@ from backoffice.staff.accounts import Role
 from backoffice.staff.groups import Group, members_of
 
 
-def _group_count(office) -> int:  # type: ignore[no-untyped-def]
+def _group_count(office) -> int:
     with office.factory() as session:
         return int(session.scalar(select(func.count(Group.id))) or 0)
 
 
-def test_a_group_is_created_once(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_is_created_once(admin, office, check_page) -> None:
     before = _group_count(office)
     first = admin.post("/admin/groups/new", {"name": "Planning", "email": "planning@example.gov.uk"}, key="same-key")
     assert first.status_code == 303
@@ -26,7 +26,7 @@ def test_a_group_is_created_once(admin, office, check_page) -> None:  # type: ig
     check_page(admin.get("/admin/groups"))
 
 
-def test_group_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_group_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:
     before = _group_count(office)
     blank = admin.post("/admin/groups/new", {"name": " ", "email": "not an address"})
     check_page(blank, status=422, title="Error: Create a group")
@@ -38,9 +38,9 @@ def test_group_errors_are_shown_and_nothing_is_stored(admin, office, check_page)
     assert _group_count(office) == before
 
 
-def test_members_are_added_from_a_list_and_removed(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_members_are_added_from_a_list_and_removed(admin, office, check_page) -> None:
     group = f"/admin/groups/{office.customer_relations_id}"
-    reader = office.users[Role.READ_ONLY]
+    reader = office.ids[Role.READ_ONLY]
     page = admin.get(group)
     check_page(page)
     assert f'<option value="{reader}">' in page.text
@@ -56,7 +56,7 @@ def test_members_are_added_from_a_list_and_removed(admin, office, check_page) ->
     check_page(admin.get(group))
 
 
-def test_a_group_mailbox_the_mailer_would_refuse_is_refused(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_mailbox_the_mailer_would_refuse_is_refused(admin, office, check_page) -> None:
     before = _group_count(office)
     page = admin.post("/admin/groups/new", {"name": "Planning", "email": "planning..team@example.gov.uk"})
     check_page(page, status=422, title="Error: Create a group")

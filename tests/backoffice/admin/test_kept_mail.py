@@ -68,7 +68,7 @@ def admin(development: Runtime) -> Iterator[TestClient]:
         yield client
 
 
-def test_list_shows_kept_mail_newest_first(runtime: Runtime, admin: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_list_shows_kept_mail_newest_first(runtime: Runtime, admin: TestClient, check_page) -> None:
     client = admin
     check_page(client.get("/dev/mail"), title="Mail kept in development")
     assert "No mail has been kept yet." in client.get("/dev/mail").text
@@ -84,7 +84,7 @@ def test_list_shows_kept_mail_newest_first(runtime: Runtime, admin: TestClient, 
     assert "person@example.com" in text
 
 
-def test_message_page_shows_body_with_clickable_links(runtime: Runtime, admin: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_message_page_shows_body_with_clickable_links(runtime: Runtime, admin: TestClient, check_page) -> None:
     message_id = keep(runtime, "Confirm your email address")
     response = admin.get(f"/dev/mail/{message_id}")
     check_page(response, title="Confirm your email address")
@@ -95,7 +95,7 @@ def test_message_page_shows_body_with_clickable_links(runtime: Runtime, admin: T
     assert "<pre" in text and 'href="/dev/mail"' in text
 
 
-def test_unknown_or_really_sent_message_is_404(runtime: Runtime, admin: TestClient, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_really_sent_message_is_404(runtime: Runtime, admin: TestClient, check_page) -> None:
     client = admin
     check_page(client.get("/dev/mail/999"), status=404, title="Page not found")
     with transaction(runtime.factory) as session:
@@ -103,7 +103,7 @@ def test_unknown_or_really_sent_message_is_404(runtime: Runtime, admin: TestClie
     check_page(client.get(f"/dev/mail/{pending.id}"), status=404, title="Page not found")
 
 
-def test_pages_are_404_in_production(runtime: Runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_pages_are_404_in_production(runtime: Runtime, check_page) -> None:
     message_id = keep(runtime, "Secret")
     production = Runtime(dataclasses.replace(runtime.settings, app_env="production"), runtime.engine, runtime.factory)
     client = TestClient(spec("backoffice").create_app(production), raise_server_exceptions=False)
@@ -123,7 +123,7 @@ def test_pages_are_404_in_production(runtime: Runtime, check_page) -> None:  # t
     ],
     ids=["app-env-unset", "app-env-empty", "smtp", "notify"],
 )
-def test_pages_are_404_unless_development_was_chosen_and_mail_is_kept(runtime: Runtime, check_page, environ) -> None:  # type: ignore[no-untyped-def]
+def test_pages_are_404_unless_development_was_chosen_and_mail_is_kept(runtime: Runtime, check_page, environ) -> None:
     message_id = keep(runtime, "Reset your password: http://testserver/backoffice/password/new?token=secret")
     deployed = _runtime(runtime, _environment(runtime.settings, **environ))
     add_user(deployed.factory, ADMIN, Role.ADMINISTRATOR)
@@ -135,7 +135,7 @@ def test_pages_are_404_unless_development_was_chosen_and_mail_is_kept(runtime: R
             assert "token=secret" not in response.text and "Reset your password" not in response.text
 
 
-def test_pages_need_an_administrator(development: Runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_an_administrator(development: Runtime, check_page) -> None:
     message_id = keep(development, "Reset your password: http://testserver/backoffice/password/new?token=secret")
     for path in ("/dev/mail", f"/dev/mail/{message_id}"):
         response = _client(development).get(path, follow_redirects=False)

@@ -18,19 +18,19 @@ def _date_fields(day: dt.date) -> dict[str, str]:
     return {"day-day": str(day.day), "day-month": str(day.month), "day-year": str(day.year)}
 
 
-def _adjustments(office) -> int:  # type: ignore[no-untyped-def]
+def _adjustments(office) -> int:
     with office.factory() as session:
         return int(session.scalar(select(func.count(BankHolidayAdjustment.id))) or 0)
 
 
-def _due(office, reference: str) -> dt.date:  # type: ignore[no-untyped-def]
+def _due(office, reference: str) -> dt.date:
     with office.factory() as session:
         due = session.scalar(select(Case.due_on).where(Case.reference == reference))
         assert due is not None
         return due
 
 
-def test_organisation_settings_are_saved(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_organisation_settings_are_saved(admin, office, check_page) -> None:
     response = admin.post("/admin/organisation", {"nation": "scotland", "domains": "Example.gov.uk\n\n@testshire.gov.uk\n"})
     assert response.status_code == 303
     with office.factory() as session:
@@ -43,7 +43,7 @@ def test_organisation_settings_are_saved(admin, office, check_page) -> None:  # 
     assert 'value="scotland" checked' in page.text
 
 
-def test_organisation_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_organisation_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:
     response = admin.post("/admin/organisation", {"nation": "uk", "domains": "example.gov.uk\nnot a domain"})
     check_page(response, status=422, title="Error: Organisation")
     assert "Select one nation" in response.text and "not a domain is not a domain name" in response.text
@@ -53,16 +53,16 @@ def test_organisation_errors_are_shown_and_nothing_is_stored(admin, office, chec
         assert organisation.nation == "england-and-wales" and organisation.allowed_staff_domains == ["example.gov.uk"]
 
 
-def test_an_added_bank_holiday_moves_the_due_date_of_new_cases(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_an_added_bank_holiday_moves_the_due_date_of_new_cases(admin, office, check_page) -> None:
     today = today_in_london()
     with office.factory() as session:
         calendar = deadline_engine(session).calendars.calendar("england-and-wales")
     day = calendar.add_working_days(today, 3)
-    before = office.new_case("enquiry", received_on=today)
+    before = office.new_reference("enquiry", received_on=today)
     response = admin.post("/admin/bank-holidays", {"kind": "add", "name": "Jubilee bank holiday",
                                                    "nation": "england-and-wales", **_date_fields(day)})
     assert response.status_code == 303
-    after = office.new_case("enquiry", received_on=today)
+    after = office.new_reference("enquiry", received_on=today)
     assert _due(office, after) == calendar.next_working_day(_due(office, before), strictly_after=True)
     [event] = actions(office.factory, "bank_holiday.added")
     assert event.actor_label == EMAILS[Role.ADMINISTRATOR] and event.detail["day"] == day.isoformat()
@@ -71,7 +71,7 @@ def test_an_added_bank_holiday_moves_the_due_date_of_new_cases(admin, office, ch
     assert page.text.count("Jubilee bank holiday") >= 2  # in the changes, and in the next bank holidays
 
 
-def test_a_published_bank_holiday_is_removed_and_the_change_undone(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_published_bank_holiday_is_removed_and_the_change_undone(admin, office, check_page) -> None:
     with office.factory() as session:
         calendar = deadline_engine(session).calendars.calendar("scotland")
     day, name = next((d, n) for d, n in sorted(calendar.bank_holidays.items())
@@ -90,7 +90,7 @@ def test_a_published_bank_holiday_is_removed_and_the_change_undone(admin, office
         assert deadline_engine(session).calendars.calendar("scotland").is_bank_holiday(day)
 
 
-def test_bank_holiday_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_bank_holiday_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:
     empty = admin.post("/admin/bank-holidays", {})
     check_page(empty, status=422, title="Error: Bank holidays")
     for message in ("Select whether you are adding or removing a bank holiday", "Enter the name of the bank holiday",
@@ -111,7 +111,7 @@ def test_bank_holiday_errors_are_shown_and_nothing_is_stored(admin, office, chec
     assert _adjustments(office) == 0
 
 
-def test_warming_builds_every_nations_calendar_for_the_first_new_case(office) -> None:  # type: ignore[no-untyped-def]
+def test_warming_builds_every_nations_calendar_for_the_first_new_case(office) -> None:
     from backoffice.clocks import Nation
     from backoffice.organisation.bank_holidays import warm
 
@@ -119,19 +119,19 @@ def test_warming_builds_every_nations_calendar_for_the_first_new_case(office) ->
     with office.factory() as session:
         engine = deadline_engine(session)
     assert set(engine.calendars._calendars) == set(Nation)
-    office.new_case("enquiry")
+    office.new_reference("enquiry")
     with office.factory() as session:
         assert deadline_engine(session) is engine  # nothing rebuilt
 
 
-def test_one_session_reads_the_organisation_once(office) -> None:  # type: ignore[no-untyped-def]
+def test_one_session_reads_the_organisation_once(office) -> None:
     from sqlalchemy import event
 
     from backoffice.organisation.body import body_nation
 
     statements: list[str] = []
 
-    def seen(_conn, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+    def seen(_conn, _cursor, statement, *_rest) -> None:
         statements.append(statement)
 
     with office.factory() as session:
@@ -144,7 +144,7 @@ def test_one_session_reads_the_organisation_once(office) -> None:  # type: ignor
     assert not [s for s in statements if "organisation" in s]
 
 
-def test_bank_holiday_dates_outside_the_calendar_or_not_numbers_are_explained(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_bank_holiday_dates_outside_the_calendar_or_not_numbers_are_explained(admin, office, check_page) -> None:
     """The calendars cover 2000 to 2045; a day of 20 digits or in other scripts' digits is no real date."""
     cases = [
         ({"day-day": "99999999999999999999", "day-month": "1", "day-year": "2030"},

@@ -29,12 +29,12 @@ def _row(**overrides: str) -> dict[str, str]:
     return row
 
 
-def _cases(office) -> int:  # type: ignore[no-untyped-def]
+def _cases(office) -> int:
     with office.factory() as session:
         return int(session.scalar(select(func.count(Case.id))) or 0)
 
 
-def test_templates_download(manager) -> None:  # type: ignore[no-untyped-def]
+def test_templates_download(manager) -> None:
     for fmt in ("xlsx", "csv"):
         response = manager.get(f"/cases/import/template.{fmt}")
         assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_templates_download(manager) -> None:  # type: ignore[no-untyped-def]
     assert manager.get("/cases/import/template.csv").text.lstrip("\ufeff").startswith("case_type,received_on")
 
 
-def test_a_good_file_creates_every_case(manager, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_file_creates_every_case(manager, office, check_page) -> None:
     data = _csv(_row(), _row(requester_name="Bea Lund", subject="Parking"))
     response = manager.post("/cases/import", files={"file": ("cases.csv", data, "text/csv")}, key="upload-1")
     assert response.status_code == 303
@@ -57,7 +57,7 @@ def test_a_good_file_creates_every_case(manager, office, check_page) -> None:  #
             assert reference in page.text
 
 
-def test_a_bad_file_creates_nothing_and_lists_its_problems(manager, admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_file_creates_nothing_and_lists_its_problems(manager, admin, office, check_page) -> None:
     data = _csv(_row(), _row(case_type="parking", requester_name=""), _row(received_on="02/03/2026"))
     response = manager.post("/cases/import", files={"file": ("cases.csv", data, "text/csv")})
     assert response.status_code == 303
@@ -75,7 +75,7 @@ def test_a_bad_file_creates_nothing_and_lists_its_problems(manager, admin, offic
     assert admin.get(location).status_code == 404  # only the person who imported sees the result
 
 
-def test_a_missing_or_wrong_file_is_refused_on_the_form(manager, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_or_wrong_file_is_refused_on_the_form(manager, office, check_page) -> None:
     nothing = manager.post("/cases/import", files={"file": ("", b"", "application/octet-stream")})
     check_page(nothing, status=422, title="Error: Import cases")
     assert "Select a spreadsheet file to import" in nothing.text and 'href="#file"' in nothing.text
@@ -86,9 +86,9 @@ def test_a_missing_or_wrong_file_is_refused_on_the_form(manager, office, check_p
     assert _cases(office) == 0
 
 
-def test_an_export_holds_only_the_cases_the_user_can_see(manager, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    foi = office.new_case("foi")
-    enquiry = office.new_case("enquiry")
+def test_an_export_holds_only_the_cases_the_user_can_see(manager, office, check_page) -> None:
+    foi = office.new_reference("foi")
+    enquiry = office.new_reference("enquiry")
     response = manager.get("/cases/export/download", params={"format": "csv", "case_type": "", "cases": "all"})
     assert response.status_code == 200
     assert response.headers["content-disposition"].startswith('attachment; filename="cases-all-')
@@ -101,7 +101,7 @@ def test_an_export_holds_only_the_cases_the_user_can_see(manager, office, check_
         assert message in refused.text
 
 
-def test_dates_received_outside_the_calendar_are_row_problems(manager, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_dates_received_outside_the_calendar_are_row_problems(manager, office, check_page) -> None:
     """The deadline calendars cover 2000 to 2045: an older date (a cell or text) is a row's problem, not a 500."""
     from openpyxl import Workbook
 

@@ -11,12 +11,12 @@ from tests.backoffice.admin.conftest import SYSTEM, actions
 PASSWORD = "a long enough initial password"
 
 
-def _user(office, email: str) -> StaffUser | None:  # type: ignore[no-untyped-def]
+def _user(office, email: str) -> StaffUser | None:
     with office.factory() as session:
         return session.scalar(select(StaffUser).where(StaffUser.email == email))
 
 
-def test_an_account_is_created_with_an_initial_password(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_an_account_is_created_with_an_initial_password(admin, office, check_page) -> None:
     response = admin.post("/admin/users/new", {"name": "Pat Lee", "email": "Pat.Lee@example.gov.uk",
                                                "role": "caseworker", "setup": "password", "password": PASSWORD})
     assert response.status_code == 303
@@ -28,7 +28,7 @@ def test_an_account_is_created_with_an_initial_password(admin, office, check_pag
     assert "pat.lee@example.gov.uk" in listing.text
 
 
-def test_an_account_can_be_sent_a_set_password_email(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_an_account_can_be_sent_a_set_password_email(admin, office, check_page) -> None:
     response = admin.post("/admin/users/new", {"name": "Sam Roe", "email": "sam.roe@example.gov.uk",
                                                "role": "manager", "setup": "email"})
     assert response.status_code == 303 and response.headers["location"].endswith("?email=sent")
@@ -42,7 +42,7 @@ def test_an_account_can_be_sent_a_set_password_email(admin, office, check_page) 
     assert user is not None and user.password_hash is None
 
 
-def test_an_address_outside_the_allowed_domains_is_refused(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_outside_the_allowed_domains_is_refused(admin, office, check_page) -> None:
     response = admin.post("/admin/users/new", {"name": "Eve", "email": "eve@gmail.com", "role": "administrator",
                                                "setup": "password", "password": PASSWORD})
     check_page(response, status=422, title="Error: Create an account")
@@ -51,7 +51,7 @@ def test_an_address_outside_the_allowed_domains_is_refused(admin, office, check_
     assert _user(office, "eve@gmail.com") is None
 
 
-def test_every_missing_answer_is_reported(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_every_missing_answer_is_reported(admin, office, check_page) -> None:
     response = admin.post("/admin/users/new", {"name": "", "email": "", "role": "", "setup": ""})
     check_page(response, status=422)
     for message in ("Enter the person&#39;s name", "Enter an email address in the correct format",
@@ -63,17 +63,17 @@ def test_every_missing_answer_is_reported(admin, office, check_page) -> None:  #
     assert "An account for caseworker@example.gov.uk already exists" in duplicate.text
 
 
-def test_a_role_is_changed_but_the_last_administrator_stays(admin, browser, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    caseworker = office.users[Role.CASEWORKER]
+def test_a_role_is_changed_but_the_last_administrator_stays(admin, browser, office, check_page) -> None:
+    caseworker = office.ids[Role.CASEWORKER]
     assert admin.post(f"/admin/users/{caseworker}/role", {"role": "manager"}).status_code == 303
     check_page(browser(user_id=caseworker).get("/cases/export"), title="Export cases")
     assert actions(office.factory, "staff_user.role_changed")
-    refused = admin.post(f"/admin/users/{office.users[Role.ADMINISTRATOR]}/role", {"role": "caseworker"})
+    refused = admin.post(f"/admin/users/{office.ids[Role.ADMINISTRATOR]}/role", {"role": "caseworker"})
     check_page(refused, status=422, title="Error:")
     assert "Make someone else an administrator" in refused.text
 
 
-def test_deactivating_ends_the_persons_sessions(admin, browser, office, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_deactivating_ends_the_persons_sessions(admin, browser, office, check_page) -> None:
     with office.factory() as session, session.begin():
         other_id = create_user(session, SYSTEM, email="second.admin@example.gov.uk", name="Second Admin",
                                role=Role.ADMINISTRATOR, password=None).id
@@ -92,8 +92,8 @@ def test_deactivating_ends_the_persons_sessions(admin, browser, office, check_pa
     assert other.get("/admin", follow_redirects=False).status_code == 303  # old sessions stay ended
 
 
-def test_an_administrator_cannot_deactivate_themselves(admin, office, check_page) -> None:  # type: ignore[no-untyped-def]
-    response = admin.post(f"/admin/users/{office.users[Role.ADMINISTRATOR]}/active", {"active": "no"})
+def test_an_administrator_cannot_deactivate_themselves(admin, office, check_page) -> None:
+    response = admin.post(f"/admin/users/{office.ids[Role.ADMINISTRATOR]}/active", {"active": "no"})
     check_page(response, status=422)
     assert "Ask another administrator to deactivate your account" in response.text
     check_page(admin.get("/admin"))

@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from backoffice.api.models import ApiIdempotencyKey
-from backoffice.cases.case_types import seed_built_in_types
 from backoffice.cases.models import Case
 from backoffice.intake.new_cases import NewCase, Requester, create_case
 from backoffice.staff.api_clients import create_api_client
 from shared import audit
 from shared.runtime import Runtime
+from tests.factories import SYSTEM, seed_body
 
-SYSTEM = audit.Actor(type="system", label="tests")
 CASE_SCOPES = ("cases:read", "cases:write")
 
 
@@ -52,10 +51,10 @@ class Api:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def post(self, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def post(self, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):
         return self.client.post("/api/v1/cases", json=json, headers={**self.auth, **(headers or {})}, **kwargs)
 
-    def get(self, path: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def get(self, path: str, **kwargs: Any):
         return self.client.get(path, headers=self.auth, **kwargs)
 
     def session(self) -> Session:
@@ -90,9 +89,9 @@ class Api:
 
 
 @pytest.fixture
-def api(app_client, runtime: Runtime) -> Iterator[Api]:  # type: ignore[no-untyped-def]
+def api(app_client, runtime: Runtime) -> Iterator[Api]:
     with runtime.factory() as session, session.begin():
-        seed_built_in_types(session, SYSTEM)
+        seed_body(session)
         client, token = create_api_client(session, SYSTEM, "Contact centre CRM", CASE_SCOPES)
         client_id = client.id
     yield Api(app_client("backoffice"), runtime, token, client_id)

@@ -27,7 +27,7 @@ RUNNING = {"running": True, "stopped_since": None, "waiting_for": None, "extende
 
 
 @pytest.fixture(autouse=True)
-def _today(time_machine) -> None:  # type: ignore[no-untyped-def]
+def _today(time_machine) -> None:
     time_machine.move_to(TODAY)
 
 
@@ -40,7 +40,7 @@ def _ok(api: Api, reference: str, action: str, body: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     assert_valid(document(api.runtime.settings), "Case", response.json())
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def _problem(api: Api, reference: str, action: str, body: Any, status: int) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def _problem(api: Api, reference: str, action: str, body: Any, status: int) -> d
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert_valid(document(api.runtime.settings), "Problem", response.json())
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def _clock_audit(api: Api, reference: str) -> list[tuple[str, str, str]]:

@@ -44,7 +44,7 @@ def test_created_with_statutory_due_date_location_and_audit(api: Api) -> None:
         assert client is not None and client.last_used_at is not None
 
 
-def test_received_on_defaults_to_today_in_london(api: Api, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_received_on_defaults_to_today_in_london(api: Api, time_machine) -> None:
     time_machine.move_to(dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC))  # already 1 July in London (BST)
     response = api.post(body(received_on=None, case_type="enquiry", channel="phone", priority="urgent"))
     assert response.status_code == 201, response.text
@@ -242,7 +242,7 @@ def test_the_requester_is_acknowledged_with_reference_and_due_date(api: Api) -> 
     assert "23 January 2026" in mail.body_text and mail.related_id == reference
 
 
-def test_a_date_received_outside_the_calendar_is_explained(api: Api, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_a_date_received_outside_the_calendar_is_explained(api: Api, time_machine) -> None:
     """The deadline calendars cover 2000 to 2045: a date outside them is the client's to fix, not a 500."""
     early = api.post(body(received_on="1999-12-31"))
     assert early.status_code == 422 and early.headers["content-type"] == "application/problem+json"

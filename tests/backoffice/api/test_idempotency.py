@@ -22,7 +22,7 @@ def _lose_the_race(api: Api, monkeypatch: pytest.MonkeyPatch, reference: str | N
     real = idempotency._existing
     calls = []
 
-    def first_misses(session, client_id, key):  # type: ignore[no-untyped-def]
+    def first_misses(session, client_id, key):
         calls.append(key)
         return None if len(calls) == 1 else real(session, client_id, key)
 

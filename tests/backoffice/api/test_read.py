@@ -38,7 +38,7 @@ def test_missing_case_is_a_404_problem(api: Api) -> None:
 
 
 @pytest.fixture
-def queue(api: Api, time_machine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def queue(api: Api, time_machine) -> dict[str, str]:
     """Cases of several types and dates, one closed, one with its clock stopped, one owned, one in progress."""
     time_machine.move_to(TODAY)
     refs = {
@@ -218,7 +218,7 @@ def _tamper(cursor: str) -> str:
     lambda api: "é" + _cursor(api),
 ], ids=["garbage", "unsigned", "wrong shape", "tampered", "other filters", "non-ASCII signature", "nested signature",
         "deeply nested", "non-ASCII cursor"])
-def test_bad_cursor_is_a_problem(api: Api, queue: dict[str, str], make) -> None:  # type: ignore[no-untyped-def]
+def test_bad_cursor_is_a_problem(api: Api, queue: dict[str, str], make) -> None:
     """Longer than the document allows: 400; of the documented form but not issued by us: 422."""
     from backoffice.api.schemas import CURSOR_MAX_LENGTH
 

@@ -44,7 +44,7 @@ def test_the_registry_has_a_described_scope_per_capability() -> None:
     assert all(len(description) > 20 for description in SCOPES.values())
 
 
-def test_a_token_gets_only_known_scopes_and_a_bounded_lifetime(db) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_gets_only_known_scopes_and_a_bounded_lifetime(db) -> None:
     client, _ = create_api_client(db, SYSTEM, "Website", ["cases:write", "cases:write"])
     assert client.scopes == ["cases:write"]
     lifetime = client.expires_at - client.created_at
@@ -93,7 +93,7 @@ def test_the_document_publishes_each_operations_scope(api: Api) -> None:
     assert all(f"`{name}`" in scheme["description"] for name in SCOPES)
 
 
-def test_an_expired_token_is_refused_like_a_revoked_one(api: Api, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_token_is_refused_like_a_revoked_one(api: Api, time_machine) -> None:
     time_machine.move_to(dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC))
     _, token = api.new_client("Short-lived", expires_in_days=1)
     headers = {"Authorization": f"Bearer {token}"}
@@ -196,7 +196,7 @@ def test_cli_refuses_tokens_without_known_scopes_or_past_the_maximum_lifetime(se
     engine.dispose()
 
 
-def test_tokens_made_before_scopes_keep_the_case_scopes_and_get_an_expiry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_made_before_scopes_keep_the_case_scopes_and_get_an_expiry(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     migrations.upgrade(url, "0003")
     engine = create_engine(url)

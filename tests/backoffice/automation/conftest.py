@@ -16,15 +16,13 @@ from backoffice.automation.config import seed_automation
 from backoffice.automation.models import Firing
 from backoffice.automation.sweep import SweepResult, sweep
 from backoffice.automation.timing import LONDON
-from backoffice.cases.models import Case, Task
+from backoffice.cases.models import Task
 from shared import audit
 from shared.audit import AuditEvent
 from shared.mail.models import OutboxMessage
-from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.backoffice.conftest import SYSTEM, Office
 
-SWEEP_INDEXES = {"ix_cases_unescalated_due", "ix_cases_open_received", "ix_tasks_status_due"}
 #: A Monday in March 2026: an FOI received now is due on Tuesday 31 March (17 March is a Northern Ireland bank
 #: holiday; British Summer Time starts on the 29th).
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
@@ -34,23 +32,15 @@ def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
     return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
-@pytest.fixture(autouse=True)
-def sweep_indexes(runtime: Runtime) -> None:
-    """The indexes the sweep adds to ``cases`` and ``tasks``, which create_all leaves out on migrated tables."""
-    for index in (*Case.__table__.indexes, *Task.__table__.indexes):
-        if index.name in SWEEP_INDEXES:
-            index.create(runtime.engine, checkfirst=True)
-
-
 @pytest.fixture
-def clock(time_machine):  # type: ignore[no-untyped-def]
+def clock(time_machine):
     """The frozen clock, starting at ``START``; ``clock.move_to(when)`` travels."""
     time_machine.move_to(START, tick=False)
     return time_machine
 
 
 @pytest.fixture
-def auto(office: Office, clock) -> Office:  # type: ignore[no-untyped-def]
+def auto(office: Office, clock) -> Office:
     seed_automation(office.db, SYSTEM)
     return office
 

@@ -16,7 +16,7 @@ IG = ["administrator@example.gov.uk", "caseworker@example.gov.uk", "manager@exam
       "read-only@example.gov.uk"]
 
 
-def test_a_breached_target_escalates_once_and_notifies_owner_and_escalation_group(auto: Office, clock,  # type: ignore[no-untyped-def]
+def test_a_breached_target_escalates_once_and_notifies_owner_and_escalation_group(auto: Office, clock,
                                                                                   settings) -> None:
     auto.info_governance.email = "ig-team@example.gov.uk"
     case = auto.new_case("foi")
@@ -38,7 +38,7 @@ def test_a_breached_target_escalates_once_and_notifies_owner_and_escalation_grou
     assert len(addresses(auto.db, "Overdue")) == 6
 
 
-def test_task_targets_are_reminded_then_breached(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_task_targets_are_reminded_then_breached(auto: Office, clock, settings) -> None:
     case = auto.new_case("foi")
     search = auto.db.scalar(select(Task).where(Task.case_id == case.id, Task.title == "Search for the information"))
     assert search is not None and search.due_on == dt.date(2026, 3, 16)
@@ -59,7 +59,7 @@ def test_task_targets_are_reminded_then_breached(auto: Office, clock, settings) 
     assert run(auto.db, settings).total == 0
 
 
-def test_milestones_are_computed_on_the_case_calendar_and_reminded(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_milestones_are_computed_on_the_case_calendar_and_reminded(auto: Office, clock, settings) -> None:
     from backoffice.automation.targets import case_targets, milestones_of
 
     case = auto.new_case("foi")
@@ -77,7 +77,7 @@ def test_milestones_are_computed_on_the_case_calendar_and_reminded(auto: Office,
     assert [t.name for t in shown.targets] == ["Milestone: Draft response due", "Statutory target"]
 
 
-def test_a_closed_case_is_left_alone(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_case_is_left_alone(auto: Office, clock, settings) -> None:
     from backoffice.cases.workflow import close
 
     case = auto.new_case("foi")

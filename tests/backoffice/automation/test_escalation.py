@@ -10,7 +10,7 @@ from tests.backoffice.automation.conftest import actions, addresses
 from tests.backoffice.conftest import Office
 
 
-def test_escalating_with_a_reason_is_audited_and_notified(auto: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_escalating_with_a_reason_is_audited_and_notified(auto: Office, settings) -> None:
     case = auto.new_case("foi")
     case.owner_id = auto.outsider.id
     escalate(auto.db, settings, auto.actor(auto.caseworker), auto.caseworker, case, "  MP has written in  ")
@@ -23,7 +23,7 @@ def test_escalating_with_a_reason_is_audited_and_notified(auto: Office, settings
         escalate(auto.db, settings, auto.actor(auto.caseworker), auto.caseworker, case, "Again")
 
 
-def test_escalating_needs_a_reason_and_permission(auto: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_escalating_needs_a_reason_and_permission(auto: Office, settings) -> None:
     case = auto.new_case("foi")
     with pytest.raises(InvalidInput) as refused:
         escalate(auto.db, settings, auto.actor(auto.caseworker), auto.caseworker, case, "   ")

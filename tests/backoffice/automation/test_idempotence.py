@@ -25,7 +25,7 @@ from tests.backoffice.automation.conftest import count_writes, london, run
 from tests.backoffice.conftest import SYSTEM, Office
 
 
-def test_a_second_sweep_writes_nothing(auto: Office, clock, settings, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_sweep_writes_nothing(auto: Office, clock, settings, runtime: Runtime) -> None:
     for key in ("foi", "sar", "complaint", "enquiry", "eir"):
         auto.new_case(key).owner_id = auto.caseworker.id
         auto.new_case(key)
@@ -39,7 +39,7 @@ def test_a_second_sweep_writes_nothing(auto: Office, clock, settings, runtime: R
     assert again.total == 0 and second == []
 
 
-def test_a_quiet_sweep_writes_nothing(auto: Office, clock, settings, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_quiet_sweep_writes_nothing(auto: Office, clock, settings, runtime: Runtime) -> None:
     auto.new_case("foi")
     auto.db.flush()
     with count_writes(runtime.engine) as written:
@@ -62,7 +62,7 @@ def _seed(factory: sessionmaker[Session]) -> None:
                 requester=Requester(name="Sam Jones", email="sam@example.com"), channel="email"))
 
 
-def test_two_workers_at_once_send_each_reminder_once(settings, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_at_once_send_each_reminder_once(settings, session_factory, clock) -> None:
     _seed(session_factory)
     clock.move_to(london(2026, 3, 27, 9, 0))  # FOI reminders and SAR/complaint task reminders are due
     barrier = threading.Barrier(2)

@@ -20,7 +20,7 @@ def _owned(office: Office) -> Case:
     return case
 
 
-def test_a_reminder_fires_once_to_the_owner_at_its_time(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_reminder_fires_once_to_the_owner_at_its_time(auto: Office, clock, settings) -> None:
     case = _owned(auto)
     assert case.due_on == dt.date(2026, 3, 31)  # 17 March is a bank holiday in Northern Ireland
     assert run(auto.db, settings).total == 0
@@ -42,7 +42,7 @@ def test_a_reminder_fires_once_to_the_owner_at_its_time(auto: Office, clock, set
     assert len(actions(auto.db, case.reference, "automation.reminder_sent")) == 2
 
 
-def test_an_unowned_case_reminds_everyone_who_could_claim_it(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_unowned_case_reminds_everyone_who_could_claim_it(auto: Office, clock, settings) -> None:
     auto.new_case("foi")
     drop_tasks(auto.db)
     clock.move_to(london(2026, 3, 27, 9, 0))
@@ -52,14 +52,14 @@ def test_an_unowned_case_reminds_everyone_who_could_claim_it(auto: Office, clock
                                            "manager@example.gov.uk"]
 
 
-def test_a_closed_or_later_case_is_not_reminded(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_or_later_case_is_not_reminded(auto: Office, clock, settings) -> None:
     _owned(auto)
     clock.move_to(london(2026, 3, 20, 12, 0))
     assert run(auto.db, settings).total == 0
     assert addresses(auto.db, "Reminder") == []
 
 
-def test_minutes_and_hours_count_back_from_the_end_of_the_due_day(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_minutes_and_hours_count_back_from_the_end_of_the_due_day(auto: Office, clock, settings) -> None:
     from backoffice.automation import config
 
     case = _owned(auto)

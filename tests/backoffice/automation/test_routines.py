@@ -25,7 +25,7 @@ def _status(office: Office, type_id: int, key: str) -> CaseStatus:
     return status
 
 
-def test_waiting_21_days_moves_to_no_response(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_waiting_21_days_moves_to_no_response(auto: Office, clock, settings) -> None:
     case = auto.new_case("enquiry")
     case.owner_id = auto.caseworker.id
     change_status(auto.db, auto.actor(auto.caseworker), auto.caseworker, case, _status(auto, case.case_type_id, "waiting").id)
@@ -44,7 +44,7 @@ def test_waiting_21_days_moves_to_no_response(auto: Office, clock, settings) -> 
     assert run(auto.db, settings).total == 0
 
 
-def test_a_case_that_moved_on_is_not_touched(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_case_that_moved_on_is_not_touched(auto: Office, clock, settings) -> None:
     case = auto.new_case("complaint")
     worker = auto.actor(auto.caseworker)
     change_status(auto.db, worker, auto.caseworker, case, _status(auto, case.case_type_id, "waiting").id)
@@ -56,7 +56,7 @@ def test_a_case_that_moved_on_is_not_touched(auto: Office, clock, settings) -> N
     assert case.status.key == "stage_1"
 
 
-def test_status_changed_and_task_completed_triggers(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_status_changed_and_task_completed_triggers(auto: Office, clock, settings) -> None:
     case = auto.new_case("foi")
     review = create_group(auto.db, SYSTEM, "Review panel")
     approval = _status(auto, case.case_type_id, "awaiting_approval")
@@ -85,7 +85,7 @@ def test_status_changed_and_task_completed_triggers(auto: Office, clock, setting
     assert run(auto.db, settings).total == 0  # the audit entries are read again (the margin) but not acted on
 
 
-def test_a_clock_stopped_over_90_days_is_flagged_once(auto: Office, clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_clock_stopped_over_90_days_is_flagged_once(auto: Office, clock, settings) -> None:
     from backoffice.automation.targets import case_targets
 
     case = auto.new_case("foi")

@@ -21,9 +21,9 @@ def _type_id(office: Office, key: str = "foi") -> int:  # noqa: F811
         return type_id
 
 
-def test_targets_page_and_escalating_with_a_reason(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_targets_page_and_escalating_with_a_reason(office: Office, browser, check_page) -> None:  # noqa: F811
     _type_id(office)
-    reference = office.new_case("foi")
+    reference = office.new_reference("foi")
     client = browser("caseworker")
     page = client.get(f"/cases/{reference}/targets")
     check_page(page, title=f"Targets for {reference}")
@@ -44,11 +44,11 @@ def test_targets_page_and_escalating_with_a_reason(office: Office, browser, chec
         case = session.scalar(select(Case).where(Case.reference == reference))
         assert case is not None
         assert [e.summary for e in audit.history(session, "case", reference) if e.action == "case.escalated"] == [
-            "Escalated by Caseworker Person: The MP has asked"]
+            "Escalated by Caseworker: The MP has asked"]
 
 
-def test_escalating_is_refused_without_csrf_or_for_read_only_staff(office: Office, browser, stranger) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    reference = office.new_case("foi")
+def test_escalating_is_refused_without_csrf_or_for_read_only_staff(office: Office, browser, stranger) -> None:  # noqa: F811
+    reference = office.new_reference("foi")
     client = browser("caseworker")
     fields = form_fields(client.get(f"/cases/{reference}/targets").text, f"/cases/{reference}/escalate")
     no_csrf = {k: v for k, v in fields.items() if k != "csrf_token"}
@@ -61,7 +61,7 @@ def test_escalating_is_refused_without_csrf_or_for_read_only_staff(office: Offic
     assert get_case(office.factory, reference).escalated is False
 
 
-def test_administrators_configure_reminders_milestones_and_routines(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_administrators_configure_reminders_milestones_and_routines(office: Office, browser, check_page) -> None:  # noqa: F811
     type_id = _type_id(office, "complaint")
     base = f"/admin/case-types/{type_id}/automation"
     assert browser("manager").get(base).status_code == 403
@@ -98,7 +98,7 @@ def test_administrators_configure_reminders_milestones_and_routines(office: Offi
         assert session.get(Routine, routine_id) is None
 
 
-def test_numbers_in_the_automation_forms_are_ascii_digits(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_numbers_in_the_automation_forms_are_ascii_digits(office: Office, browser, check_page) -> None:  # noqa: F811
     """Digits of other scripts (which int() reads, or str.isdigit() takes and int() refuses) are not numbers."""
     type_id = _type_id(office, "complaint")
     base = f"/admin/case-types/{type_id}/automation"

@@ -48,7 +48,7 @@ EXPECTED = {
 }
 
 
-def _case_in(office: Office, kind: StatusKind, owner, case_type: str = "enquiry"):  # type: ignore[no-untyped-def]
+def _case_in(office: Office, kind: StatusKind, owner, case_type: str = "enquiry"):
     case = office.new_case(case_type)
     if owner is not None:
         case.owner_id = owner.id
@@ -62,14 +62,14 @@ def _case_in(office: Office, kind: StatusKind, owner, case_type: str = "enquiry"
     return case
 
 
-def _user(office: Office, role: Role):  # type: ignore[no-untyped-def]
+def _user(office: Office, role: Role):
     return {Role.READ_ONLY: office.reader, Role.CASEWORKER: office.caseworker, Role.MANAGER: office.manager,
             Role.ADMINISTRATOR: office.admin}[role]
 
 
 @pytest.mark.parametrize("key", list(EXPECTED),
                          ids=lambda k: f"{k[0]}-{k[1].value}-{k[2].value}-{'own' if k[3] else 'other'}")
-def test_permission_matrix(office: Office, key) -> None:  # type: ignore[no-untyped-def]
+def test_permission_matrix(office: Office, key) -> None:
     case_type, role, kind, owned = key
     user = _user(office, role)
     case = _case_in(office, kind, user if owned else None, case_type)

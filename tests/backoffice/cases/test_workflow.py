@@ -19,11 +19,11 @@ from tests.backoffice.cases.conftest import SYSTEM, Office
 from tests.backoffice.conftest import run_notification_jobs
 
 
-def status(office: Office, case, key: str) -> CaseStatus:  # type: ignore[no-untyped-def]
+def status(office: Office, case, key: str) -> CaseStatus:
     return next(s for s in case.case_type.statuses if s.key == key)
 
 
-def test_transitions_are_checked_against_the_case_type(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_transitions_are_checked_against_the_case_type(office: Office, settings) -> None:
     case = office.new_case("foi")
     me, actor = office.caseworker, office.actor(office.caseworker)
     workflow.claim(office.db, actor, me, case)
@@ -41,7 +41,7 @@ def test_transitions_are_checked_against_the_case_type(office: Office, settings)
         workflow.change_status(office.db, actor, me, case, fee.id)
 
 
-def test_assignment_notifies_the_new_owner(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_assignment_notifies_the_new_owner(office: Office, settings) -> None:
     case = office.new_case("foi")
     run_notification_jobs(office.db, settings)  # the team hears of the new case: not what this test is about
     told_before = set(office.db.scalars(select(OutboxMessage.id)))
@@ -126,7 +126,7 @@ def test_queues_filter_sort_and_search(office: Office) -> None:
     assert time_left(late)[1] == "red" and "overdue" in time_left(late)[0]
 
 
-def test_a_text_search_stops_counting_at_the_cap(office: Office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_text_search_stops_counting_at_the_cap(office: Office, monkeypatch) -> None:
     from backoffice.cases import queues
 
     monkeypatch.setattr(queues, "SEARCH_COUNT_CAP", 2)

@@ -27,7 +27,7 @@ FORBIDDEN = "You do not have permission to see this page"
 NOT_FOUND = "Page not found"
 
 
-def _upload(client, reference: str, name: str, content: bytes, description: str = ""):  # type: ignore[no-untyped-def]
+def _upload(client, reference: str, name: str, content: bytes, description: str = ""):
     path = f"/cases/{reference}"
     fields = form_fields(client.get(path).text, f"{path}/attachments")
     return client.post(f"{path}/attachments", data={**fields, "description": description},
@@ -51,9 +51,9 @@ def _list(page: str) -> str:
     return page[page.index(">Attachments<"):page.index(">Timeline<")]
 
 
-def test_a_clean_file_can_be_downloaded_once_scanned(office: Office, browser, check_page, runtime: Runtime,  # type: ignore[no-untyped-def]
+def test_a_clean_file_can_be_downloaded_once_scanned(office: Office, browser, check_page, runtime: Runtime,
                                                      clamd_socket: str) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     client = browser("caseworker")
     page = client.get(path)
@@ -90,7 +90,7 @@ def test_a_clean_file_can_be_downloaded_once_scanned(office: Office, browser, ch
     check_page(browser("outsider").get(f"/cases/FOI-1999-99999/attachments/{attachment_id}"), status=403,
                title=FORBIDDEN)
     # Another case's path does not reach this case's file.
-    other = office.new_case()
+    other = office.new_reference()
     check_page(client.get(f"/cases/{other}/attachments/{attachment_id}"), status=404, title=NOT_FOUND)
     with office.factory() as session:
         summaries = list(session.scalars(select(audit.AuditEvent.summary).where(
@@ -99,9 +99,9 @@ def test_a_clean_file_can_be_downloaded_once_scanned(office: Office, browser, ch
     assert "File attached: Letter from Sam.txt" in page.text  # on the timeline
 
 
-def test_an_infected_file_is_never_downloadable(office: Office, browser, check_page, runtime: Runtime,  # type: ignore[no-untyped-def]
+def test_an_infected_file_is_never_downloadable(office: Office, browser, check_page, runtime: Runtime,
                                                 clamd_socket: str) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     client = browser("manager")
     assert _upload(client, reference, "eicar.txt", EICAR).status_code == 303
     _scan(runtime, clamd_socket)
@@ -115,9 +115,9 @@ def test_an_infected_file_is_never_downloadable(office: Office, browser, check_p
     check_page(client.get(download), status=404, title=NOT_FOUND)
 
 
-def test_wrong_type_oversized_and_missing_files_are_refused_with_govuk_errors(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_wrong_type_oversized_and_missing_files_are_refused_with_govuk_errors(office: Office, browser,
                                                                              check_page) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     client = browser("caseworker")
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     cases = [
@@ -139,8 +139,8 @@ def test_wrong_type_oversized_and_missing_files_are_refused_with_govuk_errors(of
         assert session.scalar(select(func.count(CaseAttachment.id))) == 0
 
 
-def test_only_those_who_work_the_case_may_attach(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+def test_only_those_who_work_the_case_may_attach(office: Office, browser, check_page) -> None:
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     reader = browser("read-only")
     assert f'action="{path}/attachments"' not in reader.get(path).text
@@ -152,7 +152,7 @@ def test_only_those_who_work_the_case_may_attach(office: Office, browser, check_
     assert _attachments(office) == []
 
 
-def _csrf(client) -> str:  # type: ignore[no-untyped-def]
+def _csrf(client) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/cases/mine").text)
     assert match
     return match.group(1)
@@ -182,7 +182,7 @@ def _requested_with_evidence(office: Office, settings: Settings) -> str:
         return case.reference
 
 
-def test_a_requests_answers_and_evidence_are_on_the_case_page(office: Office, browser, check_page,  # type: ignore[no-untyped-def]
+def test_a_requests_answers_and_evidence_are_on_the_case_page(office: Office, browser, check_page,
                                                              runtime: Runtime, settings: Settings,
                                                              clamd_socket: str) -> None:
     reference = _requested_with_evidence(office, settings)
@@ -208,8 +208,8 @@ def test_a_requests_answers_and_evidence_are_on_the_case_page(office: Office, br
     check_page(browser("outsider").get(download), status=403, title=FORBIDDEN)
 
 
-def test_a_case_without_form_answers_has_no_answers_section(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser("caseworker").get(f"/cases/{office.new_case()}")
+def test_a_case_without_form_answers_has_no_answers_section(office: Office, browser) -> None:
+    page = browser("caseworker").get(f"/cases/{office.new_reference()}")
     assert "The requester’s answers" not in page.text
 
 
@@ -222,7 +222,7 @@ def _reads(office: Office, reference: str) -> list[tuple[str, str, str]]:
         return [(a, t, label) for a, t, label in rows]
 
 
-def test_case_views_and_attachment_downloads_are_audited(office: Office, browser, check_page,  # type: ignore[no-untyped-def]
+def test_case_views_and_attachment_downloads_are_audited(office: Office, browser, check_page,
                                                         runtime: Runtime, settings: Settings,
                                                         clamd_socket: str) -> None:
     reference = _requested_with_evidence(office, settings)

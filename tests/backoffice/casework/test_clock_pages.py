@@ -28,7 +28,7 @@ DATE = {"on-day": "16", "on-month": "3", "on-year": "2026"}
 
 
 @pytest.fixture(autouse=True)
-def _today(time_machine) -> None:  # type: ignore[no-untyped-def]
+def _today(time_machine) -> None:
     time_machine.move_to(TODAY)
 
 
@@ -53,8 +53,8 @@ def _timeline(office: Office, reference: str) -> list[str]:
             .order_by(audit.AuditEvent.id)))
 
 
-def test_case_page_shows_the_completion_target(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+def test_case_page_shows_the_completion_target(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("foi", received_on=RECEIVED)
     page = browser("caseworker").get(f"/cases/{reference}")
     check_page(page, title=reference)
     section = _section(page.text)
@@ -66,15 +66,15 @@ def test_case_page_shows_the_completion_target(office: Office, browser, check_pa
                for who in ("administrator", "manager", "caseworker", "read-only")}
     assert offered == {"administrator": {"extend", "stop-clock"}, "manager": {"extend", "stop-clock"},
                        "caseworker": {"stop-clock"}, "read-only": set()}
-    complaint = office.new_case("complaint")
+    complaint = office.new_reference("complaint")
     text = browser("manager").get(f"/cases/{complaint}").text
     assert _offered(text, complaint) == set() and "This type of case has no extension" in _section(text)
-    enquiry = office.new_case("enquiry")
+    enquiry = office.new_reference("enquiry")
     assert _offered(browser("manager").get(f"/cases/{enquiry}").text, enquiry) == {"stop-clock"}
 
 
-def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     client = browser("caseworker")
     before = _explanation(client.get(path).text)
@@ -118,8 +118,8 @@ def test_stop_and_restart_the_clock(office: Office, browser, check_page) -> None
     assert client.get(f"{path}/restart-clock", follow_redirects=False).headers["location"] == path
 
 
-def test_extend_the_deadline(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+def test_extend_the_deadline(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     manager = browser("manager")
     form = manager.get(f"{path}/extend")
@@ -148,16 +148,16 @@ def test_extend_the_deadline(office: Office, browser, check_page) -> None:  # ty
     ("eir", "The deadline becomes 40 working days after the request was received (EIR reg. 7(1)", "30 April 2026"),
     ("sar", "The deadline becomes three months from the start: two further months (UK GDPR art. 12(3)", "2 June 2026"),
 ])
-def test_extension_wording_follows_the_type(office: Office, browser, check_page, case_type: str,  # type: ignore[no-untyped-def]
+def test_extension_wording_follows_the_type(office: Office, browser, check_page, case_type: str,
                                            wording: str, due: str) -> None:
-    reference = office.new_case(case_type, received_on=RECEIVED)
+    reference = office.new_reference(case_type, received_on=RECEIVED)
     form = browser("manager").get(f"/cases/{reference}/extend")
     check_page(form, title="Extend the deadline")
     assert wording in form.text and f"the case will be due on {due}" in form.text
 
 
-def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     client = browser("caseworker")
     cases = [
@@ -187,8 +187,8 @@ def test_refused_clock_input_is_shown_as_govuk_errors(office: Office, browser, c
     assert get_case(office.factory, reference).due_on is None
 
 
-def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("foi", received_on=RECEIVED)
+def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("foi", received_on=RECEIVED)
     path = f"/cases/{reference}"
     caseworker = browser("caseworker")
     check_page(caseworker.get(f"{path}/extend"), status=403, title=FORBIDDEN)
@@ -206,7 +206,7 @@ def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, 
     check_page(refused, status=403, title=FORBIDDEN)
     assert get_case(office.factory, reference).due_on == dt.date(2026, 4, 30)  # extended, never stopped
     # Other types keep their own settings; an enquiry has no extension for anyone.
-    enquiry = office.new_case("enquiry", received_on=RECEIVED)
+    enquiry = office.new_reference("enquiry", received_on=RECEIVED)
     check_page(browser("manager").get(f"/cases/{enquiry}/extend"), status=403, title=FORBIDDEN)
     check_page(caseworker.get(f"/cases/{enquiry}/stop-clock"), title="Why is the clock stopping?")
     # Read-only staff and people who cannot see the case get the same refusal as for a missing case.
@@ -216,8 +216,8 @@ def test_who_may_change_the_clock_is_set_per_case_type(office: Office, browser, 
         check_page(browser("outsider").get(f"/cases/FOI-1999-99999{suffix}"), status=403, title=FORBIDDEN)
 
 
-def test_a_closed_case_has_no_clock_to_change(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("enquiry", received_on=RECEIVED)
+def test_a_closed_case_has_no_clock_to_change(office: Office, browser) -> None:
+    reference = office.new_reference("enquiry", received_on=RECEIVED)
     path = f"/cases/{reference}"
     manager = browser("manager")
     assert submit(manager, f"{path}/close", f"{path}/close", {"outcome": "answered"}).status_code == 303

@@ -22,17 +22,17 @@ def _no_open_tasks(office: Office) -> None:
             task.status = "cancelled"
 
 
-def test_an_english_foi_is_closed_with_foia_sections(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    path = f"/cases/{office.new_case('foi')}"
+def test_an_english_foi_is_closed_with_foia_sections(office: Office, browser, check_page) -> None:
+    path = f"/cases/{office.new_reference('foi')}"
     page = browser("manager").get(f"{path}/close")
     check_page(page, title="What was the outcome?")
     assert 'value="s21"' in page.text and 'value="s25"' not in page.text
     assert "Under the Freedom of Information Act 2000." in page.text
 
 
-def test_a_scottish_foi_is_closed_with_foisa_sections(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_scottish_foi_is_closed_with_foisa_sections(office: Office, browser, check_page) -> None:
     _scottish(office)
-    reference = office.new_case("foi")
+    reference = office.new_reference("foi")
     path = f"/cases/{reference}"
     manager = browser("manager")
     page = manager.get(f"{path}/close")
@@ -48,9 +48,9 @@ def test_a_scottish_foi_is_closed_with_foisa_sections(office: Office, browser, c
     assert "s.38 Personal information" in manager.get(path).text  # FOISA's s.38, not FOIA's health and safety
 
 
-def test_a_scottish_eir_is_closed_with_the_eir_scotland_exceptions(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_scottish_eir_is_closed_with_the_eir_scotland_exceptions(office: Office, browser, check_page) -> None:
     _scottish(office)
-    path = f"/cases/{office.new_case('eir', subject='Air quality')}"
+    path = f"/cases/{office.new_reference('eir', subject='Air quality')}"
     page = browser("manager").get(f"{path}/close")
     check_page(page, title="What was the outcome?")
     assert "Under the Environmental Information (Scotland) Regulations 2004." in page.text

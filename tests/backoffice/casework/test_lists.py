@@ -20,7 +20,7 @@ from tests.backoffice.casework.helpers import error_summary
 ROW = re.compile(r'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="/cases/([^"]+)">')
 
 
-def listed(client, path: str, **params) -> list[str]:  # type: ignore[no-untyped-def]
+def listed(client, path: str, **params) -> list[str]:
     query = urlencode(params, doseq=True)
     response = client.get(path + ("?" + query if query else ""))
     assert response.status_code == 200, response.text[:2000]
@@ -41,11 +41,11 @@ def office_actor(user: StaffUser) -> audit.Actor:
 
 def _seed(office: Office) -> dict[str, str]:
     cases = {
-        "late": office.new_case("foi", subject="Potholes on Mill Lane", received_on=days_ago(60)),
-        "sar": office.new_case("sar", subject="My records", received_on=days_ago(25)),
-        "fresh": office.new_case("foi", subject="Library opening hours", received_on=days_ago(0),
+        "late": office.new_reference("foi", subject="Potholes on Mill Lane", received_on=days_ago(60)),
+        "sar": office.new_reference("sar", subject="My records", received_on=days_ago(25)),
+        "fresh": office.new_reference("foi", subject="Library opening hours", received_on=days_ago(0),
                                  requester=Requester(name="Alex Smith", email="alex@example.org")),
-        "closed": office.new_case("enquiry", subject="Bins", received_on=days_ago(2)),
+        "closed": office.new_reference("enquiry", subject="Bins", received_on=days_ago(2)),
     }
     _claim(office, cases["sar"])
     with office.factory() as session, session.begin():
@@ -56,7 +56,7 @@ def _seed(office: Office) -> dict[str, str]:
     return cases
 
 
-def test_all_open_cases_filters_search_and_sort(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_all_open_cases_filters_search_and_sort(office: Office, browser, check_page) -> None:
     c = _seed(office)
     client = browser("manager")
     page = client.get("/cases")
@@ -89,7 +89,7 @@ def test_all_open_cases_filters_search_and_sort(office: Office, browser, check_p
     assert 'value="in_progress" selected' in filtered.text
 
 
-def test_status_filter_matches_the_status_in_every_type(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
+def test_status_filter_matches_the_status_in_every_type(office: Office, browser) -> None:
     c = _seed(office)
     with office.factory() as session, session.begin():
         user = session.get(StaffUser, office.ids["caseworker"])
@@ -101,7 +101,7 @@ def test_status_filter_matches_the_status_in_every_type(office: Office, browser)
     assert listed(browser("manager"), "/cases", status="new") == [c["late"], c["fresh"]]
 
 
-def test_bad_filters_are_explained(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filters_are_explained(office: Office, browser, check_page) -> None:
     client = browser("caseworker")
     response = client.get("/cases?" + urlencode({"due_within": "soon", "received_from-day": "31",
                                                  "received_from-month": "2", "received_from-year": "2026",
@@ -115,7 +115,7 @@ def test_bad_filters_are_explained(office: Office, browser, check_page) -> None:
     assert 'value="soon"' in response.text and "<details class=\"govuk-details\" open>" in response.text
 
 
-def test_pages_of_cases_keep_the_filters(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_pages_of_cases_keep_the_filters(office: Office, browser, check_page) -> None:
     with office.factory() as session, session.begin():
         for number in range(27):
             create_case(session, SYSTEM, NewCase(case_type="enquiry", subject=f"Question {number}", description="?",
@@ -134,7 +134,7 @@ def test_pages_of_cases_keep_the_filters(office: Office, browser, check_page) ->
     assert len(listed(client, "/cases", type="enquiry", page="99")) == 0
 
 
-def test_my_cases_and_the_team_queue(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_my_cases_and_the_team_queue(office: Office, browser, check_page) -> None:
     c = _seed(office)
     caseworker = browser("caseworker")
     assert listed(caseworker, "/cases/mine") == [c["sar"]]

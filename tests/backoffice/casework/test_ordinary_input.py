@@ -38,8 +38,8 @@ def _audit_count(office: Office) -> int:
                                   .where(audit.AuditEvent.action.not_in(READS))) or 0)
 
 
-def test_numbers_in_list_queries_are_ascii_digits(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    office.new_case()
+def test_numbers_in_list_queries_are_ascii_digits(office: Office, browser, check_page) -> None:
+    office.new_reference()
     client = browser("manager")
     for value in NOT_DIGITS:
         for path, title in (("/cases", "All open cases"), ("/cases/mine", "My cases"), ("/cases/team", "Team queue")):
@@ -54,8 +54,8 @@ def test_numbers_in_list_queries_are_ascii_digits(office: Office, browser, check
                title="Error: All open cases")
 
 
-def test_numbers_in_case_actions_are_ascii_digits(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+def test_numbers_in_case_actions_are_ascii_digits(office: Office, browser, check_page) -> None:
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     client = browser("manager")
     before = _audit_count(office)
@@ -73,9 +73,9 @@ def test_numbers_in_case_actions_are_ascii_digits(office: Office, browser, check
     assert get_case(office.factory, reference).owner_id is None
 
 
-def test_enormous_or_foreign_digits_in_staff_dates_are_not_real_dates(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_enormous_or_foreign_digits_in_staff_dates_are_not_real_dates(office: Office, browser,
                                                                       check_page) -> None:
-    reference = office.new_case("foi", received_on=days_ago(10))
+    reference = office.new_reference("foi", received_on=days_ago(10))
     path = f"/cases/{reference}"
     client = browser("manager")
     today = days_ago(0)
@@ -104,7 +104,7 @@ def test_enormous_or_foreign_digits_in_staff_dates_are_not_real_dates(office: Of
                                                  "received_from-year": "2026"})), title="Error: All open cases")
 
 
-def test_a_date_received_outside_the_calendar_is_explained(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_date_received_outside_the_calendar_is_explained(office: Office, browser, check_page) -> None:
     client = browser("caseworker")
     for year in ("1999", "1066"):
         response = submit(client, "/cases/new", "/cases/new", _new_case_form(
@@ -121,10 +121,10 @@ def test_a_date_received_outside_the_calendar_is_explained(office: Office, brows
         assert case is not None and str(case.received_on) == "2000-01-01" and case.due_on is not None
 
 
-def test_task_and_clock_dates_outside_the_calendar_are_explained(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_task_and_clock_dates_outside_the_calendar_are_explained(office: Office, browser,
                                                                   check_page) -> None:
     """A task due in 2999 was stored, and the case's targets page then failed on it (CalendarError, a 500)."""
-    reference = office.new_case("foi", received_on=days_ago(10))
+    reference = office.new_reference("foi", received_on=days_ago(10))
     path = f"/cases/{reference}"
     client = browser("manager")
     response = submit(client, path, f"{path}/tasks", {"title": "Call them", "due-day": "1", "due-month": "1",
@@ -141,7 +141,7 @@ def test_task_and_clock_dates_outside_the_calendar_are_explained(office: Office,
     check_page(client.get(f"{path}/targets"))
 
 
-def test_a_form_field_sent_twice_is_read_once(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_field_sent_twice_is_read_once(office: Office, browser, check_page) -> None:
     """A radio or text box sent twice (a tampered or doubled form) is its first value, not a list."""
     client = browser("caseworker")
     fields = form_fields(client.get("/cases/new").text, "/cases/new")

@@ -25,8 +25,8 @@ def test_every_route_needs_a_signed_in_member_of_staff() -> None:
     assert policies["case-assign"] == policies["case-reopen"] == "staff:manager,administrator"
 
 
-def test_strangers_are_sent_to_sign_in(office: Office, stranger, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+def test_strangers_are_sent_to_sign_in(office: Office, stranger, check_page) -> None:
+    reference = office.new_reference()
     client = stranger
     for path in [*LISTS, "/cases/new", f"/cases/{reference}", f"/cases/{reference}/close"]:
         response = client.get(path, follow_redirects=False)
@@ -36,13 +36,13 @@ def test_strangers_are_sent_to_sign_in(office: Office, stranger, check_page) -> 
     check_page(client.get("/"), title="Case management for Testshire Council staff")
 
 
-def test_start_page_sends_staff_to_their_cases(browser) -> None:  # type: ignore[no-untyped-def]
+def test_start_page_sends_staff_to_their_cases(browser) -> None:
     response = browser("read-only").get("/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/cases/mine"
 
 
-def test_lists_render_for_every_role(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    office.new_case()
+def test_lists_render_for_every_role(office: Office, browser, check_page) -> None:
+    office.new_reference()
     for who in WHO:
         client = browser(who)
         for path, title in LISTS.items():
@@ -56,21 +56,21 @@ def test_lists_render_for_every_role(office: Office, browser, check_page) -> Non
             assert 'aria-label="Claim ' in team, who
 
 
-def test_navigation_follows_the_role(browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_navigation_follows_the_role(browser, check_page) -> None:
     caseworker = browser("caseworker").get("/cases/mine").text
     assert 'href="/cases/new"' in caseworker and 'href="/cases/team"' in caseworker
     reader = browser("read-only").get("/cases/mine").text
     assert 'href="/cases/new"' not in reader and 'href="/cases"' in reader
 
 
-def test_new_case_page_is_for_caseworkers_and_above(browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_new_case_page_is_for_caseworkers_and_above(browser, check_page) -> None:
     for who in ("administrator", "manager", "caseworker"):
         check_page(browser(who).get("/cases/new"), title="Log a new case")
     check_page(browser("read-only").get("/cases/new"), status=403, title=FORBIDDEN)
 
 
-def test_case_page_for_each_role(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+def test_case_page_for_each_role(office: Office, browser, check_page) -> None:
+    reference = office.new_reference()
     path = f"/cases/{reference}"
     offered = {}
     for who in ("administrator", "manager", "caseworker", "read-only"):
@@ -84,9 +84,9 @@ def test_case_page_for_each_role(office: Office, browser, check_page) -> None:  
     assert offered["manager"] == offered["caseworker"] | {"assign"}
 
 
-def test_a_hidden_case_and_a_missing_one_get_the_same_403_page(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_a_hidden_case_and_a_missing_one_get_the_same_403_page(office: Office, browser,
                                                                check_page) -> None:
-    reference = office.new_case()
+    reference = office.new_reference()
     outsider = browser("outsider")
     hidden = outsider.get(f"/cases/{reference}")
     missing = outsider.get("/cases/FOI-1999-99999")
@@ -102,8 +102,8 @@ def test_a_hidden_case_and_a_missing_one_get_the_same_403_page(office: Office, b
     assert get_case(office.factory, reference).owner_id is None
 
 
-def test_close_and_reopen_pages_by_role(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("enquiry")
+def test_close_and_reopen_pages_by_role(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("enquiry")
     check_page(browser("caseworker").get(f"/cases/{reference}/close"), title="What was the outcome?")
     check_page(browser("read-only").get(f"/cases/{reference}/close"), status=403, title=FORBIDDEN)
     manager = browser("manager")
@@ -121,14 +121,14 @@ def _main(page: str) -> str:
     return page[page.index("<main"):page.index("</main>")]
 
 
-def _csrf(client) -> str:  # type: ignore[no-untyped-def]
+def _csrf(client) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/cases/mine").text)
     assert match
     return match.group(1)
 
 
-def test_attachments_say_whether_they_were_checked_for_viruses(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case()
+def test_attachments_say_whether_they_were_checked_for_viruses(office: Office, browser, check_page) -> None:
+    reference = office.new_reference()
     with office.factory() as session, session.begin():
         case_id = session.scalar(select(Case.id).where(Case.reference == reference))
         for name, status in (("letter.pdf", "clean"), ("scan.jpg", "quarantined")):
@@ -145,11 +145,11 @@ def test_attachments_say_whether_they_were_checked_for_viruses(office: Office, b
     assert re.search(r"scan\.jpg.*?Checking for viruses", attachments, re.S)
 
 
-def test_undelivered_email_is_shown_on_its_case(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_undelivered_email_is_shown_on_its_case(office: Office, browser, check_page) -> None:
     from shared.mail import send_email
     from shared.mail.models import OutboxMessage
 
-    reference = office.new_case()
+    reference = office.new_reference()
     with office.factory() as session, session.begin():
         message = send_email(session, "gone@example.com", "Your request <b>", "Body", related_type="case",
                              related_id=reference)

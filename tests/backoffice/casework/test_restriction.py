@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from backoffice.cases.models import CaseRestriction
@@ -32,8 +34,8 @@ def _actions(office: Office, reference: str) -> list[audit.AuditEvent]:
         return [e for e in audit.history(session, "case", reference) if e.action.startswith("case.restrict")]
 
 
-def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("sar")
+def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("sar")
     senior = _group(office, "Senior data protection", "manager", "caseworker")
     manager = browser("manager")
     case_page = manager.get(f"/cases/{reference}").text
@@ -57,8 +59,8 @@ def test_a_manager_restricts_a_sar_and_the_case_page_says_so(office: Office, bro
     assert browser("caseworker").get(f"/cases/{reference}").status_code == 200
 
 
-def test_the_banner_confirms_the_change(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("complaint")
+def test_the_banner_confirms_the_change(office: Office, browser) -> None:
+    reference = office.new_reference("complaint")
     hr = _group(office, "Human resources", "manager")
     manager = browser("manager")
     submit(manager, f"/cases/{reference}/restriction", f"/cases/{reference}/restriction",
@@ -66,8 +68,8 @@ def test_the_banner_confirms_the_change(office: Office, browser) -> None:  # typ
     assert banner(manager.get(f"/cases/{reference}").text) == "Only Human resources can now see this case"
 
 
-def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("sar")
+def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, browser) -> None:
+    reference = office.new_reference("sar")
     elsewhere = _group(office, "Legal")
     manager = browser("manager")
     response = submit(manager, f"/cases/{reference}/restriction", f"/cases/{reference}/restriction",
@@ -78,8 +80,8 @@ def test_restricting_yourself_out_sends_you_to_the_case_list(office: Office, bro
     assert browser("administrator").get(f"/cases/{reference}").status_code == 200
 
 
-def test_lifting_the_restriction(office: Office, browser, check_page) -> None:  # type: ignore[no-untyped-def]
-    reference = office.new_case("sar")
+def test_lifting_the_restriction(office: Office, browser, check_page) -> None:
+    reference = office.new_reference("sar")
     senior = _group(office, "Senior data protection", "administrator")
     admin = browser("administrator")
     submit(admin, f"/cases/{reference}/restriction", f"/cases/{reference}/restriction",
@@ -99,12 +101,12 @@ def test_lifting_the_restriction(office: Office, browser, check_page) -> None:  
     assert error_summary(again.text) == [("#who", "The case is not restricted")]
 
 
-def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(office: Office, browser,  # type: ignore[no-untyped-def]
+def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(office: Office, browser,
                                                                             check_page) -> None:
-    reference = office.new_case("sar")
+    reference = office.new_reference("sar")
     manager = browser("manager")
     path = f"/cases/{reference}/restriction"
-    cases = [
+    cases: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
         ({"reason": "Sensitive"}, [("#who", "Select who can see this case")]),
         ({"who": "named", "reason": "Sensitive"}, [("#groups", "Select at least one team")]),
         ({"who": "named", "groups": ["²", "99999999999999999999"], "reason": "Sensitive"},
@@ -118,8 +120,8 @@ def test_refused_input_is_shown_with_an_error_summary_and_nothing_is_stored(offi
     assert _restrictions(office, reference) == set() and _actions(office, reference) == []
 
 
-def test_only_managers_and_administrators_may_restrict_and_only_restrictable_types(office: Office, browser) -> None:  # type: ignore[no-untyped-def]
-    sar, foi = office.new_case("sar"), office.new_case("foi")
+def test_only_managers_and_administrators_may_restrict_and_only_restrictable_types(office: Office, browser) -> None:
+    sar, foi = office.new_reference("sar"), office.new_reference("foi")
     for who in ("caseworker", "read-only"):
         client = browser(who)
         assert client.get(f"/cases/{sar}/restriction").status_code == 403

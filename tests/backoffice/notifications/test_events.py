@@ -53,7 +53,7 @@ def owned(office: Office, settings: Settings, owner: StaffUser | None = None) ->
     return case
 
 
-def test_a_new_case_tells_the_team_and_its_mailbox_not_whoever_raised_it(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_case_tells_the_team_and_its_mailbox_not_whoever_raised_it(office: Office, settings) -> None:
     office.info_governance.email = "ig-team@example.gov.uk"
     new = NewCase(case_type="foi", subject="Parking fines", description="How many?",
                   requester=Requester(name="Sam Jones", email="sam@example.com"), channel="email")
@@ -71,7 +71,7 @@ def test_a_new_case_tells_the_team_and_its_mailbox_not_whoever_raised_it(office:
             if e.action == "notifications.group_emails_changed"] == ["Group emails on new and reassigned cases turned off"]
 
 
-def test_an_event_queues_a_job_the_worker_renders_with_its_settings(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_queues_a_job_the_worker_renders_with_its_settings(office: Office, settings) -> None:
     case = office.new_case("foi")  # no settings anywhere: the one way to send is the worker's job
     assert office.db.scalars(select(OutboxMessage).where(OutboxMessage.related_id == case.reference)).all() == []
     job = office.db.scalars(select(jobs.Job).where(jobs.Job.kind == JOB_KIND)).one()
@@ -81,7 +81,7 @@ def test_an_event_queues_a_job_the_worker_renders_with_its_settings(office: Offi
     assert all("http://testserver/backoffice/cases/" + case.reference in m.body_text for m in mail)
 
 
-def test_a_case_type_can_switch_a_notice_off(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_case_type_can_switch_a_notice_off(office: Office, settings) -> None:
     case = owned(office, settings)
     switch_off(office, case, Notice.NOTE_BY_STAFF)
     workflow.add_note(office.db, office.actor(office.manager), office.manager, case, "Called them")
@@ -93,7 +93,7 @@ def test_a_case_type_can_switch_a_notice_off(office: Office, settings) -> None: 
     assert to(office, settings, other) == {"caseworker@example.gov.uk"}
 
 
-def test_assignment_tells_the_new_owner_in_the_types_wording(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_assignment_tells_the_new_owner_in_the_types_wording(office: Office, settings) -> None:
     case = office.new_case("foi")
     sent(office, settings, case)
     office.db.add(NotificationSetting(case_type_id=case.case_type_id, notice=Notice.CASE_ASSIGNED.value,
@@ -109,7 +109,7 @@ def test_assignment_tells_the_new_owner_in_the_types_wording(office: Office, set
     assert sent(office, settings, case) == []  # assigning to yourself tells nobody
 
 
-def test_handing_to_a_team_tells_the_team_when_group_emails_are_on(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_handing_to_a_team_tells_the_team_when_group_emails_are_on(office: Office, settings) -> None:
     case = office.new_case("foi")
     sent(office, settings, case)
     parks = office.db.scalar(select(Group).where(Group.name == "Parks"))
@@ -127,7 +127,7 @@ def test_handing_to_a_team_tells_the_team_when_group_emails_are_on(office: Offic
     assert sent(office, settings, case) == []
 
 
-def test_tasks_tell_the_owner_and_the_assignee_but_not_the_actor(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_tasks_tell_the_owner_and_the_assignee_but_not_the_actor(office: Office, settings) -> None:
     case = owned(office, settings)
     sent(office, settings, case)
     task = tasks.add_task(office.db, office.actor(office.manager), office.manager, case, title="Find the files",
@@ -143,7 +143,7 @@ def test_tasks_tell_the_owner_and_the_assignee_but_not_the_actor(office: Office,
     assert sent(office, settings, case) == [("caseworker@example.gov.uk", f"Task cancelled on {case.reference}")]
 
 
-def test_changed_contact_details_tell_the_owner_and_both_addresses(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_changed_contact_details_tell_the_owner_and_both_addresses(office: Office, settings) -> None:
     case = owned(office, settings)
     sent(office, settings, case)
     manager = office.actor(office.manager)
@@ -164,7 +164,7 @@ def test_changed_contact_details_tell_the_owner_and_both_addresses(office: Offic
     assert to(office, settings, case) == {"sam.new@example.com"}  # the owner changed it: only the requester hears
 
 
-def test_contacting_the_requester_tells_watchers_and_the_owner(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_contacting_the_requester_tells_watchers_and_the_owner(office: Office, settings) -> None:
     case = owned(office, settings)
     workflow.watch(office.db, office.actor(office.admin), office.admin, case)
     workflow.watch(office.db, office.actor(office.manager), office.manager, case)
@@ -176,7 +176,7 @@ def test_contacting_the_requester_tells_watchers_and_the_owner(office: Office, s
     assert ("administrator@example.gov.uk", f"Sam Jones was contacted about {case.reference}") in mail
 
 
-def test_notes_by_others_tell_the_owner_or_else_the_team(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_notes_by_others_tell_the_owner_or_else_the_team(office: Office, settings) -> None:
     case = owned(office, settings)
     sent(office, settings, case)
     workflow.add_note(office.db, office.actor(office.caseworker), office.caseworker, case, "Mine")
@@ -188,7 +188,7 @@ def test_notes_by_others_tell_the_owner_or_else_the_team(office: Office, setting
     assert to(office, settings, case) == EVERYONE - {"manager@example.gov.uk"}
 
 
-def test_closing_tells_owner_watchers_and_requester(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_closing_tells_owner_watchers_and_requester(office: Office, settings) -> None:
     case = owned(office, settings)
     workflow.watch(office.db, office.actor(office.admin), office.admin, case)
     for task in tasks.tasks_of(office.db, case):
@@ -205,7 +205,7 @@ def test_closing_tells_owner_watchers_and_requester(office: Office, settings) ->
     assert "closed by Manager" in staff.body_text
 
 
-def test_acknowledgement_only_when_asked_and_the_requester_has_email(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_acknowledgement_only_when_asked_and_the_requester_has_email(office: Office, settings) -> None:
     quiet = office.new_case("sar")  # an import does not ask
     assert "sam@example.com" not in to(office, settings, quiet)
     new = NewCase(case_type="sar", subject="My records", description="All of them",

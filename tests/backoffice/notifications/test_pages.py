@@ -30,7 +30,7 @@ def actions(site: Site, action: str) -> list[audit.AuditEvent]:
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.CASEWORKER, Role.READ_ONLY])
-def test_only_administrators(role: Role, site: Site, browser: Callable[[Role], Browser], check_page) -> None:  # type: ignore[no-untyped-def]
+def test_only_administrators(role: Role, site: Site, browser: Callable[[Role], Browser], check_page) -> None:
     someone = browser(role)
     for path in PAGES:
         check_page(someone.get(path.format(foi=site.foi_id)), status=403)
@@ -38,7 +38,7 @@ def test_only_administrators(role: Role, site: Site, browser: Callable[[Role], B
     assert settings_rows(site) == []
 
 
-def test_switching_notifications_for_a_type(site: Site, browser: Callable[[Role], Browser], check_page) -> None:  # type: ignore[no-untyped-def]
+def test_switching_notifications_for_a_type(site: Site, browser: Callable[[Role], Browser], check_page) -> None:
     admin = browser(Role.ADMINISTRATOR)
     check_page(admin.get("/admin/notifications"), title="Notifications – Case management – Testshire Council")
     path = f"/admin/notifications/{site.foi_id}"
@@ -58,7 +58,7 @@ def test_switching_notifications_for_a_type(site: Site, browser: Callable[[Role]
     check_page(admin.get(f"{path}/no_such_notice"), status=404)
 
 
-def test_the_wording_editor_previews_refuses_saves_and_resets(site: Site, browser: Callable[[Role], Browser],  # type: ignore[no-untyped-def]
+def test_the_wording_editor_previews_refuses_saves_and_resets(site: Site, browser: Callable[[Role], Browser],
                                                             check_page) -> None:
     admin = browser(Role.ADMINISTRATOR)
     path = f"/admin/notifications/{site.foi_id}/case_closed"
@@ -98,7 +98,7 @@ def test_the_wording_editor_previews_refuses_saves_and_resets(site: Site, browse
     assert "Closed: {reference}" in admin.get(path).text
 
 
-def test_the_global_switch_for_group_emails(site: Site, browser: Callable[[Role], Browser], check_page) -> None:  # type: ignore[no-untyped-def]
+def test_the_global_switch_for_group_emails(site: Site, browser: Callable[[Role], Browser], check_page) -> None:
     admin = browser(Role.ADMINISTRATOR)
     refused = admin.post("/admin/notifications", {})
     check_page(refused, status=422, title="Error: Notifications – Case management – Testshire Council")
@@ -111,7 +111,7 @@ def test_the_global_switch_for_group_emails(site: Site, browser: Callable[[Role]
     assert len(actions(site, "notifications.group_emails_changed")) == 1
 
 
-def test_the_contacts_page_checks_every_line_and_audits(site: Site, browser: Callable[[Role], Browser],  # type: ignore[no-untyped-def]
+def test_the_contacts_page_checks_every_line_and_audits(site: Site, browser: Callable[[Role], Browser],
                                                      check_page) -> None:
     admin = browser(Role.ADMINISTRATOR)
     check_page(admin.get("/admin/contacts"), title="Contacts – Case management – Testshire Council")

@@ -26,7 +26,7 @@ from tests.conftest import SPECS
 UTC = dt.UTC
 
 
-def context(settings) -> jobs.JobContext:  # type: ignore[no-untyped-def]
+def context(settings) -> jobs.JobContext:
     return jobs.JobContext(settings=settings, job_id=0, attempts=1)
 
 
@@ -40,7 +40,7 @@ def told(office: Office, case: Case) -> list[OutboxMessage]:
         OutboxMessage.related_id == case.reference, OutboxMessage.subject == f"Undelivered email on {case.reference}")))
 
 
-def test_the_owner_is_told_once_and_the_case_lists_it(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_is_told_once_and_the_case_lists_it(office: Office, settings) -> None:
     case = office.new_case("foi")
     case.owner_id = office.caseworker.id
     [reply] = notify(office.db, settings, Notice.REQUESTER_CASE_CLOSED, case, ["sam@example.com"])
@@ -60,7 +60,7 @@ def test_the_owner_is_told_once_and_the_case_lists_it(office: Office, settings) 
     assert len(told(office, case)) == 1
 
 
-def test_nobody_is_told_when_the_case_has_no_owner_or_the_notice_is_off(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_is_told_when_the_case_has_no_owner_or_the_notice_is_off(office: Office, settings) -> None:
     case = office.new_case("foi")
     message = send_email(office.db, "sam@example.com", "Hello", "Hi", related_type="case", related_id=case.reference)
     bounce(message, dt.datetime.now(UTC))
@@ -95,7 +95,7 @@ def _digests(office: Office) -> list[OutboxMessage]:
                                   .order_by(OutboxMessage.id)))
 
 
-def test_the_digest_covers_the_london_day_before_once(office: Office, settings, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_the_digest_covers_the_london_day_before_once(office: Office, settings, time_machine) -> None:
     save_contacts(office.db, SYSTEM, "", {"undelivered_digest_recipients": "ig@example.gov.uk\nlead@example.gov.uk"})
     case = office.new_case("foi")
     _failed_at(office, case,
@@ -120,7 +120,7 @@ def test_the_digest_covers_the_london_day_before_once(office: Office, settings, 
     assert [m.subject for m in _digests(office)[2:]] == ["Undelivered emails on 11 July 2025: 1"] * 2
 
 
-def test_the_digest_in_winter_and_on_a_quiet_day(office: Office, settings, time_machine) -> None:  # type: ignore[no-untyped-def]
+def test_the_digest_in_winter_and_on_a_quiet_day(office: Office, settings, time_machine) -> None:
     save_contacts(office.db, SYSTEM, "", {"undelivered_digest_recipients": "ig@example.gov.uk"})
     case = office.new_case("foi")
     _failed_at(office, case,
@@ -149,7 +149,7 @@ LEGACY_ADDRESS = "a..b@example.com"  # passed intake's old, looser check; the ma
 
 
 def test_a_stored_unmailable_requester_address_is_undelivered_on_the_case_not_a_job_retried_for_ever(
-        runtime, smtp) -> None:  # type: ignore[no-untyped-def]
+        runtime, smtp) -> None:
     from backoffice.cases.case_types import seed_built_in_types
     from backoffice.intake.new_cases import NewCase, Requester, create_case
     from backoffice.notifications.sending import send
@@ -184,7 +184,7 @@ def test_a_stored_unmailable_requester_address_is_undelivered_on_the_case_not_a_
     assert [r.rcpt_tos for r in smtp.wait_for(1)] == [["owner@example.gov.uk"]]
 
 
-def test_a_staff_action_on_a_case_with_an_unmailable_address_still_succeeds(office: Office, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_staff_action_on_a_case_with_an_unmailable_address_still_succeeds(office: Office, settings) -> None:
     case = office.new_case("foi")
     case.requester_email = LEGACY_ADDRESS
     [message] = notify(office.db, settings, Notice.REQUESTER_CASE_CLOSED, case, [case.requester_email])

@@ -19,8 +19,8 @@ from shared.web.templating import Shell
 
 
 @pytest.fixture
-def client(app_client) -> TestClient:  # type: ignore[no-untyped-def]
-    return app_client("backoffice")  # type: ignore[no-any-return]
+def client(app_client) -> TestClient:
+    return app_client("backoffice")
 
 
 def _hello(ctx: RequestContext) -> Response:

@@ -36,7 +36,7 @@ def csrf_token(client: TestClient, path: str = "/sign-in") -> str:
     return match.group(1)
 
 
-def sign_in(client: TestClient, email: str, password: str = PASSWORD, next_path: str | None = None):  # type: ignore[no-untyped-def]
+def sign_in(client: TestClient, email: str, password: str = PASSWORD, next_path: str | None = None):
     data = {"csrf_token": csrf_token(client), "email": email, "password": password}
     if next_path is not None:
         data["next"] = next_path

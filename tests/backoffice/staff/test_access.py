@@ -12,14 +12,14 @@ from backoffice.staff.web.redirects import safe_next
 from tests.backoffice.staff.helpers import add_user, csrf_token, sign_in
 
 
-def test_policy_names_say_which_roles(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_policy_names_say_which_roles(runtime) -> None:
     assert signed_in(Role.MANAGER, Role.CASEWORKER).name == "staff:caseworker,manager"
     assert signed_in().name == "staff:any"
     assert at_least(Role.CASEWORKER) == (Role.CASEWORKER, Role.MANAGER, Role.ADMINISTRATOR)
     assert at_least(Role.READ_ONLY) == tuple(Role.__members__[n] for n in ("READ_ONLY", "CASEWORKER", "MANAGER", "ADMINISTRATOR"))
 
 
-def test_anonymous_get_is_sent_to_sign_in_and_back(probe, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_get_is_sent_to_sign_in_and_back(probe, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk", Role.CASEWORKER)
     response = probe.get("/cases?page=2&sort=due", follow_redirects=False)
     assert response.status_code == 303
@@ -33,13 +33,13 @@ def test_anonymous_get_is_sent_to_sign_in_and_back(probe, session_factory) -> No
     assert probe.get("/cases").text == "hello cas@example.gov.uk (caseworker)"
 
 
-def test_anonymous_post_is_sent_to_sign_in_without_next(probe) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_post_is_sent_to_sign_in_without_next(probe) -> None:
     token = csrf_token(probe)
     response = probe.post("/cases/1/close", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/sign-in"
 
 
-def test_wrong_role_gets_the_403_page(probe, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_role_gets_the_403_page(probe, check_page, session_factory) -> None:
     add_user(session_factory, "rae@example.gov.uk", Role.READ_ONLY)
     sign_in(probe, "rae@example.gov.uk")
     for path in ("/cases", "/admin", "/reports"):
@@ -54,7 +54,7 @@ def test_wrong_role_gets_the_403_page(probe, check_page, session_factory) -> Non
         (Role.CASEWORKER, {"/cases"}),
     ],
 )
-def test_each_role_reaches_exactly_its_pages(probe, session_factory, role, allowed) -> None:  # type: ignore[no-untyped-def]
+def test_each_role_reaches_exactly_its_pages(probe, session_factory, role, allowed) -> None:
     add_user(session_factory, "someone@example.gov.uk", role)
     sign_in(probe, "someone@example.gov.uk")
     for path in ("/cases", "/admin", "/reports"):
@@ -69,7 +69,7 @@ def test_each_role_reaches_exactly_its_pages(probe, session_factory, role, allow
     ["https://evil.example/", "//evil.example/cases", "/\\evil.example", "http:/evil", "javascript:alert(1)",
      "/cases\r\nSet-Cookie: x=1", "cases"],
 )
-def test_next_never_leaves_the_app(probe, session_factory, target) -> None:  # type: ignore[no-untyped-def]
+def test_next_never_leaves_the_app(probe, session_factory, target) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     response = sign_in(probe, "cas@example.gov.uk", next_path=target)
     assert response.status_code == 303 and response.headers["location"] == "/"

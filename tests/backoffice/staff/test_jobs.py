@@ -13,7 +13,7 @@ from shared import audit, jobs
 from shared.db import utcnow
 
 
-def test_tidy_removes_long_expired_sessions_only(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_tidy_removes_long_expired_sessions_only(runtime) -> None:
     now = utcnow()
     with runtime.factory() as session, session.begin():
         user = create_user(session, audit.SYSTEM, email="a@example.gov.uk", name="A", role=Role.CASEWORKER,
@@ -28,7 +28,7 @@ def test_tidy_removes_long_expired_sessions_only(runtime) -> None:  # type: igno
         assert session.scalar(select(func.count(StaffSession.id))) == 1
 
 
-def test_tidy_is_scheduled(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_tidy_is_scheduled(runtime) -> None:
     from shared.worker import schedules
     from tests.conftest import SPECS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -39,7 +40,7 @@ def provider(served: Provider) -> Provider:
 
 @pytest.fixture
 def sso_client(runtime: Runtime, provider: Provider) -> Iterator[TestClient]:
-    oidc = {"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET,
+    oidc: dict[str, Any] = {"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET,
              "oidc_provider_name": "Testshire staff account"}
     configured = Runtime(dataclasses.replace(runtime.settings, **oidc), runtime.engine, runtime.factory)
     with TestClient(create_app(configured), raise_server_exceptions=False) as client:
@@ -65,7 +66,7 @@ def _signed_in_as(client: TestClient) -> str | None:
     return response.text if response.status_code == 200 else None
 
 
-def test_authorization_request_uses_pkce_state_and_nonce(sso_client, provider) -> None:  # type: ignore[no-untyped-def]
+def test_authorization_request_uses_pkce_state_and_nonce(sso_client, provider) -> None:
     location = sso_client.get("/sign-in/sso", follow_redirects=False).headers["location"]
     url = urlsplit(location)
     params = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -76,14 +77,14 @@ def test_authorization_request_uses_pkce_state_and_nonce(sso_client, provider) -
     assert params["redirect_uri"] == CALLBACK_PREFIX + "/sign-in/sso/callback"  # from BASE_URL, not the Host
 
 
-def test_sign_in_page_offers_single_sign_on(sso_client, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_page_offers_single_sign_on(sso_client, check_page) -> None:
     page = sso_client.get("/sign-in?next=/sign-out-everywhere")
     check_page(page, title="Sign in")
     assert "Sign in with Testshire staff account" in page.text
     assert "/sign-in/sso?next=%2Fsign-out-everywhere" in page.text
 
 
-def test_valid_id_token_signs_in_an_existing_account(sso_client, provider, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_valid_id_token_signs_in_an_existing_account(sso_client, provider, session_factory) -> None:
     user_id = add_user(session_factory, "cas@example.gov.uk")
     provider.email = "CAS@example.gov.uk"
     response = _round_trip(sso_client, "/sign-in/sso?next=/sign-out-everywhere")
@@ -112,7 +113,7 @@ def test_valid_id_token_signs_in_an_existing_account(sso_client, provider, sessi
     ids=["audience", "audience-list", "nonce", "no-nonce", "issuer", "expired", "unverified-email",
          "email-verified-missing", "email-verified-string", "no-email", "unmailable-email"],
 )
-def test_untrustworthy_id_tokens_are_refused(sso_client, provider, check_page, session_factory, claims, reason) -> None:  # type: ignore[no-untyped-def]
+def test_untrustworthy_id_tokens_are_refused(sso_client, provider, check_page, session_factory, claims, reason) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     provider.claims = claims
     response = _round_trip(sso_client)
@@ -122,14 +123,14 @@ def test_untrustworthy_id_tokens_are_refused(sso_client, provider, check_page, s
     assert reason in event.detail["reason"], event.detail
 
 
-def test_token_signed_by_another_key_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_token_signed_by_another_key_is_refused(sso_client, provider, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     provider.signing_key = RSAKey.generate_key(2048, parameters={"kid": "test-key"})  # same kid, wrong key
     check_page(_round_trip(sso_client), status=400, title="You could not be signed in")
     assert _signed_in_as(sso_client) is None
 
 
-def test_unknown_or_deactivated_email_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_deactivated_email_is_refused(sso_client, provider, check_page, session_factory) -> None:
     add_user(session_factory, "gone@example.gov.uk", active=False)
     for email in ("nobody@example.gov.uk", "gone@example.gov.uk"):
         provider.email = email
@@ -141,7 +142,7 @@ def test_unknown_or_deactivated_email_is_refused(sso_client, provider, check_pag
     assert reasons == ["unknown_account", "deactivated"]
 
 
-def test_state_must_match_and_codes_work_once(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_state_must_match_and_codes_work_once(sso_client, provider, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     check_page(_round_trip(sso_client, tamper_state=True), status=400)
     check_page(_round_trip(sso_client, tamper_state="%C3%A9"), status=400)  # non-ASCII: was a TypeError, a 500
@@ -149,7 +150,7 @@ def test_state_must_match_and_codes_work_once(sso_client, provider, check_page, 
     assert _signed_in_as(sso_client) is None
 
 
-def test_single_sign_on_is_off_unless_configured(client, runtime, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_single_sign_on_is_off_unless_configured(client, runtime, check_page) -> None:
     check_page(client.get("/sign-in/sso"), status=404)
     check_page(client.get("/sign-in/sso/callback?code=x&state=y"), status=404)
     names = {route.name for route in staff_routes(runtime.settings)}  # type: ignore[attr-defined]
@@ -163,9 +164,9 @@ def test_issuer_must_be_https_except_on_this_machine() -> None:
     assert OidcConfig(issuer="https://idp.example", client_id="a", client_secret="b").issuer
 
 
-def test_wrong_client_secret_is_a_failed_sign_in_not_a_crash(runtime, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_client_secret_is_a_failed_sign_in_not_a_crash(runtime, provider, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
-    oidc = {"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID, "oidc_client_secret": "wrong"}
+    oidc: dict[str, Any] = {"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID, "oidc_client_secret": "wrong"}
     configured = Runtime(dataclasses.replace(runtime.settings, **oidc), runtime.engine, runtime.factory)
     with TestClient(create_app(configured), raise_server_exceptions=False) as client:
         check_page(_round_trip(client), status=400, title="You could not be signed in")
@@ -174,20 +175,20 @@ def test_wrong_client_secret_is_a_failed_sign_in_not_a_crash(runtime, provider, 
     assert "token request failed" in event.detail["reason"]
 
 
-def test_unreachable_provider_is_a_failed_sign_in_not_a_crash(runtime, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
-    oidc = {"oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET}
+def test_unreachable_provider_is_a_failed_sign_in_not_a_crash(runtime, check_page, session_factory) -> None:
+    oidc: dict[str, Any] = {"oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET}
     configured = Runtime(dataclasses.replace(runtime.settings, **oidc), runtime.engine, runtime.factory)
     with TestClient(create_app(configured), raise_server_exceptions=False) as client:
         check_page(client.get("/sign-in/sso"), status=400, title="You could not be signed in")
     assert actions(session_factory, "staff.sso_failed")
 
 
-def _binding(factory, email: str) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+def _binding(factory, email: str) -> tuple[str | None, str | None]:
     user = get_user(factory, email)
     return user.oidc_issuer, user.oidc_subject
 
 
-def test_first_sign_in_binds_the_subject(sso_client, provider, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_first_sign_in_binds_the_subject(sso_client, provider, session_factory) -> None:
     user_id = add_user(session_factory, "cas@example.gov.uk")
     assert _binding(session_factory, "cas@example.gov.uk") == (None, None)
     assert _round_trip(sso_client).status_code == 303
@@ -199,7 +200,7 @@ def test_first_sign_in_binds_the_subject(sso_client, provider, session_factory) 
     assert len(actions(session_factory, "staff.signed_in")) == 2
 
 
-def test_later_sign_ins_are_matched_by_subject_not_email(sso_client, provider, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_later_sign_ins_are_matched_by_subject_not_email(sso_client, provider, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     add_user(session_factory, "new.name@example.gov.uk")
     assert _round_trip(sso_client).status_code == 303
@@ -210,7 +211,7 @@ def test_later_sign_ins_are_matched_by_subject_not_email(sso_client, provider, s
     assert _binding(session_factory, "new.name@example.gov.uk") == (None, None)
 
 
-def test_an_account_bound_to_another_subject_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_an_account_bound_to_another_subject_is_refused(sso_client, provider, check_page, session_factory) -> None:
     """Someone who gets the same address at the provider later (a reused mailbox) is not the account's owner."""
     user_id = add_user(session_factory, "cas@example.gov.uk")
     assert _round_trip(sso_client).status_code == 303
@@ -225,7 +226,7 @@ def test_an_account_bound_to_another_subject_is_refused(sso_client, provider, ch
     assert event.detail["reason"] == "subject_mismatch" and event.detail["method"] == "sso"
 
 
-def test_a_bound_account_that_is_deactivated_is_refused(sso_client, provider, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_bound_account_that_is_deactivated_is_refused(sso_client, provider, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     assert _round_trip(sso_client).status_code == 303
     sso_client.cookies.clear()
@@ -236,7 +237,7 @@ def test_a_bound_account_that_is_deactivated_is_refused(sso_client, provider, ch
     assert [e.detail["reason"] for e in actions(session_factory, "staff.sign_in_failed")] == ["deactivated"]
 
 
-def test_one_subject_binds_one_account(db) -> None:  # type: ignore[no-untyped-def]
+def test_one_subject_binds_one_account(db) -> None:
     from sqlalchemy.exc import IntegrityError
 
     from backoffice.staff.accounts import create_user

@@ -15,35 +15,36 @@ from backoffice.staff.password_reset import request_reset
 from shared.db import utcnow
 from shared.mail import OutboxMessage
 from tests.backoffice.staff.helpers import PASSWORD, SYSTEM, actions, add_user, csrf_token, get_user, sign_in
+from tests.factories import recording
 
 NEW_PASSWORD = "a brand new long passphrase"
 LINK = re.compile(r"http://testserver/backoffice(/password/new\?token=[A-Za-z0-9_-]+)")
 
 
-def _ask(client: TestClient, email: str):  # type: ignore[no-untyped-def]
+def _ask(client: TestClient, email: str):
     token = csrf_token(client, "/password/forgotten")
     return client.post("/password/forgotten", data={"csrf_token": token, "email": email}, follow_redirects=False)
 
 
-def _outbox(factory) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+def _outbox(factory) -> list[OutboxMessage]:
     with factory() as session:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def _link(factory) -> str:  # type: ignore[no-untyped-def]
+def _link(factory) -> str:
     match = LINK.search(_outbox(factory)[-1].body_text)
     assert match, _outbox(factory)[-1].body_text
     return match.group(1)
 
 
-def _set(client: TestClient, link: str, password: str = NEW_PASSWORD, confirm: str | None = None):  # type: ignore[no-untyped-def]
+def _set(client: TestClient, link: str, password: str = NEW_PASSWORD, confirm: str | None = None):
     token = link.split("token=", 1)[1]
     data = {"csrf_token": csrf_token(client, "/password/forgotten"), "token": token, "password": password,
             "confirm_password": password if confirm is None else confirm}
     return client.post("/password/new", data=data, follow_redirects=False)
 
 
-def test_forgotten_password_pages(client, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_forgotten_password_pages(client, check_page) -> None:
     form = client.get("/password/forgotten")
     check_page(form, title="Reset your password")
     assert 'autocomplete="email"' in form.text and "novalidate" in form.text
@@ -52,7 +53,7 @@ def test_forgotten_password_pages(client, check_page) -> None:  # type: ignore[n
     assert "Enter your email address" in empty.text
 
 
-def test_known_address_gets_a_base_url_link_by_email(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_known_address_gets_a_base_url_link_by_email(client, check_page, session_factory) -> None:
     user_id = add_user(session_factory, "cas@example.gov.uk")
     response = _ask(client, "Cas@Example.gov.uk")
     assert response.status_code == 303 and response.headers["location"] == "/password/check-your-email"
@@ -63,7 +64,7 @@ def test_known_address_gets_a_base_url_link_by_email(client, check_page, session
     assert actions(session_factory, "staff.password_reset_requested")[0].detail == {"sent": True}
 
 
-def test_unknown_address_gets_the_same_page_and_no_email(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_address_gets_the_same_page_and_no_email(client, session_factory) -> None:
     add_user(session_factory, "gone@example.gov.uk", active=False)
     for email in ("nobody@example.gov.uk", "gone@example.gov.uk"):
         response = _ask(client, email)
@@ -71,7 +72,7 @@ def test_unknown_address_gets_the_same_page_and_no_email(client, session_factory
     assert _outbox(session_factory) == []
 
 
-def test_opening_the_link_does_not_use_it_submitting_does(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_opening_the_link_does_not_use_it_submitting_does(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     _ask(client, "cas@example.gov.uk")
     link = _link(session_factory)
@@ -91,7 +92,7 @@ def test_opening_the_link_does_not_use_it_submitting_does(client, check_page, se
     assert "has been changed" in _outbox(session_factory)[-1].subject
 
 
-def test_reset_ends_sessions_and_unlocks(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_reset_ends_sessions_and_unlocks(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     elsewhere = TestClient(client.app, raise_server_exceptions=False)
     sign_in(elsewhere, "cas@example.gov.uk")
@@ -105,7 +106,7 @@ def test_reset_ends_sessions_and_unlocks(client, session_factory) -> None:  # ty
     assert sign_in(TestClient(client.app), "cas@example.gov.uk", PASSWORD).status_code == 422
 
 
-def test_new_password_rules(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_new_password_rules(client, check_page, session_factory) -> None:
     add_user(session_factory, "longenoughname@example.gov.uk")
     _ask(client, "longenoughname@example.gov.uk")
     link = _link(session_factory)
@@ -123,7 +124,7 @@ def test_new_password_rules(client, check_page, session_factory) -> None:  # typ
     assert _set(client, link).status_code == 303  # the failed attempts did not use the link up
 
 
-def test_expired_forged_and_replaced_links_are_refused(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_expired_forged_and_replaced_links_are_refused(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     start = utcnow()
     with time_machine.travel(start, tick=False):
@@ -143,7 +144,7 @@ def test_expired_forged_and_replaced_links_are_refused(client, check_page, sessi
     check_page(client.get("/password/new"), status=410)
 
 
-def test_asking_is_rate_limited_per_email(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_asking_is_rate_limited_per_email(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     for _ in range(3):
         assert _ask(client, "cas@example.gov.uk").status_code == 303
@@ -151,13 +152,13 @@ def test_asking_is_rate_limited_per_email(client, check_page, session_factory) -
     assert len(_outbox(session_factory)) == 3
 
 
-def test_asking_is_rate_limited_per_address(client, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_asking_is_rate_limited_per_address(client, check_page) -> None:
     for n in range(10):
         assert _ask(client, f"person{n}@example.gov.uk").status_code == 303
     check_page(_ask(client, "person99@example.gov.uk"), status=429)
 
 
-def test_two_simultaneous_uses_of_one_link_set_one_password(runtime, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_two_simultaneous_uses_of_one_link_set_one_password(runtime, session_factory) -> None:
     """Two browsers submit the same link at once: exactly one new password stands, the other use is refused.
 
     On PostgreSQL both transactions are held until each has read the link, so that neither sees the
@@ -173,12 +174,12 @@ def test_two_simultaneous_uses_of_one_link_set_one_password(runtime, session_fac
     add_user(session_factory, "cas@example.gov.uk")
     tokens: list[str] = []
     with session_factory() as session, session.begin():
-        request_reset(session, "cas@example.gov.uk", link_for=lambda token: tokens.append(token) or token,
+        request_reset(session, "cas@example.gov.uk", link_for=recording(tokens),
                       origin=SYSTEM, service_name="Case management")
     both_have_read = threading.Barrier(2, timeout=10)
     waited = threading.local()
 
-    def hold_after_reading_the_link(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def hold_after_reading_the_link(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("SELECT") and "staff_password_reset_tokens" in statement \
                 and not getattr(waited, "done", False):
             waited.done = True

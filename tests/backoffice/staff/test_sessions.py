@@ -27,7 +27,7 @@ def _signed_in(client: TestClient) -> bool:
     return True
 
 
-def test_session_cookie_and_csrf_token_change_on_sign_in(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_session_cookie_and_csrf_token_change_on_sign_in(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     before_token = csrf_token(client)
     planted = client.cookies[COOKIE]  # what an attacker could have fixed in the browser beforehand
@@ -40,7 +40,7 @@ def test_session_cookie_and_csrf_token_change_on_sign_in(client, session_factory
     assert _signed_in(client)
 
 
-def test_only_a_digest_of_the_token_is_stored(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_digest_of_the_token_is_stored(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     sign_in(client, "cas@example.gov.uk", next_path="/")
     with session_factory() as session:
@@ -50,7 +50,7 @@ def test_only_a_digest_of_the_token_is_stored(client, session_factory) -> None: 
     assert client.cookies[COOKIE] and row.token_hash != digest(client.cookies[COOKIE])
 
 
-def test_sign_out_revokes_this_session_only(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_revokes_this_session_only(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     other = TestClient(client.app, raise_server_exceptions=False)
     sign_in(client, "cas@example.gov.uk")
@@ -64,14 +64,14 @@ def test_sign_out_revokes_this_session_only(client, check_page, session_factory)
     assert len(actions(session_factory, "staff.signed_out")) == 1
 
 
-def test_sign_out_needs_the_csrf_token(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_needs_the_csrf_token(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     sign_in(client, "cas@example.gov.uk")
     check_page(client.post("/sign-out", data={}), status=400)
     assert _signed_in(client)
 
 
-def test_sign_out_everywhere_ends_every_session(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_everywhere_ends_every_session(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     other = TestClient(client.app, raise_server_exceptions=False)
     sign_in(client, "cas@example.gov.uk")
@@ -88,7 +88,7 @@ def test_sign_out_everywhere_ends_every_session(client, check_page, session_fact
     assert event.detail == {"reason": "signed out everywhere", "sessions": 2}
 
 
-def test_deactivating_an_account_ends_its_sessions(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_deactivating_an_account_ends_its_sessions(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     sign_in(client, "cas@example.gov.uk")
     assert _signed_in(client)
@@ -97,7 +97,7 @@ def test_deactivating_an_account_ends_its_sessions(client, session_factory) -> N
     assert not _signed_in(client)
 
 
-def test_idle_and_absolute_timeouts(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_idle_and_absolute_timeouts(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     start = utcnow()
     with time_machine.travel(start, tick=False):
@@ -113,7 +113,7 @@ def test_idle_and_absolute_timeouts(client, session_factory) -> None:  # type: i
             assert _signed_in(client) == (step * 50 < 12 * 60), step
 
 
-def test_signing_in_again_ends_the_previous_session(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_signing_in_again_ends_the_previous_session(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     add_user(session_factory, "mo@example.gov.uk")
     sign_in(client, "cas@example.gov.uk")
@@ -129,14 +129,14 @@ def test_signing_in_again_ends_the_previous_session(client, session_factory) -> 
     assert rows[cas.id].revoked_at is not None
 
 
-def test_sign_out_partial_posts_with_the_csrf_token(client) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_partial_posts_with_the_csrf_token(client) -> None:
     template = client.app.state.templates.env.get_template("backoffice/staff/_sign_out.html")
     html = template.render(path_for=lambda name: {"staff-sign-out": "/backoffice/sign-out"}[name], csrf_token="tok")
     assert 'action="/backoffice/sign-out"' in html and 'method="post"' in html
     assert 'name="csrf_token" value="tok"' in html and 'data-prevent-double-click="true"' in html
 
 
-def test_public_pages_that_read_the_session_survive_an_idle_minute(runtime, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_public_pages_that_read_the_session_survive_an_idle_minute(runtime, session_factory) -> None:
     """The start page and the sign-in page look the session up in a read-only GET: looking must not write.
 
     Only the staff access policy (whose GETs are write transactions) refreshes ``last_seen_at``.

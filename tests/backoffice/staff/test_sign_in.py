@@ -16,7 +16,7 @@ from tests.backoffice.staff.helpers import PASSWORD, actions, add_user, get_user
 GENERIC = "Enter a correct email address and password"
 
 
-def test_sign_in_page_follows_the_govuk_pattern(client, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_page_follows_the_govuk_pattern(client, check_page) -> None:
     response = client.get("/sign-in")
     check_page(response, title="Sign in")
     html = response.text
@@ -28,7 +28,7 @@ def test_sign_in_page_follows_the_govuk_pattern(client, check_page) -> None:  # 
     assert "Sign in with" not in html  # no single sign-on configured
 
 
-def test_right_password_signs_in_and_is_audited(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_right_password_signs_in_and_is_audited(client, session_factory) -> None:
     user_id = add_user(session_factory, "cas@example.gov.uk")
     response = sign_in(client, "CAS@example.gov.uk ")
     assert response.status_code == 303 and response.headers["location"] == "/"
@@ -38,7 +38,7 @@ def test_right_password_signs_in_and_is_audited(client, session_factory) -> None
     assert event.detail == {"method": "password"} and event.ip == "testclient"
 
 
-def test_wrong_password_and_unknown_account_get_the_same_generic_error(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_and_unknown_account_get_the_same_generic_error(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     wrong = sign_in(client, "cas@example.gov.uk", "not the password at all")
     unknown = sign_in(client, "nobody@example.gov.uk", PASSWORD)
@@ -54,7 +54,7 @@ def test_wrong_password_and_unknown_account_get_the_same_generic_error(client, c
     assert get_user(session_factory, "cas@example.gov.uk").failed_sign_ins == 1
 
 
-def test_empty_and_malformed_fields_get_field_errors(client, check_page) -> None:  # type: ignore[no-untyped-def]
+def test_empty_and_malformed_fields_get_field_errors(client, check_page) -> None:
     empty = client.post("/sign-in", data={"csrf_token": _token(client), "email": "", "password": ""})
     check_page(empty, status=422, title="Error: Sign in")
     assert "Enter your email address" in empty.text and "Enter your password" in empty.text
@@ -63,7 +63,7 @@ def test_empty_and_malformed_fields_get_field_errors(client, check_page) -> None
     assert "Enter an email address in the correct format, like name@example.com" in bad.text
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_five_failures_lock_the_account_for_fifteen_minutes(client, check_page, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     start = utcnow()
     with time_machine.travel(start, tick=False):
@@ -84,7 +84,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, check_page, 
     assert user.failed_sign_ins == 0 and user.locked_until is None
 
 
-def test_a_success_resets_the_failure_count(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_success_resets_the_failure_count(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     for _ in range(4):
         sign_in(client, "cas@example.gov.uk", "wrong password guess")
@@ -92,7 +92,7 @@ def test_a_success_resets_the_failure_count(client, session_factory) -> None:  #
     assert get_user(session_factory, "cas@example.gov.uk").failed_sign_ins == 0
 
 
-def test_deactivated_account_cannot_sign_in(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_account_cannot_sign_in(client, check_page, session_factory) -> None:
     add_user(session_factory, "gone@example.gov.uk", active=False)
     response = sign_in(client, "gone@example.gov.uk")
     check_page(response, status=422)
@@ -100,7 +100,7 @@ def test_deactivated_account_cannot_sign_in(client, check_page, session_factory)
     assert actions(session_factory, "staff.sign_in_failed")[0].detail["reason"] == "deactivated"
 
 
-def test_old_argon2_parameters_are_rehashed_on_sign_in(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_old_argon2_parameters_are_rehashed_on_sign_in(client, session_factory) -> None:
     add_user(session_factory, "cas@example.gov.uk")
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     with session_factory() as session, session.begin():
@@ -112,7 +112,7 @@ def test_old_argon2_parameters_are_rehashed_on_sign_in(client, session_factory) 
     assert accounts.password_matches(new_hash, PASSWORD)
 
 
-def test_sign_in_is_rate_limited_per_address(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_is_rate_limited_per_address(client, check_page, session_factory) -> None:
     token = _token(client)
     for _ in range(20):
         client.post("/sign-in", data={"csrf_token": token, "email": "", "password": ""})
@@ -121,19 +121,19 @@ def test_sign_in_is_rate_limited_per_address(client, check_page, session_factory
     assert int(limited.headers["retry-after"]) > 0
 
 
-def test_sign_in_is_rate_limited_per_email_address(client, check_page, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_is_rate_limited_per_email_address(client, check_page, session_factory) -> None:
     for _ in range(10):
         sign_in(client, "target@example.gov.uk", "guess")
     check_page(sign_in(client, "target@example.gov.uk", "guess"), status=429)
 
 
-def _token(client) -> str:  # type: ignore[no-untyped-def]
+def _token(client) -> str:
     from tests.backoffice.staff.helpers import csrf_token
 
     return csrf_token(client)
 
 
-def test_rate_limit_scale_raises_the_sign_in_limits(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_scale_raises_the_sign_in_limits(runtime) -> None:
     import dataclasses
 
     from shared.settings import load_settings
