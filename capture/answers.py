@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice.intake.forms import FormDefinition, FormPage, Question
-from shared.errors import InvalidInput
-from shared.mail import validate_address
-from shared.mail.outbox import ADDRESS_ERROR
-from shared.numbers import date_from_parts
+from shared.web.forms import DATE_PARTS, Past, email_error, parse_date
 
 PHONE = re.compile(r"^[0-9+() \-]{6,40}$")
 PHONE_ERROR = "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-DATE_PARTS = ("day", "month", "year")
+#: No one alive was born, and no letter in a request was sent, before this.
+EARLIEST = dt.date(1890, 1, 1)
 
 
 def clean(value: str) -> str:
@@ -76,11 +74,8 @@ def text_error(question: Question, value: str) -> str | None:
         return None if value in {o.value for o in question.options} else f"Select {question.noun}"
     if len(value) > question.limit:
         return f"{_cap(question.noun)} must be {question.limit:,} characters or less"
-    if question.type == "email":
-        try:
-            validate_address(value)
-        except InvalidInput:
-            return ADDRESS_ERROR
+    if question.type == "email" and (problem := email_error(value)) is not None:
+        return problem
     if question.type == "phone" and (not PHONE.match(value) or sum(c.isdigit() for c in value) < 6):
         return PHONE_ERROR
     if question.pattern and not re.fullmatch(question.pattern, value):
@@ -89,34 +84,12 @@ def text_error(question: Question, value: str) -> str | None:
 
 
 def _date(question: Question, parts: dict[str, str], result: PageInput) -> None:
-    key, noun = question.key, _cap(question.noun)
-    missing = [p for p in DATE_PARTS if not parts[p]]
-    if len(missing) == 3:
-        if question.required:
-            result.errors[f"{key}-day"] = f"Enter {question.noun}"
-        else:
-            result.answers[key] = ""
-        return
-    if missing:
-        field = missing[0]
-        result.errors[f"{key}-{field}"] = f"{noun} must include a {' and '.join(missing) if len(missing) < 3 else field}"
-        return
-    if not all(parts[p].isascii() and parts[p].isdigit() for p in DATE_PARTS):
-        result.errors[f"{key}-day"] = f"{noun} must be a real date"
-        return
-    if len(parts["year"]) != 4:
-        result.errors[f"{key}-year"] = "Year must include 4 numbers"
-        return
-    day = date_from_parts(parts["day"], parts["month"], parts["year"])  # a 10-digit day is no date either
-    if day is None:
-        result.errors[f"{key}-day"] = f"{noun} must be a real date"
-        return
-    if day >= dt.date.today():
-        result.errors[f"{key}-day"] = f"{noun} must be in the past"
-    elif day.year < 1890:
-        result.errors[f"{key}-year"] = f"{noun} must be after 1889"
-    else:
-        result.answers[key] = day.isoformat()
+    """Capture's dates are of the past (a birth, a letter sent), so a date from today on is refused."""
+    answer = parse_date(parts, question.noun, required=question.required, earliest=EARLIEST, past=Past.BEFORE_TODAY)
+    if answer.error:
+        result.errors[f"{question.key}-{answer.part}"] = answer.error
+    elif answer.value is not None or not question.required:
+        result.answers[question.key] = answer.value.isoformat() if answer.value else ""
 
 
 def values_from_answers(page: FormPage, answers: dict[str, Any]) -> dict[str, Any]:

@@ -72,6 +72,12 @@ def _has_staff_session(request: Request) -> bool:
 
 #: Any signed-in staff member, whatever the role.
 STAFF = signed_in()
+#: Case work: caseworkers and everyone above them.
+WORKERS = signed_in(*at_least(Role.CASEWORKER))
+#: Managers and administrators: assigning, reopening and restricting cases, importing and exporting them.
+MANAGERS = signed_in(*at_least(Role.MANAGER))
+#: Administration proper: configuration that changes how everyone works.
+ADMIN = signed_in(Role.ADMINISTRATOR)
 
 
 def staff_principal(ctx: RequestContext) -> StaffPrincipal:

@@ -1,8 +1,7 @@
-"""What capture's pages share: the case type and its form, GOV.UK error context, limits, the honeypot."""
+"""What capture's pages share: the case type and its form, limits, the honeypot (forms: shared.web.forms)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,12 +20,6 @@ MOUNT = "/capture"
 #: A field people never see (the ``hidden`` attribute keeps it from screen readers and the tab order
 #: too); bots that fill every field fill it, and are shown success while nothing is stored.
 HONEYPOT = "website"
-
-
-def error_context(errors: Mapping[str, str], order: list[str]) -> dict[str, Any]:
-    """The layout's error summary: messages in the order of the fields, each linking to its field."""
-    listed = [name for name in order if name in errors] + [name for name in errors if name not in order]
-    return {"errors": dict(errors), "error_list": [{"text": errors[n], "href": f"#{n}"} for n in listed]}
 
 
 def web_type(ctx: RequestContext, key: str) -> tuple[CaseType, FormDefinition]:

@@ -6,9 +6,10 @@ from starlette.responses import Response
 
 from backoffice.feedback.survey import COMMENT_MAX, RATINGS, record_feedback
 from capture.answers import clean
-from capture.web.common import error_context, is_bot, limit
+from capture.web.common import is_bot, limit
 from shared.errors import InvalidInput
 from shared.web import RequestContext
+from shared.web.forms import error_summary
 
 
 def feedback(ctx: RequestContext) -> Response:
@@ -30,7 +31,7 @@ def feedback(ctx: RequestContext) -> Response:
 def _form(ctx: RequestContext, rating: str, comment: str, errors: dict[str, str], status: int = 200) -> Response:
     return ctx.render("capture/feedback.html", {
         "ratings": RATINGS, "rating": rating, "comment": comment, "max": COMMENT_MAX,
-        **error_context(errors, ["rating", "comment"]),
+        **error_summary(errors, ["rating", "comment"]),
     }, status_code=status)
 
 

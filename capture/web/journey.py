@@ -14,11 +14,12 @@ from backoffice.intake.forms import FormDefinition, FormPage
 from capture import answers as rules
 from capture import drafts, submission
 from capture.models import Draft
-from capture.web.common import email_link, error_context, is_bot, limit, requester, size_label, web_type
+from capture.web.common import email_link, is_bot, limit, requester, size_label, web_type
 from shared import idempotency
 from shared.errors import InvalidInput
 from shared.files import DOCUMENTS, StoredFile, scan_status_message, store_upload
 from shared.web import RequestContext
+from shared.web.forms import error_summary, repeated
 
 
 def start(ctx: RequestContext) -> Response:
@@ -79,7 +80,7 @@ def _render_page(ctx: RequestContext, definition: FormDefinition, page: FormPage
         "form": definition, "page": page, "values": values, "back": back, "change": change, "files": files,
         "multipart": any(q.type == "file" for q in page.questions), "max_mb": size_label(ctx.settings.max_upload_bytes),
         "action": _page_url(ctx, type_key, page, change), "seconds_left": drafts.seconds_left(draft),
-        **error_context(errors, order),
+        **error_summary(errors, order),
     }, status_code=status)
 
 
@@ -136,7 +137,7 @@ def check_answers(ctx: RequestContext) -> Response:
     if not ctx.is_read and not errors:
         email = str(answers.get(definition.mapped("requester.email").key, ""))  # type: ignore[union-attr]
         limit(ctx, "send-ip", ctx.ip, ("send-email", email))
-        if not idempotency.first_use(ctx.db, ctx.field("idempotency_key")):
+        if repeated(ctx):
             return ctx.redirect("check-email", type_key=type_key)  # a double click: one email is enough
         _send(ctx, draft, definition)
         return ctx.redirect("check-email", type_key=type_key)
@@ -159,7 +160,7 @@ def _render_check(ctx: RequestContext, type_name: str, definition: FormDefinitio
     return ctx.render("capture/check_answers.html", {
         "form": definition, "type_name": type_name, "rows": rows, "type_key": type_key,
         "idempotency_key": idempotency.new_key(), "seconds_left": drafts.seconds_left(draft),
-        **error_context(errors, [r["key"] for r in rows]),
+        **error_summary(errors, [r["key"] for r in rows]),
     }, status_code=status)
 
 

@@ -12,17 +12,16 @@ import datetime as dt
 from starlette.responses import Response
 
 from backoffice.cases.requester_view import REFERENCE, find_for_requester, normalise_reference
-from backoffice.intake.forms import Question
 from capture import links
-from capture.answers import clean, text_error
-from capture.web.common import email_link, error_context, limit
+from capture.answers import clean
+from capture.web.common import email_link, limit
 from shared.db import utcnow
 from shared.mail import send_email
 from shared.web import RequestContext
+from shared.web.forms import email_error, error_summary
 
 SESSION_KEY = "capture_progress"
 VIEW_FOR = dt.timedelta(hours=1)
-_EMAIL_RULES = Question(key="email", type="email", label="Email address", noun="your email address")
 
 
 def start(ctx: RequestContext) -> Response:
@@ -35,10 +34,10 @@ def start(ctx: RequestContext) -> Response:
         errors["reference"] = "Enter your reference number"
     elif not REFERENCE.match(normalise_reference(reference)):
         errors["reference"] = "Enter your reference number in the correct format, like FOI-2026-00012"
-    if (problem := text_error(_EMAIL_RULES, email)) is not None:
+    if (problem := email_error(email)) is not None:
         errors["email"] = problem
     if errors:
-        context = {"reference": reference, "email": email, **error_context(errors, ["reference", "email"])}
+        context = {"reference": reference, "email": email, **error_summary(errors, ["reference", "email"])}
         return ctx.render("capture/progress_start.html", context, status_code=422)
     limit(ctx, "progress-email", email.lower())
     view = find_for_requester(ctx.db, reference, email)

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from backoffice.intake.forms import Question
 from backoffice.intake.new_cases import NewCase, Requester, validate
 from backoffice.staff.accounts import Role, create_user
-from backoffice.staff.web.forms import email_error
 from capture.answers import text_error
 from shared import audit
 from shared.errors import InvalidInput
 from shared.mail import ADDRESS_ERROR, InvalidEmailAddress, validate_address
+from shared.web.forms import email_error
 
 SYSTEM = audit.Actor(type="system", label="tests")
 

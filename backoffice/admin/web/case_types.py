@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from backoffice.admin.web.common import chosen_id, field_errors, optional_int, path_int, render, repeated
+from backoffice.admin.web.common import chosen_id, field_errors, optional_int, path_int
 from backoffice.cases import case_types
 from backoffice.cases.models import StatusKind
 from backoffice.clocks import RULES
@@ -20,6 +20,7 @@ from backoffice.staff.groups import list_groups
 from shared.errors import DomainError
 from shared.numbers import parse_int
 from shared.web import RequestContext
+from shared.web.forms import render_form, repeated
 
 SETTINGS_ORDER = ("name", "reference_prefix", "deadline_rule", "extension_days", "web_enabled",
                   "responsible_group", "escalation_group", "groups")
@@ -28,7 +29,7 @@ TASK_ORDER = ("task_title", "task_due", "task_group")
 
 def index(ctx: RequestContext) -> Response:
     rule_titles = {key: rule.title for key, rule in RULES.items()}
-    return render(ctx, "backoffice/admin/case_types.html",
+    return render_form(ctx, "backoffice/admin/case_types.html",
                   {"case_types": case_types.case_types(ctx.db), "rule_titles": rule_titles})
 
 
@@ -51,7 +52,7 @@ def show(ctx: RequestContext, errors: Mapping[str, str] | None = None, values: M
         "clock_roles": [role.value for role in GRANTABLE],
         "values": dict(values or {}),
     }
-    return render(ctx, "backoffice/admin/case_type.html", context, errors, order)
+    return render_form(ctx, "backoffice/admin/case_type.html", context, errors, order)
 
 
 def _group_ids(ctx: RequestContext) -> set[int]:

@@ -6,29 +6,29 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
-from backoffice.admin.web.common import chosen_id, field_errors, path_int, render, repeated
+from backoffice.admin.web.common import chosen_id, field_errors, path_int
 from backoffice.staff import groups
 from backoffice.staff.accounts import list_users
 from shared.errors import DomainError
-from shared.mail import address_error
 from shared.web import RequestContext
+from shared.web.forms import email_error, render_form, repeated
 
 NEW_ORDER = ("name", "email")
 
 
 def index(ctx: RequestContext) -> Response:
-    return render(ctx, "backoffice/admin/groups.html", {"groups": groups.list_groups(ctx.db)})
+    return render_form(ctx, "backoffice/admin/groups.html", {"groups": groups.list_groups(ctx.db)})
 
 
 def new(ctx: RequestContext) -> Response:
     if ctx.is_read:
-        return render(ctx, "backoffice/admin/group_new.html", {"values": {}})
+        return render_form(ctx, "backoffice/admin/group_new.html", {"values": {}})
     values = {name: ctx.field(name).strip() for name in NEW_ORDER}
     if repeated(ctx):
         return ctx.redirect("admin-groups")
     errors: dict[str, str] = {}
     email = values["email"]
-    if email and (problem := address_error(email)) is not None:
+    if (problem := email_error(email, missing=None)) is not None:  # optional: blank is no group address
         errors["email"] = problem
     if not errors:
         try:
@@ -37,7 +37,7 @@ def new(ctx: RequestContext) -> Response:
         except DomainError as exc:
             errors = field_errors(exc, "name")
     if errors:
-        return render(ctx, "backoffice/admin/group_new.html", {"values": values}, errors, NEW_ORDER)
+        return render_form(ctx, "backoffice/admin/group_new.html", {"values": values}, errors, NEW_ORDER)
     return ctx.redirect("admin-group", group_id=group.id)
 
 
@@ -47,7 +47,7 @@ def show(ctx: RequestContext, errors: Mapping[str, str] | None = None) -> Respon
     in_group = {user.id for user in members}
     candidates = [user for user in list_users(ctx.db, active_only=True) if user.id not in in_group]
     context = {"group": group, "members": members, "candidates": candidates}
-    return render(ctx, "backoffice/admin/group.html", context, errors, ("user",))
+    return render_form(ctx, "backoffice/admin/group.html", context, errors, ("user",))
 
 
 def add_member(ctx: RequestContext) -> Response:

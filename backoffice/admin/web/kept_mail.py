@@ -16,8 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.staff.access import signed_in
-from backoffice.staff.accounts import Role
+from backoffice.staff.access import ADMIN
 from shared import mail
 from shared.web import Access, RequestContext, page
 from shared.web.factory import DEVELOPMENT_ONLY, development_pages_available
@@ -28,20 +27,17 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}'"
 
 
-_ADMINISTRATOR = signed_in(Role.ADMINISTRATOR)
-
-
 def _kept_mail_for_administrators(ctx: RequestContext) -> Principal | None:
     """404 where the pages are not available at all (nobody may learn more); then an administrator's sign-in."""
     if not (development_pages_available(ctx.settings) and ctx.settings.mail_kept_locally):
         raise HTTPException(status_code=404)
-    assert _ADMINISTRATOR.check is not None
-    return _ADMINISTRATOR.check(ctx)
+    assert ADMIN.check is not None
+    return ADMIN.check(ctx)
 
 
 #: Writes like the staff policy it ends with (a session's last activity).
-KEPT_MAIL = Access(f"{DEVELOPMENT_ONLY.name}+{_ADMINISTRATOR.name}", check=_kept_mail_for_administrators,
-                   writes=_ADMINISTRATOR.writes)
+KEPT_MAIL = Access(f"{DEVELOPMENT_ONLY.name}+{ADMIN.name}", check=_kept_mail_for_administrators,
+                   writes=ADMIN.writes)
 
 
 def linkify(text: str) -> Markup:

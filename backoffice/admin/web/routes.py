@@ -10,15 +10,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from backoffice.admin.web import case_types, groups, settings, transfer, users
-from backoffice.admin.web.common import ADMIN, MANAGERS, render
+from backoffice.staff.access import ADMIN, MANAGERS
 from shared.web import RequestContext, page
+from shared.web.forms import render_form
 
 FORM = ("GET", "POST")
 POST = ("POST",)
 
 
 def index(ctx: RequestContext) -> Response:
-    return render(ctx, "backoffice/admin/index.html")
+    return render_form(ctx, "backoffice/admin/index.html")
 
 
 def admin_routes() -> list[BaseRoute]:

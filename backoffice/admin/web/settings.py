@@ -9,17 +9,18 @@ from typing import Any
 from starlette.responses import Response
 
 from backoffice.admin import holidays
-from backoffice.admin.web.common import date_input, date_items, field_errors, path_int, render, repeated
+from backoffice.admin.web.common import field_errors, path_int
 from backoffice.clocks import CalendarSet, Nation
 from backoffice.intake.new_cases import today_in_london
 from backoffice.organisation import bank_holidays
 from backoffice.organisation import body as organisation
 from shared.errors import DomainError
 from shared.web import RequestContext
+from shared.web.forms import DATE_PARTS, date_items, date_parts, parse_date, render_form, repeated
 
 ORGANISATION_ORDER = ("nation", "domains")
-#: The date's errors are keyed by its first box, where the error summary link must take people.
-DATE = "day-day"
+#: The date input's field (its boxes are ``day-day``, ``day-month``, ``day-year``).
+DATE = "day"
 HOLIDAY_ORDER = ("kind", "name", DATE, "nation")
 #: The days the deadline calendars cover: an adjustment outside them would change no deadline.
 FIRST_DAY = dt.date(CalendarSet.DEFAULT_FIRST_YEAR, 1, 1)
@@ -31,7 +32,7 @@ def organisation_page(ctx: RequestContext) -> Response:
     current = organisation.get_organisation(ctx.db)
     if ctx.is_read:
         values = {"nation": current.nation, "domains": "\n".join(current.allowed_staff_domains or [])}
-        return render(ctx, template, {"values": values, "saved": ctx.request.query_params.get("saved") == "yes"})
+        return render_form(ctx, template, {"values": values, "saved": ctx.request.query_params.get("saved") == "yes"})
     values = {name: ctx.field(name) for name in ORGANISATION_ORDER}
     if repeated(ctx):
         return ctx.redirect("admin-organisation")
@@ -46,7 +47,7 @@ def organisation_page(ctx: RequestContext) -> Response:
     except DomainError as exc:
         errors.update(field_errors(exc, "domains"))
     if errors:
-        return render(ctx, template, {"values": values}, errors, ORGANISATION_ORDER)
+        return render_form(ctx, template, {"values": values}, errors, ORGANISATION_ORDER)
     response = ctx.redirect("admin-organisation")
     response.headers["location"] += "?saved=yes"
     return response
@@ -63,9 +64,10 @@ def bank_holidays_page(ctx: RequestContext) -> Response:
         errors["kind"] = "Select whether you are adding or removing a bank holiday"
     if not values["name"].strip():
         errors["name"] = "Enter the name of the bank holiday"
-    day, problem = date_input(ctx, "day", "date of the bank holiday", earliest=FIRST_DAY, latest=LAST_DAY)
-    if problem:
-        errors[DATE] = problem
+    answer = parse_date(date_parts(ctx.field, DATE), "the date of the bank holiday", earliest=FIRST_DAY, latest=LAST_DAY)
+    day = answer.value
+    if answer.error:
+        errors[DATE] = answer.error
     nation = Nation(values["nation"]) if values["nation"] in {n.value for n in holidays.PLACES} else None
     if nation is None:
         errors["nation"] = "Select the nation the bank holiday is in"
@@ -83,7 +85,7 @@ def bank_holidays_page(ctx: RequestContext) -> Response:
         except DomainError as exc:
             errors = field_errors(exc, DATE)
     if errors:
-        return _holidays(ctx, errors, values)
+        return _holidays(ctx, errors, values, answer.wrong if answer.error else DATE_PARTS)
     return ctx.redirect("admin-bank-holidays")
 
 
@@ -95,13 +97,15 @@ def undo(ctx: RequestContext) -> Response:
 
 
 def _holidays(ctx: RequestContext, errors: Mapping[str, str] | None = None,
-              values: Mapping[str, Any] | None = None) -> Response:
+              values: Mapping[str, Any] | None = None, wrong: tuple[str, ...] = ()) -> Response:
+    """The page; ``wrong`` are the date's boxes to mark when the date has an error (the summary links to the first)."""
     today = today_in_london()
     context = {
         "adjustments": holidays.adjustment_rows(ctx.db),
         "nations": holidays.PLACES,
         "upcoming": [(nation, holidays.upcoming(ctx.db, nation, today)) for nation in holidays.PLACES],
         "values": dict(values or {}),
-        "day_items": date_items(ctx, "day", bool(errors and DATE in errors)),
+        "day_items": date_items(date_parts(ctx.field, DATE), wrong if errors and DATE in errors else ()),
     }
-    return render(ctx, "backoffice/admin/bank_holidays.html", context, errors, HOLIDAY_ORDER)
+    anchors = {DATE: f"{DATE}-{wrong[0]}"} if wrong else None
+    return render_form(ctx, "backoffice/admin/bank_holidays.html", context, errors, HOLIDAY_ORDER, anchors=anchors)

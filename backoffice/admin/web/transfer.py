@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from backoffice.admin import imports
-from backoffice.admin.web.common import path_int, render, repeated
+from backoffice.admin.web.common import path_int
 from backoffice.cases import transfer
 from backoffice.cases.case_types import case_types
 from backoffice.cases.queues import CaseFilter
@@ -23,6 +23,7 @@ from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import InvalidInput
 from shared.web import RequestContext
+from shared.web.forms import render_form, repeated
 
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv; charset=utf-8"}
 EXPORT_ORDER = ("format", "case_type", "cases")
@@ -38,7 +39,7 @@ def _download(data: bytes, fmt: str, filename: str) -> Response:
 def _upload_form(ctx: RequestContext, errors: dict[str, str] | None = None) -> Response:
     context = {"max_megabytes": MAX_BYTES // (1024 * 1024), "max_rows": transfer.MAX_ROWS,
                "columns": transfer.IMPORT_COLUMNS}
-    return render(ctx, "backoffice/admin/import.html", context, errors, ("file",))
+    return render_form(ctx, "backoffice/admin/import.html", context, errors, ("file",))
 
 
 def import_page(ctx: RequestContext) -> Response:
@@ -63,7 +64,7 @@ def import_result(ctx: RequestContext) -> Response:
     event = imports.import_record(ctx.db, path_int(ctx, "event_id"), current_user(ctx).id)
     if event.action == imports.IMPORTED:
         references = [str(r) for r in event.detail.get("references", [])]
-        return render(ctx, "backoffice/admin/import_done.html", {"references": references, "event": event})
+        return render_form(ctx, "backoffice/admin/import_done.html", {"references": references, "event": event})
     report = imports.refused_report(event)
     total = int(event.detail.get("total_errors", len(report.errors)))
     error_list: list[dict[str, Any]] = [
@@ -74,7 +75,7 @@ def import_result(ctx: RequestContext) -> Response:
         error_list.append({"text": f"And {total - SUMMARY_PROBLEMS} more problems: see the table", "href": "#problems"})
     context = {"report": report, "total": total, "event": event, "errors": {"problems": "Nothing imported"},
                "error_list": error_list, "max_megabytes": MAX_BYTES // (1024 * 1024)}
-    return render(ctx, "backoffice/admin/import_problems.html", context)
+    return render_form(ctx, "backoffice/admin/import_problems.html", context)
 
 
 def problems_csv(ctx: RequestContext) -> Response:
@@ -94,7 +95,7 @@ def template(ctx: RequestContext) -> Response:
 def export_page(ctx: RequestContext, errors: dict[str, str] | None = None) -> Response:
     values = {name: ctx.request.query_params.get(name, "") for name in EXPORT_ORDER}
     context = {"case_types": case_types(ctx.db), "values": values}
-    return render(ctx, "backoffice/admin/export.html", context, errors, EXPORT_ORDER)
+    return render_form(ctx, "backoffice/admin/export.html", context, errors, EXPORT_ORDER)
 
 
 def export_download(ctx: RequestContext) -> Response:

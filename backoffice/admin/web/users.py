@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
-from backoffice.admin.web.common import field_errors, path_int, render, repeated
+from backoffice.admin.web.common import field_errors, path_int
 from backoffice.organisation.body import allowed_staff_domains
 from backoffice.staff import accounts, password_reset
 from backoffice.staff.accounts import Role
@@ -21,6 +21,7 @@ from backoffice.staff.groups import get_group, group_ids_of
 from backoffice.staff.web.redirects import BACKOFFICE_MOUNT
 from shared.errors import DomainError
 from shared.web import RequestContext
+from shared.web.forms import render_form, repeated
 
 NEW_ORDER = ("name", "email", "role", "setup", "password")
 ROLES = [(Role.ADMINISTRATOR, "Administrator", "Changes settings, case types, groups and accounts, and sees every case."),
@@ -30,7 +31,7 @@ ROLES = [(Role.ADMINISTRATOR, "Administrator", "Changes settings, case types, gr
 
 
 def index(ctx: RequestContext) -> Response:
-    return render(ctx, "backoffice/admin/users.html", {"users": accounts.list_users(ctx.db), "roles": ROLES})
+    return render_form(ctx, "backoffice/admin/users.html", {"users": accounts.list_users(ctx.db), "roles": ROLES})
 
 
 def _send_link(ctx: RequestContext, email: str) -> None:
@@ -46,7 +47,7 @@ def _send_link(ctx: RequestContext, email: str) -> None:
 def new(ctx: RequestContext) -> Response:
     context: dict[str, Any] = {"roles": ROLES, "domains": allowed_staff_domains(ctx.db)}
     if ctx.is_read:
-        return render(ctx, "backoffice/admin/user_new.html", {**context, "values": {}})
+        return render_form(ctx, "backoffice/admin/user_new.html", {**context, "values": {}})
     values = {name: ctx.field(name) for name in NEW_ORDER}
     if repeated(ctx):
         return ctx.redirect("admin-users")
@@ -65,7 +66,7 @@ def new(ctx: RequestContext) -> Response:
         errors = {**field_errors(exc, "email"), **errors}
     if errors:
         values["password"] = ""  # never echo a password back into the page
-        return render(ctx, "backoffice/admin/user_new.html", {**context, "values": values}, errors, NEW_ORDER)
+        return render_form(ctx, "backoffice/admin/user_new.html", {**context, "values": values}, errors, NEW_ORDER)
     if values["setup"] == "email":
         _send_link(ctx, user.email)
         return _email_sent(ctx, user.id)
@@ -83,7 +84,7 @@ def show(ctx: RequestContext, errors: Mapping[str, str] | None = None) -> Respon
     groups = [get_group(ctx.db, group_id) for group_id in sorted(group_ids_of(ctx.db, person.id))]
     context = {"person": person, "groups": groups, "roles": ROLES,
                "email_sent": ctx.request.query_params.get("email") == "sent"}
-    return render(ctx, "backoffice/admin/user.html", context, errors, ("role", "active"))
+    return render_form(ctx, "backoffice/admin/user.html", context, errors, ("role", "active"))
 
 
 def change_role(ctx: RequestContext) -> Response:

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from backoffice.admin.web.common import chosen_id, field_errors, path_int, render, repeated
+from backoffice.admin.web.common import chosen_id, field_errors, path_int
 from backoffice.automation import config
 from backoffice.automation.models import AppliesTo, Trigger, Unit
 from backoffice.cases.case_types import case_type_by_id
@@ -20,6 +20,7 @@ from backoffice.notifications import DEFAULTS
 from backoffice.staff.groups import list_groups
 from shared.errors import DomainError
 from shared.web import RequestContext
+from shared.web.forms import render_form, repeated
 
 TEMPLATE = "backoffice/automation/admin.html"
 ORDER = ("limit", "applies_to", "amount", "unit", "milestone_name", "milestone_days", "routine_name", "trigger",
@@ -40,7 +41,7 @@ def show(ctx: RequestContext, errors: Mapping[str, str] | None = None,
         "notices": [(n.value, DEFAULTS[n].title) for n in config.STAFF_NOTICES],
         "values": dict(values or {}),
     }
-    return render(ctx, TEMPLATE, context, errors, ORDER)
+    return render_form(ctx, TEMPLATE, context, errors, ORDER)
 
 
 def _back(ctx: RequestContext, anchor: str) -> Response:

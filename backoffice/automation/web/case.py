@@ -15,10 +15,11 @@ from backoffice.automation.targets import case_targets
 from backoffice.automation.timing import LONDON
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.workflow import get_case
-from backoffice.casework.web.common import actor_of, errors_context, flash, is_repeat, render
+from backoffice.casework.web.common import actor_of, flash
 from backoffice.staff.access import current_user
 from shared.errors import Conflict, InvalidInput
 from shared.web import RequestContext
+from shared.web.forms import error_summary, repeated
 
 TEMPLATE = "backoffice/automation/case_targets.html"
 
@@ -30,15 +31,15 @@ def targets(ctx: RequestContext, errors: Mapping[str, str] | None = None, reason
     can_escalate = (not case.escalated and user.role != "read-only"
                     and Action.ADD_NOTE in allowed_actions(ctx.db, user, case))
     context = {"case": case, "found": case_targets(ctx.db, case), "can_escalate": can_escalate, "reason": reason,
-               "london": LONDON, **errors_context(errors or {}, ("reason",))}
-    return render(ctx, TEMPLATE, context, status_code=status_code)
+               "london": LONDON, **error_summary(errors or {}, ("reason",))}
+    return ctx.render(TEMPLATE, context, status_code=status_code)
 
 
 def escalate(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
     reference = case.reference
-    if is_repeat(ctx):
+    if repeated(ctx):
         return ctx.redirect("case", reference=reference)
     reason = ctx.field("reason")
     try:

@@ -9,13 +9,10 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from backoffice.automation.web import admin, case
-from backoffice.staff.access import STAFF, at_least, signed_in
-from backoffice.staff.accounts import Role
+from backoffice.staff.access import ADMIN, STAFF, WORKERS
 from shared.web import page
 
 POST = ("POST",)
-WORKERS = signed_in(*at_least(Role.CASEWORKER))
-ADMIN = signed_in(Role.ADMINISTRATOR)
 SETTINGS = "/admin/case-types/{case_type_id:id}/automation"
 
 

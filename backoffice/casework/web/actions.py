@@ -11,11 +11,12 @@ from starlette.responses import Response
 from backoffice.cases import tasks, workflow
 from backoffice.cases.models import Case
 from backoffice.casework.web import case_page
-from backoffice.casework.web.common import actor_of, flash, form_values, int_or_none, is_repeat, parse_date
+from backoffice.casework.web.common import actor_of, case_date, flash, form_values, int_or_none
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared.errors import Conflict, InvalidInput
 from shared.web import RequestContext
+from shared.web.forms import repeated
 
 #: Does the action, returns the success message; raises InvalidInput or Conflict to refuse it.
 Perform = Callable[[RequestContext, StaffUser, Case], str]
@@ -27,7 +28,7 @@ def _run(ctx: RequestContext, perform: Perform, fields: Mapping[str, str], *, co
     user = current_user(ctx)
     case = workflow.get_case(ctx.db, user, ctx.request.path_params["reference"])
     reference = case.reference
-    if is_repeat(ctx):
+    if repeated(ctx):
         return ctx.redirect("case", reference=reference)
     try:
         with ctx.attempt():
@@ -126,11 +127,11 @@ def add_task(ctx: RequestContext) -> Response:
     anchors: dict[str, str] = {}
 
     def perform(ctx: RequestContext, user: StaffUser, case: Case) -> str:
-        due_on, problem, part = parse_date(form_values(ctx), "due", "Due date", required=False, missing="")
-        if problem:
-            anchors["task-due"] = f"task-due-{part}"
-            raise InvalidInput("Check the due date", {"due_on": problem})
-        task = tasks.add_task(ctx.db, actor_of(ctx), user, case, title=ctx.field("title"), due_on=due_on)
+        due = case_date(form_values(ctx), "due", "Due date", required=False)
+        if due.error:
+            anchors["task-due"] = due.anchor("task-due")
+            raise InvalidInput("Check the due date", {"due_on": due.error})
+        task = tasks.add_task(ctx.db, actor_of(ctx), user, case, title=ctx.field("title"), due_on=due.value)
         return f"Task added: {task.title}"
 
     anchors["task-due"] = "task-due-day"

@@ -17,12 +17,13 @@ from starlette.responses import Response, StreamingResponse
 from backoffice.cases import workflow
 from backoffice.cases.models import Case
 from backoffice.casework.web import case_page
-from backoffice.casework.web.common import actor_of, flash, form_values, is_repeat
+from backoffice.casework.web.common import actor_of, flash, form_values
 from backoffice.staff.access import current_user
 from shared import audit
 from shared.errors import InvalidInput
 from shared.files import StoredFile, download_headers
 from shared.web import RequestContext
+from shared.web.forms import repeated
 
 #: The domain's field names -> the case page's ids.
 FIELDS = {"file": "attachment-file", "description": "attachment-description"}
@@ -33,7 +34,7 @@ def upload(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     case = workflow.get_case(ctx.db, user, ctx.request.path_params["reference"])
     reference = case.reference
-    if is_repeat(ctx):
+    if repeated(ctx):
         return ctx.redirect("case", reference=reference)
     chosen = ctx.form.get("file") if ctx.form is not None else None
     values = {k: v for k, v in form_values(ctx).items() if k != "file"}

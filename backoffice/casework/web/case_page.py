@@ -31,7 +31,7 @@ from backoffice.cases.workflow import (
     restricted_to,
 )
 from backoffice.casework.web.clock_actions import clock_view
-from backoffice.casework.web.common import actor_of, errors_context, pop_flash, render
+from backoffice.casework.web.common import actor_of, pop_flash
 from backoffice.casework.web.listing import names_of_groups, names_of_users
 from backoffice.intake.new_cases import FORM_ANSWERS, Answer
 from backoffice.notifications.undelivered import undelivered_for_case
@@ -43,6 +43,7 @@ from shared.files import DOCUMENTS
 from shared.files.service import scan_status_message
 from shared.settings import Settings
 from shared.web import RequestContext
+from shared.web.forms import error_summary
 
 TEMPLATE = "backoffice/cases/case.html"
 #: Field ids in page order, for the error summary.
@@ -54,8 +55,8 @@ def show(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
     record_view(ctx, case)
-    return render(ctx, TEMPLATE, {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings),
-                                  "flash": pop_flash(ctx)})
+    return ctx.render(TEMPLATE, {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings),
+                                 "flash": pop_flash(ctx)})
 
 
 def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Mapping[str, Any],
@@ -65,8 +66,8 @@ def show_with_errors(ctx: RequestContext, errors: Mapping[str, str], values: Map
     case = get_case(ctx.db, user, ctx.request.path_params["reference"])
     record_view(ctx, case)
     context = {**case_context(ctx.db, user, case), "upload": upload_rules(ctx.settings), "values": dict(values),
-               **errors_context(errors, ORDER, anchors)}
-    return render(ctx, TEMPLATE, context, status_code=status_code)
+               **error_summary(errors, ORDER, anchors)}
+    return ctx.render(TEMPLATE, context, status_code=status_code)
 
 
 def record_view(ctx: RequestContext, case: Case) -> None:

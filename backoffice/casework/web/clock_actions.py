@@ -21,7 +21,7 @@ from starlette.responses import Response
 from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.models import Case, StatusKind
-from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, parse_date, render
+from backoffice.casework.web.common import actor_of, case_date, flash, form_values
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
 from backoffice.deadlines import actions
 from backoffice.deadlines.due_dates import compute_deadline, deadline_of, events_of
@@ -31,6 +31,7 @@ from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.web import RequestContext
+from shared.web.forms import error_summary, repeated
 
 EXTEND = "backoffice/cases/clock_extend.html"
 STOP = "backoffice/cases/clock_stop.html"
@@ -124,7 +125,7 @@ def _handle(ctx: RequestContext, action: Action, act: Act, show: Show, *, confli
     _require(ctx, case, action)
     if ctx.is_read:
         return show(ctx, case, _today_values("on"), None, 200)
-    if is_repeat(ctx):
+    if repeated(ctx):
         return ctx.redirect("case", reference=case.reference)
     values = form_values(ctx)
     try:
@@ -148,10 +149,10 @@ def _again(ctx: RequestContext, action: Action, show: Show, values: dict[str, An
 
 
 def _date(values: Mapping[str, Any], label: str, missing: str) -> dt.date:
-    on, problem, part = parse_date(values, "on", label, required=True, missing=missing)
-    if problem or on is None:
-        raise InvalidInput(problem or missing, {f"on-{part}": problem or missing})
-    return on
+    on = case_date(values, "on", label, required=True, missing=missing)
+    if on.error or on.value is None:
+        raise InvalidInput(on.error or missing, {on.anchor("on"): on.error or missing})
+    return on.value
 
 
 def _new_due(deadline: Deadline) -> str:
@@ -176,9 +177,9 @@ def _extend_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors
         "values": values,
         "extension": extension_summary(ctx.db, case),
         "preview": _preview(ctx.db, case),
-        **(errors_context(errors, ("reason",)) if errors else {}),
+        **(error_summary(errors, ("reason",)) if errors else {}),
     }
-    return render(ctx, EXTEND, context, status_code=status_code)
+    return ctx.render(EXTEND, context, status_code=status_code)
 
 
 def _preview(session: Session, case: Case) -> dt.date | None:
@@ -223,7 +224,7 @@ def _stop_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: 
         "reasons": [(reason.value, *REASONS[reason]) for reason in stop_reasons(ctx.db, case)],
         **(_date_errors(errors, ("reason",)) if errors else {}),
     }
-    return render(ctx, STOP, context, status_code=status_code)
+    return ctx.render(STOP, context, status_code=status_code)
 
 
 def _date_errors(errors: dict[str, str], before: tuple[str, ...] = (), after: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -232,7 +233,7 @@ def _date_errors(errors: dict[str, str], before: tuple[str, ...] = (), after: tu
     shown = {k: v for k, v in errors.items() if not k.startswith("on-")}
     if part:
         shown["on"] = errors[part]
-    context = errors_context(shown, (*before, "on", *after), {"on": part} if part else None)
+    context = error_summary(shown, (*before, "on", *after), {"on": part} if part else None)
     context["date_part"] = part.removeprefix("on-") if part else None
     return context
 
@@ -261,4 +262,4 @@ def _restart_form(ctx: RequestContext, case: Case, values: dict[str, Any], error
         "waiting_for": REASONS[waiting][0].lower() if waiting else None,
         **(_date_errors(errors) if errors else {}),
     }
-    return render(ctx, RESTART, context, status_code=status_code)
+    return ctx.render(RESTART, context, status_code=status_code)

@@ -17,12 +17,13 @@ from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import Case, StatusKind
-from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, render
+from backoffice.casework.web.common import actor_of, flash, form_values
 from backoffice.deadlines.rules import effective_rule
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.web import RequestContext
+from shared.web.forms import error_summary, repeated
 
 CLOSE = "backoffice/cases/close.html"
 REOPEN = "backoffice/cases/reopen.html"
@@ -47,7 +48,7 @@ def close(ctx: RequestContext) -> Response:
     _require(ctx, user, case, Action.CLOSE)
     if ctx.is_read:
         return _close_form(ctx, case, {})
-    if is_repeat(ctx):
+    if repeated(ctx):
         return ctx.redirect("case", reference=case.reference)
     outcome = ctx.field("outcome")
     chosen = [v for v in (ctx.form.getlist("exemptions") if ctx.form else []) if isinstance(v, str)]
@@ -81,9 +82,9 @@ def _close_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors:
         if case.case_type.exemptions_enabled else [],
         "exemption_law": _law_name(ctx, case),
         "open_tasks": workflow.open_tasks(ctx.db, case),
-        **(errors_context(errors, ("outcome", "exemptions", "open-tasks"), anchors) if errors else {}),
+        **(error_summary(errors, ("outcome", "exemptions", "open-tasks"), anchors) if errors else {}),
     }
-    return render(ctx, CLOSE, context, status_code=status_code)
+    return ctx.render(CLOSE, context, status_code=status_code)
 
 
 def _law_name(ctx: RequestContext, case: Case) -> str | None:
@@ -98,8 +99,8 @@ def reopen(ctx: RequestContext) -> Response:
         return ctx.redirect("case", reference=case.reference)
     _require(ctx, user, case, Action.REOPEN)
     if ctx.is_read:
-        return render(ctx, REOPEN, {"case": case, "values": {}})
-    if is_repeat(ctx):
+        return ctx.render(REOPEN, {"case": case, "values": {}})
+    if repeated(ctx):
         return ctx.redirect("case", reference=case.reference)
     try:
         with ctx.attempt():
@@ -107,7 +108,7 @@ def reopen(ctx: RequestContext) -> Response:
     except InvalidInput as exc:
         values = form_values(ctx)
         _, case = _case(ctx)
-        context = {"case": case, "values": values, **errors_context(exc.errors or {"reason": exc.detail}, ("reason",))}
-        return render(ctx, REOPEN, context, status_code=422)
+        context = {"case": case, "values": values, **error_summary(exc.errors or {"reason": exc.detail}, ("reason",))}
+        return ctx.render(REOPEN, context, status_code=422)
     flash(ctx, "Case reopened")
     return ctx.redirect("case", reference=case.reference)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import CaseStatus, CaseType, StatusKind
 from backoffice.cases.queues import CaseFilter
-from backoffice.casework.web.common import int_or_none, parse_date
+from backoffice.casework.web.common import case_date, int_or_none
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.groups import Group
 
@@ -55,11 +55,11 @@ def parse(session: Session, params: Any) -> FilterForm:
             errors["due_within"] = f"Due within must be {MAX_DAYS} days or fewer"
     dates = {}
     for prefix, label in (("received_from", "Received on or after"), ("received_to", "Received on or before")):
-        day, problem, part = parse_date(values, prefix, label, required=False, missing="")
-        dates[prefix] = day
-        if problem:
-            errors[prefix] = problem
-            anchors[prefix] = f"{prefix}-{part}"
+        answer = case_date(values, prefix, label, required=False)
+        dates[prefix] = answer.value
+        if answer.error:
+            errors[prefix] = answer.error
+            anchors[prefix] = answer.anchor(prefix)
     if dates["received_from"] and dates["received_to"] and dates["received_from"] > dates["received_to"]:
         errors["received_to"] = "Received on or before must be the same as or after received on or after"
         anchors["received_to"] = "received_to-day"

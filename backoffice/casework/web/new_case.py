@@ -9,19 +9,12 @@ from starlette.responses import Response
 from backoffice.cases.access import can_see
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import Channel, Priority
-from backoffice.casework.web.common import (
-    actor_of,
-    errors_context,
-    flash,
-    form_values,
-    is_repeat,
-    parse_date,
-    render,
-)
+from backoffice.casework.web.common import actor_of, case_date, flash, form_values
 from backoffice.intake.new_cases import NewCase, Requester, create_case, today_in_london, validate
 from backoffice.staff.access import current_user
 from shared.errors import InvalidInput
 from shared.web import RequestContext
+from shared.web.forms import error_summary, repeated
 
 TEMPLATE = "backoffice/cases/new.html"
 CHANNELS = ((Channel.EMAIL.value, "Email"), (Channel.POST.value, "Post"), (Channel.PHONE.value, "Phone"))
@@ -38,15 +31,16 @@ def new_case(ctx: RequestContext) -> Response:
     if ctx.is_read:
         return _form(ctx, {"priority": Priority.NORMAL.value})
     values = form_values(ctx)
-    if is_repeat(ctx):
+    if repeated(ctx):
         return _after_repeat(ctx, str(values.get("idempotency_key", "")))
     errors: dict[str, str] = {}
     anchors = {"received_on": "received_on-day"}
-    received_on, problem, part = parse_date(values, "received_on", "Date received", required=True,
-                                            missing="Enter the date the request was received")
-    if problem:
-        errors["received_on"] = problem
-        anchors["received_on"] = f"received_on-{part}"
+    received = case_date(values, "received_on", "Date received", required=True,
+                         missing="Enter the date the request was received")
+    received_on = received.value
+    if received.error:
+        errors["received_on"] = received.error
+        anchors["received_on"] = received.anchor("received_on")
     if not values.get("case_type"):
         errors["case_type"] = "Select the type of case"
     if values.get("channel") not in dict(CHANNELS):
@@ -91,9 +85,9 @@ def _form(ctx: RequestContext, values: dict[str, Any], errors: dict[str, str] | 
         "channels": CHANNELS,
         "priorities": PRIORITIES,
         "today": today_in_london(),
-        **(errors_context(errors, ORDER, anchors) if errors else {}),
+        **(error_summary(errors, ORDER, anchors) if errors else {}),
     }
-    return render(ctx, TEMPLATE, context, status_code=422 if errors else 200)
+    return ctx.render(TEMPLATE, context, status_code=422 if errors else 200)
 
 
 def _remember(ctx: RequestContext, key: str, reference: str) -> None:

@@ -7,12 +7,13 @@ from starlette.responses import Response
 
 from backoffice.cases.queues import CaseFilter, find_cases
 from backoffice.casework.web import filters
-from backoffice.casework.web.common import errors_context, int_or_none, pop_flash, render
+from backoffice.casework.web.common import int_or_none, pop_flash
 from backoffice.casework.web.listing import page_number, pagination, rows
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.groups import GroupMember, group_ids_of
 from shared.web import RequestContext
+from shared.web.forms import error_summary
 
 LIST = "backoffice/cases/list.html"
 
@@ -20,7 +21,7 @@ LIST = "backoffice/cases/list.html"
 def my_cases(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     result = find_cases(ctx.db, user, CaseFilter(owner_id=user.id), page_number(ctx))
-    return render(ctx, LIST, {
+    return ctx.render(LIST, {
         "page_title": "My cases", "kind": "mine", "result": result, "rows": rows(ctx, result.cases),
         "pagination": pagination(ctx, result, "my-cases"), "flash": pop_flash(ctx),
     })
@@ -37,7 +38,7 @@ def team_queue(ctx: RequestContext) -> Response:
     case_filter = CaseFilter(team_group_ids=groups, owner_id=int_or_none(owner), unowned=owner == "none",
                              sort="unowned")
     result = find_cases(ctx.db, user, case_filter, page_number(ctx)) if groups else None
-    return render(ctx, LIST, {
+    return ctx.render(LIST, {
         "page_title": "Team queue", "kind": "team", "result": result,
         "rows": rows(ctx, result.cases, user=user) if result else [],
         "pagination": pagination(ctx, result, "team-queue") if result else None,
@@ -59,11 +60,11 @@ def all_cases(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     form = filters.parse(ctx.db, ctx.request.query_params)
     result = None if form.errors else find_cases(ctx.db, user, form.case_filter, page_number(ctx))
-    return render(ctx, LIST, {
+    return ctx.render(LIST, {
         "page_title": "All open cases", "kind": "all", "result": result,
         "rows": rows(ctx, result.cases) if result else [],
         "pagination": pagination(ctx, result, "all-cases") if result else None,
         "values": form.values, "options": filters.options(ctx.db), "filtered": form.active,
         "flash": pop_flash(ctx),
-        **(errors_context(form.errors, filters.ORDER, form.anchors) if form.errors else {}),
+        **(error_summary(form.errors, filters.ORDER, form.anchors) if form.errors else {}),
     })

@@ -18,12 +18,13 @@ from starlette.responses import Response
 from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions, can_see
 from backoffice.cases.models import Case, StatusKind
-from backoffice.casework.web.common import actor_of, errors_context, flash, form_values, is_repeat, render
+from backoffice.casework.web.common import actor_of, flash, form_values
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.web import RequestContext
+from shared.web.forms import error_summary, repeated
 
 TEMPLATE = "backoffice/cases/restriction.html"
 EVERYONE, NAMED = "everyone", "named"
@@ -51,7 +52,7 @@ def restriction(ctx: RequestContext) -> Response:
         current = workflow.restricted_to(ctx.db, case)
         values = {"who": NAMED if current else EVERYONE, "groups": [str(g.id) for g in current]}
         return _form(ctx, case, values)
-    if is_repeat(ctx):
+    if repeated(ctx):
         return ctx.redirect("case", reference=case.reference)
     reference, who, reason = case.reference, ctx.field("who"), ctx.field("reason")
     try:
@@ -94,6 +95,6 @@ def _form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[
         "values": values,
         "groups": list(ctx.db.scalars(select(Group).where(Group.active.is_(True)).order_by(Group.name))),
         "restricted_to": workflow.restricted_to(ctx.db, case),
-        **(errors_context(errors, ORDER, {"who": "who", "groups": "groups"}) if errors else {}),
+        **(error_summary(errors, ORDER, {"who": "who", "groups": "groups"}) if errors else {}),
     }
-    return render(ctx, TEMPLATE, context, status_code=status_code)
+    return ctx.render(TEMPLATE, context, status_code=status_code)

@@ -19,14 +19,11 @@ from backoffice.casework.web import (
     queues,
     restriction,
 )
-from backoffice.staff.access import STAFF, at_least, signed_in
-from backoffice.staff.accounts import Role
+from backoffice.staff.access import MANAGERS, STAFF, WORKERS
 from shared.web import page
 
 FORM = ("GET", "POST")
 POST = ("POST",)
-WORKERS = signed_in(*at_least(Role.CASEWORKER))
-MANAGERS = signed_in(*at_least(Role.MANAGER))
 CASE = "/cases/{reference}"
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from backoffice.notifications.web.common import render, repeated, saved_redirect
+from backoffice.notifications.web.common import saved_redirect
 from backoffice.organisation import contacts as onboarding
 from shared.errors import InvalidInput
 from shared.web import RequestContext
+from shared.web.forms import render_form, repeated
 
 ORDER = (onboarding.DOMAINS, *onboarding.LABELS)
 
@@ -32,5 +33,5 @@ def contacts_page(ctx: RequestContext) -> Response:
 
 def _page(ctx: RequestContext, values: dict[str, str], *, saved: bool = False,
           errors: dict[str, str] | None = None) -> Response:
-    return render(ctx, "backoffice/notifications/contacts.html",
+    return render_form(ctx, "backoffice/notifications/contacts.html",
                   {"values": values, "labels": onboarding.LABELS, "saved": saved}, errors, ORDER)

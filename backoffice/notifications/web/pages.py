@@ -11,9 +11,10 @@ from starlette.responses import Response
 from backoffice.cases.models import CaseType
 from backoffice.notifications import options, wording
 from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, Notice
-from backoffice.notifications.web.common import render, repeated, saved_redirect
+from backoffice.notifications.web.common import saved_redirect
 from shared.errors import InvalidInput, NotFound
 from shared.web import RequestContext
+from shared.web.forms import render_form, repeated
 
 WORDING_ORDER = ("subject", "body")
 
@@ -42,7 +43,7 @@ def index(ctx: RequestContext) -> Response:
 
 def _index(ctx: RequestContext, errors: dict[str, str] | None = None) -> Response:
     case_types = list(ctx.db.scalars(select(CaseType).order_by(CaseType.position, CaseType.name)))
-    return render(ctx, "backoffice/notifications/index.html",
+    return render_form(ctx, "backoffice/notifications/index.html",
                   {"case_types": case_types, "group_emails": options.group_emails_on(ctx.db), "saved": _saved(ctx)},
                   errors, ("group_emails",))
 
@@ -55,7 +56,7 @@ def switches(ctx: RequestContext) -> Response:
             chosen = [v for v in ctx.form.getlist("notices") if isinstance(v, str)]
             wording.set_switches(ctx.db, ctx.actor, case_type.id, chosen)
         return saved_redirect(ctx, "admin-notifications-type", case_type_id=case_type.id)
-    return render(ctx, "backoffice/notifications/case_type.html",
+    return render_form(ctx, "backoffice/notifications/case_type.html",
                   {"case_type": case_type, "rows": wording.notice_rows(ctx.db, case_type.id), "saved": _saved(ctx)})
 
 
@@ -91,7 +92,7 @@ def _editor(ctx: RequestContext, case_type: CaseType, notice: Notice, subject: s
             errors: dict[str, str] | None = None, preview: tuple[str, str] | None = None) -> Response:
     default = DEFAULTS[notice]
     rows = {r.notice: r for r in wording.notice_rows(ctx.db, case_type.id)}
-    return render(ctx, "backoffice/notifications/wording.html", {
+    return render_form(ctx, "backoffice/notifications/wording.html", {
         "case_type": case_type, "notice": notice, "template": default, "subject": subject, "body": body,
         "placeholders": PLACEHOLDERS, "preview": preview, "row": rows[notice], "saved": _saved(ctx),
         "is_default": subject.strip() == default.subject and body.strip() == default.body.strip(),

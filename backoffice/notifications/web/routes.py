@@ -5,11 +5,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from backoffice.notifications.web import contacts, pages
-from backoffice.staff.access import signed_in
-from backoffice.staff.accounts import Role
+from backoffice.staff.access import ADMIN
 from shared.web import page
 
-ADMIN = signed_in(Role.ADMINISTRATOR)
 FORM = ("GET", "POST")
 
 

@@ -1,29 +1,13 @@
-"""Small helpers the staff pages share: GOV.UK error context, rate limits, the audit origin."""
+"""Small helpers the staff sign-in pages share: rate limits, the audit origin, a fresh session (forms: shared.web.forms)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
-from typing import Any
 
 from shared.audit import Actor
-from shared.mail import address_error
 from shared.ratelimit import Limit, enforce
 from shared.web import RequestContext
-
-
-def error_context(errors: Mapping[str, str], order: tuple[str, ...]) -> dict[str, Any]:
-    """What the shared layout needs for the error summary: the messages in field order, each linked."""
-    listed = [name for name in order if name in errors] + [name for name in errors if name not in order]
-    return {"errors": dict(errors), "error_list": [{"text": errors[n], "href": f"#{n}"} for n in listed]}
-
-
-def email_error(email: str) -> str | None:
-    """The field error for a typed email address, by the mailer's own rule."""
-    if not email:
-        return "Enter your email address"
-    return address_error(email)
 
 
 def limit(ctx: RequestContext, name: str, count: int, minutes: int, subject: str) -> None:

@@ -9,10 +9,11 @@ from starlette.responses import Response
 from backoffice.staff import password_reset
 from backoffice.staff.accounts import MIN_PASSWORD_LENGTH, normalise_email
 from backoffice.staff.password_reset import ResetLinkInvalid
-from backoffice.staff.web.forms import email_error, error_context, limit, origin
+from backoffice.staff.web.forms import limit, origin
 from backoffice.staff.web.redirects import BACKOFFICE_MOUNT
 from shared.errors import InvalidInput
 from shared.web import RequestContext
+from shared.web.forms import email_error, error_summary
 
 IP_LIMIT = (10, 15)
 EMAIL_LIMIT = (3, 15)
@@ -24,7 +25,7 @@ def forgotten(ctx: RequestContext) -> Response:
     limit(ctx, "staff-reset-ip", *IP_LIMIT, ctx.ip)
     email = ctx.field("email").strip()
     if problem := email_error(email):
-        context = {"email": email, **error_context({"email": problem}, ("email",))}
+        context = {"email": email, **error_summary({"email": problem}, ("email",))}
         return ctx.render("backoffice/staff/forgotten_password.html", context, status_code=422)
     limit(ctx, "staff-reset-email", *EMAIL_LIMIT, normalise_email(email))
 
@@ -68,7 +69,7 @@ def password_changed(ctx: RequestContext) -> Response:
 
 def _form(ctx: RequestContext, token: str, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     context = {"token": token, "min_length": MIN_PASSWORD_LENGTH,
-               **error_context(errors or {}, ("password", "confirm_password"))}
+               **error_summary(errors or {}, ("password", "confirm_password"))}
     return ctx.render("backoffice/staff/new_password.html", context, status_code=status)
 
 

@@ -12,9 +12,10 @@ from backoffice.staff.accounts import normalise_email
 from backoffice.staff.authentication import GENERIC_FAILURE, staff_actor
 from backoffice.staff.oidc import OidcConfig
 from backoffice.staff.sessions import find_session, revoke, revoke_all
-from backoffice.staff.web.forms import email_error, error_context, limit, origin, start_browser_session
+from backoffice.staff.web.forms import limit, origin, start_browser_session
 from backoffice.staff.web.redirects import root_path, safe_next
 from shared.web import RequestContext
+from shared.web.forms import email_error, error_summary
 
 #: Per address and per account: well above a person's mistakes, far below guessing.
 IP_LIMIT = (20, 10)
@@ -29,7 +30,7 @@ def _form(ctx: RequestContext, email: str, next_path: str | None, errors: dict[s
         "next": next_path,
         "sso_name": config.provider_name if config else None,
         "sso_href": (ctx.path_for("staff-sso") + ("?" + urlencode({"next": next_path}) if next_path else "")) if config else None,
-        **error_context(errors or {}, ("email", "password")),
+        **error_summary(errors or {}, ("email", "password")),
     }
     return ctx.render("backoffice/staff/sign_in.html", context, status_code=status)
 

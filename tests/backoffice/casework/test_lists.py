@@ -110,7 +110,7 @@ def test_bad_filters_are_explained(office: Office, browser, check_page) -> None:
     assert error_summary(response.text) == [
         ("#due_within", "Due within must be a whole number of days, like 10"),
         ("#received_from-day", "Received on or after must be a real date"),
-        ("#received_to-day", "Received on or before must include a day and a month"),
+        ("#received_to-day", "Received on or before must include a day and month"),
     ]
     assert 'value="soon"' in response.text and "<details class=\"govuk-details\" open>" in response.text
 
