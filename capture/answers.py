@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backoffice.intake.forms import FormDefinition, FormPage, Question
+from backoffice.public import FormDefinition, FormPage, Question
 from shared.errors import InvalidInput
 from shared.mail import validate_address
 from shared.mail.outbox import ADDRESS_ERROR

@@ -8,8 +8,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.cases.case_types import case_types
-from backoffice.intake.forms import FormDefinition, FormPage
+from backoffice.public import FormDefinition, FormPage, web_case_types
 from capture import answers as rules
 from capture import drafts, submission
 from capture.models import Draft
@@ -22,7 +21,7 @@ from shared.web import RequestContext
 
 
 def start(ctx: RequestContext) -> Response:
-    types = [(t, answer_time(t.deadline_rule)[0]) for t in case_types(ctx.db, web_only=True)]
+    types = [(t, answer_time(t.deadline_rule)[0]) for t in web_case_types(ctx.db)]
     return ctx.render("capture/start.html", {"types": types})
 
 
