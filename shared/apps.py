@@ -2,7 +2,9 @@
 
 Each app package exposes an :class:`AppSpec` under the ``civic.apps`` entry
 point group. The CLI, the worker and Alembic discover apps through it, so the
-dependency arrow stays app -> shared.
+dependency arrow stays app -> shared. What one app must know of another's
+URLs travels the same way: an app declares its public pages by name and
+``shared`` builds their absolute URLs, so no mount is written down twice.
 """
 
 from __future__ import annotations
