@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backoffice.intake.forms import FormDefinition, FormPage, Question
+from backoffice.public import FormDefinition, FormPage, Question
 from shared.web.forms import DATE_PARTS, Past, email_error, parse_date
 
 PHONE = re.compile(r"^[0-9+() \-]{6,40}$")

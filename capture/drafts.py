@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import CaseAttachment
-from capture import links
-from capture.models import Draft, EmailLink
-from shared import jobs
+from backoffice.public import file_in_a_case
+from capture.models import Draft
+from shared import jobs, links
 from shared.db import utcnow
 from shared.files import StoredFile, file_path
 
@@ -29,6 +28,23 @@ log = logging.getLogger(__name__)
 LIFETIME = dt.timedelta(hours=24)
 SESSION_KEY = "capture_drafts"
 PURGE_JOB = "capture.purge_drafts"
+#: The purposes of capture's emailed links: to confirm a draft's address, to see a case's progress.
+CONFIRM = "capture.confirm"
+PROGRESS = "capture.progress"
+_SUBJECT = "draft:"
+
+
+def link_subject(draft_id: int) -> str:
+    """The draft as the subject of its confirmation links."""
+    return f"{_SUBJECT}{draft_id}"
+
+
+def draft_of(session: Session, link: links.EmailLink) -> Draft | None:
+    """The draft a confirmation link was sent for, if it still exists."""
+    if link.purpose != CONFIRM or not link.subject.startswith(_SUBJECT):
+        return None
+    number = link.subject.removeprefix(_SUBJECT)
+    return session.get(Draft, int(number)) if number.isdigit() else None
 
 
 def _digest(key: str) -> str:
@@ -81,7 +97,7 @@ def save(session: Session, draft: Draft, answers: dict[str, Any], *, email_key: 
                 if isinstance(old := draft.answers.get(key), dict) and "id" in old
                 and (not isinstance(new, dict) or new.get("id") != old["id"])]
     if email_key is not None and email_key in answers and answers[email_key] != draft.answers.get(email_key):
-        links.revoke_for_draft(session, draft.id)
+        links.revoke(session, CONFIRM, link_subject(draft.id))
         draft.email = None
     draft.answers = {**draft.answers, **answers}
     draft.updated_at = utcnow()
@@ -99,7 +115,7 @@ def file_ids(answers: dict[str, Any]) -> list[str]:
 def delete_files(session: Session, files_dir: Any, ids: list[str]) -> None:
     """Remove uploads nobody will send (a replaced or abandoned file), unless a case holds them."""
     for file_id in ids:
-        if session.scalar(select(CaseAttachment.id).where(CaseAttachment.file_id == file_id)) is not None:
+        if file_in_a_case(session, file_id):
             continue
         stored = session.get(StoredFile, file_id)
         if stored is not None:
@@ -119,9 +135,9 @@ def purge(session: Session, files_dir: Any, now: dt.datetime | None = None) -> i
             delete_files(session, files_dir, file_ids(draft.answers))
     ids = [d.id for d in old]
     if ids:
-        session.execute(delete(EmailLink).where(EmailLink.draft_id.in_(ids)))
+        links.delete_for(session, [link_subject(i) for i in ids])
         session.execute(delete(Draft).where(Draft.id.in_(ids)))
-    session.execute(delete(EmailLink).where(EmailLink.draft_id.is_(None), EmailLink.expires_at < cutoff))
+    links.delete_expired(session, PROGRESS, cutoff)
     return len(ids)
 
 

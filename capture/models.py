@@ -1,8 +1,7 @@
-"""Capture's own tables: drafts of answers, email confirmation links, progress-check links, abuse limits.
+"""Capture's own tables: drafts of answers and abuse limits (its emailed links are ``shared.links``').
 
 Answers live here, server side, keyed by a random draft key held in the signed
-session cookie; the cookie itself carries no answers. Links are stored only as
-SHA-256 digests of 256-bit random tokens, so the table gives nobody a usable link.
+session cookie; the cookie itself carries no answers.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, utcnow
@@ -33,24 +32,6 @@ class Draft(Base):
     due_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-
-
-class EmailLink(Base):
-    """A single-use emailed link: to confirm an address (``confirm``) or to see progress (``progress``)."""
-
-    __tablename__ = "capture_email_links"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(20))
-    draft_id: Mapped[int | None] = mapped_column(ForeignKey("capture_drafts.id", ondelete="CASCADE"), index=True)
-    case_reference: Mapped[str | None] = mapped_column(String(30))
-    email: Mapped[str] = mapped_column(String(254))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
-    used_at: Mapped[dt.datetime | None]
-    #: A newer link for the same draft (or case and address) replaced this one.
-    replaced: Mapped[bool] = mapped_column(default=False)
 
 
 class CaptureLimitSetting(Base):

@@ -2,7 +2,7 @@
 
 from capture.drafts import JOB_KINDS, PURGE_JOB
 from capture.limits import add_commands
-from capture.web import MOUNT, SHELL, create_app
+from capture.web import MOUNT, PUBLIC_PATHS, SHELL, create_app, reserved_page_keys
 from shared.apps import AppSpec, Schedule
 
 spec = AppSpec(
@@ -15,4 +15,7 @@ spec = AppSpec(
     schedules=(Schedule(kind=PURGE_JOB, every_seconds=900),),
     add_commands=add_commands,
     order=10,
+    home=True,
+    public_paths=PUBLIC_PATHS,
+    reserved_page_keys=reserved_page_keys(),
 )

@@ -12,18 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.case_types import get_case_type
-from backoffice.cases.models import Case, Channel
-from backoffice.intake.forms import FormDefinition, form_for
-from backoffice.intake.new_cases import Answer, NewAttachment, NewCase, Requester, create_case
-from backoffice.notifications import acknowledges
+from backoffice.public import (
+    WEB_FORM,
+    Answer,
+    CreatedCase,
+    FormDefinition,
+    NewAttachment,
+    NewCase,
+    Requester,
+    create_request_case,
+    intake_form,
+)
 from capture import answers as answer_rules
-from capture import drafts, links
-from capture.models import Draft, EmailLink
-from shared import audit
+from capture import drafts
+from capture.models import Draft
+from shared import audit, links
 from shared.errors import InvalidInput
 from shared.files import INFECTED, StoredFile
 from shared.mail import send_email
@@ -80,7 +85,7 @@ def build_case(definition: FormDefinition, case_type_key: str, answers: dict[str
         description=description[:DESCRIPTION_MAX],
         requester=Requester(name=mapped("requester.name"), email=email or None,
                             phone=mapped("requester.phone") or None, address=mapped("requester.address") or None),
-        channel=Channel.WEB_FORM.value,
+        channel=WEB_FORM,
         details={"form": definition.key, "form_title": definition.title, "answers": live},
         answers=tuple(Answer(answer_rules.summary_label(definition.questions[k]), v) for k, v in shown.items()),
         attachments=tuple(NewAttachment(str(value["id"]), f"Answer to “{definition.questions[key].label}”"[:300])
@@ -101,7 +106,7 @@ def send_confirmation(session: Session, draft: Draft, definition: FormDefinition
     email = email_answer(definition, draft.answers)
     draft.email = email
     drafts.touch(draft)
-    token = links.issue(session, links.CONFIRM, email, draft_id=draft.id)
+    token = links.issue(session, drafts.CONFIRM, drafts.link_subject(draft.id), email)
     hours = int(links.LINK_LIFETIME.total_seconds() // 3600)
     body = (
         f"To send your request to {org_name}, open this link and select 'Confirm and send your request':\n\n"
@@ -114,20 +119,16 @@ def send_confirmation(session: Session, draft: Draft, definition: FormDefinition
     return email
 
 
-def draft_of(session: Session, link: EmailLink) -> Draft | None:
-    return session.get(Draft, link.draft_id) if link.draft_id is not None else None
-
-
-def _address_changed(session: Session, link: EmailLink) -> bool:
+def _address_changed(session: Session, link: links.EmailLink) -> bool:
     """True when the unsent draft's email answer is no longer the address this link was sent to."""
-    draft = draft_of(session, link)
+    draft = drafts.draft_of(session, link)
     if draft is None or draft.case_reference is not None:
         return False
-    definition = form_for(session, get_case_type(session, draft.case_type_key))
+    definition = intake_form(session, draft.case_type_key)
     return email_answer(definition, draft.answers) != link.email
 
 
-def usable_link(session: Session, token: str) -> EmailLink:
+def usable_link(session: Session, token: str) -> links.EmailLink:
     """The confirmation link, if it may still send its draft; else :class:`links.LinkInvalid` saying why.
 
     A link proves only the address it went to: once the draft's email answer is
@@ -135,7 +136,7 @@ def usable_link(session: Session, token: str) -> EmailLink:
     the other address either.
     """
     try:
-        link = links.find(session, links.CONFIRM, token)
+        link = links.find(session, drafts.CONFIRM, token)
     except links.LinkInvalid as exc:
         if exc.problem in (links.Problem.EXPIRED, links.Problem.REPLACED) and exc.link is not None \
                 and _address_changed(session, exc.link):
@@ -148,7 +149,7 @@ def usable_link(session: Session, token: str) -> EmailLink:
 
 @dataclass(frozen=True)
 class Confirmed:
-    case: Case
+    case: CreatedCase
     #: False when the case type has the requester's acknowledgement switched off.
     acknowledged: bool
 
@@ -162,24 +163,19 @@ def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor
     The acknowledgement is the case type's notification, like every other door's.
     """
     usable_link(session, token)
-    link = links.use(session, links.CONFIRM, token)
-    draft = draft_of(session, link)
+    link = links.use(session, drafts.CONFIRM, token)
+    draft = drafts.draft_of(session, link)
     if draft is None or draft.case_reference is not None:
         raise links.LinkInvalid(links.Problem.USED, link)
-    case_type = get_case_type(session, draft.case_type_key)
-    definition = form_for(session, case_type)
+    definition = intake_form(session, draft.case_type_key)
     if problems := file_problems(session, definition, draft.answers):
         raise InvalidInput("The request could not be sent", problems)
-    new = build_case(definition, case_type.key, draft.answers, email=link.email)
-    case = create_case(session, actor, new, acknowledge=True)
+    new = build_case(definition, draft.case_type_key, draft.answers, email=link.email)
+    case = create_request_case(session, actor, new)
     attached = {a.file_id for a in new.attachments}
     drafts.delete_files(session, settings.files_dir, [i for i in drafts.file_ids(draft.answers) if i not in attached])
     draft.case_reference = case.reference
     draft.due_on = case.due_on
     draft.answers = {}
     drafts.touch(draft)
-    return Confirmed(case, acknowledged=acknowledges(session, case))
-
-
-def sent_case(session: Session, reference: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.reference == reference))
+    return Confirmed(case, acknowledged=case.acknowledged)

@@ -4,7 +4,8 @@ from shared.audit import AuditEvent
 from shared.files.models import StoredFile
 from shared.idempotency import IdempotencyKey
 from shared.jobs import Job
+from shared.links import EmailLink
 from shared.mail.models import OutboxMessage
 from shared.ratelimit import RateLimitCounter
 
-__all__ = ["AuditEvent", "IdempotencyKey", "Job", "OutboxMessage", "RateLimitCounter", "StoredFile"]
+__all__ = ["AuditEvent", "EmailLink", "IdempotencyKey", "Job", "OutboxMessage", "RateLimitCounter", "StoredFile"]

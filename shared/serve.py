@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -14,14 +14,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route, get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.apps import AppSpec
+from shared.apps import AppSpec, home
 from shared.runtime import Runtime
 from shared.web.templating import warm
 from shared.worker import run_forever
 
 
-async def _to_capture(_request: Request) -> Response:
-    return RedirectResponse("/capture/", status_code=302)
+def _to(mount: str) -> Callable[[Request], Awaitable[Response]]:
+    async def redirect(_request: Request) -> Response:
+        return RedirectResponse(mount + "/", status_code=302)
+
+    return redirect
 
 
 def create_suite(runtime: Runtime, specs: list[AppSpec], with_worker: bool = True) -> Starlette:
@@ -49,11 +52,11 @@ def create_suite(runtime: Runtime, specs: list[AppSpec], with_worker: bool = Tru
                 thread.join(timeout=10)
 
     apps = {spec.key: spec.create_app(runtime) for spec in specs}
-    routes: list[BaseRoute] = [Route("/", _to_capture, methods=["GET"], name="root")]
+    front = home(specs)
+    routes: list[BaseRoute] = [Route("/", _to(front.mount), methods=["GET"], name="root")]
     routes += [PrefixMount(spec.mount, app=apps[spec.key], name=spec.key) for spec in specs]
     suite = Starlette(routes=routes, lifespan=lifespan)
-    home = next((spec for spec in specs if spec.key == "capture"), specs[0])
-    suite.router.default = _not_found_in(apps[home.key], home.mount)
+    suite.router.default = _not_found_in(apps[front.key], front.mount)
     return suite
 
 

@@ -1,4 +1,7 @@
-"""Layers point one way: public apps -> back-office core -> shared; shared imports no app."""
+"""Layers point one way: public apps -> back-office core -> shared; shared imports no app.
+
+A public app reaches the core only through its front door, ``backoffice.public``.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +13,37 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("capture", "secureshare", "disclosurelog", "backoffice")
 PUBLIC_APPS = ("capture", "secureshare", "disclosurelog")
+FRONT_DOOR = "backoffice.public"
+
+
+def imported_modules(package: str) -> dict[str, set[str]]:
+    """Every absolute import of each module of the package, by the full dotted name."""
+    return {str(path.relative_to(ROOT)): imports_of(path.read_text()) for path in (ROOT / package).rglob("*.py")}
+
+
+def imports_of(source: str) -> set[str]:
+    """``from backoffice import cases`` counts as ``backoffice.cases``: a package's name says which door."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "backoffice":
+                names.update(f"backoffice.{alias.name}" for alias in node.names)
+            else:
+                names.add(node.module)
+    return names
 
 
 def imported_packages(package: str) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for path in (ROOT / package).rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        names: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module.split(".")[0])
-        found[str(path.relative_to(ROOT))] = names
-    return found
+    return {path: {name.split(".")[0] for name in names} for path, names in imported_modules(package).items()}
+
+
+def back_office_imports_past_the_door(modules: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The imports of ``backoffice`` other than its front door, by module."""
+    found = {path: {name for name in names if name.split(".")[0] == "backoffice" and name != FRONT_DOOR}
+             for path, names in modules.items()}
+    return {path: names for path, names in found.items() if names}
 
 
 def test_shared_imports_no_app() -> None:
@@ -41,6 +61,26 @@ def test_public_apps_never_import_each_other(app: str) -> None:
     others = set(PUBLIC_APPS) - {app}
     for path, names in imported_packages(app).items():
         assert not names & others, f"{path} imports {names & others}"
+
+
+@pytest.mark.parametrize("app", PUBLIC_APPS)
+def test_public_apps_enter_the_core_by_the_front_door(app: str) -> None:
+    past = back_office_imports_past_the_door(imported_modules(app))
+    assert past == {}, f"only {FRONT_DOOR} may be imported: {past}"
+
+
+def test_the_door_check_sees_every_way_past_the_door() -> None:
+    """The check itself: each of these imports reaches the core past its door, and is caught."""
+    sources = {
+        "from backoffice.cases.models import Case": True,
+        "import backoffice.intake.forms": True,
+        "from backoffice import cases": True,
+        "from backoffice.public import intake_form": False,
+        "from backoffice import public": False,
+    }
+    for source, caught in sources.items():
+        modules = {"m.py": imports_of(source)}
+        assert bool(back_office_imports_past_the_door(modules)) is caught, source
 
 
 def test_domain_modules_know_nothing_of_http() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.cases.models import CaseType
 from shared import audit
+from shared.apps import reserved_page_keys
 from shared.db import Base, utcnow
 from shared.errors import InvalidInput
 
@@ -160,18 +161,23 @@ def parse_definition(raw: dict[str, Any]) -> FormDefinition:
         definition = FormDefinition(key=_text(raw, "key"), title=_text(raw, "title"), pages=tuple(pages),
                                     subject_prefix=_text(raw, "subject_prefix", ""),
                                     subject_from=raw.get("subject_from"))
-        check(definition)
+        check(definition, reserved=reserved_page_keys())
     except (ValueError, TypeError, AttributeError, re.error) as exc:
         raise InvalidInput("The form definition is not valid", {"definition": str(exc)}) from exc
     return definition
 
 
-def check(definition: FormDefinition) -> None:
-    """The rules every form keeps: unique keys, a name and an email address to confirm, sound conditions."""
+def check(definition: FormDefinition, reserved: frozenset[str] = frozenset()) -> None:
+    """The rules every form keeps: unique keys, a name and an email address to confirm, sound conditions.
+
+    ``reserved``: page keys the public apps keep for their own pages beside a
+    form's (capture's ``check``, say), from their AppSpecs. The built-in forms
+    are checked at import, before any app is loaded; tests/capture checks them
+    against capture's words.
+    """
     page_keys = [p.key for p in definition.pages]
-    reserved = {"check", "check-your-email", "resend"}
     if not page_keys or len(set(page_keys)) != len(page_keys) or reserved & set(page_keys):
-        raise ValueError("pages need unique keys, none of check, check-your-email or resend")
+        raise ValueError(f"pages need unique keys, none of {', '.join(sorted(reserved))}")
     if sum(len(p.questions) for p in definition.pages) != len(definition.questions):
         raise ValueError("question keys must be unique across the form")
     if any(not p.questions for p in definition.pages):

@@ -45,10 +45,10 @@ class Template:
     body: str
 
 
-#: The public page where a requester checks a request's progress by reference and email address (capture's
-#: ``progress`` route at its fixed mount; tests/capture checks the two agree). It works for every case with an
-#: email address, whichever door the case came in by.
-PROGRESS_PATH = "/capture/progress"
+#: The name of the public page where a requester checks a request's progress by reference and email address
+#: (a public app declares it in its AppSpec's ``public_paths``; ``shared.apps.public_url`` makes it absolute).
+#: It works for every case with an email address, whichever door the case came in by.
+PROGRESS_PAGE = "request-progress"
 
 #: Placeholders every template may use; values come from the case and the event.
 PLACEHOLDERS: dict[str, str] = {

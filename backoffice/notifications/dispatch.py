@@ -11,9 +11,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.cases.access import may_be_told
 from backoffice.cases.models import Case
-from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PATH, Audience, Notice, Template
+from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PAGE, Audience, Notice, Template
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
+from shared.apps import public_url
 from shared.db import Base
 from shared.mail import send_email
 from shared.mail.models import OutboxMessage
@@ -97,7 +98,7 @@ def case_context(session: Session, settings: Settings, case: Case, **extra: Any)
         "owner_name": owner.name if owner else "nobody",
         "team_name": team.name if team else "no team",
         "case_url": settings.url("/backoffice/cases/" + case.reference),
-        "progress_url": settings.url(PROGRESS_PATH),
+        "progress_url": public_url(settings, PROGRESS_PAGE),
         "org_name": settings.org_name,
         "detail": "",
         "actor": "",

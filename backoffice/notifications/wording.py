@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import CaseType
-from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PATH, Audience, Notice, Template
+from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PAGE, Audience, Notice, Template
 from backoffice.notifications.dispatch import NotificationSetting, render, template_for, unknown_placeholders
 from shared import audit
+from shared.apps import public_url
 from shared.errors import InvalidInput, NotFound
 from shared.settings import Settings
 
@@ -152,7 +153,7 @@ def sample_context(settings: Settings, case_type: CaseType, notice: Notice) -> d
         "reference": reference, "case_type": case_type.name, "subject": "Bus timetables for 2025",
         "status": "In progress", "due_on": "5 March 2026", "received_on": "5 February 2026",
         "requester_name": "Sam Jones", "owner_name": "Alex Caseworker", "team_name": "Information governance",
-        "case_url": settings.url("/backoffice/cases/" + reference), "progress_url": settings.url(PROGRESS_PATH),
+        "case_url": settings.url("/backoffice/cases/" + reference), "progress_url": public_url(settings, PROGRESS_PAGE),
         "org_name": settings.org_name,
         "detail": "Find the 2025 timetables", "actor": "Mo Manager",
     }

@@ -21,6 +21,9 @@ STATIC = PACKAGE / "static"
 SHELL = Shell(app_key="capture", service_name="Make a request",
               navigation=(NavItem("Make a request", "start"), NavItem("Check progress", "progress")))
 BOTH = ("GET", "POST")
+#: Capture's pages other apps link to (shared.apps.public_url): a requester's "check the progress" page.
+PUBLIC_PATHS = {"request-progress": "/progress"}
+_REQUEST = "/request/{type_key}/"
 
 
 def routes() -> list[BaseRoute]:
@@ -46,8 +49,15 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+def reserved_page_keys() -> frozenset[str]:
+    """The fixed words after ``/request/{type_key}/``: a form page with such a key could never be reached."""
+    paths = (getattr(route, "path", "") for route in routes())
+    return frozenset(path.removeprefix(_REQUEST) for path in paths
+                     if path.startswith(_REQUEST) and "{" not in path.removeprefix(_REQUEST))
+
+
 def create_app(runtime: Runtime) -> Starlette:
     return create_web_app(runtime, shell=SHELL, routes=routes(), templates_dir=TEMPLATES)
 
 
-__all__ = ["MOUNT", "SHELL", "create_app", "routes"]
+__all__ = ["MOUNT", "PUBLIC_PATHS", "SHELL", "create_app", "reserved_page_keys", "routes"]

@@ -7,9 +7,7 @@ from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 
-from backoffice.cases.case_types import case_types
-from backoffice.cases.models import CaseType
-from backoffice.intake.forms import FormDefinition, form_for
+from backoffice.public import FormDefinition, WebCaseType, intake_form, web_case_type
 from capture import limits
 from shared.audit import Actor
 from shared.ratelimit import count_all, peek_all, refusal, refuse_if_over
@@ -22,12 +20,12 @@ MOUNT = "/capture"
 HONEYPOT = "website"
 
 
-def web_type(ctx: RequestContext, key: str) -> tuple[CaseType, FormDefinition]:
+def web_type(ctx: RequestContext, key: str) -> tuple[WebCaseType, FormDefinition]:
     """A case type that takes web requests, with its form; anything else is a GOV.UK 404 page."""
-    found = next((t for t in case_types(ctx.db, web_only=True) if t.key == key), None)
+    found = web_case_type(ctx.db, key)
     if found is None:
         raise HTTPException(status_code=404)
-    return found, form_for(ctx.db, found)
+    return found, intake_form(ctx.db, found.key)
 
 
 def limit(ctx: RequestContext, name: str, subject: str, *more: tuple[str, str]) -> None:

@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.cases.case_types import get_case_type
-from backoffice.intake.forms import form_for
-from capture import links, submission
+from backoffice.public import intake_form
+from capture import drafts, submission
 from capture.models import Draft
 from capture.web.common import email_link, limit, requester
+from shared import links
 from shared.errors import DomainError, InvalidInput
 from shared.web import RequestContext
 
@@ -25,7 +25,7 @@ def confirm(ctx: RequestContext) -> Response:
             link = submission.usable_link(ctx.db, token)
         except links.LinkInvalid as exc:
             return _problem(ctx, exc, token)
-        title = _form_title(ctx, submission.draft_of(ctx.db, link))
+        title = _form_title(ctx, drafts.draft_of(ctx.db, link))
         return ctx.render("capture/confirm.html", {"token": token, "email": link.email, "title": title})
     limit(ctx, "confirm-ip", ctx.ip)
     token = ctx.field("token")
@@ -38,7 +38,7 @@ def confirm(ctx: RequestContext) -> Response:
     case = confirmed.case
     ctx.request.session[SENT_KEY] = {
         "reference": case.reference, "due_on": case.due_on.isoformat() if case.due_on else None,
-        "type_key": case.case_type.key, "type_name": case.case_type.name, "email": case.requester_email,
+        "type_key": case.type_key, "type_name": case.type_name, "email": case.requester_email,
         "acknowledged": confirmed.acknowledged,
     }
     return ctx.redirect("sent")
@@ -48,14 +48,14 @@ def _form_title(ctx: RequestContext, draft: Draft | None) -> str:
     if draft is None:
         return "your request"
     try:
-        return form_for(ctx.db, get_case_type(ctx.db, draft.case_type_key)).title
+        return intake_form(ctx.db, draft.case_type_key).title
     except DomainError:
         return "your request"
 
 
 def _problem(ctx: RequestContext, exc: links.LinkInvalid, token: str) -> Response:
     """A clear page for a link that cannot be used; a repeat of a click that worked goes to the confirmation."""
-    draft = submission.draft_of(ctx.db, exc.link) if exc.link is not None else None
+    draft = drafts.draft_of(ctx.db, exc.link) if exc.link is not None else None
     sent = ctx.request.session.get(SENT_KEY)
     if (exc.problem is links.Problem.USED and draft is not None and isinstance(sent, dict)
             and sent.get("reference") == draft.case_reference):
@@ -83,12 +83,12 @@ def new_link(ctx: RequestContext) -> Response:
         return RedirectResponse(ctx.path_for("confirm") + "?" + urlencode({"token": token}), status_code=303)
     except links.LinkInvalid as exc:
         old = exc.link
-        draft = submission.draft_of(ctx.db, old) if old is not None else None
+        draft = drafts.draft_of(ctx.db, old) if old is not None else None
         if old is None or exc.problem not in (links.Problem.EXPIRED, links.Problem.REPLACED) or draft is None \
                 or draft.case_reference is not None:
             return _problem(ctx, exc, token)
     limit(ctx, "send-email", draft.email or old.email)
-    definition = form_for(ctx.db, get_case_type(ctx.db, draft.case_type_key))
+    definition = intake_form(ctx.db, draft.case_type_key)
     submission.send_confirmation(ctx.db, draft, definition, link_for=lambda t: email_link(ctx, "confirm", t),
                                  org_name=ctx.settings.org_name)
     return ctx.render("capture/link_sent_again.html", {"email": draft.email})

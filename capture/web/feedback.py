@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from backoffice.feedback.survey import COMMENT_MAX, RATINGS, record_feedback
+from backoffice.public import COMMENT_MAX, RATINGS, record_feedback
 from capture.answers import clean
 from capture.web.common import is_bot, limit
 from shared.errors import InvalidInput

@@ -8,9 +8,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.cases.case_types import case_types
-from backoffice.deadlines.in_words import rule_in_words
-from backoffice.intake.forms import FormDefinition, FormPage
+from backoffice.public import FormDefinition, FormPage, web_case_types
 from capture import answers as rules
 from capture import drafts, submission
 from capture.models import Draft
@@ -23,13 +21,13 @@ from shared.web.forms import error_summary, repeated
 
 
 def start(ctx: RequestContext) -> Response:
-    types = [(t, rule_in_words(t.deadline_rule).time) for t in case_types(ctx.db, web_only=True)]
+    types = [(t, t.time_to_answer.time) for t in web_case_types(ctx.db)]
     return ctx.render("capture/start.html", {"types": types})
 
 
 def type_start(ctx: RequestContext) -> Response:
     case_type, definition = web_type(ctx, ctx.request.path_params["type_key"])
-    in_words = rule_in_words(case_type.deadline_rule)
+    in_words = case_type.time_to_answer
     return ctx.render("capture/type_start.html", {
         "case_type": case_type, "form": definition, "time_words": in_words.time, "time_detail": in_words.explanation,
         "first": definition.pages[0], "has_files": any(q.type == "file" for q in definition.questions.values()),

@@ -11,10 +11,11 @@ import datetime as dt
 
 from starlette.responses import Response
 
-from backoffice.cases.requester_view import REFERENCE, find_for_requester, normalise_reference
-from capture import links
+from backoffice.public import REFERENCE, find_for_requester, normalise_reference
 from capture.answers import clean
+from capture.drafts import PROGRESS
 from capture.web.common import email_link, limit
+from shared import links
 from shared.db import utcnow
 from shared.mail import send_email
 from shared.web import RequestContext
@@ -22,6 +23,12 @@ from shared.web.forms import email_error, error_summary
 
 SESSION_KEY = "capture_progress"
 VIEW_FOR = dt.timedelta(hours=1)
+_CASE = "case:"
+
+
+def case_subject(reference: str) -> str:
+    """The case as the subject of its progress links."""
+    return _CASE + reference
 
 
 def start(ctx: RequestContext) -> Response:
@@ -42,7 +49,7 @@ def start(ctx: RequestContext) -> Response:
     limit(ctx, "progress-email", email.lower())
     view = find_for_requester(ctx.db, reference, email)
     if view is not None:
-        token = links.issue(ctx.db, links.PROGRESS, email.lower(), case_reference=view.reference)
+        token = links.issue(ctx.db, PROGRESS, case_subject(view.reference), email.lower(), per_address=True)
         body = (
             f"To see the progress of your request {view.reference}, open this link:\n\n"
             f"{email_link(ctx, 'progress-view', token)}\n\n"
@@ -64,16 +71,16 @@ def view(ctx: RequestContext) -> Response:
     if ctx.is_read:
         token = ctx.request.query_params.get("token", "")
         try:
-            links.find(ctx.db, links.PROGRESS, token)
+            links.find(ctx.db, PROGRESS, token)
         except links.LinkInvalid as exc:
             return _problem(ctx, exc)
         return ctx.render("capture/progress_open.html", {"token": token})
     limit(ctx, "confirm-ip", ctx.ip)
     try:
-        link = links.use(ctx.db, links.PROGRESS, ctx.field("token"))
+        link = links.use(ctx.db, PROGRESS, ctx.field("token"))
     except links.LinkInvalid as exc:
         return _problem(ctx, exc)
-    ctx.request.session[SESSION_KEY] = {"reference": link.case_reference, "email": link.email,
+    ctx.request.session[SESSION_KEY] = {"reference": link.subject.removeprefix(_CASE), "email": link.email,
                                         "until": (utcnow() + VIEW_FOR).isoformat()}
     return ctx.redirect("progress-status")
 

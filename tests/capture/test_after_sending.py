@@ -10,13 +10,15 @@ from sqlalchemy import select, update
 from backoffice.cases.models import Case, CaseStatus, CaseType
 from backoffice.feedback.survey import Feedback, feedback_report
 from backoffice.notifications import Notice, NotificationSetting
-from backoffice.notifications.catalogue import PROGRESS_PATH
+from backoffice.notifications.catalogue import PROGRESS_PAGE
 from capture import drafts
-from capture.models import Draft, EmailLink
+from capture.models import Draft
 from capture.web.common import MOUNT
 from shared import jobs
+from shared.apps import public_url
 from shared.db import transaction, utcnow
 from shared.files import StoredFile
+from shared.links import EmailLink
 from tests.capture.conftest import FOI_ANSWERS, Requester
 from tests.capture.test_journeys import SAR_ANSWERS, confirm_by_email
 
@@ -173,4 +175,5 @@ def test_no_acknowledgement_when_the_case_type_has_it_off(person: Requester) -> 
 
 
 def test_the_progress_placeholder_points_at_captures_progress_page(person: Requester) -> None:
-    assert MOUNT + str(person.app.url_path_for("progress")) == PROGRESS_PATH
+    assert public_url(person.runtime.settings, PROGRESS_PAGE) == person.runtime.settings.url(
+        MOUNT + str(person.app.url_path_for("progress")))

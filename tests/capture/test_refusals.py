@@ -11,9 +11,10 @@ from sqlalchemy import func, select, update
 
 from backoffice.cases.models import Case
 from capture import limits
-from capture.models import Draft, EmailLink
+from capture.models import Draft
 from shared.db import transaction
 from shared.files import StoredFile
+from shared.links import EmailLink
 from shared.ratelimit import RateLimitCounter
 from shared.runtime import Runtime
 from shared.worker import build_worker

@@ -1,0 +1,106 @@
+"""The case core's one front door for the public apps (capture; later Secure Share and the Disclosure Log).
+
+A public app imports this module and nothing else of ``backoffice``
+(``tests/test_layers.py`` holds it), so the core can reshape its packages
+without touching the public side. Every function takes a Session, never
+commits, and returns small frozen records, never ORM objects: a public page
+cannot lazy-load or change a case by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.case_types import case_types, get_case_type
+from backoffice.cases.models import CaseAttachment, CaseType, Channel
+from backoffice.cases.requester_view import REFERENCE, RequesterView, find_for_requester, normalise_reference
+from backoffice.clocks import UnknownRuleError
+from backoffice.deadlines.in_words import RuleInWords, rule_in_words
+from backoffice.deadlines.rules import effective_rule
+from backoffice.feedback.survey import COMMENT_MAX, RATINGS, record_feedback
+from backoffice.intake.forms import Condition, FormDefinition, FormPage, Option, Question, form_for
+from backoffice.intake.new_cases import Answer, NewAttachment, NewCase, Requester, create_case
+from backoffice.notifications.subscribers import acknowledges
+from shared import audit
+
+#: The channel of a request made through a public web form.
+WEB_FORM = Channel.WEB_FORM.value
+
+
+@dataclass(frozen=True)
+class WebCaseType:
+    """A case type as a public form shows it."""
+
+    key: str
+    name: str
+    summary: str
+    #: How long the body has to answer, in words, from the rule its cases are clocked under here
+    #: (a Scottish body's FOI start page states FOISA's time, without FOIA's public-interest extension).
+    time_to_answer: RuleInWords
+
+
+@dataclass(frozen=True)
+class CreatedCase:
+    """What a public app may know of the case it has just made."""
+
+    id: int
+    reference: str
+    due_on: dt.date | None
+    type_key: str
+    type_name: str
+    requester_email: str | None
+    #: Whether the requester is being emailed an acknowledgement (the case-created event's subscriber sends it).
+    acknowledged: bool
+
+
+def _time_to_answer(session: Session, case_type: CaseType) -> RuleInWords:
+    try:
+        return rule_in_words(effective_rule(session, case_type).key)
+    except UnknownRuleError:  # a rule this engine does not know: the page says nothing rather than fail
+        return RuleInWords("", "")
+
+
+def _web_type(session: Session, case_type: CaseType) -> WebCaseType:
+    return WebCaseType(key=case_type.key, name=case_type.name, summary=case_type.summary or "",
+                       time_to_answer=_time_to_answer(session, case_type))
+
+
+def web_case_types(session: Session) -> list[WebCaseType]:
+    """The active types that take web requests, in the administrator's order."""
+    return [_web_type(session, t) for t in case_types(session, web_only=True)]
+
+
+def web_case_type(session: Session, key: str) -> WebCaseType | None:
+    """The type with this key if it takes web requests, else None (a public 404)."""
+    return next((t for t in web_case_types(session) if t.key == key), None)
+
+
+def intake_form(session: Session, type_key: str) -> FormDefinition:
+    """The form of an active type (web or not: a draft outlives a switch); ``NotFound`` for no such type."""
+    return form_for(session, get_case_type(session, type_key))
+
+
+def create_request_case(session: Session, actor: audit.Actor, new: NewCase) -> CreatedCase:
+    """Make the case, its attachments and its answers, as the core does for every door; the requester
+    is acknowledged by the case-created event's subscriber, in this transaction."""
+    case = create_case(session, actor, new, acknowledge=True)
+    return CreatedCase(id=case.id, reference=case.reference, due_on=case.due_on, type_key=case.case_type.key,
+                       type_name=case.case_type.name, requester_email=case.requester_email,
+                       acknowledged=acknowledges(session, case))
+
+
+def file_in_a_case(session: Session, file_id: str) -> bool:
+    """True when a case holds the stored file, so the public app must not delete it."""
+    return session.scalar(select(CaseAttachment.id).where(CaseAttachment.file_id == file_id).limit(1)) is not None
+
+
+__all__ = [
+    "COMMENT_MAX", "RATINGS", "REFERENCE", "WEB_FORM", "Answer", "Condition", "CreatedCase", "FormDefinition",
+    "FormPage", "NewAttachment", "NewCase", "Option", "Question", "Requester", "RequesterView", "RuleInWords",
+    "WebCaseType", "create_request_case", "file_in_a_case", "find_for_requester", "intake_form",
+    "normalise_reference", "record_feedback", "web_case_type", "web_case_types",
+]
