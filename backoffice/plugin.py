@@ -12,6 +12,7 @@ from backoffice.automation import status_entries
 from backoffice.automation import sweep as automation_sweep
 from backoffice.cases import commands as case_commands
 from backoffice.cases import events as case_events
+from backoffice.casework.urls import MOUNT
 from backoffice.clocks import cli as deadline_cli
 from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
@@ -68,7 +69,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 spec = AppSpec(
     key="backoffice",
-    mount="/backoffice",
+    mount=MOUNT,
     service_name=SHELL.service_name,
     create_app=create_app,
     model_modules=MODEL_MODULES,

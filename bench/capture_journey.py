@@ -165,11 +165,6 @@ def civic(env: dict[str, str], *args: str) -> None:
 
 def prepare(env: dict[str, str]) -> None:
     civic(env, "db", "upgrade")
-    # Tables whose migration the lead has not regenerated yet (as tests and e2e do).
-    subprocess.run([sys.executable, "-c", "from shared.apps import discover, import_models; "
-                    "from shared.db import Base, make_engine; import os; import_models(discover()); "
-                    "Base.metadata.create_all(make_engine(os.environ['DATABASE_URL']))"],
-                   cwd=REPO, env=env, check=True)
     civic(env, "demo-data")
     civic(env, "capture-limits", "--scale", "10000")
 

@@ -1,7 +1,6 @@
 """Benchmark: the staff app's team queue, case page and search over 1,000,000 cases in SQLite.
 
-Builds a temporary SQLite database the way a deployment does (``shared.migrations.upgrade``, then
-``Base.metadata.create_all`` for tables no migration makes yet), loads the demo data
+Builds a temporary SQLite database the way a deployment does (``shared.migrations.upgrade``), loads the demo data
 (``backoffice.admin.demo.load_demo_data``: the built-in case types, their teams, the four demo accounts and
 six cases), adds 150 more caseworkers, then bulk-inserts the cases with ``executemany`` in large
 transactions, straight into SQLite (the ORM would take an hour):
@@ -60,7 +59,7 @@ from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.groups import Group
 from shared import migrations
 from shared.apps import discover, import_models
-from shared.db import Base, transaction
+from shared.db import transaction
 from shared.runtime import Runtime
 from shared.serve import create_suite
 from shared.settings import load_settings
@@ -118,28 +117,12 @@ def _settings(data_dir: Path) -> Any:
     })
 
 
-def create_unmigrated(runtime: Runtime) -> list[str]:
-    """Tables and indexes the models have and no migration makes yet (``create_all`` adds tables only)."""
-    Base.metadata.create_all(runtime.engine)
-    with runtime.engine.connect() as conn:
-        existing = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
-    made = []
-    for table in Base.metadata.sorted_tables:
-        for index in table.indexes:
-            if index.name and index.name not in existing:
-                index.create(runtime.engine)
-                made.append(str(index.name))
-    return made
-
-
 def reuse(data_dir: Path) -> Seeded:
     """A database an earlier ``--keep`` run built: add any index made since, and find what to ask for."""
     settings = _settings(data_dir)
     import_models(discover())
+    migrations.upgrade(settings.database_url)  # an older --keep database gains what the migrations added since
     runtime = Runtime.from_settings(settings)
-    made = create_unmigrated(runtime)
-    if made:
-        print(f"  created indexes no migration makes yet: {', '.join(made)}")
     with runtime.engine.connect() as conn:
         count = int(conn.scalar(text("SELECT count(*) FROM cases")) or 0)
         caseworker_id = int(conn.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": CASEWORKER}) or 0)
@@ -163,7 +146,6 @@ def build(data_dir: Path, count: int, seed: int = 20260205) -> Seeded:
     migrations.upgrade(settings.database_url)
     import_models(discover())
     runtime = Runtime.from_settings(settings)
-    create_unmigrated(runtime)
     with transaction(runtime.factory) as session:
         load_demo_data(session, settings)
         types = {t.key: t for t in session.scalars(select(CaseType))}

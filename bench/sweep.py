@@ -41,9 +41,9 @@ from backoffice.deadlines.due_dates import calendar_of
 from backoffice.organisation.bank_holidays import deadline_engine
 from backoffice.staff.accounts import Role, create_user
 from backoffice.staff.groups import Group, add_member
-from shared import audit
+from shared import audit, migrations
 from shared.apps import discover, import_models
-from shared.db import Base, make_engine, make_session_factory, utcnow
+from shared.db import make_engine, make_session_factory, utcnow
 from shared.settings import Settings, load_settings
 
 SYSTEM = audit.Actor(type="system", label="bench")
@@ -191,8 +191,8 @@ def main() -> None:
         settings: Settings = load_settings({"DATA_DIR": tmp, "DATABASE_URL": f"sqlite:///{path}",
                                             "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
                                             "BASE_URL": "http://localhost"})
+        migrations.upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
-        Base.metadata.create_all(engine)
         factory = make_session_factory(engine)
         if not reuse:
             with factory() as session, session.begin():

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice.cases.models import Case, Channel, Priority
+from backoffice.casework.urls import MOUNT, case_page_url
 from backoffice.deadlines.state import PauseReason
 from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from shared.errors import InvalidInput
 from shared.numbers import parse_int
 from shared.settings import Settings
 
-API_PREFIX = "/backoffice/api/v1"
+API_PREFIX = MOUNT + "/api/v1"
 BODY = "body"  # the field name used for errors about the body as a whole
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d takes every script's); fullmatch
 REF = "#/components/schemas/"
@@ -421,7 +422,7 @@ def case_json(case: Case, settings: Settings, clock: Mapping[str, Any]) -> dict[
         "priority": case.priority,
         "clock": dict(clock),
         "links": {"self": case_url(settings, case.reference),
-                  "staff_page": settings.url(f"/backoffice/cases/{case.reference}")},
+                  "staff_page": case_page_url(settings, case.reference)},
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.cases.access import may_be_told
 from backoffice.cases.models import Case
+from backoffice.casework.urls import case_page_url
 from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PAGE, Audience, Notice, Template
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
@@ -97,7 +98,7 @@ def case_context(session: Session, settings: Settings, case: Case, **extra: Any)
         "requester_name": case.requester_name,
         "owner_name": owner.name if owner else "nobody",
         "team_name": team.name if team else "no team",
-        "case_url": settings.url("/backoffice/cases/" + case.reference),
+        "case_url": case_page_url(settings, case.reference),
         "progress_url": public_url(settings, PROGRESS_PAGE),
         "org_name": settings.org_name,
         "detail": "",

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import CaseType
+from backoffice.casework.urls import case_page_url
 from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PAGE, Audience, Notice, Template
 from backoffice.notifications.dispatch import NotificationSetting, render, template_for, unknown_placeholders
 from shared import audit
@@ -153,7 +154,7 @@ def sample_context(settings: Settings, case_type: CaseType, notice: Notice) -> d
         "reference": reference, "case_type": case_type.name, "subject": "Bus timetables for 2025",
         "status": "In progress", "due_on": "5 March 2026", "received_on": "5 February 2026",
         "requester_name": "Sam Jones", "owner_name": "Alex Caseworker", "team_name": "Information governance",
-        "case_url": settings.url("/backoffice/cases/" + reference), "progress_url": public_url(settings, PROGRESS_PAGE),
+        "case_url": case_page_url(settings, reference), "progress_url": public_url(settings, PROGRESS_PAGE),
         "org_name": settings.org_name,
         "detail": "Find the 2025 timetables", "actor": "Mo Manager",
     }

@@ -7,11 +7,11 @@ from urllib.parse import urlencode, urlsplit
 
 from starlette.exceptions import HTTPException
 
+from backoffice.casework.urls import MOUNT
 from shared.web import RequestContext
 
-#: The back office's mount in the suite: links in emails and the OIDC callback are built
-#: from BASE_URL plus this, never from the request's Host header.
-BACKOFFICE_MOUNT = "/backoffice"
+#: The back office's mount (links in emails and the OIDC callback are BASE_URL plus it).
+BACKOFFICE_MOUNT = MOUNT
 _UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
 
 
