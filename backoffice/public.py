@@ -21,7 +21,8 @@ from backoffice.cases.requester_view import REFERENCE, RequesterView, find_for_r
 from backoffice.clocks import UnknownRuleError
 from backoffice.deadlines.in_words import RuleInWords, rule_in_words
 from backoffice.deadlines.rules import effective_rule
-from backoffice.feedback.survey import COMMENT_MAX, RATINGS, record_feedback
+from backoffice.feedback import survey
+from backoffice.feedback.survey import COMMENT_MAX, RATINGS
 from backoffice.intake.forms import Condition, FormDefinition, FormPage, Option, Question, form_for
 from backoffice.intake.new_cases import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.notifications.subscribers import acknowledges
@@ -96,6 +97,15 @@ def create_request_case(session: Session, actor: audit.Actor, new: NewCase) -> C
 def file_in_a_case(session: Session, file_id: str) -> bool:
     """True when a case holds the stored file, so the public app must not delete it."""
     return session.scalar(select(CaseAttachment.id).where(CaseAttachment.file_id == file_id).limit(1)) is not None
+
+
+def record_feedback(session: Session, *, service: str, rating: str, comment: str,
+                    case_type_key: str | None = None) -> None:
+    """Store one survey answer; ``InvalidInput`` with a message per field when it is not valid.
+
+    Nothing of the stored row comes back: a public page has no use for it, and this door hands out no ORM objects.
+    """
+    survey.record_feedback(session, service=service, rating=rating, comment=comment, case_type_key=case_type_key)
 
 
 __all__ = [

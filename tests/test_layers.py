@@ -108,3 +108,22 @@ def test_every_module_with_tables_is_a_model_module(app: str) -> None:
                for node in tree.body):
             defining.add(".".join(path.relative_to(ROOT).with_suffix("").parts))
     assert defining <= declared, f"tables outside {app}'s model_modules: {sorted(defining - declared)}"
+
+
+def test_the_front_door_hands_out_no_orm_objects() -> None:
+    """A public page given a model could lazy-load or change a case by accident: the door returns records."""
+    import inspect
+    import typing
+
+    from backoffice import public
+    from shared.db import Base
+
+    def models_in(hint: object) -> list[type]:
+        found = [hint] if isinstance(hint, type) and issubclass(hint, Base) else []
+        return found + [m for arg in typing.get_args(hint) for m in models_in(arg)]
+
+    for name in public.__all__:
+        value = getattr(public, name)
+        if inspect.isfunction(value):
+            returned = typing.get_type_hints(value).get("return")
+            assert not models_in(returned), f"backoffice.public.{name} returns {returned}"

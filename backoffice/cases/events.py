@@ -129,6 +129,8 @@ Handler = Callable[[Session, Any], None]
 Subscription = tuple[type[CaseEvent], Handler]
 
 _subscribers: dict[type[CaseEvent], list[Handler]] = {}
+#: Whether start-up has wired the subscribers; a change published before that would tell nobody, silently.
+_wired = False
 
 
 def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> None:
@@ -146,8 +148,14 @@ def unsubscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> N
 
 def subscribe_all(subscriptions: Iterable[Subscription]) -> None:
     """Start-up's one call: each capability's ``SUBSCRIBERS`` tuple of (event type, handler)."""
+    global _wired
     for event_type, handler in subscriptions:
         subscribe(event_type, handler)
+    _wired = True
+
+
+class NotWired(RuntimeError):
+    """A case event was published in a process that never loaded ``backoffice.plugin``: its emails would be lost."""
 
 
 def subscribers_of(event_type: type[CaseEvent]) -> tuple[Handler, ...]:
@@ -158,6 +166,10 @@ def publish(session: Session, event: CaseEvent) -> None:
     """Run every subscriber of the event's type now, in order of subscription, in the caller's transaction.
 
     A subscriber's exception propagates: the change it was told of fails with it rather than commit half-told.
+    In a process whose subscribers were never wired the change fails too (:class:`NotWired`), rather than
+    commit with nobody told.
     """
+    if not _wired:
+        raise NotWired(f"{type(event).__name__} published before backoffice.plugin wired the case events")
     for handler in subscribers_of(type(event)):
         handler(session, event)
