@@ -16,6 +16,7 @@ from backoffice.casework.urls import MOUNT
 from backoffice.clocks import cli as deadline_cli
 from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
+from backoffice.releases import jobs as release_jobs
 from backoffice.staff import commands as staff_commands
 from backoffice.staff import jobs as staff_jobs
 from backoffice.web import SHELL, create_app
@@ -35,6 +36,7 @@ MODEL_MODULES = (
     "backoffice.notifications.undelivered",
     "backoffice.organisation.bank_holidays",
     "backoffice.organisation.body",
+    "backoffice.releases.models",
     "backoffice.staff.accounts",
     "backoffice.staff.api_clients",
     "backoffice.staff.groups",
@@ -47,7 +49,7 @@ SUBSCRIBERS = (*notifications.SUBSCRIBERS, *status_entries.SUBSCRIBERS)
 # Every process (web, worker, CLI) loads this module through ``discover()``, so every one has them.
 case_events.subscribe_all(SUBSCRIBERS)
 
-_FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep)
+_FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs)
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:

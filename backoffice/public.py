@@ -26,6 +26,20 @@ from backoffice.feedback.survey import COMMENT_MAX, RATINGS
 from backoffice.intake.forms import Condition, FormDefinition, FormPage, Option, Question, form_for
 from backoffice.intake.new_cases import Answer, NewAttachment, NewCase, Requester, create_case
 from backoffice.notifications.subscribers import acknowledges
+from backoffice.releases import access as share_access
+from backoffice.releases.access import (
+    Confirmation,
+    DownloadFile,
+    Ended,
+    Landing,
+    NotSignedIn,
+    RequesterShare,
+    ShareGone,
+)
+from backoffice.releases.history import HistoryEntry, history_csv
+from backoffice.releases.management import SharedFile
+from backoffice.releases.sending import SHARE_PAGE
+from backoffice.releases.state import IDLE_LIMIT as SHARE_IDLE_LIMIT
 from shared import audit
 
 #: The channel of a request made through a public web form.
@@ -108,9 +122,28 @@ def record_feedback(session: Session, *, service: str, rating: str, comment: str
     survey.record_feedback(session, service=service, rating=rating, comment=comment, case_type_key=case_type_key)
 
 
+# Secure Share: the requester's side of a share. Each takes the link's token (and, once signed in, the
+# session's token from the cookie); an ended share raises ``ShareGone`` (410) and an unknown token
+# ``NotFound``. They return the frozen records of ``backoffice.releases.access``.
+share_landing = share_access.landing
+record_share_opening = share_access.record_opening
+confirm_share_email = share_access.confirm_email
+signed_in_share = share_access.signed_in
+sign_out_of_share = share_access.sign_out
+remove_shared_documents = share_access.remove_documents
+share_history = share_access.requester_history
+share_files_to_download = share_access.files_to_download
+share_file_to_download = share_access.file_to_download
+record_share_download = share_access.record_download
+
+
 __all__ = [
-    "COMMENT_MAX", "RATINGS", "REFERENCE", "WEB_FORM", "Answer", "Condition", "CreatedCase", "FormDefinition",
-    "FormPage", "NewAttachment", "NewCase", "Option", "Question", "Requester", "RequesterView", "RuleInWords",
-    "WebCaseType", "create_request_case", "file_in_a_case", "find_for_requester", "intake_form",
-    "normalise_reference", "record_feedback", "web_case_type", "web_case_types",
+    "COMMENT_MAX", "RATINGS", "REFERENCE", "SHARE_IDLE_LIMIT", "SHARE_PAGE", "WEB_FORM", "Answer", "Condition",
+    "Confirmation", "CreatedCase", "DownloadFile", "Ended", "FormDefinition", "FormPage", "HistoryEntry", "Landing",
+    "NewAttachment", "NewCase", "NotSignedIn", "Option", "Question", "Requester", "RequesterShare", "RequesterView",
+    "RuleInWords", "ShareGone", "SharedFile", "WebCaseType", "confirm_share_email", "create_request_case",
+    "file_in_a_case", "find_for_requester", "history_csv", "intake_form", "normalise_reference", "record_feedback",
+    "record_share_download", "record_share_opening", "remove_shared_documents", "share_file_to_download",
+    "share_files_to_download", "share_history", "share_landing", "sign_out_of_share", "signed_in_share",
+    "web_case_type", "web_case_types",
 ]

@@ -39,6 +39,10 @@ class Action(enum.StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     WATCH = "watch"
+    #: Send documents through Secure Share (open cases).
+    SEND_DOCUMENTS = "send_documents"
+    #: Revoke, extend, resend or unlock a share: also on a closed case, where a wrong release must still be stopped.
+    MANAGE_SHARES = "manage_shares"
     #: Stop and restart the statutory clock, record clarification: per case type (``deadlines.permissions``).
     MANAGE_CLOCK = ClockAction.MANAGE.value
     #: Apply the type's statutory extension: per case type (``deadlines.permissions``).
@@ -46,7 +50,7 @@ class Action(enum.StrEnum):
 
 
 WORK = {Action.CHANGE_STATUS, Action.ADD_NOTE, Action.EMAIL_REQUESTER, Action.LINK, Action.MANAGE_TASKS,
-        Action.CLOSE, Action.WATCH}
+        Action.CLOSE, Action.WATCH, Action.SEND_DOCUMENTS, Action.MANAGE_SHARES}
 #: Not in the matrix: granted per case type and role, on open cases only, and only what the type's rule allows.
 CLOCK = {Action.MANAGE_CLOCK, Action.EXTEND_DEADLINE}
 
@@ -56,12 +60,12 @@ MATRIX: dict[Role, dict[StatusKind, frozenset[Action]]] = {
     Role.CASEWORKER: {
         StatusKind.OPEN: frozenset({Action.VIEW, Action.CLAIM} | WORK),
         StatusKind.IN_PROGRESS: frozenset({Action.VIEW, Action.CLAIM} | WORK),
-        StatusKind.CLOSED: frozenset({Action.VIEW, Action.WATCH}),
+        StatusKind.CLOSED: frozenset({Action.VIEW, Action.WATCH, Action.MANAGE_SHARES}),
     },
     Role.MANAGER: {
         StatusKind.OPEN: frozenset({Action.VIEW, Action.CLAIM, Action.ASSIGN} | WORK),
         StatusKind.IN_PROGRESS: frozenset({Action.VIEW, Action.CLAIM, Action.ASSIGN} | WORK),
-        StatusKind.CLOSED: frozenset({Action.VIEW, Action.WATCH, Action.REOPEN}),
+        StatusKind.CLOSED: frozenset({Action.VIEW, Action.WATCH, Action.REOPEN, Action.MANAGE_SHARES}),
     },
 }
 MATRIX[Role.ADMINISTRATOR] = MATRIX[Role.MANAGER]

@@ -122,7 +122,23 @@ class AttachmentAdded(CaseEvent):
     attachment_id: int
 
 
-# Released and Published join here with the Disclosure Log and Secure Share.
+@dataclass(frozen=True)
+class DocumentsShared(CaseEvent):
+    """Documents went to the requester through Secure Share."""
+
+    share_id: int
+
+
+@dataclass(frozen=True)
+class ResponseSent(CaseEvent):
+    """The answer went out on ``on`` (Europe/London): the clock's and the reports' response date."""
+
+    on: dt.date
+    #: How it went: "secure share" (later also "email", "post").
+    by: str
+
+
+# Published joins here with the Disclosure Log.
 
 E = TypeVar("E", bound=CaseEvent)
 Handler = Callable[[Session, Any], None]

@@ -55,6 +55,8 @@ class CaseType(Base):
     escalation_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
+    #: How many days documents sent through Secure Share stay, unless the caseworker chooses otherwise.
+    share_days: Mapped[int] = mapped_column(default=30, server_default="30")
 
     statuses: Mapped[list[CaseStatus]] = relationship(order_by="CaseStatus.position", back_populates="case_type")
 
@@ -155,6 +157,8 @@ class Case(Base):
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL.value)
     outcome: Mapped[str | None] = mapped_column(String(60))
     exemptions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The day the answer went out (Europe/London): a Secure Share marked as the response sets it.
+    responded_on: Mapped[dt.date | None] = mapped_column(Date)
     escalated: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,7 @@ from backoffice.cases.models import Case
 from shared import audit
 
 #: Reads of the case's personal data: in the audit log, not on the timeline (which says what happened to it).
-READS = frozenset({"case.viewed", "case.attachment_downloaded"})
+READS = frozenset({"case.viewed", "case.attachment_downloaded", "case.share_file_downloaded"})
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,12 @@ class Notice(enum.StrEnum):
     REQUESTER_ACKNOWLEDGEMENT = "requester_acknowledgement"
     REQUESTER_DETAILS_CHANGED = "requester_details_changed"
     REQUESTER_CASE_CLOSED = "requester_case_closed"
+    SHARE_LINK = "share_link"
+    SHARE_EXTENDED = "share_extended"
+    SHARE_REMINDER = "share_reminder"
+    SHARE_EXPIRED_UNDOWNLOADED = "share_expired_undownloaded"
+    SHARE_REMOVED = "share_removed"
+    SHARE_LOCKED = "share_locked"
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,12 @@ PLACEHOLDERS: dict[str, str] = {
     "org_name": "the organisation's name",
     "detail": "what happened, in a sentence (the note, the task, the reason)",
     "actor": "who did it",
+    "share_url": "the secure link to the documents (only in the email that sends it)",
+    "expires_at": "when the shared documents will be removed, like 25 June 2023 at 6:00pm",
+    "days_left": "how many days the requester has left to download the documents, like 7 days",
+    "file_count": "how many documents are shared, like 2 documents",
+    "message": "the caseworker's message sent with the documents",
+    "link_sent_on": "the date the link to the documents was emailed",
 }
 
 _STAFF_FOOTER = "\n\n{case_url}\n"
@@ -121,5 +133,32 @@ DEFAULTS: dict[Notice, Template] = {
         Template(Notice.REQUESTER_CASE_CLOSED, Audience.REQUESTER, "The case is closed",
                  "Your request {reference} is closed",
                  "Dear {requester_name},\n\nWe have closed your request {reference}. {detail}\n\n{org_name}\n"),
+        Template(Notice.SHARE_LINK, Audience.REQUESTER, "Documents are sent securely (the email with the link)",
+                 "Your documents from {org_name}: {reference}",
+                 "Dear {requester_name},\n\nWe have sent you {file_count} about your request {reference}.\n\n"
+                 "{message}\n\nTo download them, open this link and confirm your email address:\n{share_url}\n\n"
+                 "The documents will be removed on {expires_at}. Do not share this link: anyone with it and your "
+                 "email address can download your documents.\n\n{org_name}\n"),
+        Template(Notice.SHARE_EXTENDED, Audience.REQUESTER, "The time to download shared documents is extended",
+                 "More time to download your documents: {reference}",
+                 "Dear {requester_name},\n\nYou now have until {expires_at} to download the documents we sent "
+                 "about your request {reference}. Use the link in the email we sent on {link_sent_on}.\n\n"
+                 "{org_name}\n"),
+        Template(Notice.SHARE_REMINDER, Audience.REQUESTER, "A reminder before shared documents are removed",
+                 "Your documents will be removed in {days_left}: {reference}",
+                 "Dear {requester_name},\n\nYou have not downloaded the documents we sent about your request "
+                 "{reference}. They will be removed on {expires_at}.\n\nUse the link in the email we sent on "
+                 "{link_sent_on}. If you cannot find it, reply to this email quoting {reference}.\n\n{org_name}\n"),
+        Template(Notice.SHARE_EXPIRED_UNDOWNLOADED, Audience.STAFF, "Shared documents expire without a download",
+                 "Not downloaded: documents shared on {reference}",
+                 "The documents shared on case {reference} expired on {expires_at} without being downloaded."
+                 + _STAFF_FOOTER),
+        Template(Notice.SHARE_REMOVED, Audience.STAFF, "The requester removes shared documents",
+                 "Documents removed by the requester on {reference}",
+                 "{requester_name} removed the documents shared on case {reference}." + _STAFF_FOOTER),
+        Template(Notice.SHARE_LOCKED, Audience.STAFF, "Shared documents are locked after wrong email addresses",
+                 "Locked: documents shared on {reference}",
+                 "The documents shared on case {reference} were locked after {detail} wrong email addresses in a row. "
+                 "Unlock them on the case page if the requester needs them." + _STAFF_FOOTER),
     )
 }

@@ -15,7 +15,10 @@ from shared.errors import PermissionDenied
 from tests.backoffice.cases.conftest import SYSTEM, Office
 
 A = Action
-WORK = {A.CHANGE_STATUS, A.ADD_NOTE, A.EMAIL_REQUESTER, A.LINK, A.MANAGE_TASKS, A.CLOSE, A.WATCH}
+WORK = {A.CHANGE_STATUS, A.ADD_NOTE, A.EMAIL_REQUESTER, A.LINK, A.MANAGE_TASKS, A.CLOSE, A.WATCH, A.SEND_DOCUMENTS,
+        A.MANAGE_SHARES}
+#: A wrong release must be stoppable after closing: revoke, extend, resend and unlock stay on a closed case.
+SHARES = A.MANAGE_SHARES
 #: The clock actions by default: caseworkers and above stop and restart the clock, managers and above extend,
 #: each only where the type's rule allows it (an enquiry has no extension; a complaint's clock cannot stop).
 CLOCK = {A.MANAGE_CLOCK}
@@ -27,18 +30,18 @@ EXPECTED = {
     ("enquiry", Role.CASEWORKER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, *WORK, *CLOCK},
     ("enquiry", Role.CASEWORKER, StatusKind.OPEN, True): {A.VIEW, *WORK, *CLOCK},
     ("enquiry", Role.CASEWORKER, StatusKind.IN_PROGRESS, True): {A.VIEW, *WORK, *CLOCK},
-    ("enquiry", Role.CASEWORKER, StatusKind.CLOSED, True): {A.VIEW, A.WATCH},
+    ("enquiry", Role.CASEWORKER, StatusKind.CLOSED, True): {A.VIEW, A.WATCH, SHARES},
     ("enquiry", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *CLOCK},
     ("enquiry", Role.MANAGER, StatusKind.IN_PROGRESS, True): {A.VIEW, A.ASSIGN, *WORK, *CLOCK},
-    ("enquiry", Role.MANAGER, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
+    ("enquiry", Role.MANAGER, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN, SHARES},
     ("enquiry", Role.ADMINISTRATOR, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *CLOCK},
-    ("enquiry", Role.ADMINISTRATOR, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
+    ("enquiry", Role.ADMINISTRATOR, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN, SHARES},
     ("foi", Role.READ_ONLY, StatusKind.OPEN, False): {A.VIEW},
     ("foi", Role.CASEWORKER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, *WORK, *CLOCK},
     ("foi", Role.CASEWORKER, StatusKind.IN_PROGRESS, True): {A.VIEW, *WORK, *CLOCK},
-    ("foi", Role.CASEWORKER, StatusKind.CLOSED, True): {A.VIEW, A.WATCH},
+    ("foi", Role.CASEWORKER, StatusKind.CLOSED, True): {A.VIEW, A.WATCH, SHARES},
     ("foi", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *EXTEND},
-    ("foi", Role.MANAGER, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN},
+    ("foi", Role.MANAGER, StatusKind.CLOSED, False): {A.VIEW, A.WATCH, A.REOPEN, SHARES},
     ("foi", Role.ADMINISTRATOR, StatusKind.IN_PROGRESS, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *EXTEND},
     ("sar", Role.CASEWORKER, StatusKind.OPEN, True): {A.VIEW, *WORK, *CLOCK},
     ("sar", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *EXTEND},
