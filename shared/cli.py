@@ -34,14 +34,14 @@ def serve_banner(settings: Settings, specs: Sequence[AppSpec]) -> list[str]:
 def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> int:
     import uvicorn
 
-    from shared.serve import create_suite, run_processes
+    from shared.serve import create_suite, log_config, run_processes
 
     settings = runtime.settings
     print("\n".join(serve_banner(settings, specs)))
     # uvicorn's own proxy handling stays off (it would trust 127.0.0.1 by default): each app applies
     # TRUSTED_PROXIES itself, the same in one process, in --workers N and on its own.
     options = {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,
-               "server_header": False}
+               "server_header": False, "log_config": log_config()}
     # The local clamd (make run) is the server's child: it stops with the server, however that stops.
     with clamd_local.for_the_server(args.clamd_dir) if args.clamd_dir else contextlib.nullcontext():
         if args.workers > 1:
@@ -144,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from shared.web.security import RedactSecrets
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())  # an error line that quotes a path keeps no link's token
     specs = discover()
     import_models(specs)
     args = build_parser(specs).parse_args(argv)

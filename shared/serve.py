@@ -109,6 +109,24 @@ def suite_without_worker() -> Starlette:
     return create_suite(Runtime.from_settings(), specs, with_worker=False)
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's own logging set-up, with link tokens taken out of every line it writes.
+
+    uvicorn logs each request's path, and a Secure Share link's path is its secret
+    (``/secure-share/s/<token>``): ``RedactSecrets`` sits on both of uvicorn's handlers,
+    so neither the access log nor an error line that quotes a path keeps one.
+    """
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_secrets"] = {"()": "shared.web.security.RedactSecrets"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact_secrets")
+    return config
+
+
 def bind_tcp(config: Any) -> socket.socket:
     """uvicorn's listening socket for several processes, marked as TCP.
 

@@ -18,10 +18,14 @@ REQUIRED_HEADERS = {
     "content-security-policy": None,
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "referrer-policy": "strict-origin-when-cross-origin",
+    "referrer-policy": None,
     "permissions-policy": None,
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
     "x-request-id": None,
 }
+#: The suite's default, or Secure Share's stricter one (its paths are secrets): never a looser one.
+REFERRER_POLICIES = {"strict-origin-when-cross-origin", "no-referrer"}
 
 
 class _Structure(HTMLParser):
@@ -70,6 +74,8 @@ class PageChecker:
             assert header in response.headers, f"missing {header}"
             if value is not None:
                 assert response.headers[header] == value
+        assert response.headers["referrer-policy"] in REFERRER_POLICIES
+        assert "camera=()" in response.headers["permissions-policy"]
         csp = response.headers["content-security-policy"]
         assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
         assert response.headers["content-type"].startswith("text/html")

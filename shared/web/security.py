@@ -21,6 +21,48 @@ from shared.settings import Settings
 access_log = logging.getLogger("civic.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
+#: Browser features no page of the suite uses, denied to it and to anything it might embed (GOV.UK
+#: Notify's set, and the rest of the powerful features a page could ask for).
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen", "geolocation",
+    "gyroscope", "hid", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+    "publickey-credentials-get", "screen-wake-lock", "serial", "sync-xhr", "usb", "xr-spatial-tracking",
+))
+
+#: A path segment or query value that is a secret: a link's or a session's token is 32 or more URL-safe
+#: characters (``secrets.token_urlsafe(32)`` gives 43), far longer than any reference or word in a path.
+_SECRET_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_-]{32,}(?=[/?#]|$)")
+_SECRET_QUERY = re.compile(r"(?i)(?<=[?&])(token|key|code|state)=[^&#\s]*")
+REDACTED = "[redacted]"
+
+
+def redact_secrets(text: str) -> str:
+    """``/secure-share/s/<token>/documents`` as ``/secure-share/s/[redacted]/documents``, and a ``token=``
+    in a query string likewise: what a log line may keep of an address that carries a secret.
+
+    Why by shape rather than by route: logging happens outside the apps (uvicorn's access log names the raw
+    path), and a secret is recognisable by its length alone, so a new app's link is covered without a list.
+    """
+    return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}={REDACTED}", _SECRET_SEGMENT.sub(REDACTED, text))
+
+
+class RedactSecrets(logging.Filter):
+    """A logging filter that takes link tokens out of a record before any handler writes it.
+
+    On uvicorn's access log (``shared.serve.log_config``) the path is one of the record's arguments;
+    on any other record the message is redacted too. It never drops a record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_secrets(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: redact_secrets(value) if isinstance(value, str) else value
+                           for key, value in record.args.items()}
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        return True
+
 
 def content_security_policy(nonce: str) -> str:
     return "; ".join(
@@ -59,9 +101,11 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+                # A page may ask for a stricter policy (Secure Share's "no-referrer"); none asks for a looser one.
+                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+                headers["Permissions-Policy"] = PERMISSIONS_POLICY
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                headers["Cross-Origin-Resource-Policy"] = "same-origin"
                 if "/assets/" in path or "/static/" in path:
                     headers.setdefault("Cache-Control", "public, max-age=3600")
                 else:
@@ -107,7 +151,7 @@ class RequestIdMiddleware:
                         "app": self.app_key,
                         "request_id": request_id,
                         "method": scope.get("method"),
-                        "path": scope.get("path"),
+                        "path": redact_secrets(str(scope.get("path", ""))),
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 1),
                     }
