@@ -77,7 +77,18 @@ def test_open_routes_are_listed(runtime) -> None:
             "/sent",
         ],
         "disclosurelog": ["/"],
-        "secureshare": ["/"],
+        "secureshare": [
+            "/",
+            "/removed",
+            "/s/{token}",
+            "/s/{token}/documents",
+            "/s/{token}/documents/all",
+            "/s/{token}/documents/{file_id:id}",
+            "/s/{token}/history",
+            "/s/{token}/history.csv",
+            "/s/{token}/remove",
+            "/s/{token}/sign-out",
+        ],
     }
     wanted = sorted(f"{key} {path}" for key, paths in expected.items() for path in [*paths, *expected_everywhere])
     assert open_routes == wanted

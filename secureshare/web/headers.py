@@ -30,8 +30,7 @@ class ShareHeadersMiddleware:
                 headers["Referrer-Policy"] = "no-referrer"
                 headers["X-Robots-Tag"] = "noindex, nofollow"
                 if not assets:
-                    headers["Cache-Control"] = headers.get("Cache-Control", "no-store, private") \
-                        if "no-store" in headers.get("Cache-Control", "") else "no-store, private"
+                    headers["Cache-Control"] = "no-store, private"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -130,6 +130,7 @@ class RequesterBrowser:
     client: TestClient
     check: PageChecker
     seen: list[str] = field(default_factory=list)
+    last_csrf: str = ""
 
     def get(self, path: str, status: int = 200, title: str | None = None, **kwargs: Any) -> httpx.Response:
         response = self.client.get(path, **kwargs)
@@ -145,8 +146,11 @@ class RequesterBrowser:
     def csrf(self, path: str) -> str:
         """The form's token, read as a script reads the page (so the look is not a person's "Link opened")."""
         match = _CSRF.search(self.client.get(path, headers={"User-Agent": "python-httpx"}).text)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
+        if match is None:  # a page with no form (locked, gone): the session's token is the one last seen
+            assert self.last_csrf, f"no CSRF token on {path}"
+            return self.last_csrf
+        self.last_csrf = match.group(1)
+        return self.last_csrf
 
     def post(self, path: str, data: dict[str, Any] | None = None, *, csrf_from: str | None = None,
              status: int | None = None) -> httpx.Response:
@@ -176,5 +180,6 @@ def link(token: str) -> str:
 def requester(share_app: Starlette, check_page: PageChecker) -> Iterator[RequesterBrowser]:
     """The app as the suite mounts it (root_path /secure-share), so cookie paths are the real ones."""
     with TestClient(share_app, base_url="http://testserver", root_path="/secure-share",
-                    raise_server_exceptions=False, headers={"User-Agent": FIREFOX}) as client:
+                    raise_server_exceptions=False) as client:
+        client.headers["User-Agent"] = FIREFOX
         yield RequesterBrowser(client, check_page)
