@@ -72,3 +72,35 @@ def _file_ids(html: str) -> list[str]:
     import re
 
     return re.findall(r'/documents/(\d+)"', html)
+
+
+def test_download_all_is_one_zip_named_after_the_case(shares: Shares, requester: RequesterBrowser) -> None:
+    import io
+    import zipfile
+
+    sent = shares.send(("letter.pdf", b"%PDF-1.4 letter"), ("notes.txt", b"Some notes.\n"), ("notes.txt", b"More.\n"))
+    requester.sign_in(sent.token)
+    assert requester.client.head(link(sent.token) + "/documents/all").status_code == 200
+    assert shares.kinds(sent.share.id)[-1] == "signed_in"  # a HEAD downloads nothing
+    response = requester.get(link(sent.token) + "/documents/all")
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"].startswith(f'attachment; filename="{shares.reference}.zip"')
+    assert response.headers["cache-control"] == "no-store, private" and "sandbox" in response.headers["content-security-policy"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.namelist() == ["letter.pdf", "notes.txt", "notes (2).txt"]
+    assert archive.read("notes (2).txt") == b"More.\n"
+    assert shares.kinds(sent.share.id)[-1] == "downloaded"
+    history = requester.get(link(sent.token) + "/history")
+    assert "Downloaded all documents (ZIP)" in history.text
+
+
+def test_names_with_folders_controls_and_right_to_left_marks_download_safely(shares: Shares,
+                                                                             requester: RequesterBrowser) -> None:
+    sent = shares.send(("r\u00e9ponse \u202etxt.exe\u202c.txt", b"tricky\n"))
+    requester.sign_in(sent.token)
+    page = requester.get(link(sent.token) + "/documents")
+    response = requester.get(link(sent.token) + f"/documents/{_file_ids(page.text)[0]}")
+    disposition = response.headers["content-disposition"]
+    assert "\u202e" not in disposition and "%E2%80%AE" not in disposition
+    assert disposition.startswith('attachment; filename="rponse txt.exe.txt"; filename*=UTF-8\'\'r%C3%A9ponse%20txt.exe.txt')
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"

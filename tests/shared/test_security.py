@@ -108,6 +108,47 @@ def test_headers_and_cookie_flags(probe: TestClient, check_page) -> None:
     assert other.headers["content-security-policy"] != csp  # a fresh nonce each time
 
 
+def test_notify_header_set_is_on_every_page_and_error(probe: TestClient) -> None:
+    """GOV.UK Notify's set: COOP and CORP same-origin, and a Permissions-Policy that denies powerful features."""
+    for response in (probe.get("/form"), probe.get("/raise/boom"), probe.get("/nowhere"), probe.get("/static/civic.js")):
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
+        assert response.headers["cross-origin-resource-policy"] == "same-origin"
+        policy = response.headers["permissions-policy"]
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb", "display-capture", "fullscreen"):
+            assert f"{feature}=()" in policy
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+def test_secrets_are_redacted_from_log_lines() -> None:
+    import logging
+
+    from shared.web.security import RedactSecrets, redact_secrets
+
+    token = "n4i8PMrTjT01sHizspxHkFBDlEuUwnPpa4RBOZlvwx0"
+    assert redact_secrets(f"/secure-share/s/{token}") == "/secure-share/s/[redacted]"
+    assert redact_secrets(f"/secure-share/s/{token}/documents/3?x=1") == "/secure-share/s/[redacted]/documents/3?x=1"
+    assert redact_secrets(f"/capture/confirm?token={token}&a=b") == "/capture/confirm?token=[redacted]&a=b"
+    assert redact_secrets("/backoffice/cases/FOI-2026-00012/attachments/4") == "/backoffice/cases/FOI-2026-00012/attachments/4"
+    # uvicorn's access log: the path is one of the record's arguments.
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", f"/secure-share/s/{token}/documents", "1.1", 200), None)
+    assert RedactSecrets().filter(record) is True
+    assert token not in record.getMessage() and "/secure-share/s/[redacted]/documents" in record.getMessage()
+    other = logging.LogRecord("civic.errors", logging.ERROR, __file__, 1, f"unhandled error on /s/{token}", None, None)
+    RedactSecrets().filter(other)
+    assert token not in other.getMessage()
+
+
+def test_the_request_log_line_keeps_no_token(probe: TestClient, caplog) -> None:
+    import logging
+
+    token = "n4i8PMrTjT01sHizspxHkFBDlEuUwnPpa4RBOZlvwx0"
+    with caplog.at_level(logging.INFO, logger="civic.access"):
+        probe.get(f"/s/{token}")
+    lines = [r.getMessage() for r in caplog.records if r.name == "civic.access"]
+    assert lines and all(token not in line for line in lines) and "[redacted]" in lines[-1]
+
+
 def test_https_base_url_gives_secure_cookies_and_hsts(runtime: Runtime, tmp_path) -> None:
     secure = Runtime(dataclasses.replace(runtime.settings, base_url="https://example.gov.uk"), runtime.engine, runtime.factory)
     from tests.conftest import spec

@@ -109,3 +109,34 @@ def test_every_path_under_a_mount_reaches_its_app(runtime, check_page) -> None:
         page = client.get("/disclosure-log/a%0Ab")
         check_page(page, status=404, title="Page not found")
         assert "civic_disclosurelog" in page.headers["set-cookie"]
+
+
+def test_uvicorn_logs_through_the_redacting_filter() -> None:
+    """``civic serve`` hands uvicorn this config: no handler of uvicorn's writes a link's token."""
+    import io
+    import logging
+    import logging.config
+
+    from shared.serve import log_config
+
+    config = log_config()
+    assert all("redact_secrets" in handler["filters"] for handler in config["handlers"].values())
+    stream = io.StringIO()
+    config["handlers"]["access"]["stream"] = stream
+    config["handlers"]["access"].pop("class")
+    config["handlers"]["access"]["()"] = lambda stream: logging.StreamHandler(stream)
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    before = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate,
+                     logging.getLogger(name).level) for name in names}
+    token = "n4i8PMrTjT01sHizspxHkFBDlEuUwnPpa4RBOZlvwx0"
+    try:
+        logging.config.dictConfig(config)
+        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
+                                                 f"/secure-share/s/{token}/documents/1", "1.1", 200)
+    finally:  # the loggers as they were, for the tests after this one
+        for name, (handlers, propagate, level) in before.items():
+            logger = logging.getLogger(name)
+            logger.handlers[:] = handlers
+            logger.propagate, logger.level = propagate, level
+    written = stream.getvalue()
+    assert "/secure-share/s/[redacted]/documents/1" in written and token not in written
