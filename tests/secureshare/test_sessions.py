@@ -65,8 +65,8 @@ def test_the_cookie_is_secure_under_https_and_signed_with_its_own_salt(runtime: 
         client.headers["User-Agent"] = FIREFOX
         browser = RequesterBrowser(client, check=lambda *a, **k: None)  # type: ignore[arg-type]
         response = browser.confirm(sent.token)
-        set_cookie = [v for k, v in response.headers.multi_items() if k == "set-cookie"
-                      and v.startswith(cookies.COOKIE)][0].lower()
+        set_cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie"
+                      and v.startswith(cookies.COOKIE)).lower()
         for flag in ("httponly", "secure", "samesite=strict", "path=/secure-share/", "max-age=1800"):
             assert flag in set_cookie
     # A value Starlette's session middleware signed with the same key is no session cookie.
