@@ -22,9 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -173,39 +174,44 @@ def file_response(
         status, first, length = 206, selected.first, selected.length
         out["Content-Range"] = f"bytes {selected.first}-{selected.last}/{size}"
     out["Content-Length"] = str(length)
-    return FileStreamResponse(
-        path=path,
+    return TrackedResponse(
         status_code=status,
         headers=out,
-        first=first,
         length=length,
+        open_chunks=partial(_file_chunks, path, first, length),
         reaches_end=first + length == size,
         on_finish=on_finish if is_get else None,
         head=not is_get,
     )
 
 
-class FileStreamResponse(Response):
-    """Streams ``length`` bytes of ``path`` from ``first``; see :func:`file_response` (build it there)."""
+class TrackedResponse(Response):
+    """Streams the chunks ``open_chunks()`` gives, watching for the client leaving; then ``on_finish``.
+
+    ``open_chunks`` runs in a worker thread before the status line is sent (so a file that cannot be
+    opened is the caller's error, not half a download), and so does every step of the iterator it
+    returns: a blocking read never holds the event loop. ``length`` is what the iterator will give in
+    all (it is the Content-Length); ``reaches_end`` says whether giving all of it sends the last byte
+    of the thing downloaded (False for a range that stops short). Built by :func:`file_response` and
+    ``shared.files.archive.zip_response``; see :func:`file_response` for ``on_finish``.
+    """
 
     def __init__(
         self,
         *,
-        path: Path,
         status_code: int,
         headers: MutableHeaders,
-        first: int,
         length: int,
-        reaches_end: bool,
-        on_finish: OnFinish | None,
-        head: bool,
+        open_chunks: Callable[[], Iterator[bytes]],
+        reaches_end: bool = True,
+        on_finish: OnFinish | None = None,
+        head: bool = False,
     ) -> None:
         self.status_code = status_code
         self.background = None
         self.body = b""
-        self.path = path
-        self.first = first
         self.length = length
+        self.open_chunks = open_chunks
         self.reaches_end = reaches_end
         self.on_finish = on_finish
         self.head = head
@@ -217,15 +223,14 @@ class FileStreamResponse(Response):
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        # Opened before the status line goes out: missing bytes become the caller's error, not half a download.
-        stream: BinaryIO = await anyio.to_thread.run_sync(_open, self.path, self.first)
+        chunks = await anyio.to_thread.run_sync(self.open_chunks)
         finished = False
         try:
             async with anyio.create_task_group() as group:
 
                 async def stream_then_stop() -> None:
                     nonlocal finished
-                    await self._stream(stream, send)
+                    await self._stream(chunks, send)
                     finished = True
                     group.cancel_scope.cancel()
 
@@ -235,23 +240,20 @@ class FileStreamResponse(Response):
 
                 group.start_soon(stream_then_stop)
                 group.start_soon(stop_on_disconnect)
-        except OSError:
-            pass  # ASGI 2.4 servers raise from send when the client has gone: that is a disconnect
+        except* OSError as errors:
+            # An ASGI 2.4 server raises from send when the client has gone (a disconnect); a stored
+            # file that ended early is worth a line in the log. Either way the response stops here.
+            log.info("download stopped after %s bytes: %s", self.sent, errors.exceptions[0])
         finally:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(stream.close)
+                await anyio.to_thread.run_sync(_close, chunks)
                 await self._finish(finished)
 
-    async def _stream(self, stream: BinaryIO, send: Send) -> None:
+    async def _stream(self, chunks: Iterator[bytes], send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        remaining = self.length
-        while remaining > 0:
-            chunk = await anyio.to_thread.run_sync(stream.read, min(CHUNK, remaining))
-            if not chunk:
-                raise OSError(f"{self.path} ended {remaining} bytes early")  # the stored file shrank
+        while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
             self.sent += len(chunk)
-            remaining -= len(chunk)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _finish(self, finished: bool) -> None:
@@ -261,17 +263,35 @@ class FileStreamResponse(Response):
         try:
             await anyio.to_thread.run_sync(self.on_finish, self.sent, complete)
         except Exception:
-            log.exception("on_finish for %s failed", self.path)
+            log.exception("on_finish after sending %s bytes failed", self.sent)
 
 
-def _open(path: Path, first: int) -> BinaryIO:
-    stream = path.open("rb", buffering=0)
+def _close(chunks: Iterator[bytes]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()  # a generator's finally blocks (closing its file) run now, not at garbage collection
+
+
+def _file_chunks(path: Path, first: int, length: int) -> Iterator[bytes]:
+    """Opens the file now (so a missing file raises here) and returns the generator that reads it."""
+    stream = path.open("rb", buffering=0)  # unbuffered: read(n) returns at most n bytes, copied once
     try:
         stream.seek(first)
     except BaseException:
         stream.close()
         raise
-    return stream  # type: ignore[return-value]  # FileIO: read(n) returns at most n bytes, unbuffered
+    return _read(stream, length)
+
+
+def _read(stream: BinaryIO, length: int) -> Iterator[bytes]:
+    with stream:
+        remaining = length
+        while remaining > 0:
+            chunk = stream.read(min(CHUNK, remaining))
+            if not chunk:
+                raise OSError(f"the file ended {remaining} bytes early")  # the stored file shrank
+            remaining -= len(chunk)
+            yield chunk
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -280,4 +300,3 @@ async def _wait_for_disconnect(receive: Receive) -> None:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
             return
-
