@@ -22,6 +22,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from shared import audit
+from shared.db import transaction
+from shared.runtime import Runtime
 from shared.web import downloads
 from tests.shared.live import serving
 
@@ -272,3 +275,24 @@ def test_streaming_keeps_memory_flat_and_is_not_slow(tmp_path: Path) -> None:
     assert digest.hexdigest() == served.etag
     assert largest <= downloads.CHUNK
     assert time.monotonic() - started < 30
+
+
+def test_on_finish_may_open_its_own_session(tmp_path: Path, runtime: Runtime) -> None:
+    """What a download page does: record the download in a transaction of its own, after the response."""
+    data = b"%PDF-1.4 the response\n"
+    (tmp_path / "f").write_bytes(data)
+
+    def on_finish(sent: int, complete: bool) -> None:
+        with transaction(runtime.factory) as session:
+            audit.record(session, audit.SYSTEM, "file.downloaded", "file", "f1", f"{sent} bytes", {"complete": complete})
+
+    async def endpoint(request: Request) -> Response:
+        return downloads.file_response(
+            request, path=tmp_path / "f", size=len(data), etag="e", headers={}, on_finish=on_finish
+        )
+
+    with TestClient(Starlette(routes=[Route("/f", endpoint)])) as test_client:
+        assert test_client.get("/f", headers={"Range": "bytes=0-3"}).content == data[:4]
+    with runtime.factory() as session:
+        [entry] = audit.history(session, "file", "f1")
+    assert (entry.action, entry.detail) == ("file.downloaded", {"complete": False})
