@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 
 #: ``on_finish(bytes_sent, complete)``: called once per GET that streams bytes (200 or 206), in a
-#: worker thread after the response ended or the client left; never for HEAD, 304 or 416.
+#: worker thread after the response ended or the client left; never for HEAD or a 416.
 OnFinish = Callable[[int, bool], None]
 
 _RANGE = re.compile(r"\s*(\d*)\s*-\s*(\d*)\s*")
@@ -140,16 +140,20 @@ def file_response(
     ``etag`` is a strong validator for these exact bytes (quoted or not: ``strong_etag``), e.g. the
     file's sha256. ``headers`` are the caller's (``shared.files.download_headers``: type, disposition,
     no-store…); ``Content-Length``, ``Content-Range``, ``Accept-Ranges`` and ``ETag`` are set here.
-    ``last_modified`` (aware) adds ``Last-Modified`` and lets ``If-Range`` carry a date.
+    ``last_modified`` (UTC; naive is taken as UTC, as the database stores it) adds ``Last-Modified``
+    and lets ``If-Range`` carry a date.
 
     ``on_finish(bytes_sent, complete)`` is called exactly once for a GET that sends bytes (200, 206):
     when the last byte was handed to the server, or when the client went away. ``complete`` is True
     only when the file's last byte was sent (a whole 200, or a range ending at the end). It runs in a
     worker thread after the response, outside any request transaction: it may open its own session
     (``with transaction(factory) as session: …``); what it raises is logged and swallowed. It is never
-    called for HEAD or a 416.
+    called for HEAD or a 416. ``bytes_sent`` counts the bytes handed to the server: when the client
+    goes away, the last chunk or two may have been lost on the way.
     """
     tag = strong_etag(etag)
+    if last_modified is not None and last_modified.tzinfo is None:
+        last_modified = last_modified.replace(tzinfo=dt.UTC)
     out = MutableHeaders(headers=dict(headers))
     for name in ("content-length", "content-range", "accept-ranges", "etag", "last-modified"):
         del out[name]
