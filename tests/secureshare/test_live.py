@@ -63,7 +63,7 @@ def test_a_stopped_download_resumes_with_curl_and_is_identical(runtime: Runtime,
                                                                tmp_path: Path) -> None:
     line = b"A line of the response document, repeated to make a large text file.\n"
     body = line * (SIZE // len(line))
-    shares.settings = dataclasses.replace(shares.settings, max_upload_bytes=2 * SIZE)  # a staff upload's limit
+    shares.settings = dataclasses.replace(shares.settings, max_upload_bytes=2 * SIZE)  # above MAX_UPLOAD_MB's default
     sent = shares.send(("large.txt", body))
     with serving(create_suite(runtime, SPECS, with_worker=False)) as port:
         path, cookie = _sign_in(port, sent.token).split("|")

@@ -71,7 +71,7 @@ def test_tampered_or_foreign_cookie_is_asked_to_confirm(shares: Shares, requeste
     # Signed in to one share, the cookie opens nothing of another.
     response = requester.client.get(link(other.token) + "/documents", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == link(other.token)
-    for forged in (good[:-2] + ("AA" if not good.endswith("AA") else "BB"), "x" * 300, good.split(".")[0], "", "%C3%A9"):
+    for forged in (good[:-5] + ("A" if good[-5] != "A" else "B") + good[-4:], "x" * 300, good.split(".")[0], "", "%C3%A9"):
         requester.client.cookies.clear()
         requester.client.cookies.set("civic_share_session", forged)
         for tail in ("/documents", "/history", "/documents/all"):
