@@ -205,7 +205,9 @@ def test_the_routes_that_take_files_say_so(runtime: Runtime) -> None:
         if isinstance(route, Page) and route.files
     )
     assert declared == [
+        "backoffice /api/v1/cases/{reference}/attachments",
         "backoffice /cases/import",
         "backoffice /cases/{reference}/attachments",
+        "backoffice /cases/{reference}/send-documents/upload",
         "capture /request/{type_key}/{page_key}",
     ]
