@@ -48,6 +48,9 @@ NOT_INSTALLED_MESSAGE = (
 _SOCKET_PATH_MAX = 107  # sun_path is 108 bytes with the terminating NUL
 _APPARMOR_PROFILE = Path("/etc/apparmor.d/usr.sbin.clamd")
 _PR_SET_PDEATHSIG = 1
+#: The largest stream the local daemon accepts, in megabytes: staff send response documents up to 2GB.
+#: Matches the default of SCANNER_MAX_MB (shared.settings), so what the suite accepts the daemon scans.
+DEFAULT_MAX_MB = 2048
 
 
 class ClamdNotInstalled(RuntimeError):
@@ -122,7 +125,30 @@ class Paths:
         return self.root / "db"
 
 
-def write_config(paths: Paths, database: Path) -> Path:
+def size_limits(max_mb: int) -> list[str]:
+    """clamd.conf lines that let a file of ``max_mb`` megabytes be streamed in and scanned whole.
+
+    ``StreamMaxLength`` bounds what INSTREAM accepts (beyond it clamd answers "INSTREAM size limit
+    exceeded"); ``MaxFileSize`` and ``MaxScanSize`` bound what is scanned, and a file past them would
+    otherwise be answered "OK" unscanned. ``MaxScanSize`` counts a container and what it holds, so it is
+    twice the file (ClamAV takes 4000M at most). ``AlertExceedsMax`` makes any limit that is still hit
+    (size, recursion, scan time) a ``Heuristics.Limits.Exceeded`` answer instead of a silent "OK";
+    shared.scanning treats that as "could not be scanned", never as clean. ``MaxScanTime`` is raised from
+    two minutes so a 2GB document is not cut short; the scan's client timeout (shared.scanning) stays
+    under the job queue's lease.
+    """
+    if max_mb < 1 or max_mb > 4095:
+        raise ValueError("clamd's StreamMaxLength must be between 1M and 4095M")
+    return [
+        f"StreamMaxLength {max_mb}M",
+        f"MaxFileSize {max_mb}M",
+        f"MaxScanSize {min(4000, 2 * max_mb)}M",
+        "AlertExceedsMax yes",
+        "MaxScanTime 240000",
+    ]
+
+
+def write_config(paths: Paths, database: Path, *, max_mb: int = DEFAULT_MAX_MB) -> Path:
     """A clamd.conf for a foreground daemon on a private Unix socket, with no TCP listener."""
     lines = [
         f"LocalSocket {paths.socket}",
@@ -137,6 +163,7 @@ def write_config(paths: Paths, database: Path) -> Path:
         # Leaves clamd as the user who started it: nothing to chown, works as root and not.
         "# no User line on purpose",
         "SelfCheck 3600",
+        *size_limits(max_mb),
     ]
     paths.conf.write_text("\n".join(lines) + "\n")
     return paths.conf
@@ -274,6 +301,7 @@ def start(
     timeout: float | None = None,
     *,
     outlive_caller: bool = False,
+    max_mb: int = DEFAULT_MAX_MB,
 ) -> LocalClamd:
     """Start clamd in ``directory`` and return once it answers PING.
 
@@ -282,17 +310,24 @@ def start(
     Unless ``outlive_caller`` (the CLI), clamd ends with its caller even if that is
     killed, so a test run that dies leaves no daemon behind.
     """
-    daemon = launch(directory, use_system_signatures, outlive_caller=outlive_caller)
+    daemon = launch(directory, use_system_signatures, outlive_caller=outlive_caller, max_mb=max_mb)
     daemon.wait_until_ready(timeout)
     return daemon
 
 
-def launch(directory: Path | str, use_system_signatures: bool = False, *, outlive_caller: bool = False) -> LocalClamd:
+def launch(
+    directory: Path | str,
+    use_system_signatures: bool = False,
+    *,
+    outlive_caller: bool = False,
+    max_mb: int = DEFAULT_MAX_MB,
+) -> LocalClamd:
     """Start clamd in ``directory`` without waiting for it to load its signatures.
 
     The real signatures take tens of seconds to load: a server need not wait for
     them, as uploads stay quarantined (and their scans retry) until clamd answers.
-    Call :meth:`LocalClamd.wait_until_ready` to wait.
+    Call :meth:`LocalClamd.wait_until_ready` to wait. ``max_mb`` is the largest stream it scans
+    (its StreamMaxLength, see :func:`size_limits`).
     """
     binary = find_clamd()
     if binary is None:
@@ -314,7 +349,7 @@ def launch(directory: Path | str, use_system_signatures: bool = False, *, outliv
     for stale in (paths.socket, paths.pid, paths.log):
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
-    write_config(paths, database)
+    write_config(paths, database, max_mb=max_mb)
     with paths.output.open("wb") as output:
         process = subprocess.Popen(
             [binary, "--config-file", str(paths.conf)],

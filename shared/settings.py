@@ -41,6 +41,8 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("ORG_NAME", "Example Council", "The organisation's name, shown in the header, footer and emails."),
     ("BRAND", "organisation", "`organisation` (own name, generic header, non-GDS font) or `govuk` (crown header and GDS Transport; only for services on GOV.UK)."),
     ("MAX_UPLOAD_MB", "10", "Largest file a person may upload, in megabytes."),
+    ("STAFF_MAX_UPLOAD_MB", "2048", "Largest file staff may upload as a response document, in megabytes. Uploads are also held to SCANNER_MAX_MB: the smaller of the two applies."),
+    ("SCANNER_MAX_MB", "2048", "Largest file your clamd scans, in megabytes: set it to clamd's `StreamMaxLength` (see the ClamAV section). A larger file is refused at upload, and one clamd refuses stays quarantined as too large for the virus scanner."),
     ("RATE_LIMIT_SCALE", "1", "Multiplies the staff sign-in and password-reset rate limits, e.g. for many staff behind one address."),
     ("OIDC_ISSUER", "(unset)", "OpenID Connect issuer for staff single sign-on (https). Single sign-on is on when issuer, client id and secret are all set; register BASE_URL/backoffice/sign-in/sso/callback."),
     ("OIDC_CLIENT_ID", "(unset)", "Client id registered with the identity provider."),
@@ -48,6 +50,10 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("OIDC_PROVIDER_NAME", "your organisation's account", "Shown on the button: \"Sign in with …\"."),
     ("TRUSTED_PROXIES", "(unset)", "Addresses or networks of your reverse proxies, comma-separated (`10.0.0.0/8, 192.0.2.7`). A request from one of them takes its client address from `X-Forwarded-For` (the rightmost address that is not a proxy) and its scheme from `X-Forwarded-Proto`; from anywhere else those headers are ignored. `*` trusts every peer (only when nothing but the proxy can reach the server). Unset: no proxy is trusted."),
 )
+
+#: The largest file ClamAV scans at all, whatever clamd.conf says: libclamav holds MaxFileSize to
+#: INT_MAX - 2 bytes (just under 2GB); a larger file is answered Heuristics.Limits.Exceeded.MaxFileSize.
+CLAMAV_MAX_FILE_BYTES = 2**31 - 3
 
 #: Fields that are never shown by ``repr`` (logs, tracebacks, debuggers).
 SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "notify_api_key", "oidc_client_secret"})
@@ -93,6 +99,9 @@ class Settings:
     org_name: str = "Example Council"
     brand: Brand = "organisation"
     max_upload_bytes: int = 10 * 1024 * 1024
+    staff_max_upload_bytes: int = 2048 * 1024 * 1024
+    #: SCANNER_MAX_MB, held to what ClamAV can scan at all (CLAMAV_MAX_FILE_BYTES).
+    scanner_max_bytes: int = CLAMAV_MAX_FILE_BYTES
     rate_limit_scale: int = 1
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
@@ -201,10 +210,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_port = int(env.get("SMTP_PORT") or (465 if smtp_tls else 25))
         clamd_port = int(env.get("CLAMD_PORT") or 3310)
         max_upload_mb = int(env.get("MAX_UPLOAD_MB") or 10)
+        staff_max_upload_mb = int(env.get("STAFF_MAX_UPLOAD_MB") or 2048)
+        scanner_max_mb = int(env.get("SCANNER_MAX_MB") or 2048)
         rate_limit_scale = max(1, int(env.get("RATE_LIMIT_SCALE") or 1))
     except ValueError as exc:
         raise SettingsError(f"A numeric setting is not a number: {exc}") from exc
     _check_smtp_security(env, smtp_tls=smtp_tls, smtp_starttls=smtp_starttls)
+    if min(max_upload_mb, staff_max_upload_mb, scanner_max_mb) < 1:
+        raise SettingsError("MAX_UPLOAD_MB, STAFF_MAX_UPLOAD_MB and SCANNER_MAX_MB must be at least 1")
+    if scanner_max_mb > 4095:
+        raise SettingsError("SCANNER_MAX_MB cannot be over 4095: clamd's StreamMaxLength is at most 4G")
     secret = env.get("SECRET_KEY") or ""
     if not secret:
         if app_env == "production":
@@ -241,6 +256,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         org_name=env.get("ORG_NAME") or "Example Council",
         brand=brand,  # type: ignore[arg-type]
         max_upload_bytes=max_upload_mb * 1024 * 1024,
+        staff_max_upload_bytes=staff_max_upload_mb * 1024 * 1024,
+        scanner_max_bytes=min(scanner_max_mb * 1024 * 1024, CLAMAV_MAX_FILE_BYTES),
         rate_limit_scale=rate_limit_scale,
         oidc_issuer=env.get("OIDC_ISSUER") or None,
         oidc_client_id=env.get("OIDC_CLIENT_ID") or None,

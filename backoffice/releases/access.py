@@ -18,10 +18,9 @@ from sqlalchemy.orm import Session
 from backoffice.cases.models import Case
 from backoffice.notifications.catalogue import Notice
 from backoffice.notifications.sending import send as send_notice
-from backoffice.notifications.subscribers import owner_email
 from backoffice.releases import history, secrets
 from backoffice.releases.history import Happened, HistoryEntry
-from backoffice.releases.management import PURGE_JOB, SharedFile, end_sessions, files_of
+from backoffice.releases.management import PURGE_JOB, SharedFile, end_sessions, files_of, who_to_tell
 from backoffice.releases.models import Share, ShareFile, ShareSession
 from backoffice.releases.sending import OBJECT
 from backoffice.releases.state import (
@@ -187,7 +186,7 @@ def _failed(session: Session, share: Share, case: Case, hits: list[tuple[ratelim
     if share.failures_in_row >= LOCK_AFTER:
         share.locked_at = now
         history.record(session, share, Happened.LOCKED, device=device, detail=str(share.failures_in_row), at=now)
-        send_notice(session, Notice.SHARE_LOCKED, case, [owner_email(session, case)], detail=share.failures_in_row)
+        send_notice(session, Notice.SHARE_LOCKED, case, who_to_tell(session, case), detail=share.failures_in_row)
         return Confirmation(locked=True, error="These documents have been locked")
     refused = ratelimit.refusal(decisions)
     if refused is not None:
@@ -241,7 +240,7 @@ def remove_documents(session: Session, token: str, session_token: str, device: s
     end_sessions(session, share, now)
     history.record(session, share, Happened.REMOVED, device=device, at=now)
     jobs.enqueue(session, PURGE_JOB, {"share_id": share.id})
-    send_notice(session, Notice.SHARE_REMOVED, case, [owner_email(session, case)])
+    send_notice(session, Notice.SHARE_REMOVED, case, who_to_tell(session, case))
     audit.record(session, _requester(case, ip), "case.share_removed", OBJECT, case.reference,
                  "The requester removed the shared documents", {"share_id": share.id})
     return Ended(reference=case.reference, why=_WHY[ShareStatus.REMOVED], on=london_when(now))
@@ -271,7 +270,7 @@ class DownloadFile:
 def _downloadable(session: Session, share: Share) -> list[DownloadFile]:
     rows = session.execute(select(ShareFile, StoredFile).join(StoredFile, StoredFile.id == ShareFile.file_id)
                            .where(ShareFile.share_id == share.id, StoredFile.status == CLEAN)
-                           .order_by(ShareFile.position, ShareFile.id)).tuples()
+                           .order_by(ShareFile.position, ShareFile.id))
     return [DownloadFile(share_id=share.id, share_file_id=f.id, file_id=s.id, name=f.name,
                          content_type=s.content_type, size=s.size, sha256=s.sha256, modified=share.sent_at)
             for f, s in rows]

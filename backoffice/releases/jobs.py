@@ -19,10 +19,9 @@ from backoffice.cases.models import Case
 from backoffice.notifications.catalogue import Notice
 from backoffice.notifications.dispatch import notify
 from backoffice.notifications.sending import send as send_notice
-from backoffice.notifications.subscribers import owner_email
 from backoffice.releases import history
 from backoffice.releases.history import Happened
-from backoffice.releases.management import PURGE_JOB, files_of
+from backoffice.releases.management import PURGE_JOB, files_of, who_to_tell
 from backoffice.releases.models import Share
 from backoffice.releases.sending import share_context
 from backoffice.releases.state import REMINDER_DAYS, status_of
@@ -78,7 +77,7 @@ def record_expiries(session: Session, now: dt.datetime) -> int:
         history.record(session, share, Happened.EXPIRED, at=share.expires_at)
         case = session.get(Case, share.case_id)
         if case is not None and share.first_downloaded_at is None:
-            send_notice(session, Notice.SHARE_EXPIRED_UNDOWNLOADED, case, [owner_email(session, case)],
+            send_notice(session, Notice.SHARE_EXPIRED_UNDOWNLOADED, case, who_to_tell(session, case),
                         expires_at=share_context(share, 0)["expires_at"])
     return len(shares)
 

@@ -12,6 +12,7 @@ from backoffice.cases.access import Action, require
 from backoffice.cases.models import Case
 from backoffice.notifications.catalogue import Notice
 from backoffice.notifications.dispatch import notify
+from backoffice.notifications.subscribers import group_addresses, owner_email
 from backoffice.releases import history, secrets
 from backoffice.releases.history import Happened, HistoryEntry
 from backoffice.releases.models import Share, ShareFile, ShareSession
@@ -183,6 +184,12 @@ def unlock(session: Session, actor: audit.Actor, user: StaffUser, case: Case, sh
     audit.record(session, actor, "case.share_unlocked", OBJECT, case.reference,
                  "Shared documents unlocked", {"share_id": share.id})
     return share
+
+
+def who_to_tell(session: Session, case: Case) -> list[str | None]:
+    """The case owner, or the case's team while nobody owns it: someone must hear of a lock or removal."""
+    owner = owner_email(session, case)
+    return [owner] if owner else list(group_addresses(session, case.team_group_id))
 
 
 def live_share_count(session: Session, case: Case) -> int:

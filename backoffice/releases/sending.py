@@ -84,7 +84,7 @@ def _validate(request: ShareRequest, case: Case) -> tuple[list[int], str]:
 def _clean_attachments(session: Session, case: Case, ids: list[int]) -> list[tuple[CaseAttachment, StoredFile]]:
     rows = {a.id: (a, f) for a, f in session.execute(
         select(CaseAttachment, StoredFile).join(StoredFile, StoredFile.id == CaseAttachment.file_id)
-        .where(CaseAttachment.case_id == case.id, CaseAttachment.id.in_(ids))).tuples()}
+        .where(CaseAttachment.case_id == case.id, CaseAttachment.id.in_(ids)))}
     missing = [i for i in ids if i not in rows]
     if missing:  # another case's attachment, or none at all: the same answer, saying nothing of the other case
         raise InvalidInput("Select documents attached to this case",

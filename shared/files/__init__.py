@@ -17,7 +17,9 @@ from shared.files.service import (
     open_for_download,
     requeue_scan,
     scan_status_message,
+    staff_upload_limit,
     store_upload,
+    upload_limit,
 )
 from shared.files.storage import file_path, sweep_orphans
 
@@ -47,6 +49,8 @@ __all__ = [
     "open_for_download",
     "requeue_scan",
     "scan_status_message",
+    "staff_upload_limit",
     "store_upload",
     "sweep_orphans",
+    "upload_limit",
 ]

@@ -2,7 +2,9 @@
 
 When clamd cannot be reached the handler raises, the queue retries with
 backoff, and the file stays quarantined. When the queue gives up the file is
-still quarantined: nothing is ever released unscanned.
+still quarantined: nothing is ever released unscanned. A file that can never be
+scanned (larger than the scanner takes, or past one of clamd's own limits) is
+not retried: it stays quarantined with ``scan_error`` saying why in plain English.
 """
 
 from __future__ import annotations
@@ -45,8 +47,13 @@ def handle_scan(session: Session, payload: dict[str, Any], context: jobs.JobCont
         stream = storage.file_path(files_dir, stored.id).open("rb")
     except FileNotFoundError:
         raise StoredBytesMissing(f"the bytes of file {stored.id} are missing") from None
-    with stream:
-        result = scanning.scan(context.settings, stream)  # ScannerUnavailable propagates: retry later
+    try:
+        with stream:
+            # ScannerUnavailable propagates: retry later. The stored size sets the timeout.
+            result = scanning.scan(context.settings, stream, size=stored.size)
+    except scanning.ScanImpossible as exc:
+        _cannot_scan(session, stored, exc, context.attempts)
+        return
     stored.scan_attempts += context.attempts
     stored.scanned_at = utcnow()
     stored.scan_error = None
@@ -69,6 +76,23 @@ def handle_scan(session: Session, payload: dict[str, Any], context: jobs.JobCont
     # file stays quarantined for good, which errs on the safe side.
     storage.remove(files_dir, stored.id)
     log.warning("file %s infected with %s: bytes deleted", stored.id, stored.signature)
+
+
+def _cannot_scan(session: Session, stored: StoredFile, error: scanning.ScanImpossible, attempts: int) -> None:
+    """Retrying cannot help: record why, keep the file quarantined, and end the job."""
+    stored.scan_attempts += attempts
+    stored.scan_error = str(error)[:1000]
+    detail = getattr(error, "detail", "")
+    audit.record(
+        session,
+        SCANNER,
+        "file.scan_impossible",
+        OBJECT_TYPE,
+        stored.id,
+        f"{error}; the file stays quarantined",
+        {"error": str(error), "detail": str(detail)[:1000], "size": stored.size},
+    )
+    log.warning("file %s cannot be scanned (%s): it stays quarantined", stored.id, detail or error)
 
 
 def give_up_scan(session: Session, payload: dict[str, Any], error: str) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
-from shared import audit, jobs
+from shared import audit, jobs, scanning
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.files import storage
 from shared.files.kinds import DOCUMENTS, FileKind, FileRules, TextSniffer, detect, extension_of, name_agrees
@@ -26,6 +26,8 @@ SCAN_JOB = "files.scan"
 SCAN_MAX_ATTEMPTS = 10
 OBJECT_TYPE = "file"
 _MAX_NAME = 200
+#: What shared.scanning says of a file it can never scan (stored as scan_error, shown as it is).
+_PERMANENT_SCAN_ERRORS = frozenset({str(scanning.TooLargeForScanner()), str(scanning.NotScannable())})
 
 
 class FileTooLarge(InvalidInput):
@@ -47,7 +49,10 @@ class FileNotReady(Conflict):
 
 
 def _megabytes(limit: int) -> str:
-    """``10MB``, or ``512KB`` for a limit under a megabyte, as GOV.UK messages write sizes."""
+    """``10MB``, ``2GB``, or ``512KB`` for a limit under a megabyte, as GOV.UK messages write sizes."""
+    gigabyte = 1024 * 1024 * 1024
+    if limit >= gigabyte - 1024 * 1024:
+        return f"{round(limit / gigabyte, 1):g}GB"  # ClamAV's ceiling is 3 bytes short of 2GB: "2GB"
     if limit >= 1024 * 1024:
         mb = limit / (1024 * 1024)
         return f"{mb:g}MB" if mb == int(mb) else f"{mb:.1f}MB"
@@ -65,6 +70,24 @@ def clean_name(filename: str) -> str:
     return name
 
 
+def staff_upload_limit(settings: Settings) -> int:
+    """The largest response document staff may upload, in bytes: their limit, held to the scanner's.
+
+    A file the virus scanner cannot take could never be released, so it is refused at upload.
+    Pass it to :func:`store_upload` as ``max_bytes`` (and say it on the page, and as the route's body limit).
+    """
+    return min(settings.staff_max_upload_bytes, settings.scanner_max_bytes)
+
+
+def upload_limit(settings: Settings, allowed: FileRules = DOCUMENTS, max_bytes: int | None = None) -> int:
+    """The limit :func:`store_upload` applies: ``max_bytes`` (default MAX_UPLOAD_MB), the rules' own
+    tighter cap, and never more than the scanner takes."""
+    limit = settings.max_upload_bytes if max_bytes is None else max_bytes
+    if allowed.max_bytes is not None:
+        limit = min(limit, allowed.max_bytes)
+    return min(limit, settings.scanner_max_bytes)
+
+
 def store_upload(
     session: Session,
     settings: Settings,
@@ -74,13 +97,17 @@ def store_upload(
     stream: BinaryIO,
     allowed: FileRules = DOCUMENTS,
     field: str = "file",
+    max_bytes: int | None = None,
 ) -> StoredFile:
     """Check, store and quarantine an upload, and enqueue its virus scan, in the caller's transaction.
 
+    The size limit is :func:`upload_limit`: ``MAX_UPLOAD_MB`` unless ``max_bytes`` says otherwise
+    (staff response documents pass :func:`staff_upload_limit`), ``allowed.max_bytes`` when tighter,
+    and never more than ``SCANNER_MAX_MB``.
     Raises :class:`FileTooLarge`, :class:`FileEmpty` or :class:`FileTypeNotAllowed`
     (each an ``InvalidInput`` whose ``errors[field]`` is the GOV.UK message).
     """
-    limit = min(settings.max_upload_bytes, allowed.max_bytes or settings.max_upload_bytes)
+    limit = upload_limit(settings, allowed, max_bytes)
     name = clean_name(filename)
     extension = extension_of(name)
     sniffer = TextSniffer()
@@ -180,6 +207,8 @@ def scan_status_message(stored: StoredFile) -> str:
         return "Ready"
     if stored.status == INFECTED:
         return "This file contained a virus and was deleted"
+    if stored.scan_error in _PERMANENT_SCAN_ERRORS:
+        return f"{stored.scan_error}. It cannot be opened"
     if stored.scan_error:
         return "We could not check this file for viruses. It cannot be opened until we can"
     return "Checking for viruses"

@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import io
 import os
+import shutil
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -404,3 +406,80 @@ def test_file_names_are_cleaned() -> None:
     assert files.clean_name("\u202egpj.exe") == "gpj.exe"  # right-to-left override removed
     assert files.clean_name("...") == ""
     assert len(files.clean_name("a" * 300 + ".pdf")) == 200 and files.clean_name("a" * 300 + ".pdf").endswith(".pdf")
+
+
+# --- large files: staff's limit, the scanner's limit, and a file the scanner refuses -----------------
+
+
+def test_staff_uploads_are_held_to_the_smaller_of_their_limit_and_the_scanners(settings: Settings) -> None:
+    assert files.staff_upload_limit(settings) == min(settings.staff_max_upload_bytes, settings.scanner_max_bytes)
+    lower_scanner = dataclasses.replace(settings, scanner_max_bytes=5 * 1024 * 1024)
+    assert files.staff_upload_limit(lower_scanner) == 5 * 1024 * 1024
+    assert files.upload_limit(settings) == settings.max_upload_bytes  # the public default is unchanged
+    assert files.upload_limit(lower_scanner, max_bytes=10**12) == 5 * 1024 * 1024
+    assert files.service._megabytes(files.staff_upload_limit(settings)) == "2GB"
+
+
+def test_a_staff_limit_above_the_public_one_is_honoured(runtime: Runtime, settings: Settings) -> None:
+    public = dataclasses.replace(settings, max_upload_bytes=1024 * 1024, staff_max_upload_bytes=3 * 1024 * 1024)
+    data = b"a" * (2 * 1024 * 1024)
+    with pytest.raises(files.FileTooLarge, match="smaller than 1MB"):
+        upload(runtime, public, "big.txt", data)
+    with transaction(runtime.factory) as session:
+        stored = files.store_upload(
+            session, public, RESIDENT, filename="big.txt", stream=io.BytesIO(data),
+            max_bytes=files.staff_upload_limit(public),
+        )
+    assert stored.size == len(data)
+
+
+def test_no_upload_may_pass_the_scanners_limit(runtime: Runtime, settings: Settings) -> None:
+    tight = dataclasses.replace(settings, scanner_max_bytes=1024 * 1024)
+    with runtime.factory() as session, pytest.raises(files.FileTooLarge, match="smaller than 1MB") as caught:
+        files.store_upload(
+            session, tight, RESIDENT, filename="big.txt", stream=io.BytesIO(b"a" * (1024 * 1024 + 1)),
+            max_bytes=files.staff_upload_limit(tight),
+        )
+    assert caught.value.errors == {"file": "The selected file must be smaller than 1MB"}
+    assert incoming_leftovers(settings) == []
+
+
+@pytest.mark.clamd
+def test_a_file_clamd_refuses_as_too_large_stays_quarantined_and_is_not_retried(
+    runtime: Runtime, settings: Settings
+) -> None:
+    if clamd_local.find_clamd() is None:
+        pytest.skip(clamd_local.NOT_INSTALLED_MESSAGE)
+    directory = Path(tempfile.mkdtemp(prefix="clamd-"))
+    daemon = clamd_local.start(directory, max_mb=1)  # a clamd whose StreamMaxLength is 1M ...
+    try:
+        # ... while SCANNER_MAX_MB was set higher: clamd has the last word, and it is never "clean".
+        live = dataclasses.replace(settings, clamd_socket=daemon.socket, scanner_max_bytes=10 * 1024 * 1024)
+        too_big = upload(runtime, live, "report.txt", b"a" * (2 * 1024 * 1024) + clamd_local.EICAR)
+        fine = upload(runtime, live, "letter.txt", LETTER)
+        assert worker(runtime, live).run_until_idle() == 2
+    finally:
+        daemon.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+    stored = reload(runtime, too_big.id)
+    assert stored.status == files.QUARANTINED
+    assert stored.scan_error == "This file is too large for the virus scanner"
+    assert files.scan_status_message(stored) == "This file is too large for the virus scanner. It cannot be opened"
+    assert scan_job(runtime, too_big.id).status == jobs.DONE  # no endless retries
+    assert actions(runtime, too_big.id) == ["file.uploaded", "file.scan_impossible"]
+    assert files.file_path(settings.files_dir, too_big.id).exists()  # kept: it is not known to be infected
+    with runtime.factory() as session, pytest.raises(files.FileNotReady, match="too large"):
+        files.open_for_download(session, live, too_big.id, requester_is_uploader=True)
+    assert reload(runtime, fine.id).status == files.CLEAN
+
+
+def test_a_stored_file_over_a_lowered_scanner_limit_is_refused_by_the_scan(
+    runtime: Runtime, settings: Settings
+) -> None:
+    stored = upload(runtime, settings, "letter.txt", LETTER * 100)
+    lowered = dataclasses.replace(settings, scanner_max_bytes=1024)  # SCANNER_MAX_MB lowered since: clamd not asked
+    assert worker(runtime, lowered).run_until_idle() == 1
+    stored = reload(runtime, stored.id)
+    assert (stored.status, stored.scan_error) == (files.QUARANTINED, "This file is too large for the virus scanner")
+    assert scan_job(runtime, stored.id).status == jobs.DONE

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from shared import clamd_local, scanning
+from shared import clamd_local, jobs, scanning
 from shared.settings import Settings
 
 
@@ -79,3 +84,73 @@ def test_system_signatures_are_refused_when_there_are_none(tmp_path: Path, monke
     monkeypatch.setattr(clamd_local, "SYSTEM_DATABASE", tmp_path / "empty")
     with pytest.raises(clamd_local.ClamdStartError, match="freshclam"):
         clamd_local.start(tmp_path / "c", use_system_signatures=True)
+
+
+# --- large files: a timeout that grows with the size, and limits that never read as clean ---------
+
+
+@contextlib.contextmanager
+def small_daemon(max_mb: int) -> Iterator[Settings]:
+    """A daemon of this test's own whose StreamMaxLength (and MaxFileSize) is ``max_mb``."""
+    if clamd_local.find_clamd() is None:
+        pytest.skip(clamd_local.NOT_INSTALLED_MESSAGE)
+    directory = Path(tempfile.mkdtemp(prefix="clamd-"))  # short: a socket path must fit 108 bytes
+    daemon = clamd_local.start(directory, max_mb=max_mb)
+    try:
+        yield Settings(clamd_socket=daemon.socket, scanner_max_bytes=100 * 1024 * 1024)
+    finally:
+        daemon.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_the_timeout_grows_with_the_size_and_stays_under_the_job_lease() -> None:
+    small, large, huge = (scanning.scan_timeout(n) for n in (1024, 500 * 1024 * 1024, 2**32))
+    assert scanning.BASE_TIMEOUT <= small < large < huge
+    assert huge == scanning.MAX_TIMEOUT == scanning.scan_timeout(None)
+    assert jobs.Worker.lease.total_seconds() > scanning.MAX_TIMEOUT
+
+
+@pytest.mark.clamd
+def test_a_stream_past_clamds_limit_is_too_large_not_unavailable() -> None:
+    with small_daemon(max_mb=1) as live:
+        assert scanning.scan(live, io.BytesIO(b"a" * (1024 * 1024 - 4096))).clean
+        with pytest.raises(scanning.TooLargeForScanner, match="too large for the virus scanner") as caught:
+            scanning.scan(live, io.BytesIO(b"a" * (3 * 1024 * 1024)))  # no size given: clamd itself refuses
+        assert "StreamMaxLength" in caught.value.detail
+        # EICAR past the limit is not reported clean either: clamd never scanned it.
+        with pytest.raises(scanning.TooLargeForScanner):
+            scanning.scan(live, io.BytesIO(b"a" * (2 * 1024 * 1024) + clamd_local.EICAR))
+
+
+def test_a_file_over_the_configured_limit_is_refused_without_asking_clamd(settings: Settings) -> None:
+    limited = dataclasses.replace(settings, scanner_max_bytes=1024)  # and no daemon listens
+    with pytest.raises(scanning.TooLargeForScanner):
+        scanning.scan(limited, io.BytesIO(b"a" * 1025), size=1025)
+
+
+def nested_zip(depth: int) -> bytes:
+    data = b"Dear Council,\n"
+    for level in range(depth):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(f"level{level}.zip" if level else "letter.txt", data)
+        data = buffer.getvalue()
+    return data
+
+
+@pytest.mark.clamd
+def test_a_file_past_one_of_clamds_own_limits_is_not_scannable_never_clean(clamd_settings: Settings) -> None:
+    assert scanning.scan(clamd_settings, io.BytesIO(nested_zip(3))).clean
+    with pytest.raises(scanning.NotScannable) as caught:
+        scanning.scan(clamd_settings, io.BytesIO(nested_zip(25)))  # deeper than MaxRecursion (17)
+    assert "Heuristics.Limits.Exceeded" in caught.value.detail
+
+
+def test_the_local_daemon_is_configured_for_2gb_files(tmp_path: Path) -> None:
+    paths = clamd_local.Paths(tmp_path)
+    conf = clamd_local.write_config(paths, tmp_path / "db").read_text()
+    for line in ("StreamMaxLength 2048M", "MaxFileSize 2048M", "MaxScanSize 4000M", "AlertExceedsMax yes"):
+        assert f"\n{line}\n" in conf
+    assert Settings().scanner_max_bytes <= clamd_local.DEFAULT_MAX_MB * 1024 * 1024
+    with pytest.raises(ValueError, match="4095M"):
+        clamd_local.size_limits(4096)

@@ -116,3 +116,16 @@ def test_unsafe_or_impossible_smtp_settings_refuse_to_start(tmp_path: Path, envi
         load_settings({"DATA_DIR": str(tmp_path), "SMTP_HOST": "mail.example.com", **environ})
     for secure in ({"SMTP_TLS": "true"}, {"SMTP_STARTTLS": "true"}):  # a login over TLS is fine
         load_settings({"DATA_DIR": str(tmp_path), "SMTP_USERNAME": "civic", "SMTP_PASSWORD": "s3cret", **secure})
+
+
+def test_upload_and_scanner_limits(tmp_path: Path) -> None:
+    from shared.settings import CLAMAV_MAX_FILE_BYTES
+
+    defaults = load_settings({"DATA_DIR": str(tmp_path)})
+    assert defaults.staff_max_upload_bytes == 2048 * 1024 * 1024
+    assert defaults.scanner_max_bytes == CLAMAV_MAX_FILE_BYTES  # 2048MB, held to what ClamAV can scan
+    chosen = load_settings({"DATA_DIR": str(tmp_path), "STAFF_MAX_UPLOAD_MB": "500", "SCANNER_MAX_MB": "100"})
+    assert (chosen.staff_max_upload_bytes, chosen.scanner_max_bytes) == (500 * 1024 * 1024, 100 * 1024 * 1024)
+    for name, value in (("SCANNER_MAX_MB", "4096"), ("SCANNER_MAX_MB", "0"), ("STAFF_MAX_UPLOAD_MB", "lots")):
+        with pytest.raises(SettingsError):
+            load_settings({"DATA_DIR": str(tmp_path), name: value})
