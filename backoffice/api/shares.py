@@ -27,7 +27,7 @@ from backoffice.releases.models import Share
 from backoffice.staff.accounts import Role, StaffUser
 from shared.audit import Actor
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.files import ANY_SUPPORTED, CLEAN, INFECTED, StoredFile, scan_status_message
+from shared.files import ANY_SUPPORTED, CLEAN, INFECTED, StoredFile, scan_status_message, staff_upload_limit
 from shared.numbers import parse_int
 from shared.web import RequestContext
 from shared.web.convertors import MAX_ID
@@ -111,7 +111,7 @@ def add_attachment(ctx: RequestContext) -> Response:
         raise InvalidInput("Send the file in a part named file, with a file name", {"file": "Select a file"})
     description = ctx.field("description")
     attachment = workflow.add_attachment(ctx.db, _actor(ctx), user, case, ctx.settings, chosen.filename, chosen.file,
-                                         description, allowed=ANY_SUPPORTED)
+                                         description, allowed=ANY_SUPPORTED, max_bytes=staff_upload_limit(ctx.settings))
     stored = ctx.db.get(StoredFile, attachment.file_id)
     assert stored is not None  # stored in this transaction
     ctx.db.flush()

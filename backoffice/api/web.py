@@ -25,10 +25,10 @@ from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import Case
-from backoffice.casework.web import sharing
 from backoffice.intake.new_cases import create_case
 from shared.audit import Actor
 from shared.errors import DomainError, InvalidInput, NotFound
+from shared.files import staff_upload_limit
 from shared.web import PUBLIC, RequestContext
 from shared.web.errors import problem
 from shared.web.routing import Handler, api_page
@@ -158,7 +158,7 @@ def share_routes() -> list[BaseRoute]:
         api_page(case + "/attachments", wrap(shares.list_attachments), name="api-case-attachments",
                  access=requires("cases:read")),
         api_page(case + "/attachments", wrap(shares.add_attachment), name="api-case-attachment-add",
-                 access=requires("cases:write"), methods=post, files=True, upload_limit=sharing.upload_limit),
+                 access=requires("cases:write"), methods=post, files=True, upload_limit=staff_upload_limit),
         api_page(case + "/shares", wrap(shares.list_shares), name="api-case-shares", access=read_releases),
         api_page(case + "/shares", wrap(shares.create_share), name="api-case-share-create", access=release,
                  methods=post),

@@ -23,6 +23,7 @@ from backoffice.casework.web import (
 )
 from backoffice.releases.state import MAX_FILES
 from backoffice.staff.access import MANAGERS, STAFF, WORKERS
+from shared.files import staff_upload_limit
 from shared.web import page
 
 FORM = ("GET", "POST")
@@ -66,7 +67,7 @@ def casework_routes() -> list[BaseRoute]:
              methods=FORM),
         # Response documents: the staff file limit, and room for a whole share's files in one go.
         page(CASE + "/send-documents/upload", sharing.upload, name="case-send-documents-upload", access=WORKERS,
-             methods=POST, files=True, upload_limit=sharing.upload_limit, max_file_parts=MAX_FILES),
+             methods=POST, files=True, upload_limit=staff_upload_limit, max_file_parts=MAX_FILES),
         page(SHARE + "/resend", shares.resend, name="case-share-resend", access=WORKERS, methods=FORM),
         page(SHARE + "/extend", shares.extend, name="case-share-extend", access=WORKERS, methods=FORM),
         page(SHARE + "/revoke", shares.revoke, name="case-share-revoke", access=WORKERS, methods=FORM),

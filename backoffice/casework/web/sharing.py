@@ -24,7 +24,7 @@ from backoffice.releases.state import MAX_DAYS, MAX_FILES, MIN_DAYS, size_in_wor
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared.errors import Conflict, InvalidInput, PermissionDenied
-from shared.files import ANY_SUPPORTED, CLEAN, scan_status_message
+from shared.files import ANY_SUPPORTED, CLEAN, scan_status_message, staff_upload_limit, upload_limit
 from shared.settings import Settings
 from shared.web import RequestContext
 from shared.web.forms import render_form, repeated
@@ -32,11 +32,6 @@ from shared.web.forms import render_form, repeated
 FORM = "backoffice/cases/send_documents.html"
 PREVIEW = "backoffice/cases/send_documents_preview.html"
 ORDER = ("files", "recipient", "attachment_ids", "days", "message")
-
-
-def upload_limit(settings: Settings) -> int:
-    """The most a caseworker may upload in one go: the response documents route's ``upload_limit``."""
-    return settings.max_upload_bytes
 
 
 def _case(ctx: RequestContext) -> tuple[StaffUser, Case]:
@@ -49,7 +44,7 @@ def _case(ctx: RequestContext) -> tuple[StaffUser, Case]:
 
 
 def _rules(settings: Settings) -> dict[str, str]:
-    limit = min(upload_limit(settings), ANY_SUPPORTED.max_bytes or upload_limit(settings))
+    limit = upload_limit(settings, ANY_SUPPORTED, staff_upload_limit(settings))
     return {"kinds": ANY_SUPPORTED.labels, "limit": size_in_words(limit),
             "accept": ",".join(ext for kind in ANY_SUPPORTED.kinds for ext in kind.extensions)}
 
@@ -148,7 +143,8 @@ def upload(ctx: RequestContext) -> Response:
             for upload_file in chosen:
                 try:
                     workflow.add_attachment(ctx.db, actor_of(ctx), user, case, ctx.settings,
-                                            upload_file.filename or "", upload_file.file, allowed=ANY_SUPPORTED)
+                                            upload_file.filename or "", upload_file.file, allowed=ANY_SUPPORTED,
+                                            max_bytes=staff_upload_limit(ctx.settings))
                 except InvalidInput as exc:
                     detail = next(iter(exc.errors.values()), exc.detail)
                     message = f"{upload_file.filename}: {detail}" if len(chosen) > 1 else detail

@@ -28,7 +28,9 @@ from shared.settings import Settings
 from shared.worker import build_worker
 from tests.backoffice.casework.conftest import Office
 from tests.backoffice.casework.helpers import banner, error_summary
-from tests.conftest import SPECS
+from tests.conftest import SPECS, starlette_app
+from tests.factories import signed_in
+from tests.pages import share_templates
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 FORBIDDEN = "You do not have permission to see this page"
@@ -400,3 +402,49 @@ def test_the_case_type_default_is_offered(office: Office, browser, settings: Set
     assert _send(browser("caseworker"), reference, [attachment], days="45").status_code == 303
     [share] = _shares(office)
     assert dt.timedelta(days=44) < share.expires_at - share.sent_at < dt.timedelta(days=46)
+
+
+MB = 1024 * 1024
+
+
+def test_response_documents_take_the_staff_limit_and_a_body_past_it_is_refused_early(
+        office: Office, settings: Settings, runtime: Runtime, check_page) -> None:
+    """STAFF_MAX_UPLOAD_MB, not MAX_UPLOAD_MB, on the response documents route alone; past it, a 413 whatever
+    the headers say (a chunked body declares no length), and nothing stored."""
+    roomy = dataclasses.replace(settings, max_upload_bytes=1 * MB, staff_max_upload_bytes=3 * MB)
+    app = starlette_app("backoffice", Runtime(roomy, runtime.engine, runtime.factory))
+    share_templates(app)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        signed_in(client, office.factory, roomy.secret_key, office.ids["caseworker"])
+        reference = office.new_reference()
+        page = client.get(_send_page(reference))
+        assert "3 MB at most in one upload" in page.text
+        big = b"Our response, at length.\n" * (2 * MB // 25)
+        assert _upload(client, reference, [("Long response.txt", big)]).status_code == 303
+        case_path = f"/cases/{reference}"
+        ordinary = client.post(case_path + "/attachments", data=_fields(client.get(case_path).text,
+                                                                        case_path + "/attachments"),
+                               files={"file": ("Long response.txt", io.BytesIO(big), "text/plain")})
+        check_page(ordinary, status=413, title="The file or form you sent is too large")
+        too_big = _upload(client, reference, [("Huge.txt", b"a\n" * (2 * MB))])
+        assert too_big.status_code == 413
+
+        fields = _fields(client.get(_send_page(reference)).text, _send_page(reference) + "/upload")
+        boundary = "civicboundary"
+
+        def chunked() -> Any:
+            for name, value in fields.items():
+                yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").encode()
+            yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"Endless.txt\"\r\n"
+                   "Content-Type: text/plain\r\n\r\n").encode()
+            for _ in range(10 * 16):  # 10 MB, if nothing stopped it
+                yield b"a" * (64 * 1024)
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        # The test client hands over the whole body; the counting as it arrives is shared.web.bodies' own test.
+        endless = client.post(_send_page(reference) + "/upload", content=chunked(),
+                              headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert endless.status_code == 413 and endless.headers["connection"] == "close"
+    with office.factory() as session:
+        names = list(session.scalars(select(StoredFile.original_name)))
+    assert names == ["Long response.txt"]
