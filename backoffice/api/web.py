@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas, shares
+from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas, shares_web
 from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
 from backoffice.cases.case_types import case_types
@@ -155,18 +155,18 @@ def share_routes() -> list[BaseRoute]:
     case, share = "/api/v1/cases/{reference}", "/api/v1/cases/{reference}/shares/{share_id}"
     release, read_releases = requires("releases:write"), requires("releases:read")
     return [
-        api_page(case + "/attachments", wrap(shares.list_attachments), name="api-case-attachments",
+        api_page(case + "/attachments", wrap(shares_web.list_attachments), name="api-case-attachments",
                  access=requires("cases:read")),
-        api_page(case + "/attachments", wrap(shares.add_attachment), name="api-case-attachment-add",
+        api_page(case + "/attachments", wrap(shares_web.add_attachment), name="api-case-attachment-add",
                  access=requires("cases:write"), methods=post, files=True, upload_limit=staff_upload_limit),
-        api_page(case + "/shares", wrap(shares.list_shares), name="api-case-shares", access=read_releases),
-        api_page(case + "/shares", wrap(shares.create_share), name="api-case-share-create", access=release,
+        api_page(case + "/shares", wrap(shares_web.list_shares), name="api-case-shares", access=read_releases),
+        api_page(case + "/shares", wrap(shares_web.create_share), name="api-case-share-create", access=release,
                  methods=post),
-        api_page(share, wrap(shares.show_share), name="api-case-share", access=read_releases),
-        api_page(share + "/resend", wrap(shares.resend), name="api-case-share-resend", access=release, methods=post),
-        api_page(share + "/extend", wrap(shares.extend), name="api-case-share-extend", access=release, methods=post),
-        api_page(share + "/revoke", wrap(shares.revoke), name="api-case-share-revoke", access=release, methods=post),
-        api_page(share + "/unlock", wrap(shares.unlock), name="api-case-share-unlock", access=release, methods=post),
+        api_page(share, wrap(shares_web.show_share), name="api-case-share", access=read_releases),
+        api_page(share + "/resend", wrap(shares_web.resend), name="api-case-share-resend", access=release, methods=post),
+        api_page(share + "/extend", wrap(shares_web.extend), name="api-case-share-extend", access=release, methods=post),
+        api_page(share + "/revoke", wrap(shares_web.revoke), name="api-case-share-revoke", access=release, methods=post),
+        api_page(share + "/unlock", wrap(shares_web.unlock), name="api-case-share-unlock", access=release, methods=post),
     ]
 
 
