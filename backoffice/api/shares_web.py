@@ -1,5 +1,6 @@
-"""Secure Share in the API (its handlers; web.py routes them): a case's attachments (upload, list) and its shares (send, read, resend, extend,
-revoke, unlock), through the same domain as the case page (``backoffice.releases``).
+"""Secure Share in the API, the handlers ``web.py`` routes: a case's attachments (upload, list) and its
+shares (send, read, resend, extend, revoke, unlock), through the same domain as the case page
+(``backoffice.releases``).
 
 An API client is a trusted system, as for the clock actions: staff roles do not apply. The domain asks
 a member of staff for permission, so the client acts as an administrator would, through
