@@ -15,6 +15,7 @@ from backoffice.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from backoffice.api.schemas import API_PREFIX, LIST_PARAMETERS, SCHEMAS, published
 from backoffice.staff.api_clients import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS, SCOPES
 from shared.settings import Settings
+from shared.web.convertors import MAX_ID
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -134,6 +135,7 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
             "/cases": cases_path,
             "/cases/{reference}": case_path,
             **clock_paths(),
+            **share_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -193,3 +195,111 @@ def clock_paths() -> dict[str, Any]:
             })
         }
     return paths
+
+
+_SHARE_ID = {"name": "share_id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "description": "The share's id."}
+_TRUSTED = ("API clients are trusted systems: staff roles do not apply, but the case's state does (a closed case "
+            "sends nothing new, and can still have a share revoked). Recorded in the audit log and the share's "
+            "history as done by the API client.")
+_LINK_NOT_RETURNED = "The link's token is never returned: it is only in the requester's email."
+
+
+def _share_action(operation_id: str, summary: str, conflict: str, schema: str | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": "The share as it is now.", **_body("Share")},
+        "404": _problem("No case has this reference, or it has no share with this id."),
+        "409": _problem(conflict),
+    }
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "description": _TRUSTED,
+                                 "parameters": [_REFERENCE, _SHARE_ID]}
+    if schema is not None:
+        operation["requestBody"] = {"required": True, **_body(schema)}
+        responses |= {"400": _problem("The body is not valid JSON."),
+                      "415": _problem("The body is not sent as application/json."),
+                      "422": _problem(f"The body does not match {schema}, or a value is refused; errors lists "
+                                      "each field.")}
+    return {"post": _secured("releases:write", {**operation, "responses": responses})}
+
+
+def share_paths() -> dict[str, Any]:
+    """A case's attachments and Secure Share releases of them."""
+    ended = "The share has ended (expired, revoked or removed by the requester), or the case is closed."
+    return {
+        "/cases/{reference}/attachments": {
+            "get": _secured("cases:read", {
+                "operationId": "listAttachments",
+                "summary": "The case's attachments, with their virus check",
+                "parameters": [_REFERENCE],
+                "responses": {"200": {"description": "Oldest first.", **_body("AttachmentList")},
+                              "404": _problem("No case has this reference.")},
+            }),
+            "post": _secured("cases:write", {
+                "operationId": "addAttachment",
+                "summary": "Attach a document to the case; it is scanned by ClamAV before it can be shared",
+                "description": "The file is streamed to storage, checked by its content, and kept quarantined "
+                               "until its scan is clean (scan: pending).",
+                "parameters": [_REFERENCE],
+                "requestBody": {"required": True, **_body("AttachmentUpload", "multipart/form-data")},
+                "responses": {
+                    "201": {"description": "Stored and queued for the virus scan.", **_body("Attachment")},
+                    "400": _problem("The multipart body cannot be read."),
+                    "404": _problem("No case has this reference."),
+                    "409": _problem("The case is closed: files cannot be added to it."),
+                    "413": _problem("The upload is larger than the API accepts."),
+                    "415": _problem("The body is not sent as multipart/form-data."),
+                    "422": _problem("No file, an empty or too large file, a type that is not allowed, or a "
+                                    "description past 300 characters; nothing was stored."),
+                },
+            }),
+        },
+        "/cases/{reference}/shares": {
+            "get": _secured("releases:read", {
+                "operationId": "listShares",
+                "summary": "The case's shares, newest first, each with its files and history",
+                "description": _LINK_NOT_RETURNED,
+                "parameters": [_REFERENCE],
+                "responses": {"200": {"description": "The shares.", **_body("ShareList")},
+                              "404": _problem("No case has this reference.")},
+            }),
+            "post": _secured("releases:write", {
+                "operationId": "createShare",
+                "summary": "Send clean attachments to the requester through Secure Share",
+                "description": "The requester is emailed a link; they confirm their email address to download. "
+                               + _LINK_NOT_RETURNED + " " + _TRUSTED,
+                "parameters": [_REFERENCE],
+                "requestBody": {"required": True, **_body("ShareCreate")},
+                "responses": {
+                    "201": {"description": "Sent.", **_body("Share")},
+                    "400": _problem("The body is not valid JSON."),
+                    "404": _problem("No case has this reference."),
+                    "409": _problem("A file has not passed the virus scan (still being checked, infected, or its "
+                                    "scan failed), the link email is switched off for the case type, or the case "
+                                    "is closed. Nothing was sent."),
+                    "415": _problem("The body is not sent as application/json."),
+                    "422": _problem("The body does not match ShareCreate, an id is not an attachment of this "
+                                    "case, there are none or more than 100, or the case has no email address "
+                                    "for the requester; errors lists each field."),
+                },
+            }),
+        },
+        "/cases/{reference}/shares/{share_id}": {
+            "get": _secured("releases:read", {
+                "operationId": "getShare",
+                "summary": "One share, with its files and its access and download history",
+                "description": _LINK_NOT_RETURNED,
+                "parameters": [_REFERENCE, _SHARE_ID],
+                "responses": {"200": {"description": "The share.", **_body("Share")},
+                              "404": _problem("No case has this reference, or it has no share with this id.")},
+            }),
+        },
+        "/cases/{reference}/shares/{share_id}/resend": _share_action(
+            "resendShare", "Email a new link; the old one stops working at once", ended),
+        "/cases/{reference}/shares/{share_id}/extend": _share_action(
+            "extendShare", "Give the requester more days; they are emailed the new date", ended, "ShareExtend"),
+        "/cases/{reference}/shares/{share_id}/revoke": _share_action(
+            "revokeShare", "End the share now", ended, "ShareRevoke"),
+        "/cases/{reference}/shares/{share_id}/unlock": _share_action(
+            "unlockShare", "Unlock a share locked after too many wrong email addresses",
+            "The share is not locked, it has ended, or the case is closed."),
+    }

@@ -27,13 +27,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from backoffice.cases.case_types import SHARE_MAX_DAYS, SHARE_MIN_DAYS
 from backoffice.cases.models import Case, Channel, Priority
+from backoffice.cases.workflow import ATTACHMENT_DESCRIPTION_LIMIT
 from backoffice.casework.urls import MOUNT, case_page_url
 from backoffice.deadlines.state import PauseReason
 from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
+from backoffice.releases.management import REASON_LIMIT as SHARE_REASON_LIMIT
+from backoffice.releases.sending import MESSAGE_LIMIT as SHARE_MESSAGE_LIMIT
+from backoffice.releases.state import MAX_FILES as SHARE_MAX_FILES
+from backoffice.releases.state import ShareStatus
 from shared.errors import InvalidInput
 from shared.numbers import parse_int
 from shared.settings import Settings
+from shared.web.convertors import MAX_ID
 
 API_PREFIX = MOUNT + "/api/v1"
 BODY = "body"  # the field name used for errors about the body as a whole
@@ -48,6 +55,9 @@ def _ref(name: str) -> Schema:
 
 
 _TEXT_OR_NULL: Schema = {"type": ["string", "null"]}
+#: An attachment's virus check as the API names it: quarantined files are "pending", whatever held them up.
+SCAN_STATES = ("pending", "clean", "infected")
+SHARE_STATES = tuple(status.value for status in ShareStatus)
 PAUSE_REASONS = tuple(reason.value for reason in PauseReason)
 REASON_LIMIT = 2000
 _DATE: Schema = {"type": "string", "format": "date", "description": "A date as YYYY-MM-DD."}
@@ -213,6 +223,130 @@ SCHEMAS: dict[str, Schema] = {
             "received_on": {**_DATE, "type": ["string", "null"]},
         },
         **_one_of_present(("requested_on", "received_on"), "Enter when clarification was asked for or received"),
+    },
+    "AttachmentUpload": {
+        "type": "object",
+        "description": "multipart/form-data: one file, checked by its content (PDF, JPG, PNG, DOCX, XLSX, ODT, TXT "
+                       "or CSV), stored quarantined and scanned by ClamAV; it can be shared once its scan is clean.",
+        "required": ["file"],
+        "properties": {
+            "file": {"type": "string", "format": "binary", "description": "The document."},
+            "description": {"type": "string", "maxLength": ATTACHMENT_DESCRIPTION_LIMIT,
+                            "description": "What the document is; shown on the case page."},
+        },
+    },
+    "Attachment": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "name", "size", "content_type", "description", "scan", "scan_message", "added_at"],
+        "properties": {
+            "id": {"type": "integer", "description": "Give it in a share's attachment_ids."},
+            "name": {"type": "string"},
+            "size": {"type": "integer", "description": "In bytes."},
+            "content_type": {"type": "string"},
+            "description": {"type": "string"},
+            "scan": {"type": "string", "enum": list(SCAN_STATES),
+                     "description": "pending until ClamAV has passed it (also while a scan keeps failing: "
+                                    "fail closed); only a clean attachment can be shared."},
+            "scan_message": {"type": "string", "description": "The scan status as the case page words it."},
+            "added_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "AttachmentList": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["attachments"],
+        "properties": {"attachments": {"type": "array", "items": _ref("Attachment")}},
+    },
+    "ShareCreate": {
+        "type": "object",
+        "description": "Send attachments of the case to its requester through Secure Share: they are emailed a link "
+                       "(never returned here) and confirm their email address to download.",
+        "additionalProperties": False,
+        "required": ["attachment_ids"],
+        "properties": {
+            "attachment_ids": {"type": "array", "description": f"1 to {SHARE_MAX_FILES} ids of the case's clean "
+                                                               "attachments.",
+                               "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+            "days": {"type": ["integer", "null"], "minimum": SHARE_MIN_DAYS, "maximum": SHARE_MAX_DAYS,
+                     "description": "How long the documents stay; default the case type's (30 unless set).",
+                     MESSAGES: {"minimum": f"Number of days must be between {SHARE_MIN_DAYS} and {SHARE_MAX_DAYS}",
+                                "maximum": f"Number of days must be between {SHARE_MIN_DAYS} and {SHARE_MAX_DAYS}"}},
+            "message": {"type": ["string", "null"], "maxLength": SHARE_MESSAGE_LIMIT,
+                        "description": "Put in the email with the link.",
+                        MESSAGES: {"maxLength": f"Message must be {SHARE_MESSAGE_LIMIT} characters or fewer"}},
+            "is_response": {"type": ["boolean", "null"], "default": False,
+                            "description": "true: this is the response; today becomes the case's response date "
+                                           "unless it has one."},
+        },
+    },
+    "ShareExtend": {
+        "type": "object",
+        "description": "More days from the current removal time (at most 90 days from today); the requester is "
+                       "emailed the new date.",
+        "additionalProperties": False,
+        "required": ["days", "reason"],
+        "properties": {
+            "days": {"type": "integer", "minimum": SHARE_MIN_DAYS, "maximum": SHARE_MAX_DAYS,
+                     MESSAGES: {"minimum": f"Number of days must be between {SHARE_MIN_DAYS} and {SHARE_MAX_DAYS}",
+                                "maximum": f"Number of days must be between {SHARE_MIN_DAYS} and {SHARE_MAX_DAYS}"}},
+            "reason": _text(SHARE_REASON_LIMIT, "Enter a reason", f"Reason must be {SHARE_REASON_LIMIT} characters "
+                            "or fewer", "Why; it is kept in the case's audit log."),
+        },
+    },
+    "ShareRevoke": {
+        "type": "object",
+        "description": "End the share now: the link and every session stop working, and the files are deleted.",
+        "additionalProperties": False,
+        "required": ["reason"],
+        "properties": {
+            "reason": _text(SHARE_REASON_LIMIT, "Enter a reason", f"Reason must be {SHARE_REASON_LIMIT} characters "
+                            "or fewer", "Why; it is shown in the share's history."),
+        },
+    },
+    "SharedFile": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "size", "content_type", "downloaded"],
+        "properties": {"name": {"type": "string"}, "size": {"type": "integer"}, "content_type": {"type": "string"},
+                       "downloaded": {"type": "boolean", "description": "Downloaded to the last byte at least once."}},
+    },
+    "ShareHistoryEntry": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["at", "kind", "what", "device", "by"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time"},
+            "kind": {"type": "string", "description": "sent, link_opened, email_confirmed, downloaded, revoked…"},
+            "what": {"type": "string", "description": "The line as the case page shows it."},
+            "device": {"type": "string", "description": "A coarse device (Firefox on Windows); empty for staff."},
+            "by": {"type": "string", "description": "Who, for what staff or an API client did; else empty."},
+        },
+    },
+    "Share": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "status", "locked", "recipient", "is_response", "sent_by", "sent_at", "expires_at",
+                     "files", "history"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": list(SHARE_STATES)},
+            "locked": {"type": "boolean", "description": "Locked after too many wrong email addresses; unlock it."},
+            "recipient": {"type": "string", "description": "The requester's email address the link went to."},
+            "is_response": {"type": "boolean"},
+            "sent_by": {"type": "string"},
+            "sent_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time",
+                           "description": "When the documents are removed (or were)."},
+            "files": {"type": "array", "items": _ref("SharedFile")},
+            "history": {"type": "array", "items": _ref("ShareHistoryEntry"), "description": "Newest first."},
+        },
+    },
+    "ShareList": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["shares"],
+        "properties": {"shares": {"type": "array", "items": _ref("Share"), "description": "Newest first."}},
     },
     "CaseList": {
         "type": "object",

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas
+from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas, shares_web
 from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest, UnsupportedMediaType
 from backoffice.cases.case_types import case_types
@@ -28,6 +28,7 @@ from backoffice.cases.models import Case
 from backoffice.intake.new_cases import create_case
 from shared.audit import Actor
 from shared.errors import DomainError, InvalidInput, NotFound
+from shared.files import staff_upload_limit
 from shared.web import PUBLIC, RequestContext
 from shared.web.errors import problem
 from shared.web.routing import Handler, api_page
@@ -148,6 +149,27 @@ def openapi_document(ctx: RequestContext) -> Response:
     return ctx.json(openapi.document(ctx.settings, [t.key for t in case_types(ctx.db)]))
 
 
+def share_routes() -> list[BaseRoute]:
+    """Secure Share: attachments are the case's (cases scopes), shares are releases (releases scopes)."""
+    wrap, post = _problems, ("POST",)
+    case, share = "/api/v1/cases/{reference}", "/api/v1/cases/{reference}/shares/{share_id}"
+    release, read_releases = requires("releases:write"), requires("releases:read")
+    return [
+        api_page(case + "/attachments", wrap(shares_web.list_attachments), name="api-case-attachments",
+                 access=requires("cases:read")),
+        api_page(case + "/attachments", wrap(shares_web.add_attachment), name="api-case-attachment-add",
+                 access=requires("cases:write"), methods=post, files=True, upload_limit=staff_upload_limit),
+        api_page(case + "/shares", wrap(shares_web.list_shares), name="api-case-shares", access=read_releases),
+        api_page(case + "/shares", wrap(shares_web.create_share), name="api-case-share-create", access=release,
+                 methods=post),
+        api_page(share, wrap(shares_web.show_share), name="api-case-share", access=read_releases),
+        api_page(share + "/resend", wrap(shares_web.resend), name="api-case-share-resend", access=release, methods=post),
+        api_page(share + "/extend", wrap(shares_web.extend), name="api-case-share-extend", access=release, methods=post),
+        api_page(share + "/revoke", wrap(shares_web.revoke), name="api-case-share-revoke", access=release, methods=post),
+        api_page(share + "/unlock", wrap(shares_web.unlock), name="api-case-share-unlock", access=release, methods=post),
+    ]
+
+
 def api_routes() -> list[BaseRoute]:
     """The API's routes, for ``backoffice.web.routes()`` (the back office is mounted at /backoffice).
 
@@ -167,5 +189,6 @@ def api_routes() -> list[BaseRoute]:
                  access=write, methods=("POST",)),
         api_page("/api/v1/cases/{reference}/clarification", wrap(_clock_action(clock.clarification)),
                  name="api-case-clarification", access=write, methods=("POST",)),
+        *share_routes(),
         api_page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
     ]

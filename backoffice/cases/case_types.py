@@ -25,6 +25,10 @@ from backoffice.staff.groups import Group
 from shared import audit
 from shared.errors import Conflict, InvalidInput, NotFound
 
+#: How long documents sent securely may stay, in days: the bounds of a type's default (``share_days``),
+#: the same as a share's own (``backoffice.releases.state``, which builds on the case core, not under it).
+SHARE_MIN_DAYS, SHARE_MAX_DAYS = 1, 90
+
 FOI_OUTCOMES = [
     ("granted_in_full", "Granted in full"),
     ("granted_in_part", "Granted in part"),
@@ -206,8 +210,10 @@ def handling_group_ids(session: Session, case_type_id: int) -> set[int]:
 def update_case_type(
     session: Session, actor: audit.Actor, case_type_id: int, *, name: str, reference_prefix: str,
     deadline_rule: str, web_enabled: bool, responsible_group_id: int | None, escalation_group_id: int | None,
-    extension_days: int | None = None,
+    extension_days: int | None = None, share_days: int | None = None,
 ) -> CaseType:
+    """Change a type's settings; ``share_days`` (how long documents sent securely stay, by default) is kept
+    as it is when not given."""
     case_type = _case_type(session, case_type_id)
     errors: dict[str, str] = {}
     if not name.strip() or len(name) > 200:
@@ -221,6 +227,8 @@ def update_case_type(
         errors["deadline_rule"] = "Select a deadline rule"
     if extension_days is not None and not 1 <= extension_days <= 60:
         errors["extension_days"] = "Enter a number of working days from 1 to 60"
+    if share_days is not None and not SHARE_MIN_DAYS <= share_days <= SHARE_MAX_DAYS:
+        errors["share_days"] = f"Enter a number of days from {SHARE_MIN_DAYS} to {SHARE_MAX_DAYS}"
     if errors:
         raise InvalidInput("The case type could not be saved", errors)
     case_type.name = name.strip()
@@ -230,6 +238,8 @@ def update_case_type(
     case_type.responsible_group_id = responsible_group_id
     case_type.escalation_group_id = escalation_group_id
     case_type.extension_days = extension_days
+    if share_days is not None:
+        case_type.share_days = share_days
     audit.record(session, actor, "case_type.updated", "case_type", case_type.id, f"Case type {case_type.name} changed")
     return case_type
 

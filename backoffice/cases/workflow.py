@@ -37,7 +37,7 @@ from backoffice.staff.groups import Group
 from shared import audit
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from shared.files import DOCUMENTS, open_for_download, store_upload
+from shared.files import DOCUMENTS, FileRules, open_for_download, store_upload
 from shared.files.models import StoredFile
 from shared.mail import send_email
 from shared.settings import Settings
@@ -388,13 +388,14 @@ ATTACHMENT_DESCRIPTION_LIMIT = 300
 
 def add_attachment(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, settings: Settings, filename: str,
-    stream: BinaryIO, description: str = "",
+    stream: BinaryIO, description: str = "", *, allowed: FileRules = DOCUMENTS, max_bytes: int | None = None,
 ) -> CaseAttachment:
     """Attach a document to the case: stored quarantined and queued for ClamAV by ``store_upload``.
 
     Whoever may add a note may add a file (both add information without deciding anything).
     The type, size and description are checked before anything is kept; errors are keyed
-    ``file`` and ``description``.
+    ``file`` and ``description``. Response documents widen the kinds (``allowed=ANY_SUPPORTED``: a
+    spreadsheet or CSV sent to the requester) and the size (``max_bytes=staff_upload_limit(settings)``).
     """
     require(session, user, case, Action.ADD_NOTE)
     description = " ".join(description.split())
@@ -402,7 +403,8 @@ def add_attachment(
         raise InvalidInput("The description is too long", {"description": "Description must be 300 characters or fewer"})
     if not filename:
         raise InvalidInput("Select a file", {"file": "Select a file"})
-    stored = store_upload(session, settings, actor, filename=filename, stream=stream, allowed=DOCUMENTS, field="file")
+    stored = store_upload(session, settings, actor, filename=filename, stream=stream, allowed=allowed, field="file",
+                          max_bytes=max_bytes)
     session.flush()  # no relationship orders the two inserts: the stored file must exist before it is referred to
     attachment = CaseAttachment(case_id=case.id, file_id=stored.id, description=description, added_by=user.name)
     session.add(attachment)

@@ -32,7 +32,10 @@ TOKEN_PREFIX = "civic_"  # noqa: S105 - a prefix that marks our tokens, not a se
 SCOPES: dict[str, str] = {
     "cases:read": "Read cases, requesters' personal data included: list them and fetch one. Every read is audited.",
     "cases:write": "Create cases and change their statutory clock (extend, pause, resume, clarification).",
-    "releases:write": "Release response documents to requesters through Secure Share.",
+    "releases:read": "Read what was released through Secure Share: a case's shares, their files and their access "
+                     "and download history (the requester's email address included).",
+    "releases:write": "Release response documents to requesters through Secure Share, and resend, extend, revoke "
+                      "or unlock a release.",
     "disclosures:write": "Publish responses to the Disclosure Log.",
     "reports:read": "Read statutory and management reports (FOI statistics, timeliness).",
     "incidents:write": "Record and update public-service incidents.",

@@ -132,7 +132,7 @@ def create_web_app(
             Middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies),
             Middleware(RequestIdMiddleware, app_key=shell.app_key),
             Middleware(SecurityHeadersMiddleware, settings=settings),
-            Middleware(BodyLimitMiddleware, ceiling=body_ceiling(settings)),
+            Middleware(BodyLimitMiddleware, ceiling=body_ceiling(settings, all_routes)),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

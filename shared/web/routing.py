@@ -19,7 +19,8 @@ without the body has had its say: its declared size and type, the access
 policy's pre-check and the CSRF token when it comes in a header (or cannot
 match because the session has none). It is then read against a limit that
 fits what it is (:data:`FORM_BYTES`, :data:`JSON_BYTES`, or one upload for a
-route that says ``files=True``), counted as it arrives (``shared.web.bodies``).
+route that says ``files=True``: ``MAX_UPLOAD_MB``, or the route's own ``upload_limit``
+where staff send larger files), counted as it arrives (``shared.web.bodies``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ FILE_FORM_BYTES = 64 * 1024
 #: File parts one multipart request may hold, and fields any form may hold.
 MAX_FILE_PARTS = 5
 MAX_FIELDS = 200
+
+
+#: How many bytes of files a route that takes them accepts, from the settings (a route's ``upload_limit``).
+UploadLimit = Callable[[Settings], int]
+
+
+def default_upload_limit(settings: Settings) -> int:
+    """What the public and most staff upload forms take: ``MAX_UPLOAD_MB``."""
+    return settings.max_upload_bytes
 
 
 class CsrfFailure(HTTPException):
@@ -247,7 +257,8 @@ class Page(Route):
     that records itself, say): on SQLite that keeps page views off the one
     write lock, and a GET that writes without saying so fails in every test.
     Only a route that says ``files=True`` takes ``multipart/form-data``, and
-    only it may be sent a body of MAX_UPLOAD_MB; every other refuses a
+    only it may be sent a body of MAX_UPLOAD_MB (or of its ``upload_limit``, in up to
+    ``max_file_parts`` files, for a staff page that takes large files); every other refuses a
     multipart body unread (415). A route that says ``api=True`` is a client's,
     not a person's: its every refusal is an RFC 9457 problem document, never a
     GOV.UK page (``shared.web.errors`` asks the matched route), and an unsafe
@@ -255,12 +266,17 @@ class Page(Route):
     """
 
     def __init__(self, path: str, handler: Handler, *, name: str, access: Access, methods: list[str],
-                 writes_on_get: bool = False, files: bool = False, api: bool = False) -> None:
+                 writes_on_get: bool = False, files: bool = False, api: bool = False,
+                 upload_limit: UploadLimit | None = None, max_file_parts: int = MAX_FILE_PARTS) -> None:
+        if (upload_limit is not None or max_file_parts != MAX_FILE_PARTS) and not files:
+            raise ValueError(f"{path}: an upload limit is only for a route that takes files (files=True)")
         self.handler = handler
         self.access = access
         self.writes_on_get = writes_on_get
         self.files = files
         self.api = api
+        self.upload_limit: UploadLimit = upload_limit or default_upload_limit
+        self.max_file_parts = max_file_parts
 
         async def endpoint(request: Request) -> Response:
             return await _dispatch(request, self)
@@ -289,19 +305,29 @@ def share_paths(routes: Sequence[BaseRoute]) -> None:
 
 
 def page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",),
-         writes_on_get: bool = False, files: bool = False, api: bool = False) -> Page:
+         writes_on_get: bool = False, files: bool = False, api: bool = False,
+         upload_limit: UploadLimit | None = None, max_file_parts: int = MAX_FILE_PARTS) -> Page:
+    """A route; ``files=True`` lets it take ``multipart/form-data``, up to ``upload_limit(settings)`` bytes of
+    files (MAX_UPLOAD_MB unless given) in at most ``max_file_parts`` files."""
     return Page(path, handler, name=name, access=access, methods=list(methods), writes_on_get=writes_on_get,
-                files=files, api=api)
+                files=files, api=api, upload_limit=upload_limit, max_file_parts=max_file_parts)
 
 
-def api_page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",)) -> Page:
+def api_page(path: str, handler: Handler, *, name: str, access: Access, methods: tuple[str, ...] = ("GET",),
+             files: bool = False, upload_limit: UploadLimit | None = None) -> Page:
     """A route of an API: its refusals are problem documents (see :class:`Page`)."""
-    return page(path, handler, name=name, access=access, methods=methods, api=True)
+    return page(path, handler, name=name, access=access, methods=methods, api=True, files=files,
+                upload_limit=upload_limit)
 
 
-def body_ceiling(settings: Settings) -> int:
-    """The most any route accepts: the starting budget of every request, before its route lowers it."""
-    return max(settings.max_upload_bytes + FILE_FORM_BYTES, FORM_BYTES, JSON_BYTES)
+def body_ceiling(settings: Settings, routes: Sequence[BaseRoute] = ()) -> int:
+    """The most any route accepts: the starting budget of every request, before its route lowers it.
+
+    A route with a larger ``upload_limit`` (staff response documents) raises it; every other request's
+    budget is lowered to its own route's limit as soon as the route is known, before a byte is read.
+    """
+    uploads = [route.upload_limit(settings) for route in routes if isinstance(route, Page) and route.files]
+    return max(max([settings.max_upload_bytes, *uploads]) + FILE_FORM_BYTES, FORM_BYTES, JSON_BYTES)
 
 
 def _body_kind(request: Request) -> str:
@@ -315,11 +341,11 @@ def _body_kind(request: Request) -> str:
     return "other"
 
 
-def _limit_body(request: Request, kind: str, files: bool, settings: Settings) -> None:
+def _limit_body(request: Request, kind: str, route: Page, settings: Settings) -> None:
     """Refuse, before reading a byte, a body this route never takes or declared larger than it takes."""
-    if kind == "multipart" and not files:
+    if kind == "multipart" and not route.files:
         raise HTTPException(status_code=415, detail="This page does not take files.")
-    limit = settings.max_upload_bytes + FILE_FORM_BYTES if kind == "multipart" else (
+    limit = route.upload_limit(settings) + FILE_FORM_BYTES if kind == "multipart" else (
         JSON_BYTES if kind == "json" else FORM_BYTES)
     budget = budget_of(request.scope)
     if budget is not None:
@@ -330,12 +356,13 @@ def _limit_body(request: Request, kind: str, files: bool, settings: Settings) ->
         raise BodyTooLarge()
 
 
-async def _read_input(request: Request, kind: str) -> tuple[FormData | None, Any]:
+async def _read_input(request: Request, kind: str, max_files: int = MAX_FILE_PARTS) -> tuple[FormData | None, Any]:
     if kind == "json":
         return None, _without_nul(_parse_json(await request.body()))
     if kind in ("form", "multipart"):
         try:
-            form = await request.form(max_files=MAX_FILE_PARTS, max_fields=MAX_FIELDS, max_part_size=FORM_BYTES)
+            # Starlette spools each file past 1 MB to a temporary file as it arrives: none is held in memory.
+            form = await request.form(max_files=max_files, max_fields=MAX_FIELDS, max_part_size=FORM_BYTES)
         except MultiPartException as exc:
             raise HTTPException(status_code=400, detail=exc.message) from exc
         if any(NUL in key or (isinstance(value, str) and NUL in value) for key, value in form.multi_items()):
@@ -429,12 +456,12 @@ async def _dispatch(request: Request, route: Page) -> Response:
     _drop_nul_from_address(request)
     if request.method in UNSAFE_METHODS:
         kind = _body_kind(request)
-        _limit_body(request, kind, route.files, runtime.settings)
+        _limit_body(request, kind, route, runtime.settings)
         if access.csrf:
             _check_csrf_before_reading(request)
         unread = access.precheck is not None and not access.precheck(request)
         if not unread:
-            form, body_json = await _read_input(request, kind)
+            form, body_json = await _read_input(request, kind, route.max_file_parts)
             if access.csrf:
                 _check_csrf(request, form)
     read_only = request.method in SAFE_METHODS and not (route.writes_on_get or access.writes)

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from shared.runtime import Runtime
 from shared.web import PUBLIC, Access, RequestContext, page
 from shared.web.factory import create_web_app
-from shared.web.routing import Page
+from shared.web.routing import FILE_FORM_BYTES, Page, body_ceiling
 from shared.web.templating import Shell
 from tests.conftest import SPECS, spec, starlette_app
 from tests.shared.live import Answer, repeated, serving, stream_post
@@ -205,7 +205,29 @@ def test_the_routes_that_take_files_say_so(runtime: Runtime) -> None:
         if isinstance(route, Page) and route.files
     )
     assert declared == [
+        "backoffice /api/v1/cases/{reference}/attachments",
         "backoffice /cases/import",
         "backoffice /cases/{reference}/attachments",
+        "backoffice /cases/{reference}/send-documents/upload",
         "capture /request/{type_key}/{page_key}",
     ]
+
+
+def test_a_route_may_take_larger_uploads_and_the_ceiling_follows_it(runtime: Runtime) -> None:
+    """``upload_limit`` (staff response documents) raises that route's limit and the app's starting budget,
+    and only for a route that takes files."""
+    settings = runtime.settings
+
+    def handler(ctx: RequestContext) -> Response:
+        return PlainTextResponse("ok")
+
+    large = page("/large", handler, name="large", access=PUBLIC, methods=("POST",), files=True,
+                 upload_limit=lambda s: 50 * MB, max_file_parts=100)
+    ordinary = page("/ordinary", handler, name="ordinary", access=PUBLIC, methods=("POST",), files=True)
+    assert body_ceiling(settings) == settings.max_upload_bytes + FILE_FORM_BYTES
+    assert body_ceiling(settings, [ordinary]) == settings.max_upload_bytes + FILE_FORM_BYTES
+    assert body_ceiling(settings, [ordinary, large]) == 50 * MB + FILE_FORM_BYTES
+    assert (large.upload_limit(settings), large.max_file_parts) == (50 * MB, 100)
+    assert ordinary.upload_limit(settings) == settings.max_upload_bytes
+    with pytest.raises(ValueError, match="only for a route that takes files"):
+        page("/form", handler, name="form", access=PUBLIC, methods=("POST",), upload_limit=lambda s: MB)

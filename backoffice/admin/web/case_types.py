@@ -22,7 +22,7 @@ from shared.numbers import parse_int
 from shared.web import RequestContext
 from shared.web.forms import render_form, repeated
 
-SETTINGS_ORDER = ("name", "reference_prefix", "deadline_rule", "extension_days", "web_enabled",
+SETTINGS_ORDER = ("name", "reference_prefix", "deadline_rule", "extension_days", "share_days", "web_enabled",
                   "responsible_group", "escalation_group", "groups")
 TASK_ORDER = ("task_title", "task_due", "task_group")
 
@@ -82,6 +82,11 @@ def save_settings(ctx: RequestContext) -> Response:
     except ValueError:
         errors["extension_days"] = "Extension days must be a whole number, like 20"
         extension_days = None
+    # A form without the field (an older page still open) leaves the type's share length as it is.
+    share_days = parse_int(values["share_days"].strip())
+    if share_days is None and "share_days" in form:
+        errors["share_days"] = ("Enter how many days documents sent securely stay available"
+                                if not values["share_days"].strip() else "Days must be a whole number, like 30")
     responsible = chosen_id(values["responsible_group"], allowed)
     escalation = chosen_id(values["escalation_group"], allowed)
     if values["responsible_group"] and responsible is None:
@@ -96,7 +101,7 @@ def save_settings(ctx: RequestContext) -> Response:
             ctx.db, actor, case_type_id, name=values["name"], reference_prefix=values["reference_prefix"],
             deadline_rule=values["deadline_rule"], web_enabled=values["web_enabled"],
             responsible_group_id=responsible, escalation_group_id=escalation,
-            extension_days=None if "extension_days" in errors else extension_days,
+            extension_days=None if "extension_days" in errors else extension_days, share_days=share_days,
         )
     except DomainError as exc:
         errors = {**field_errors(exc, "name"), **errors}

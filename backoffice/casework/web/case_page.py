@@ -35,6 +35,7 @@ from backoffice.casework.web.common import actor_of, pop_flash
 from backoffice.casework.web.listing import names_of_groups, names_of_users
 from backoffice.intake.new_cases import FORM_ANSWERS, Answer
 from backoffice.notifications.undelivered import undelivered_for_case
+from backoffice.releases.management import shares_of
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
@@ -48,7 +49,7 @@ from shared.web.forms import error_summary
 TEMPLATE = "backoffice/cases/case.html"
 #: Field ids in page order, for the error summary.
 ORDER = ("status", "assign-group", "assign-owner", "tasks", "task-title", "task-due", "note", "note-visibility",
-         "attachment-file", "attachment-description", "email-subject", "email-body", "link-reference")
+         "attachment-file", "attachment-description", "shares", "email-subject", "email-body", "link-reference")
 
 
 def show(ctx: RequestContext) -> Response:
@@ -112,6 +113,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "notes": notes_of(session, case),
         "answers": form_answers(case),
         "attachments": [(a, f, scan_status_message(f)) for a, f in attachments_of(session, case)],
+        "shares": shares_of(session, user, case),
         "timeline": timeline(session, case),
         "watching": is_watching(session, user, case),
         "statuses": [s for s in allowed_targets(session, case.status_id) if s.kind != StatusKind.CLOSED]

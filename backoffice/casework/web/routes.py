@@ -18,13 +18,18 @@ from backoffice.casework.web import (
     new_case,
     queues,
     restriction,
+    shares,
+    sharing,
 )
+from backoffice.releases.state import MAX_FILES
 from backoffice.staff.access import MANAGERS, STAFF, WORKERS
+from shared.files import staff_upload_limit
 from shared.web import page
 
 FORM = ("GET", "POST")
 POST = ("POST",)
 CASE = "/cases/{reference}"
+SHARE = CASE + "/shares/{share_id:id}"
 
 
 def casework_routes() -> list[BaseRoute]:
@@ -58,4 +63,13 @@ def casework_routes() -> list[BaseRoute]:
         page(CASE + "/attachments", attachments.upload, name="case-attachment-add", access=WORKERS, methods=POST, files=True),
         page(CASE + "/attachments/{attachment_id:id}", attachments.download, name="case-attachment",
              access=STAFF, writes_on_get=True),
+        page(CASE + "/send-documents", sharing.send_documents, name="case-send-documents", access=WORKERS,
+             methods=FORM),
+        # Response documents: the staff file limit, and room for a whole share's files in one go.
+        page(CASE + "/send-documents/upload", sharing.upload, name="case-send-documents-upload", access=WORKERS,
+             methods=POST, files=True, upload_limit=staff_upload_limit, max_file_parts=MAX_FILES),
+        page(SHARE + "/resend", shares.resend, name="case-share-resend", access=WORKERS, methods=FORM),
+        page(SHARE + "/extend", shares.extend, name="case-share-extend", access=WORKERS, methods=FORM),
+        page(SHARE + "/revoke", shares.revoke, name="case-share-revoke", access=WORKERS, methods=FORM),
+        page(SHARE + "/unlock", shares.unlock, name="case-share-unlock", access=WORKERS, methods=POST),
     ]
