@@ -20,12 +20,10 @@ run: setup clamav
 	clamd_dir=$$(realpath -m "$${DATA_DIR:-var}/clamav"); \
 	CLAMD_SOCKET="$$clamd_dir/clamd.sock" exec $(CIVIC) serve --clamd-dir "$$clamd_dir"
 
-## make test: the same set-up, Debian's chromium and clamav-daemon when missing, then the whole suite,
-## on pytest-xdist workers (one per core, at most 4; each with its own files, PostgreSQL schema, clamd and
-## servers; a test module, and all the e2e journeys, stay on one worker). PYTEST_WORKERS=0 runs it serially.
-PYTEST_WORKERS ?= auto
+## make test: the same set-up, Debian's chromium and clamav-daemon when missing, then the whole suite
+## (serially; the fixtures give each pytest-xdist worker its own PostgreSQL schema, but -n is not on yet)
 test: setup system-deps
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadgroup
+	$(PY) -m pytest
 
 setup: $(VENV)/.installed $(ASSETS)/dist/VERSION
 

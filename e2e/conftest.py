@@ -49,6 +49,7 @@ def pytest_report_header() -> str:
     return f"e2e target: a live `civic serve` on {'PostgreSQL ' + db if is_postgres(db) else 'a temporary SQLite database'}"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:

@@ -54,6 +54,7 @@ def postgres_test_url(url: str, schema: str | None) -> str:
     return url + ("&" if "?" in url else "?") + f"options={options}"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep each test module on one xdist worker, in order (``--dist loadgroup``): module-scoped worlds
     (tests/test_route_fuzz.py) share one database that another module's test would empty in between."""
