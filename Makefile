@@ -21,6 +21,7 @@ run: setup clamav
 	CLAMD_SOCKET="$$clamd_dir/clamd.sock" exec $(CIVIC) serve --clamd-dir "$$clamd_dir"
 
 ## make test: the same set-up, Debian's chromium and clamav-daemon when missing, then the whole suite
+## (serially; the fixtures give each pytest-xdist worker its own PostgreSQL schema, but -n is not on yet)
 test: setup system-deps
 	$(PY) -m pytest
 

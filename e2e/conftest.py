@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from e2e.harness.checks import PageState, attach
 from e2e.harness.mail import MailSink
 from e2e.harness.report import Report
-from e2e.harness.server import LiveServer, is_postgres
+from e2e.harness.server import LiveServer, drop_postgres_schema, is_postgres
 from shared import clamd_local
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -49,11 +49,15 @@ def pytest_report_header() -> str:
     return f"e2e target: a live `civic serve` on {'PostgreSQL ' + db if is_postgres(db) else 'a temporary SQLite database'}"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+            # Under pytest-xdist (``make test``) every journey runs on one worker: one live server, one
+            # browser, one report, as in a serial run.
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 # ---------------------------------------------------------------- server and mail
@@ -115,11 +119,15 @@ def live_server(
         yield None
         return
     database = os.environ.get("DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    # Under xdist the tests' own worker schemas share the database: the server gets a schema of its own.
+    schema = f"e2e_{''.join(c for c in worker.lower() if c.isalnum())}" if worker and is_postgres(database) else None
     server = LiveServer(
         data_dir=tmp_path_factory.mktemp("civic-data"),
         smtp_port=mail_sink.port if mail_sink else None,
         database_url=database if is_postgres(database) else None,
         clamd_socket=clamd_socket,
+        schema=schema,
     )
     server.start()
     _LIVE["server"] = server
@@ -128,6 +136,8 @@ def live_server(
     finally:
         server.stop()
         _LIVE.pop("server", None)
+        if schema:
+            drop_postgres_schema(database, schema)
 
 
 @pytest.fixture(scope="session")

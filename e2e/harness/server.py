@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,18 +29,34 @@ def is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://", "postgresql+"))
 
 
-def reset_postgres(url: str) -> None:
-    """Start the PostgreSQL database named by DATABASE_URL from an empty public schema."""
-    from sqlalchemy import text
-
+def _postgres_engine(url: str) -> Any:
     from shared.db import make_engine
     from shared.settings import load_settings
 
-    engine = make_engine(load_settings({"DATABASE_URL": url, "SECRET_KEY": "e2e-reset-only"}).database_url)
+    return make_engine(load_settings({"DATABASE_URL": url, "SECRET_KEY": "e2e-reset-only"}).database_url)
+
+
+def reset_postgres(url: str, schema: str = "public") -> None:
+    """Start the PostgreSQL database named by DATABASE_URL from an empty schema (public, or an xdist
+    worker's own)."""
+    from sqlalchemy import text
+
+    engine = _postgres_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        engine.dispose()
+
+
+def drop_postgres_schema(url: str, schema: str) -> None:
+    from sqlalchemy import text
+
+    engine = _postgres_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     finally:
         engine.dispose()
 
@@ -51,6 +68,8 @@ class LiveServer:
     database_url: str | None = None
     #: A clamd the harness started for the server's virus scans (else CLAMD_* pass through from the environment).
     clamd_socket: str | None = None
+    #: A PostgreSQL schema of the server's own (an xdist worker's); None for the database's public schema.
+    schema: str | None = None
     host: str = "127.0.0.1"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -61,6 +80,9 @@ class LiveServer:
         self.log_path = self.data_dir / "server.log"
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'civic.db'}"
+        elif self.schema:
+            url = self.database_url
+            self.database_url = url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{self.schema}"
 
     @property
     def base_url(self) -> str:
@@ -102,7 +124,7 @@ class LiveServer:
 
     def start(self, timeout: float = 30.0) -> None:
         if is_postgres(str(self.database_url)):
-            reset_postgres(str(self.database_url))
+            reset_postgres(str(self.database_url), self.schema or "public")
         self._civic("db", "upgrade")  # the schema is the migrations' alone, as on a real install
         self._civic("demo-data")
         log = self.log_path.open("ab")
