@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from backoffice.api.access import current_client
 from backoffice.api.errors import UnsupportedMediaType
+from backoffice.api.requests import find_case, require_json
 from backoffice.api.schemas import SCHEMAS, check
 from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions
@@ -33,7 +33,6 @@ from shared.numbers import parse_int
 from shared.web import RequestContext
 from shared.web.convertors import MAX_ID
 
-JSON_TYPE = "application/json"
 MULTIPART = "multipart/form-data"
 
 
@@ -56,14 +55,6 @@ def _as_trusted_system(ctx: RequestContext) -> StaffUser:
                      role=Role.ADMINISTRATOR.value, active=True)
 
 
-def _case(ctx: RequestContext) -> Case:
-    reference = str(ctx.request.path_params["reference"]).upper()
-    case = ctx.db.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(f"There is no case {reference}")
-    return case
-
-
 def _allowed(ctx: RequestContext, user: StaffUser, case: Case, action: Action, doing: str) -> None:
     """What the case's state rules out is a conflict (409), not a permission the client lacks (its scope is 403)."""
     if action not in allowed_actions(ctx.db, user, case):
@@ -71,8 +62,7 @@ def _allowed(ctx: RequestContext, user: StaffUser, case: Case, action: Action, d
 
 
 def _body(ctx: RequestContext, schema: str) -> dict[str, Any]:
-    if not ctx.request.headers.get("content-type", "").startswith(JSON_TYPE):
-        raise UnsupportedMediaType("Send the request as a JSON object with Content-Type: application/json")
+    require_json(ctx, "the request")
     errors = check(SCHEMAS[schema], ctx.body_json)
     if errors:
         raise InvalidInput(f"The request body does not match the {schema} schema", errors)
@@ -96,7 +86,7 @@ def attachment_json(attachment: CaseAttachment, stored: StoredFile) -> dict[str,
 
 
 def list_attachments(ctx: RequestContext) -> Response:
-    case = _case(ctx)
+    case = find_case(ctx)
     return ctx.json({"attachments": [attachment_json(a, f) for a, f in workflow.attachments_of(ctx.db, case)]})
 
 
@@ -104,7 +94,7 @@ def add_attachment(ctx: RequestContext) -> Response:
     """One file, stored quarantined and queued for ClamAV: 201 with ``scan: pending``."""
     if ctx.form is None:
         raise MultipartRequired("Send the file as multipart/form-data, in a part named file")
-    case = _case(ctx)
+    case = find_case(ctx)
     user = _as_trusted_system(ctx)
     _allowed(ctx, user, case, Action.ADD_NOTE, "files cannot be added to it")
     chosen = ctx.form.get("file")
@@ -150,7 +140,7 @@ def _share_response(ctx: RequestContext, share: Share, status_code: int = 200) -
 
 def create_share(ctx: RequestContext) -> Response:
     values = _body(ctx, "ShareCreate")
-    case = _case(ctx)
+    case = find_case(ctx)
     user = _as_trusted_system(ctx)
     _allowed(ctx, user, case, Action.SEND_DOCUMENTS, "documents cannot be sent from it")
     days = values.get("days")
@@ -162,18 +152,18 @@ def create_share(ctx: RequestContext) -> Response:
 
 
 def list_shares(ctx: RequestContext) -> Response:
-    case = _case(ctx)
+    case = find_case(ctx)
     shares = management.shares_of(ctx.db, _as_trusted_system(ctx), case)
     return ctx.json({"shares": [share_json(share) for share in shares]})
 
 
 def show_share(ctx: RequestContext) -> Response:
-    case = _case(ctx)
+    case = find_case(ctx)
     return _share_response(ctx, _share(ctx, _as_trusted_system(ctx), case))
 
 
 def _managing(ctx: RequestContext) -> tuple[StaffUser, Case, Share]:
-    case = _case(ctx)
+    case = find_case(ctx)
     user = _as_trusted_system(ctx)
     share = _share(ctx, user, case)
     _allowed(ctx, user, case, Action.MANAGE_SHARES, "its shares cannot be changed")

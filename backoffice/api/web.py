@@ -22,7 +22,8 @@ from starlette.routing import BaseRoute
 
 from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas, shares_web
 from backoffice.api.access import current_client, requires
-from backoffice.api.errors import BadRequest, UnsupportedMediaType
+from backoffice.api.errors import BadRequest
+from backoffice.api.requests import find_case, require_json
 from backoffice.cases.case_types import case_types
 from backoffice.cases.models import Case
 from backoffice.intake.new_cases import create_case
@@ -33,7 +34,6 @@ from shared.web import PUBLIC, RequestContext
 from shared.web.errors import problem
 from shared.web.routing import Handler, api_page
 
-JSON_TYPE = "application/json"
 #: Where the API's paths begin in the back office: a path under it that no route takes is the API's 404 problem.
 PATHS = "/api"
 
@@ -70,21 +70,8 @@ def _case_response(ctx: RequestContext, case: Case, status_code: int, **headers:
                     headers={"Location": schemas.case_url(ctx.settings, case.reference), **headers})
 
 
-def _require_json(ctx: RequestContext, what: str) -> None:
-    if not ctx.request.headers.get("content-type", "").startswith(JSON_TYPE):
-        raise UnsupportedMediaType(f"Send {what} as a JSON object with Content-Type: application/json")
-
-
-def _find(ctx: RequestContext) -> Case:
-    reference = str(ctx.request.path_params["reference"]).upper()
-    case = ctx.db.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(f"There is no case {reference}")
-    return case
-
-
 def create(ctx: RequestContext) -> Response:
-    _require_json(ctx, "the case")
+    require_json(ctx, "the case")
     new = schemas.new_case_from_json(ctx.body_json)
     client = current_client(ctx)
     key = ctx.request.headers.get(idempotency.HEADER)
@@ -103,7 +90,7 @@ def create(ctx: RequestContext) -> Response:
 
 
 def show(ctx: RequestContext) -> Response:
-    case = _find(ctx)
+    case = find_case(ctx)
     read_audit.record_case_read(ctx.db, _actor(ctx), case)
     return ctx.json(_case_json(ctx, case))
 
@@ -116,8 +103,8 @@ def _clock_action(action: ClockAction) -> Handler:
     with the API client as actor and refuses what the law does not allow (409)."""
 
     def handler(ctx: RequestContext) -> Response:
-        _require_json(ctx, "the request")
-        case = _find(ctx)
+        require_json(ctx, "the request")
+        case = find_case(ctx)
         action(ctx.db, _actor(ctx), case, ctx.body_json)
         ctx.db.flush()
         return ctx.json(_case_json(ctx, case))
