@@ -48,7 +48,7 @@ class FileNotReady(Conflict):
     title = "The file is not available"
 
 
-def _megabytes(limit: int) -> str:
+def limit_in_words(limit: int) -> str:
     """``10MB``, ``2GB``, or ``512KB`` for a limit under a megabyte, as GOV.UK messages write sizes."""
     gigabyte = 1024 * 1024 * 1024
     if limit >= gigabyte - 1024 * 1024:
@@ -115,7 +115,7 @@ def store_upload(
     try:
         received = storage.receive(files_dir, stream, limit, sniffer.feed)
     except storage.UploadTooLarge:
-        raise _refusal(FileTooLarge, field, f"The selected file must be smaller than {_megabytes(limit)}") from None
+        raise _refusal(FileTooLarge, field, f"The selected file must be smaller than {limit_in_words(limit)}") from None
     try:
         sniffer.feed(b"", final=True)
         kind = _check(received, sniffer.is_text, extension, allowed, field)

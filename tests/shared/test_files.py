@@ -417,7 +417,7 @@ def test_staff_uploads_are_held_to_the_smaller_of_their_limit_and_the_scanners(s
     assert files.staff_upload_limit(lower_scanner) == 5 * 1024 * 1024
     assert files.upload_limit(settings) == settings.max_upload_bytes  # the public default is unchanged
     assert files.upload_limit(lower_scanner, max_bytes=10**12) == 5 * 1024 * 1024
-    assert files.service._megabytes(files.staff_upload_limit(settings)) == "2GB"
+    assert files.service.limit_in_words(files.staff_upload_limit(settings)) == "2GB"
 
 
 def test_a_staff_limit_above_the_public_one_is_honoured(runtime: Runtime, settings: Settings) -> None:

@@ -40,7 +40,7 @@ from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
 from shared import audit
-from shared.files import DOCUMENTS
+from shared.files import DOCUMENTS, limit_in_words, upload_limit
 from shared.files.service import scan_status_message
 from shared.settings import Settings
 from shared.web import RequestContext
@@ -136,6 +136,5 @@ def form_answers(case: Case) -> list[Answer]:
 
 def upload_rules(settings: Settings) -> dict[str, str]:
     """What the upload form states before a file is chosen: the allowed types and the size limit."""
-    limit = min(settings.max_upload_bytes, DOCUMENTS.max_bytes or settings.max_upload_bytes)
-    return {"kinds": DOCUMENTS.labels, "limit": f"{limit / (1024 * 1024):g}MB",
+    return {"kinds": DOCUMENTS.labels, "limit": limit_in_words(upload_limit(settings, DOCUMENTS)),
             "accept": ",".join(ext for kind in DOCUMENTS.kinds for ext in kind.extensions)}
