@@ -201,15 +201,13 @@ def _requester_journey(page: Page, link: str, email: str, reference: str) -> Non
     expect(page.locator("main")).to_contain_text(reference)
 
 
-def test_caseworker_sends_documents_and_the_requester_removes_them(
-        page: Page, open_page: Callable[..., Page], mailbox: MailSink, documents: list[Path], width: int) -> None:
-    email = f"e2e-staff-share-{os.getpid()}-{width}@example.com"
-    staff = open_page(1280)
+def _journey(staff: Page, requester: Page, mailbox: MailSink, documents: list[Path], email: str) -> None:
+    """The caseworker sends, the requester downloads, signs out and in and removes, the caseworker sees it all."""
     _sign_in(staff)
     reference = _log_a_sar(staff, email)
     link = _send_documents(staff, mailbox, reference, documents, email)
 
-    _requester_journey(page, link, email, reference)  # `page` is 320 px or 1280 px
+    _requester_journey(requester, link, email, reference)
 
     visit(staff, f"{BO}/cases/{reference}", name="after the requester removed the documents")
     card = staff.locator(".govuk-summary-card", has=staff.locator("h3", has_text="Sent"))
@@ -219,11 +217,19 @@ def test_caseworker_sends_documents_and_the_requester_removes_them(
     expect(status.locator("dd")).to_have_text("Removed by the requester")
     expect(card).to_contain_text("(the response)")
     card.locator(".govuk-details__summary").click()  # a <details>: opens without JavaScript
-    check_page(staff, "the share's history")
     history = card.locator("table tbody")
+    expect(history).to_be_visible()
+    check_page(staff, "the share's history")
     for line in (f"Documents sent to {email}", "Email address confirmed", "Signed in", f"Downloaded {LETTER}",
                  "Signed out", "Documents removed by the requester"):
         expect(history).to_contain_text(line)
     today = datetime.now(ZoneInfo("Europe/London")).date()
     responded = staff.locator(".govuk-summary-list__row", has=staff.locator("dt", has_text="Response sent"))
     expect(responded.locator("dd")).to_have_text(f"{today.day} {today:%B %Y}")
+
+
+def test_caseworker_sends_documents_and_the_requester_removes_them(
+        page: Page, open_page: Callable[..., Page], mailbox: MailSink, documents: list[Path], width: int) -> None:
+    """The requester at 320 px and at 1280 px (``page``), the caseworker at 1280 px."""
+    _journey(open_page(1280), page, mailbox, documents, f"e2e-staff-share-{os.getpid()}-{width}@example.com")
+
