@@ -29,6 +29,7 @@ MODEL_MODULES = (
     "backoffice.automation.models",
     "backoffice.cases.models",
     "backoffice.deadlines.permissions",
+    "backoffice.disclosures.models",
     "backoffice.feedback.survey",
     "backoffice.intake.forms",
     "backoffice.notifications.dispatch",

@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base, utcnow
@@ -57,6 +57,8 @@ class CaseType(Base):
     position: Mapped[int] = mapped_column(default=0)
     #: How many days documents sent through Secure Share stay, unless the caseworker chooses otherwise.
     share_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    #: Whether a publication with documents needs a second member of staff with publishing permission to approve it.
+    publication_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     statuses: Mapped[list[CaseStatus]] = relationship(order_by="CaseStatus.position", back_populates="case_type")
 
