@@ -137,6 +137,11 @@ class Settings:
         return self.data_dir / "files"
 
     @property
+    def search_dir(self) -> Path:
+        """Each host's own search indexes (derived data, rebuilt from the database)."""
+        return self.data_dir / "search"
+
+    @property
     def mail_kept_locally(self) -> bool:
         """With no transport configured, development keeps mail for /backoffice/dev/mail."""
         return not self.smtp_host and not self.notify_api_key
