@@ -26,6 +26,7 @@ from backoffice.disclosures.models import (
     PublicationPage,
 )
 from shared.search import DateRange, FacetCount, Match, SearchEngine, SearchQuery, Snippet
+from shared.settings import Settings
 
 PER_PAGE = 20
 #: Past this page a search is a crawl, not a person (and the engine would rank everything before it).
@@ -319,6 +320,13 @@ def _hits(session: Session, engine: SearchEngine, query: LogQuery, ids: Sequence
     return tuple(hits)
 
 
+def log_engine(settings: Settings) -> SearchEngine:
+    """This process's engine for the log (opened on first use, then refreshed as the worker commits)."""
+    from backoffice.disclosures import indexing
+
+    return indexing.log_engine(settings)
+
+
 def search_log(session: Session, engine: SearchEngine, query: LogQuery) -> LogResults:
     """One page of results with every facet's counts, and a better spelling when few were found."""
     results = engine.search(_engine_query(query))
@@ -362,4 +370,4 @@ def suggest(session: Session, engine: SearchEngine, text: str, limit: int = SUGG
 
 
 __all__ = ["FACETS", "Facet", "FacetValue", "FoundIn", "LogHit", "LogQuery", "LogResults",
-           "Suggestion", "search_log", "suggest"]
+           "Suggestion", "log_engine", "search_log", "suggest"]
