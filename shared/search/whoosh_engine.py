@@ -17,10 +17,11 @@ import re
 import tempfile
 import threading
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,7 @@ class WhooshEngine:
         self.directory = directory
         self._ix = ix
         self._searcher: Searcher = ix.searcher()
+        self._facet_values: dict[tuple[str, str], list[tuple[str, ...]]] = {}
         self._checked = time.monotonic()
 
     def _target(self) -> Path | None:
@@ -204,6 +206,9 @@ class WhooshEngine:
                 # A new searcher rather than ``Searcher.refresh``, which fails on a searcher of an empty index.
                 old, self._searcher = self._searcher, self._ix.searcher()
                 old.close()
+                live = {leaf.segment().segment_id() for leaf, _ in self._searcher.reader().leaf_readers()
+                        if leaf.segment() is not None}
+                self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
             self._checked = time.monotonic()
 
     def _fresh(self) -> Searcher:
@@ -244,7 +249,8 @@ class WhooshEngine:
     def writer(self, *, procs: int = 1, limitmb: int = 128, multisegment: bool = False) -> Iterator[_Writer]:
         """One batch: committed when the block ends, cancelled if it raises.
 
-        ``procs`` > 1 (with ``multisegment``) builds a large index in several processes, for rebuilds.
+        ``procs`` > 1 (with ``multisegment``) builds a large index in several processes: only for filling a
+        fresh generation (each id once), since an upsert there cannot replace a document of the same batch.
         The checkpoint is written after the commit: a crash between the two leaves it behind the index,
         and replaying changes already applied is harmless (upserts and deletes by id).
         """
@@ -370,31 +376,52 @@ class WhooshEngine:
         snippets: dict[str, tuple[Snippet, ...]] = {}
         for name in query.highlight:
             text = stored.get(name)
-            if isinstance(text, str) and query.text:
-                snippets[name] = self.excerpts(text, query.text, name, query.max_snippets)
+            found = isinstance(text, str) and query.text
+            snippets[name] = self.excerpts(text, query.text, name, query.max_snippets) if found else ()
         return Hit(id=stored["id"], score=score, stored=values, snippets=snippets)
 
     def _facet(self, searcher: Searcher, name: str, docnums: list[int]) -> tuple[FacetCount, ...]:
-        kind = self.schema.field(name).kind
-        counts: Counter[str] = Counter()
-        reader = searcher.reader()
-        if kind is FieldKind.KEYWORD:
-            column = reader.column_reader(name, translate=False)
-            for docnum in docnums:
-                raw = column[docnum]
-                if raw:
-                    counts.update({v.strip() for v in raw.decode("utf-8").split(",") if v.strip()})
-        elif kind is FieldKind.DATE:
-            # The column holds whoosh's long for each datetime (ordered as the dates are), and a default
-            # outside every year for a document without one: years are found by bisecting their starts.
-            column = reader.column_reader(name, translate=False)
-            for docnum in docnums:
-                index = bisect_right(_YEAR_STARTS, column[docnum]) - 1
-                if 0 <= index < len(_YEAR_STARTS) - 1:
-                    counts[str(FIRST_YEAR + index)] += 1
-        else:
+        """Counts of a field's values over ``docnums`` (sorted), each document counted once per value."""
+        if self.schema.field(name).kind not in (FieldKind.KEYWORD, FieldKind.DATE):
             raise ValueError(f"{name} is not a keyword or date field")
+        counts: Counter[str] = Counter()
+        if docnums:
+            for leaf, offset in searcher.reader().leaf_readers():
+                values = self._segment_values(leaf, name)
+                low = bisect_left(docnums, offset)
+                high = bisect_left(docnums, offset + len(values), low)
+                counts.update(chain.from_iterable(values[d - offset] for d in docnums[low:high]))
         return tuple(FacetCount(v, c) for v, c in sorted(counts.items(), key=lambda vc: (-vc[1], vc[0])))
+
+    def _segment_values(self, leaf: Any, name: str) -> list[tuple[str, ...]]:
+        """Each document's facet values in one segment, read from its column once and kept.
+
+        A segment's documents never change (a deleted one simply never matches again), so the values
+        are kept for as long as the segment is in the index: a refresh after a small commit reads only
+        the new segment's column.
+        """
+        key = (leaf.segment().segment_id(), name)
+        found = self._facet_values.get(key)
+        if found is not None:
+            return found
+        column = leaf.column_reader(name, translate=False)
+        decoded: dict[Any, tuple[str, ...]] = {}
+        values: list[tuple[str, ...]] = []
+        date = self.schema.field(name).kind is FieldKind.DATE
+        for raw in column:
+            value = decoded.get(raw)
+            if value is None:
+                if date:
+                    # Whoosh's longs are ordered as the dates are, and a missing date (0) is before them all.
+                    index = bisect_right(_YEAR_STARTS, raw) - 1
+                    value = (str(FIRST_YEAR + index),) if 0 <= index < len(_YEAR_STARTS) - 1 else ()
+                else:
+                    value = tuple(dict.fromkeys(v.strip() for v in raw.decode("utf-8").split(",") if v.strip()))
+                if len(decoded) < 100_000:
+                    decoded[raw] = value
+            values.append(value)
+        self._facet_values[key] = values
+        return values
 
     def excerpts(self, text: str, query_text: str, field: str, max_snippets: int = 3) -> tuple[Snippet, ...]:
         analyzer = self._analyzers[field]
@@ -411,9 +438,12 @@ class WhooshEngine:
             searcher = self._fresh()
             reader = searcher.reader()
             corrector = searcher.corrector(field)
+            analyzer = self._analyzers[field]
             corrected = []
             for word in words:
-                if len(word) < 3 or word.isdigit() or (field, word) in reader:
+                # Short words, numbers, stop words (never indexed, so never "known") and known words stay.
+                if (len(word) < 3 or word.isdigit() or (field, word) in reader
+                        or not any(True for _ in analyzer(word, mode="query"))):
                     corrected.append(word)
                     continue
                 suggestions = corrector.suggest(word, limit=1, maxdist=1, prefix=1) or (

@@ -163,7 +163,8 @@ def test_excerpts_cut_around_matches_and_drop_near_duplicates(engine):
 def test_did_you_mean(engine):
     assert engine.correct("housng repairs", "spelling") == "housing repairs"
     assert engine.correct("parkng fnes", "spelling") == "parking fines"
-    assert engine.correct("housing repairs", "spelling") is None
+    assert engine.correct("the housng", "spelling") == "the housing"  # a stop word is not "corrected"
+    assert engine.correct("Housing repairs", "spelling") is None
     assert engine.correct("zzzzqqq", "spelling") is None
     assert engine.correct("", "spelling") is None
 
