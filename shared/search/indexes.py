@@ -104,6 +104,8 @@ def swap_in(root: Path, schema: SearchSchema, engine: WhooshEngine) -> None:
         raise ValueError(f"{directory} is not a generation of {home}")
     previous = current_directory(root, schema)
     _point(home, directory)
+    if previous and previous != directory and previous.is_dir():
+        os.utime(previous)  # its mtime now says when it went out of use, which the grace counts from
     keep = {directory, previous} if previous else {directory}
     now = time.time()
     for old in home.glob(f"{PREFIX}*"):

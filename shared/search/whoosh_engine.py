@@ -30,9 +30,11 @@ from whoosh import fields as wf
 from whoosh import index as wi
 from whoosh import query as wq
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
+from shared.errors import Conflict
 from shared.search import (
     FacetCount,
     FieldKind,
@@ -51,6 +53,8 @@ from shared.search.snippets import Analyzer, analysed_terms, cut
 MAX_WORDS = 50
 #: Characters of a query looked at (50 words fit many times over).
 MAX_QUERY_CHARS = 2000
+#: Longer words are not misspellings of anything (and an edit-distance search of them is slow).
+MAX_CORRECTED = 30
 #: Within this many seconds of the last look, a search does not check the index for a newer commit.
 REFRESH_EVERY = 1.0
 #: Seconds a writer waits for another writer's lock before giving up.
@@ -251,13 +255,17 @@ class WhooshEngine:
 
         ``procs`` > 1 (with ``multisegment``) builds a large index in several processes: only for filling a
         fresh generation (each id once), since an upsert there cannot replace a document of the same batch.
-        The checkpoint is written after the commit: a crash between the two leaves it behind the index,
+        Raises :class:`~shared.errors.Conflict` when another writer holds the index's lock for longer than
+        ``LOCK_TIMEOUT`` (there is meant to be one writer). The checkpoint is written after the commit: a crash between the two leaves it behind the index,
         and replaying changes already applied is harmless (upserts and deletes by id).
         """
         options: dict[str, Any] = {"timeout": LOCK_TIMEOUT, "limitmb": limitmb}
         if procs > 1:
             options.update(procs=procs, multisegment=multisegment)
-        raw = self._ix.writer(**options)
+        try:
+            raw = self._ix.writer(**options)
+        except LockError as exc:
+            raise Conflict(f"Another process is writing the search index in {self.directory}") from exc
         batch = _Writer(self, raw)
         try:
             yield batch
@@ -442,7 +450,7 @@ class WhooshEngine:
             corrected = []
             for word in words:
                 # Short words, numbers, stop words (never indexed, so never "known") and known words stay.
-                if (len(word) < 3 or word.isdigit() or (field, word) in reader
+                if (not 3 <= len(word) <= MAX_CORRECTED or word.isdigit() or (field, word) in reader
                         or not any(True for _ in analyzer(word, mode="query"))):
                     corrected.append(word)
                     continue

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared.search import (
     DateRange,
@@ -92,6 +94,20 @@ def test_no_input_raises(engine, text):
     assert results.total >= 0
     engine.correct(text, "spelling")
     engine.excerpts("Housing repairs", text, "documents")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('"*?:()-+~^ '), max_size=200))
+def test_no_text_at_all_raises(engine, text):
+    engine.search(SearchQuery(text=text, match=Match.ANY, facets=("exemption",), highlight=("summary",)))
+
+
+def test_an_empty_index_answers(tmp_path):
+    engine = WhooshEngine(tmp_path, SCHEMA)
+    results = engine.search(SearchQuery(text="housing", facets=("outcome", "published"), highlight=("title",)))
+    assert (results.total, results.hits, results.facets["outcome"]) == (0, (), ())
+    assert engine.correct("housng", "spelling") is None
+    assert engine.document_count() == 0 and engine.checkpoint() == 0
 
 
 def test_operators_and_field_syntax_are_words(engine):
