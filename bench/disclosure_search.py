@@ -261,7 +261,7 @@ def main() -> None:
                 while not stop.is_set():
                     try:
                         indexing.catch_up(worker_session, indexing.log_engine(settings))
-                    except Exception as exc:  # as the worker's host task does: say so, and go round again
+                    except Exception as exc:  # noqa: BLE001 - as the worker's host task does: say so, go round again
                         print(f"catch-up failed: {exc!r}")
                     worker_session.rollback()
                     stop.wait(0.1)
