@@ -357,6 +357,9 @@ class WhooshEngine:
         restrictions = self._restrictions(query)
         parts = ([text_query] if text_query else []) + restrictions
         whole: wq.Query = wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every()
+        # Restrictions are a filter, not part of the scored query: matching one adds nothing to a score.
+        restricted: wq.Query | None = (wq.And(restrictions) if len(restrictions) > 1
+                                       else restrictions[0] if restrictions else None)
         sort_by = query.sort_by
         if sort_by is not None and self.schema.field(sort_by).kind not in (FieldKind.DATE, FieldKind.NUMBER):
             raise ValueError(f"cannot sort by {sort_by}")
@@ -367,8 +370,11 @@ class WhooshEngine:
             docnums: list[int] | None = None
             if query.facets:
                 docnums = sorted(searcher.docs_for_query(whole))
-            found = searcher.search(whole, limit=page * per_page,
-                                    **({"sortedby": sort_by, "reverse": True} if sort_by else {}))
+            options: dict[str, Any] = {"sortedby": sort_by, "reverse": True} if sort_by else {}
+            if restricted is not None:
+                # The matches already found are the cheapest filter; else whoosh finds the restrictions'.
+                options["filter"] = set(docnums) if docnums is not None else restricted
+            found = searcher.search(text_query or wq.Every(), limit=page * per_page, **options)
             total = len(docnums) if docnums is not None else len(found)
             shown = range((page - 1) * per_page, min(found.scored_length(), page * per_page))
             hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None) for i in shown)

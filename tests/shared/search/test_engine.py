@@ -125,6 +125,16 @@ def test_filters_ranges_and_ids(engine):
     assert sorted(_ids(engine, ranges=(DateRange("published", end=dt.date(2025, 3, 1)),))) == ["1", "4"]
     assert sorted(_ids(engine, text="housing", ids=("4", "5", "nope"))) == ["4"]
     assert _ids(engine, ids=()) == []
+    filtered = engine.search(SearchQuery(text="council", filters={"outcome": ("granted",)}, per_page=1))
+    assert (filtered.total, len(filtered.hits)) == (2, 1)
+
+
+def test_restrictions_do_not_change_scores(engine):
+    plain = engine.search(SearchQuery(text="repair")).hits
+    restricted = engine.search(SearchQuery(text="repair", filters={"exemption": ("s40", "s43")},
+                                           ranges=(DateRange("published", dt.date(2000, 1, 1)),),
+                                           facets=("outcome",))).hits
+    assert [(h.id, h.score) for h in restricted] == [(h.id, h.score) for h in plain if h.id == "1"]
 
 
 def test_facets_count_every_match_ignoring_paging(engine):
