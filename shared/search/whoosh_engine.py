@@ -96,6 +96,16 @@ def _whoosh_schema(schema: SearchSchema) -> wf.Schema:
     return wf.Schema(**kinds)
 
 
+def _shape(schema: wf.Schema) -> dict[str, tuple[object, ...]]:
+    """What matters of each field's definition to what the index holds (analysers compared by their parts)."""
+    def analysis(f: Any) -> tuple[str, ...]:
+        analyzer = getattr(f, "analyzer", None)
+        return tuple(type(part).__name__ for part in getattr(analyzer, "items", [analyzer]) if part is not None)
+
+    return {name: (type(f).__name__, bool(f.stored), analysis(f), getattr(f.format, "field_boost", None),
+                   type(f.column_type).__name__ if f.column_type else None) for name, f in schema.items()}
+
+
 def _keyword(value: str) -> str:
     """A keyword as indexed: commas separate a field's values, so none may be inside one."""
     return value.replace(",", " ").strip()
@@ -219,6 +229,11 @@ class WhooshEngine:
         if time.monotonic() - self._checked > REFRESH_EVERY:
             self.refresh()
         return self._searcher
+
+    def matches_schema(self) -> bool:
+        """Whether the index on disk was made for this schema's fields (else it wants a rebuild: documents
+        with a field it lacks cannot be written, and a field whose kind changed would answer wrongly)."""
+        return _shape(self._ix.schema) == _shape(self._whoosh_schema)
 
     def close(self) -> None:
         with self._lock:

@@ -227,3 +227,13 @@ def test_another_process_sees_commits_after_refresh(tmp_path):
     results = reader_side.search(SearchQuery(facets=("outcome",)))
     assert results.total == 2
     assert results.facets["outcome"] == (FacetCount("granted", 1), FacetCount("refused", 1))
+
+
+def test_an_index_made_for_other_fields_says_so(tmp_path):
+    engine = WhooshEngine(tmp_path, SCHEMA)
+    assert engine.matches_schema()
+    changed = SearchSchema("test", (*SCHEMA.fields[:-1], Field("reference", FieldKind.KEYWORD)))
+    assert not WhooshEngine(tmp_path, changed).matches_schema()
+    respelt = SearchSchema("test", tuple(Field(f.name, FieldKind.TEXT if f.kind is FieldKind.SPELLING else f.kind,
+                                               f.stored, f.boost) for f in SCHEMA.fields))
+    assert not WhooshEngine(tmp_path, respelt).matches_schema()
