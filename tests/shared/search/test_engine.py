@@ -237,3 +237,14 @@ def test_an_index_made_for_other_fields_says_so(tmp_path):
     respelt = SearchSchema("test", tuple(Field(f.name, FieldKind.TEXT if f.kind is FieldKind.SPELLING else f.kind,
                                                f.stored, f.boost) for f in SCHEMA.fields))
     assert not WhooshEngine(tmp_path, respelt).matches_schema()
+
+
+def test_a_search_looks_for_new_commits_by_itself(tmp_path, monkeypatch):
+    import shared.search.whoosh_engine as whoosh_engine
+
+    reader_side = WhooshEngine(tmp_path, SCHEMA)
+    assert reader_side.search(SearchQuery()).total == 0
+    with WhooshEngine(tmp_path, SCHEMA).writer() as writer:
+        writer.upsert(_document(ROWS[0]))
+    monkeypatch.setattr(whoosh_engine, "REFRESH_EVERY", -1.0)  # as if a second had passed
+    assert reader_side.search(SearchQuery()).total == 1
