@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -248,3 +249,17 @@ def test_a_search_looks_for_new_commits_by_itself(tmp_path, monkeypatch):
         writer.upsert(_document(ROWS[0]))
     monkeypatch.setattr(whoosh_engine, "REFRESH_EVERY", -1.0)  # as if a second had passed
     assert reader_side.search(SearchQuery()).total == 1
+
+
+@pytest.mark.parametrize("query", [
+    SearchQuery(text="housing repairs council", match=Match.ANY, filters={"exemption": ("s40", "s21")}),
+    SearchQuery(text='council "waiting list"', match=Match.ANY, ranges=(DateRange("published", dt.date(2025, 1, 1)),)),
+    SearchQuery(text="council housing", ids=("1", "3", "4")),
+    SearchQuery(text="housing", match=Match.ANY),
+])
+def test_the_matches_counted_are_the_matches_found(engine, query):
+    """Facet counts read the matches from the postings as sets; whoosh's own count must agree."""
+    counted = engine.search(replace(query, facets=("outcome",)))
+    found = engine.search(query)
+    assert counted.total == found.total == sum(c.count for c in counted.facets["outcome"])
+    assert [h.id for h in counted.hits] == [h.id for h in found.hits]
