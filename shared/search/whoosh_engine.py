@@ -100,9 +100,13 @@ def _shape(schema: wf.Schema) -> dict[str, tuple[object, ...]]:
     """What matters of each field's definition to what the index holds (analysers compared by their parts)."""
     def analysis(f: Any) -> tuple[str, ...]:
         analyzer = getattr(f, "analyzer", None)
-        return tuple(type(part).__name__ for part in getattr(analyzer, "items", [analyzer]) if part is not None)
+        parts = getattr(analyzer, "items", None)
+        if parts is None:  # some forks split a composite analyser into its tokenizer and filters
+            parts = [getattr(analyzer, "tokenizer", analyzer), *getattr(analyzer, "filters", ())]
+        return tuple(type(part).__name__ for part in parts if part is not None)
 
-    return {name: (type(f).__name__, bool(f.stored), analysis(f), getattr(f.format, "field_boost", None),
+    return {name: (type(f).__name__, bool(f.stored), bool(getattr(f, "spelling", False)), analysis(f),
+                   getattr(f.format, "field_boost", None),
                    type(f.column_type).__name__ if f.column_type else None) for name, f in schema.items()}
 
 
