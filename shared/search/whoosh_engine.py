@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from itertools import chain
@@ -150,27 +150,63 @@ def _query_parts(text: str) -> tuple[list[str], list[str]]:
     return words[:MAX_WORDS], phrases
 
 
-def _term_docs(leaves: list[tuple[Any, int]], field: str, text: str) -> set[int]:
-    found: set[int] = set()
-    for leaf, offset in leaves:
-        if (field, text) in leaf:
-            ids = leaf.postings(field, text).all_ids()
+#: Documents' worth of term postings a process keeps as sets (a few megabytes).
+POSTINGS_KEPT = 300_000
+
+
+class _Postings:
+    """Each term's matching documents per segment, kept for the next search with the same words.
+
+    People refine a search by ticking facets, so the same words come back with other filters. A segment's
+    postings change only by deletions, which only grow: its deleted count is part of the key.
+    """
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[object, ...], frozenset[int]] = OrderedDict()
+        self._size = 0
+
+    def docs(self, leaves: list[tuple[Any, int]], field: str, text: str) -> set[int]:
+        found: set[int] = set()
+        for leaf, offset in leaves:
+            segment = leaf.segment()
+            key = (segment.segment_id(), segment.deleted_count(), field, text) if segment is not None else None
+            ids = self._kept.get(key) if key else None
+            if ids is None:
+                ids = (frozenset(leaf.postings(field, text).all_ids()) if (field, text) in leaf
+                       else frozenset())
+                if key:
+                    self._keep(key, ids)
+            else:
+                self._kept.move_to_end(key)  # type: ignore[arg-type]
             found.update((d + offset for d in ids) if offset else ids)
-    return found
+        return found
+
+    def _keep(self, key: tuple[object, ...], ids: frozenset[int]) -> None:
+        if len(ids) > POSTINGS_KEPT // 4:
+            return
+        self._kept[key] = ids
+        self._size += len(ids) + 1
+        while self._size > POSTINGS_KEPT:
+            _, dropped = self._kept.popitem(last=False)
+            self._size -= len(dropped) + 1
+
+    def forget_except(self, live: set[str]) -> None:
+        for key in [k for k in self._kept if k[0] not in live]:
+            self._size -= len(self._kept.pop(key)) + 1
 
 
-def _matching(searcher: Searcher, query: wq.Query) -> set[int]:
+def _matching(searcher: Searcher, query: wq.Query, postings: _Postings) -> set[int]:
     """Every document the query matches, unscored, for facet counts.
 
     Whoosh's combined matchers step through the documents one at a time in Python; reading each term's
-    postings straight from its segments and combining them as sets is several times faster. Anything but
-    terms, and's and or's (a phrase, a date range) is left to whoosh.
+    postings straight from its segments (or from those kept) and combining them as sets is several times
+    faster. Anything but terms, and's and or's (a phrase, a date range) is left to whoosh.
     """
     leaves = list(searcher.reader().leaf_readers())
 
     def docs(q: wq.Query) -> set[int]:
         if type(q) is wq.Term:
-            return _term_docs(leaves, q.fieldname, q.text)
+            return postings.docs(leaves, q.fieldname, q.text)
         if type(q) in (wq.Or, wq.DisjunctionMax):
             return set().union(*(docs(sub) for sub in q.subqueries)) if q.subqueries else set()
         if type(q) is wq.And and q.subqueries:
@@ -233,6 +269,7 @@ class WhooshEngine:
         self._ix = ix
         self._searcher: Searcher = ix.searcher()
         self._facet_values: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        self._postings = _Postings()
         self._checked = time.monotonic()
 
     def _target(self) -> Path | None:
@@ -258,6 +295,7 @@ class WhooshEngine:
                 live = {leaf.segment().segment_id() for leaf, _ in self._searcher.reader().leaf_readers()
                         if leaf.segment() is not None}
                 self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
+                self._postings.forget_except(live)
             self._checked = time.monotonic()
 
     def _fresh(self) -> Searcher:
@@ -419,7 +457,7 @@ class WhooshEngine:
             searcher = self._fresh()
             docnums: list[int] | None = None
             if query.facets:
-                docnums = sorted(_matching(searcher, whole))
+                docnums = sorted(_matching(searcher, whole, self._postings))
             options: dict[str, Any] = {"sortedby": sort_by, "reverse": True} if sort_by else {}
             if restricted is not None:
                 # The matches already found are the cheapest filter; else whoosh finds the restrictions'.

@@ -263,3 +263,16 @@ def test_the_matches_counted_are_the_matches_found(engine, query):
     found = engine.search(query)
     assert counted.total == found.total == sum(c.count for c in counted.facets["outcome"])
     assert [h.id for h in counted.hits] == [h.id for h in found.hits]
+
+
+def test_a_deletion_is_counted_at_once_though_postings_are_kept(tmp_path):
+    engine = WhooshEngine(tmp_path, SCHEMA)
+    with engine.writer() as writer:
+        for row in ROWS:
+            writer.upsert(_document(row))
+    query = SearchQuery(text="housing", facets=("outcome",))
+    assert engine.search(query).total == 2
+    with engine.writer() as writer:
+        writer.delete("4")
+    results = engine.search(query)
+    assert results.total == 1 and results.facets["outcome"] == (FacetCount("granted", 1),)
