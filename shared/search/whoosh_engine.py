@@ -465,21 +465,23 @@ class WhooshEngine:
             found = searcher.search(text_query or wq.Every(), limit=page * per_page, **options)
             total = len(docnums) if docnums is not None else len(found)
             shown = range((page - 1) * per_page, min(found.scored_length(), page * per_page))
-            hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None) for i in shown)
+            marks = {name: self._terms(name, query.text) for name in query.highlight}
+            hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None, marks=marks) for i in shown)
             facets = {name: self._facet(searcher, name, docnums or []) for name in query.facets}
         return Results(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
 
-    def _hit(self, searcher: Searcher, found: Any, index: int, query: SearchQuery, *, scored: bool) -> Hit:
+    def _hit(self, searcher: Searcher, found: Any, index: int, query: SearchQuery, *, scored: bool,
+             marks: Mapping[str, frozenset[str]]) -> Hit:
         docnum = found.docnum(index)
         score = float(found.score(index) or 0.0) if scored else 0.0
         stored = searcher.stored_fields(docnum)
         values = {name: _from_stored(self._kinds[name], value) for name, value in stored.items()
                   if name != "id" and name in self._kinds}
         snippets: dict[str, tuple[Snippet, ...]] = {}
-        for name in query.highlight:
+        for name, terms in marks.items():
             text = stored.get(name)
-            found = isinstance(text, str) and query.text
-            snippets[name] = self.excerpts(text, query.text, name, query.max_snippets) if found else ()
+            snippets[name] = (cut(text, self._analyzers[name], terms, query.max_snippets)
+                              if isinstance(text, str) else ())
         return Hit(id=stored["id"], score=score, stored=values, snippets=snippets)
 
     def _facet(self, searcher: Searcher, name: str, docnums: list[int]) -> tuple[FacetCount, ...]:
@@ -525,10 +527,13 @@ class WhooshEngine:
         self._facet_values[key] = values
         return values
 
-    def excerpts(self, text: str, query_text: str, field: str, max_snippets: int = 3) -> tuple[Snippet, ...]:
-        analyzer = self._analyzers[field]
+    def _terms(self, field: str, query_text: str) -> frozenset[str]:
+        """The query's words as ``field`` indexes them (what a snippet flags)."""
         words, phrases = _query_parts(query_text)
-        return cut(text, analyzer, analysed_terms(analyzer, words + phrases), max_snippets)
+        return analysed_terms(self._analyzers[field], words + phrases)
+
+    def excerpts(self, text: str, query_text: str, field: str, max_snippets: int = 3) -> tuple[Snippet, ...]:
+        return cut(text, self._analyzers[field], self._terms(field, query_text), max_snippets)
 
     def correct(self, text: str, field: str) -> str | None:
         if self.schema.field(field).kind is not FieldKind.SPELLING:
