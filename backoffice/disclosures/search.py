@@ -349,14 +349,18 @@ class Suggestion:
 
 
 SUGGESTIONS = 5
+SUGGESTION_WORDS = 10
 
 
 def suggest(session: Session, engine: SearchEngine, text: str, limit: int = SUGGESTIONS) -> tuple[Suggestion, ...]:
     """Up to ``limit`` published responses for a draft request's words (any word may match; best first)."""
-    text = _clean(text, 1000)
-    if len(text) < 3:
+    words = sorted({w.strip(".,;:!?()\"'").lower() for w in _clean(text, 1000).split()}, key=lambda w: (-len(w), w))
+    # The longest words say most of what a draft is about, and each word more is another posting list to
+    # merge across every field: ten keep a suggestion well inside a keystroke's budget.
+    words = [w for w in words if len(w) > 3][:SUGGESTION_WORDS]
+    if not words:
         return ()
-    results = engine.search(SearchQuery(text=text, match=Match.ANY, per_page=limit))
+    results = engine.search(SearchQuery(text=" ".join(words), match=Match.ANY, per_page=limit))
     wanted = [int(hit.id) for hit in results.hits if hit.id.isdigit()]
     found = {p.id: p for p in session.scalars(select(Publication).where(Publication.id.in_(wanted),
                                                                         Publication.status == PUBLISHED))}
