@@ -161,6 +161,11 @@ class SearchEngine(Protocol):
         """The text with misspelt words replaced from a SPELLING field's words, or None when nothing changes."""
         ...
 
+    def excerpts(self, text: str, query_text: str, field: str, max_snippets: int = 3) -> tuple[Snippet, ...]:
+        """Snippets cut from a text the caller holds (a page the index does not store), analysed as ``field``
+        is; empty when no word of the query is in it."""
+        ...
+
     def writer(self) -> AbstractContextManager[IndexWriter]: ...
 
     def checkpoint(self) -> int:

@@ -1,0 +1,471 @@
+"""The :class:`~shared.search.SearchEngine` on Whoosh: one index directory, read by every web process, written
+by exactly one worker.
+
+Whoosh's query parser is not used: what a person types is tokenised here (quotes make phrases, everything
+else is words), so operators, wildcards, field syntax and any other input are only words and nothing can
+raise or run away. Facet counts are read from columns over the matching documents without scoring them
+(whoosh's ``groupedby`` scores every hit), and snippets are cut by :mod:`shared.search.snippets` from the
+stored text, or from a text the caller holds (:meth:`WhooshEngine.excerpts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from whoosh import columns
+from whoosh import fields as wf
+from whoosh import index as wi
+from whoosh import query as wq
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.index import LockError
+from whoosh.searching import Searcher
+from whoosh.util.times import datetime_to_long
+
+from shared.errors import Conflict
+from shared.search import (
+    FacetCount,
+    FieldKind,
+    FieldValue,
+    Hit,
+    IndexDocument,
+    Match,
+    Results,
+    SearchQuery,
+    SearchSchema,
+    Snippet,
+)
+from shared.search.snippets import Analyzer, analysed_terms, cut
+
+#: A query of more words than this is a paste, not a search: the rest is ignored.
+MAX_WORDS = 50
+#: Characters of a query looked at (50 words fit many times over).
+MAX_QUERY_CHARS = 2000
+#: Longer words are not misspellings of anything (and an edit-distance search of them is slow).
+MAX_CORRECTED = 30
+#: Within this many seconds of the last look, a search does not check the index for a newer commit.
+REFRESH_EVERY = 1.0
+#: Seconds a writer waits for another writer's lock before giving up.
+LOCK_TIMEOUT = 30.0
+CHECKPOINT_FILE = "checkpoint.json"
+
+#: Years a DATE facet counts (a date outside them is not counted).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+_YEAR_STARTS = [datetime_to_long(dt.datetime(y, 1, 1)) for y in range(FIRST_YEAR, LAST_YEAR + 2)]
+_PHRASE_OR_WORD = re.compile(r'"([^"]*)"?|([^\s"]+)')
+_WORD = re.compile(r"\w+")
+
+
+def _lowest_when_missing() -> columns.Column:
+    """A 64-bit column whose missing values sort below every real one (so "newest first" puts them last).
+
+    Both DATETIME's longs and NUMERIC's sortable form of a signed int are unsigned, and 0 is below them all.
+    """
+    return columns.NumericColumn("Q", default=0)
+
+
+def _whoosh_schema(schema: SearchSchema) -> wf.Schema:
+    kinds: dict[str, Any] = {"id": wf.ID(unique=True, stored=True)}
+    for f in schema.fields:
+        if f.name == "id":
+            raise ValueError("the id field is implicit")
+        if f.kind is FieldKind.TEXT:
+            kinds[f.name] = wf.TEXT(analyzer=StemmingAnalyzer(), stored=f.stored, field_boost=f.boost)
+        elif f.kind is FieldKind.SPELLING:
+            kinds[f.name] = wf.TEXT(analyzer=StandardAnalyzer(), spelling=True)
+        elif f.kind is FieldKind.KEYWORD:
+            kinds[f.name] = wf.KEYWORD(commas=True, stored=f.stored, sortable=True)
+        elif f.kind is FieldKind.DATE:
+            kinds[f.name] = wf.DATETIME(stored=f.stored, sortable=_lowest_when_missing())
+        elif f.kind is FieldKind.NUMBER:
+            kinds[f.name] = wf.NUMERIC(numtype=int, bits=64, stored=f.stored, sortable=_lowest_when_missing())
+        else:
+            kinds[f.name] = wf.STORED()
+    return wf.Schema(**kinds)
+
+
+def _keyword(value: str) -> str:
+    """A keyword as indexed: commas separate a field's values, so none may be inside one."""
+    return value.replace(",", " ").strip()
+
+
+def _datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+    return dt.datetime.combine(value, dt.time())
+
+
+def _from_stored(kind: FieldKind, value: Any) -> FieldValue:
+    if kind is FieldKind.KEYWORD and isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if kind is FieldKind.DATE and isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    return value  # type: ignore[no-any-return]
+
+
+def _query_parts(text: str) -> tuple[list[str], list[str]]:
+    """The words and the quoted phrases of what a person typed (an unclosed quote runs to the end)."""
+    words: list[str] = []
+    phrases: list[str] = []
+    for match in _PHRASE_OR_WORD.finditer(text[:MAX_QUERY_CHARS]):
+        if len(words) + len(phrases) >= MAX_WORDS:
+            break
+        phrase, word = match.groups()
+        if phrase is not None:
+            found = _WORD.findall(phrase)
+            if len(found) > 1:
+                phrases.append(" ".join(found[:MAX_WORDS]))
+            else:
+                words.extend(found)
+        else:
+            words.extend(_WORD.findall(word or ""))
+    return words[:MAX_WORDS], phrases
+
+
+class _Writer:
+    def __init__(self, engine: WhooshEngine, writer: Any) -> None:
+        self._engine = engine
+        self._writer = writer
+        self.checkpoint: int | None = None
+
+    def upsert(self, document: IndexDocument) -> None:
+        self._writer.update_document(**self._engine._document_fields(document))
+
+    def delete(self, id: str) -> None:
+        self._writer.delete_by_term("id", id)
+
+    def set_checkpoint(self, value: int) -> None:
+        self.checkpoint = int(value)
+
+
+class WhooshEngine:
+    """One Whoosh index directory behind the suite's search interface.
+
+    A process keeps one searcher open and refreshes it at most once a second while it searches, so a
+    commit by the worker (a withdrawal, say) is seen within a second or two. Searches in one process take
+    turns on that searcher (Whoosh's searchers are not made for concurrent use).
+
+    ``follow`` is a symlink naming the generation to use (see :mod:`shared.search.indexes`): when it
+    points somewhere new, the next refresh opens that directory instead.
+    """
+
+    def __init__(self, directory: Path, schema: SearchSchema, *, follow: Path | None = None) -> None:
+        self.schema = schema
+        self._whoosh_schema = _whoosh_schema(schema)
+        self._kinds = {f.name: f.kind for f in schema.fields}
+        self._analyzers: dict[str, Analyzer] = {
+            name: self._whoosh_schema[name].analyzer
+            for name, kind in self._kinds.items() if kind in (FieldKind.TEXT, FieldKind.SPELLING)}
+        self._text_fields = tuple(f.name for f in schema.fields if f.kind is FieldKind.TEXT)
+        self._first_date = next((f.name for f in schema.fields if f.kind is FieldKind.DATE), None)
+        self._follow = follow
+        self._lock = threading.RLock()
+        self._open(directory)
+
+    # Opening and refreshing
+
+    def _open(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        if wi.exists_in(str(directory)):
+            ix = wi.open_dir(str(directory))
+        else:
+            ix = wi.create_in(str(directory), self._whoosh_schema)
+        self.directory = directory
+        self._ix = ix
+        self._searcher: Searcher = ix.searcher()
+        self._facet_values: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        self._checked = time.monotonic()
+
+    def _target(self) -> Path | None:
+        if self._follow is None:
+            return None
+        try:
+            return (self._follow.parent / os.readlink(self._follow)).resolve()
+        except OSError:
+            return None
+
+    def refresh(self) -> None:
+        with self._lock:
+            target = self._target()
+            if target is not None and target != self.directory.resolve():
+                old = self._searcher
+                self._open(target)
+                old.close()
+                return
+            if self._ix.latest_generation() != self._searcher.reader().generation():
+                # A new searcher rather than ``Searcher.refresh``, which fails on a searcher of an empty index.
+                old, self._searcher = self._searcher, self._ix.searcher()
+                old.close()
+                live = {leaf.segment().segment_id() for leaf, _ in self._searcher.reader().leaf_readers()
+                        if leaf.segment() is not None}
+                self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
+            self._checked = time.monotonic()
+
+    def _fresh(self) -> Searcher:
+        if time.monotonic() - self._checked > REFRESH_EVERY:
+            self.refresh()
+        return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            self._searcher.close()
+
+    # Writing
+
+    def _document_fields(self, document: IndexDocument) -> dict[str, Any]:
+        values: dict[str, Any] = {"id": document.id}
+        for name, value in document.fields.items():
+            kind = self.schema.field(name).kind
+            if value is None:
+                continue
+            if kind is FieldKind.KEYWORD:
+                items = (value,) if isinstance(value, str) else value
+                joined = ",".join(k for k in (_keyword(str(v)) for v in items) if k)  # type: ignore[union-attr]
+                if joined:
+                    values[name] = joined
+            elif kind is FieldKind.DATE:
+                if not isinstance(value, dt.date):
+                    raise TypeError(f"{name} must be a date, not {value!r}")
+                values[name] = _datetime(value)
+            elif kind is FieldKind.NUMBER:
+                values[name] = int(value)  # type: ignore[arg-type]
+            elif kind in (FieldKind.TEXT, FieldKind.SPELLING):
+                values[name] = str(value)
+            else:
+                values[name] = value
+        return values
+
+    @contextmanager
+    def writer(self, *, procs: int = 1, limitmb: int = 128, multisegment: bool = False) -> Iterator[_Writer]:
+        """One batch: committed when the block ends, cancelled if it raises.
+
+        ``procs`` > 1 (with ``multisegment``) builds a large index in several processes: only for filling a
+        fresh generation (each id once), since an upsert there cannot replace a document of the same batch.
+        Raises :class:`~shared.errors.Conflict` when another writer holds the index's lock for longer than
+        ``LOCK_TIMEOUT`` (there is meant to be one writer). The checkpoint is written after the commit: a crash between the two leaves it behind the index,
+        and replaying changes already applied is harmless (upserts and deletes by id).
+        """
+        options: dict[str, Any] = {"timeout": LOCK_TIMEOUT, "limitmb": limitmb}
+        if procs > 1:
+            options.update(procs=procs, multisegment=multisegment)
+        try:
+            raw = self._ix.writer(**options)
+        except LockError as exc:
+            raise Conflict(f"Another process is writing the search index in {self.directory}") from exc
+        batch = _Writer(self, raw)
+        try:
+            yield batch
+        except BaseException:
+            raw.cancel()
+            raise
+        raw.commit()
+        if batch.checkpoint is not None:
+            self._write_checkpoint(batch.checkpoint)
+        self.refresh()
+
+    def _write_checkpoint(self, value: int) -> None:
+        fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".checkpoint-")
+        try:
+            with os.fdopen(fd, "w") as out:
+                json.dump({"checkpoint": value}, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, self.directory / CHECKPOINT_FILE)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def checkpoint(self) -> int:
+        with self._lock:
+            self._fresh()
+            path = self.directory / CHECKPOINT_FILE
+        try:
+            return int(json.loads(path.read_text())["checkpoint"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    def document_count(self) -> int:
+        with self._lock:
+            return int(self._fresh().doc_count())
+
+    # Reading
+
+    def _text_query(self, text: str, match: Match) -> wq.Query | None:
+        """The query for what a person typed, or None when it has no word worth searching for."""
+        words, phrases = _query_parts(text)
+        parts: list[wq.Query] = []
+        for word in words:
+            alternatives: list[wq.Query] = []
+            for name in self._text_fields:
+                alternatives.extend(wq.Term(name, t.text) for t in self._analyzers[name](word, mode="query"))
+            if alternatives:
+                parts.append(wq.DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
+        for phrase in phrases:
+            alternatives = []
+            for name in self._text_fields:
+                terms = [t.text for t in self._analyzers[name](phrase, mode="query")]
+                if len(terms) > 1:
+                    alternatives.append(wq.Phrase(name, terms))
+                elif terms:
+                    alternatives.append(wq.Term(name, terms[0]))
+            if alternatives:
+                parts.append(wq.DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return wq.And(parts) if match is Match.ALL else wq.Or(parts)
+
+    def _restrictions(self, query: SearchQuery) -> list[wq.Query]:
+        parts: list[wq.Query] = []
+        for name, values in query.filters.items():
+            if self.schema.field(name).kind is not FieldKind.KEYWORD:
+                raise ValueError(f"{name} is not a keyword field")
+            terms = [wq.Term(name, k) for k in dict.fromkeys(_keyword(v) for v in values) if k]
+            parts.append(wq.Or(terms) if terms else wq.NullQuery)
+        for span in query.ranges:
+            if self.schema.field(span.field).kind is not FieldKind.DATE:
+                raise ValueError(f"{span.field} is not a date field")
+            if span.start is None and span.end is None:
+                continue
+            start = _datetime(span.start) if span.start else None
+            end = dt.datetime.combine(span.end + dt.timedelta(days=1), dt.time()) if span.end else None
+            parts.append(wq.DateRange(span.field, start, end, endexcl=end is not None))
+        if query.ids is not None:
+            ids = [wq.Term("id", i) for i in dict.fromkeys(query.ids)]
+            parts.append(wq.Or(ids) if ids else wq.NullQuery)
+        return parts
+
+    def search(self, query: SearchQuery) -> Results:
+        page = max(1, query.page)
+        per_page = max(1, query.per_page)
+        text_query = self._text_query(query.text, query.match)
+        restrictions = self._restrictions(query)
+        parts = ([text_query] if text_query else []) + restrictions
+        whole: wq.Query = wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every()
+        sort_by = query.sort_by
+        if sort_by is not None and self.schema.field(sort_by).kind not in (FieldKind.DATE, FieldKind.NUMBER):
+            raise ValueError(f"cannot sort by {sort_by}")
+        if sort_by is None and text_query is None:
+            sort_by = self._first_date
+        with self._lock:
+            searcher = self._fresh()
+            docnums: list[int] | None = None
+            if query.facets:
+                docnums = sorted(searcher.docs_for_query(whole))
+            found = searcher.search(whole, limit=page * per_page,
+                                    **({"sortedby": sort_by, "reverse": True} if sort_by else {}))
+            total = len(docnums) if docnums is not None else len(found)
+            shown = range((page - 1) * per_page, min(found.scored_length(), page * per_page))
+            hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None) for i in shown)
+            facets = {name: self._facet(searcher, name, docnums or []) for name in query.facets}
+        return Results(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
+
+    def _hit(self, searcher: Searcher, found: Any, index: int, query: SearchQuery, *, scored: bool) -> Hit:
+        docnum = found.docnum(index)
+        score = float(found.score(index) or 0.0) if scored else 0.0
+        stored = searcher.stored_fields(docnum)
+        values = {name: _from_stored(self._kinds[name], value) for name, value in stored.items()
+                  if name != "id" and name in self._kinds}
+        snippets: dict[str, tuple[Snippet, ...]] = {}
+        for name in query.highlight:
+            text = stored.get(name)
+            found = isinstance(text, str) and query.text
+            snippets[name] = self.excerpts(text, query.text, name, query.max_snippets) if found else ()
+        return Hit(id=stored["id"], score=score, stored=values, snippets=snippets)
+
+    def _facet(self, searcher: Searcher, name: str, docnums: list[int]) -> tuple[FacetCount, ...]:
+        """Counts of a field's values over ``docnums`` (sorted), each document counted once per value."""
+        if self.schema.field(name).kind not in (FieldKind.KEYWORD, FieldKind.DATE):
+            raise ValueError(f"{name} is not a keyword or date field")
+        counts: Counter[str] = Counter()
+        if docnums:
+            for leaf, offset in searcher.reader().leaf_readers():
+                values = self._segment_values(leaf, name)
+                low = bisect_left(docnums, offset)
+                high = bisect_left(docnums, offset + len(values), low)
+                counts.update(chain.from_iterable(values[d - offset] for d in docnums[low:high]))
+        return tuple(FacetCount(v, c) for v, c in sorted(counts.items(), key=lambda vc: (-vc[1], vc[0])))
+
+    def _segment_values(self, leaf: Any, name: str) -> list[tuple[str, ...]]:
+        """Each document's facet values in one segment, read from its column once and kept.
+
+        A segment's documents never change (a deleted one simply never matches again), so the values
+        are kept for as long as the segment is in the index: a refresh after a small commit reads only
+        the new segment's column.
+        """
+        key = (leaf.segment().segment_id(), name)
+        found = self._facet_values.get(key)
+        if found is not None:
+            return found
+        column = leaf.column_reader(name, translate=False)
+        decoded: dict[Any, tuple[str, ...]] = {}
+        values: list[tuple[str, ...]] = []
+        date = self.schema.field(name).kind is FieldKind.DATE
+        for raw in column:
+            value = decoded.get(raw)
+            if value is None:
+                if date:
+                    # Whoosh's longs are ordered as the dates are, and a missing date (0) is before them all.
+                    index = bisect_right(_YEAR_STARTS, raw) - 1
+                    value = (str(FIRST_YEAR + index),) if 0 <= index < len(_YEAR_STARTS) - 1 else ()
+                else:
+                    value = tuple(dict.fromkeys(v.strip() for v in raw.decode("utf-8").split(",") if v.strip()))
+                if len(decoded) < 100_000:
+                    decoded[raw] = value
+            values.append(value)
+        self._facet_values[key] = values
+        return values
+
+    def excerpts(self, text: str, query_text: str, field: str, max_snippets: int = 3) -> tuple[Snippet, ...]:
+        analyzer = self._analyzers[field]
+        words, phrases = _query_parts(query_text)
+        return cut(text, analyzer, analysed_terms(analyzer, words + phrases), max_snippets)
+
+    def correct(self, text: str, field: str) -> str | None:
+        if self.schema.field(field).kind is not FieldKind.SPELLING:
+            raise ValueError(f"{field} is not a spelling field")
+        words = [w.lower() for w in _WORD.findall(text[:MAX_QUERY_CHARS])][:MAX_WORDS]
+        if not words:
+            return None
+        with self._lock:
+            searcher = self._fresh()
+            reader = searcher.reader()
+            corrector = searcher.corrector(field)
+            analyzer = self._analyzers[field]
+            corrected = []
+            for word in words:
+                # Short words, numbers, stop words (never indexed, so never "known") and known words stay.
+                if (not 3 <= len(word) <= MAX_CORRECTED or word.isdigit() or (field, word) in reader
+                        or not any(True for _ in analyzer(word, mode="query"))):
+                    corrected.append(word)
+                    continue
+                suggestions = corrector.suggest(word, limit=1, maxdist=1, prefix=1) or (
+                    corrector.suggest(word, limit=1, maxdist=2, prefix=1) if len(word) > 4 else [])
+                corrected.append(suggestions[0] if suggestions else word)
+        return " ".join(corrected) if corrected != words else None
+
+    def stored(self, id: str) -> Mapping[str, FieldValue] | None:
+        """The stored fields of one document, or None when the index has no such id."""
+        with self._lock:
+            found = self._fresh().document(id=id)
+        if found is None:
+            return None
+        return {name: _from_stored(self._kinds[name], v) for name, v in found.items() if name in self._kinds}
+
+
+__all__ = ["WhooshEngine"]
