@@ -5,7 +5,8 @@ Entry ids are the responses' addresses, which never change (a reference is never
 has seen an entry knows it again after an amendment. A withdrawn response is announced in the Atom feed as an
 RFC 6721 deleted entry with the same id, so readers drop it; JSON Feed has no such thing, and simply leaves it
 out. Every address is built from BASE_URL, never from the Host a client sent. The XML is built with
-ElementTree, which escapes every text, after dropping the characters XML 1.0 cannot hold.
+ElementTree (the namespaces declared as attributes, so nothing is registered process-wide), which
+escapes every text, after dropping the characters XML 1.0 cannot hold.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from shared.web import RequestContext
 ATOM = "http://www.w3.org/2005/Atom"
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
-ET.register_namespace("at", TOMBSTONES)
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: Asked again each time (a withdrawal must leave every feed at once), but not stored by nobody.
 FEED_CACHE = "no-cache"
@@ -53,19 +53,19 @@ def _stamp(when: dt.datetime) -> str:
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: _text(v) for k, v in attributes.items()})
+    element = ET.SubElement(parent, tag, {k: _text(v) for k, v in attributes.items()})
     if text is not None:
         element.text = _text(text)
     return element
 
 
-def _xml(root: ET.Element, media_type: str, namespace: str = ATOM) -> Response:
-    body = ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=namespace)
+def _xml(root: ET.Element, media_type: str) -> Response:
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type=media_type, headers={"Cache-Control": FEED_CACHE})
 
 
 def _atom(ctx: RequestContext, *, title: str, self_href: str, alternate: str, entries: FeedEntries) -> Response:
-    feed = ET.Element(f"{{{ATOM}}}feed")
+    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:at": TOMBSTONES, "xml:lang": "en-GB"})
     _add(feed, "id", self_href)
     _add(feed, "title", title)
     _add(feed, "updated", _stamp(entries.updated or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
@@ -85,7 +85,7 @@ def _atom(ctx: RequestContext, *, title: str, self_href: str, alternate: str, en
         if entry.category:
             _add(item, "category", term=entry.category)
     for gone in entries.deleted:
-        ET.SubElement(feed, f"{{{TOMBSTONES}}}deleted-entry",
+        ET.SubElement(feed, "at:deleted-entry",
                       {"ref": response_url(ctx.settings, gone.reference), "when": _stamp(gone.withdrawn_at)})
     return _xml(feed, "application/atom+xml; charset=utf-8")
 
@@ -154,11 +154,11 @@ def log_csv(ctx: RequestContext) -> Response:
 
 
 def sitemap(ctx: RequestContext) -> Response:
-    root = ET.Element(f"{{{SITEMAP}}}urlset")
-    home = ET.SubElement(root, f"{{{SITEMAP}}}url")
-    ET.SubElement(home, f"{{{SITEMAP}}}loc").text = absolute(ctx, "start")
+    root = ET.Element("urlset", {"xmlns": SITEMAP})
+    home = ET.SubElement(root, "url")
+    ET.SubElement(home, "loc").text = absolute(ctx, "start")
     for entry in sitemap_entries(ctx.db):
-        url = ET.SubElement(root, f"{{{SITEMAP}}}url")
-        ET.SubElement(url, f"{{{SITEMAP}}}loc").text = _text(response_url(ctx.settings, entry.reference))
-        ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = _stamp(entry.updated_at)
-    return _xml(root, "application/xml; charset=utf-8", SITEMAP)
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = _text(response_url(ctx.settings, entry.reference))
+        ET.SubElement(url, "lastmod").text = _stamp(entry.updated_at)
+    return _xml(root, "application/xml; charset=utf-8")
