@@ -10,6 +10,7 @@ import json
 from xml.etree import ElementTree as ET
 
 import feedparser
+from defusedxml import ElementTree as SafeET
 
 from tests.disclosurelog.conftest import Log, Reader
 
@@ -45,8 +46,8 @@ def test_atom_feed_lists_published_and_announces_withdrawn(log: Log, reader: Rea
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert [e.link for e in parsed.entries] == [f"{BASE}/responses/{new}", f"{BASE}/responses/{old}"]
     assert parsed.entries[0].title == f"{new}: New answer & more"
-    root = ET.fromstring(response.content)
-    assert root.find(f"{A}entry/{A}summary").text == "Bins <b>collected</b>."  # type: ignore[union-attr]
+    root = SafeET.fromstring(response.content)
+    assert root.find(f"{A}entry/{A}summary").text == "Bins <b>collected</b>."
     _required_atom(root)
     assert root.findtext(f"{A}updated") == "2026-12-03T09:00:00Z"  # the withdrawal is the latest change
     ids = [entry.findtext(f"{A}id") for entry in root.findall(f"{A}entry")]
@@ -99,7 +100,7 @@ def test_sitemap_lists_published_only(log: Log, reader: Reader) -> None:
     draft = log.publish("Draft", status="draft")
     log.withdraw(gone)
     response = reader.get("/sitemap.xml")
-    root = ET.fromstring(response.content)
+    root = SafeET.fromstring(response.content)
     assert root.tag == f"{SM}urlset"
     locations = [url.findtext(f"{SM}loc") for url in root.findall(f"{SM}url")]
     assert locations == [f"{BASE}/", f"{BASE}/responses/{kept}"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from xml.etree import ElementTree as ET
 
 import feedparser
+from defusedxml import ElementTree as SafeET
 
 from tests.disclosurelog.conftest import Log, Reader
 from tests.disclosurelog.test_feeds import _required_atom
@@ -70,7 +70,7 @@ def test_paging_sorting_and_the_atom_of_a_search(log: Log, reader: Reader) -> No
     feed = reader.get(unescape(alternate.group(1)).removeprefix("/disclosure-log"))
     parsed = feedparser.parse(feed.content)
     assert parsed.bozo == 0 and len(parsed.entries) == 20
-    _required_atom(ET.fromstring(feed.content))
+    _required_atom(SafeET.fromstring(feed.content))
 
 
 def test_did_you_mean_keeps_the_filters_and_bad_dates_are_explained(log: Log, reader: Reader) -> None:
