@@ -147,3 +147,84 @@ __all__ = [
     "share_files_to_download", "share_history", "share_landing", "sign_out_of_share", "signed_in_share",
     "web_case_type", "web_case_types",
 ]
+
+
+# Disclosure Log
+# A published response by reference (``ResponseWithdrawn``, 410, once withdrawn; ``NotFound``
+# for anything not public) and its documents, the log's lists and open data, and the FOI performance figures.
+from backoffice.disclosures.listing import (  # noqa: E402
+    CSV_COLUMNS,
+    CategoryCount,
+    DeletedEntry,
+    FeedEntries,
+    LogEntry,
+    SitemapEntry,
+    csv_lines,
+    feed_entries,
+    log_categories,
+    log_csv_rows,
+    newest_responses,
+    response_url,
+    sitemap_entries,
+)
+from backoffice.disclosures.paths import LOG_HOME_PAGE, LOG_RESPONSE_PAGE  # noqa: E402
+from backoffice.disclosures.performance import Performance, Quarter, QuarterFigures, foi_performance  # noqa: E402
+from backoffice.disclosures.responses import (  # noqa: E402
+    CitedExemption,
+    LogDocumentFile,
+    PublishedDocument,
+    PublishedResponse,
+    ResponseWithdrawn,
+    published_response,
+    response_document,
+)
+from backoffice.disclosures.search import (  # noqa: E402
+    Facet,
+    FacetValue,
+    FoundIn,
+    LogHit,
+    LogQuery,
+    LogResults,
+    log_engine,
+    search_log,
+)
+
+#: The open data CSV's header, in order.
+LOG_CSV_COLUMNS = CSV_COLUMNS
+
+__all__ += [
+    "LOG_CSV_COLUMNS",
+    "LOG_HOME_PAGE",
+    "LOG_RESPONSE_PAGE",
+    "CategoryCount",
+    "CitedExemption",
+    "DeletedEntry",
+    "Facet",
+    "FacetValue",
+    "FeedEntries",
+    "FoundIn",
+    "LogDocumentFile",
+    "LogEntry",
+    "LogHit",
+    "LogQuery",
+    "LogResults",
+    "Performance",
+    "PublishedDocument",
+    "PublishedResponse",
+    "Quarter",
+    "QuarterFigures",
+    "ResponseWithdrawn",
+    "SitemapEntry",
+    "csv_lines",
+    "feed_entries",
+    "foi_performance",
+    "log_categories",
+    "log_csv_rows",
+    "log_engine",
+    "newest_responses",
+    "published_response",
+    "response_document",
+    "response_url",
+    "search_log",
+    "sitemap_entries",
+]
