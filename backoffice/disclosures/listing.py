@@ -112,7 +112,7 @@ def log_categories(session: Session) -> tuple[CategoryCount, ...]:
         select(Publication.category_id, func.count()).where(Publication.status == PUBLISHED,
                                                             Publication.category_id.is_not(None))
         .group_by(Publication.category_id)).all()
-    counts: dict[int | None, int] = dict(rows)  # type: ignore[arg-type]
+    counts: dict[int | None, int] = dict(rows)
     categories = session.scalars(select(DisclosureCategory).where(DisclosureCategory.active)
                                  .order_by(DisclosureCategory.position, DisclosureCategory.name))
     return tuple(CategoryCount(c.id, c.name, int(counts.get(c.id, 0))) for c in categories)
