@@ -14,6 +14,8 @@ from backoffice.cases import commands as case_commands
 from backoffice.cases import events as case_events
 from backoffice.casework.urls import MOUNT
 from backoffice.clocks import cli as deadline_cli
+from backoffice.disclosures import commands as disclosure_commands
+from backoffice.disclosures import jobs as disclosure_jobs
 from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
 from backoffice.releases import jobs as release_jobs
@@ -50,7 +52,7 @@ SUBSCRIBERS = (*notifications.SUBSCRIBERS, *status_entries.SUBSCRIBERS)
 # Every process (web, worker, CLI) loads this module through ``discover()``, so every one has them.
 case_events.subscribe_all(SUBSCRIBERS)
 
-_FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs)
+_FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs, disclosure_jobs)
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:
@@ -68,6 +70,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     staff_commands.add_commands(sub)
     case_commands.add_commands(sub)
     deadline_cli.add_command(sub)
+    disclosure_commands.add_commands(sub)
 
 
 spec = AppSpec(
@@ -80,6 +83,7 @@ spec = AppSpec(
     load_demo_data=load_demo_data,
     job_kinds=job_kinds,
     schedules=SCHEDULES,
+    host_tasks=disclosure_jobs.HOST_TASKS,
     warm=lambda runtime: bank_holidays.warm(runtime.factory),
     order=40,
 )

@@ -39,6 +39,16 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class HostTask:
+    """Work every worker process does itself on a timer, such as bringing this host's own search index up to
+    date. Not a queued job: one of those is taken by one worker only, and each host must do this."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[Runtime], None]
+
+
+@dataclass(frozen=True)
 class AppSpec:
     key: str
     mount: str
@@ -47,6 +57,7 @@ class AppSpec:
     model_modules: tuple[str, ...] = ()
     job_kinds: Callable[[], Mapping[str, JobKind]] | None = None
     schedules: tuple[Schedule, ...] = ()
+    host_tasks: tuple[HostTask, ...] = ()
     add_commands: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None
     load_demo_data: Callable[[Session, Settings], list[str]] | None = None
     #: Work a server process does once before taking requests, so no requester's request pays for it.

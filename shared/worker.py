@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 
 from shared import jobs
-from shared.apps import AppSpec, Schedule
+from shared.apps import AppSpec, HostTask, Schedule
 from shared.db import transaction, utcnow
 from shared.runtime import Runtime
 
@@ -63,6 +64,22 @@ def enqueue_scheduled(runtime: Runtime, due: list[Schedule], done: dict[str, int
     return added
 
 
+def run_host_tasks(runtime: Runtime, tasks: list[HostTask], last: dict[str, float]) -> int:
+    """Run each host task whose time has come (its own failure is logged, never the loop's)."""
+    ran = 0
+    now = time.monotonic()
+    for task in tasks:
+        if now - last.get(task.name, float("-inf")) < task.every_seconds:
+            continue
+        last[task.name] = now
+        try:
+            task.run(runtime)
+            ran += 1
+        except Exception:
+            log.exception("host task %s failed; it runs again in %s s", task.name, task.every_seconds)
+    return ran
+
+
 def build_worker(runtime: Runtime, specs: list[AppSpec]) -> jobs.Worker:
     return jobs.Worker(settings=runtime.settings, factory=runtime.factory, kinds=job_kinds(specs))
 
@@ -71,11 +88,14 @@ def run_forever(runtime: Runtime, specs: list[AppSpec], stop: threading.Event, p
     worker = build_worker(runtime, specs)
     timetable: Mapping[str, Schedule] = {s.kind: s for s in schedules(specs)}
     enqueued: dict[str, int] = {}
+    host_tasks = [task for spec in specs for task in spec.host_tasks]
+    host_last: dict[str, float] = {}
     log.info("worker %s started with job kinds %s", worker.name, sorted(worker.kinds))
     while not stop.is_set():
         try:
             enqueue_scheduled(runtime, list(timetable.values()), enqueued)
             ran = worker.run_until_idle(limit=100)
+            run_host_tasks(runtime, host_tasks, host_last)
         except Exception:
             log.exception("worker loop failed; retrying")
             ran = 0
