@@ -20,7 +20,6 @@ import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from shared.search.indexes import new_generation, open_engine, swap_in
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,6 +27,7 @@ from backoffice.disclosures.models import PUBLISHED, Publication, PublicationDoc
 from backoffice.disclosures.models import PublicationChange as Change
 from shared.db import utcnow
 from shared.search import Field, FieldKind, IndexDocument, IndexWriter, SearchEngine, SearchSchema
+from shared.search.indexes import new_generation, open_engine, swap_in
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)

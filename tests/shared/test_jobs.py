@@ -342,3 +342,19 @@ def test_a_give_up_hook_that_raises_still_leaves_the_job_failed(runtime: Runtime
     assert job.status == jobs.FAILED and "lease ran out" in (job.last_error or "")
     with runtime.factory() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_host_tasks_run_on_their_timer_and_a_failure_does_not_stop_the_others(runtime: Runtime) -> None:
+    from shared.apps import HostTask
+    from shared.worker import run_host_tasks
+
+    ran: list[str] = []
+
+    def broken(_runtime: Runtime) -> None:
+        raise RuntimeError("index directory missing")
+
+    tasks = [HostTask("broken", 60, broken), HostTask("index", 60, lambda _r: ran.append("index"))]
+    last: dict[str, float] = {}
+    assert run_host_tasks(runtime, tasks, last) == 1
+    assert run_host_tasks(runtime, tasks, last) == 0  # not due again for a minute
+    assert ran == ["index"]
