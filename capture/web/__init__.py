@@ -37,7 +37,8 @@ def routes() -> list[BaseRoute]:
              writes_on_get=True),
         page("/request/{type_key}/published-answers/follow", published_answers.follow, name="follow-published-answer",
              access=PUBLIC, methods=("POST",)),
-        page("/request/{type_key}/suggestions", published_answers.suggestions, name="suggestions", access=PUBLIC),
+        page("/request/{type_key}/suggestions", published_answers.suggestions, name="suggestions", access=PUBLIC,
+             writes_on_get=True),
         page("/request/{type_key}/{page_key}", journey.question, name="question", access=PUBLIC, methods=BOTH, files=True),
         page("/keep-alive", journey.keep_alive, name="keep-alive", access=PUBLIC, methods=("POST",)),
         page("/confirm", confirm.confirm, name="confirm", access=PUBLIC, methods=BOTH),
@@ -58,7 +59,7 @@ def reserved_page_keys() -> frozenset[str]:
     """The fixed words after ``/request/{type_key}/``: a form page with such a key could never be reached."""
     paths = (getattr(route, "path", "") for route in routes())
     return frozenset(path.removeprefix(_REQUEST) for path in paths
-                     if path.startswith(_REQUEST) and "{" not in path.removeprefix(_REQUEST))
+                     if path.startswith(_REQUEST) and not set("{/") & set(path.removeprefix(_REQUEST)))
 
 
 def create_app(runtime: Runtime) -> Starlette:

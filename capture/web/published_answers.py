@@ -18,10 +18,9 @@ from backoffice.public import (
     record_suggestions_shown,
 )
 from capture import answers as rules
-from capture import drafts, limits
+from capture import drafts
 from capture.web.common import limit, web_type
 from capture.web.journey import description_page, next_url
-from shared import ratelimit
 from shared.errors import NotFound
 from shared.web import RequestContext
 
@@ -78,12 +77,11 @@ def follow(ctx: RequestContext) -> Response:
 def suggestions(ctx: RequestContext) -> Response:
     """``GET …/suggestions?q=words``: at most five ``{id, reference, title, url}``, for the page's script.
 
-    Read-only; each call is counted against the address's limit in a transaction of its own.
+    Changes nothing but the address's count against its limit (so the route says ``writes_on_get``).
     """
     type_key = ctx.request.path_params["type_key"]
     web_type(ctx, type_key)
-    (found_limit, subject), = limits.resolve(ctx.runtime.factory, [("suggest-ip", ctx.ip)])
-    ratelimit.enforce(ctx.runtime.factory, found_limit, subject)
+    limit(ctx, "suggest-ip", ctx.ip)
     query = ctx.request.query_params.get("q", "")[:MAX_QUERY]
     found = () if len(query.strip()) < MIN_QUERY else published_answers(ctx.db, ctx.settings, query, type_key)
     return ctx.json({"suggestions": [{"id": a.publication_id, "reference": a.reference, "title": a.title,
