@@ -1,15 +1,15 @@
 // Published answers as the requester types: the "Published answers that may help" page's suggestions,
 // shown below the "What information do you want?" box (about 300 ms after typing stops), in a polite
 // live region. Without JavaScript the page after this one shows the same answers.
-// Each is a button that counts the answer as followed and opens it in the disclosure log; the ids shown
-// go with the form, so the separate page is not shown again.
+// Each is a link to the answer in the disclosure log, counted by Capture as it is followed; the ids
+// shown go with the form, so the separate page is not shown again.
 const region = document.querySelector("[data-capture-suggestions]");
 const input = region ? document.getElementById(region.dataset.input) : null;
 
 if (region && input && typeof window.fetch === "function") {
   const results = region.querySelector("[data-results]");
   const shown = region.querySelector("[data-shown]");
-  const canFollow = region.dataset.follow === "yes";
+  const token = region.closest("form")?.querySelector("input[name=csrf_token]");
   const DELAY = 300;
   const MIN = 3;
   let timer = null;
@@ -21,30 +21,26 @@ if (region && input && typeof window.fetch === "function") {
     shown.value = "";
   };
 
+  // Following one is counted by a small POST to Capture (with the page's CSRF token), sent so that it
+  // outlives the page, while the link itself opens the answer in the log.
+  const count = (found) => {
+    const body = new URLSearchParams({ csrf_token: token ? token.value : "", publication: String(found.id) });
+    fetch(region.dataset.followUrl, { method: "POST", body, keepalive: true, redirect: "manual",
+                                      credentials: "same-origin" }).catch(() => {});
+  };
+
   const item = (found) => {
     const li = document.createElement("li");
-    if (canFollow) {
-      const button = document.createElement("button");
-      button.type = "submit";
-      button.className = "govuk-button govuk-button--secondary govuk-!-margin-bottom-1";
-      button.formAction = region.dataset.followUrl;
-      button.formMethod = "post";
-      button.formNoValidate = true;
-      button.name = "publication";
-      button.value = String(found.id);
-      button.textContent = found.title;
-      li.append(button);
-    } else {
-      const link = document.createElement("a");
-      link.className = "govuk-link";
-      link.href = found.url;
-      link.textContent = found.title;
-      li.append(link);
-    }
+    const link = document.createElement("a");
+    link.className = "govuk-link";
+    link.href = found.url;
+    link.textContent = found.title;
+    link.addEventListener("click", () => count(found));
+    link.addEventListener("auxclick", (event) => { if (event.button === 1) count(found); });
     const reference = document.createElement("span");
     reference.className = "govuk-body-s govuk-!-display-block";
     reference.textContent = found.reference;
-    li.append(reference);
+    li.append(link, reference);
     return li;
   };
 
