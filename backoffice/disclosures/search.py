@@ -350,6 +350,8 @@ class Suggestion:
 
 SUGGESTIONS = 5
 SUGGESTION_WORDS = 10
+#: What a published answer is about: its words, not every word of its documents.
+SUGGESTION_FIELDS = ("title", "summary", "request")
 
 
 def suggest(session: Session, engine: SearchEngine, text: str, limit: int = SUGGESTIONS) -> tuple[Suggestion, ...]:
@@ -360,7 +362,8 @@ def suggest(session: Session, engine: SearchEngine, text: str, limit: int = SUGG
     words = [w for w in words if len(w) > 3][:SUGGESTION_WORDS]
     if not words:
         return ()
-    results = engine.search(SearchQuery(text=" ".join(words), match=Match.ANY, per_page=limit))
+    results = engine.search(SearchQuery(text=" ".join(words), match=Match.ANY, per_page=limit,
+                                        fields=SUGGESTION_FIELDS))
     wanted = [int(hit.id) for hit in results.hits if hit.id.isdigit()]
     found = {p.id: p for p in session.scalars(select(Publication).where(Publication.id.in_(wanted),
                                                                         Publication.status == PUBLISHED))}

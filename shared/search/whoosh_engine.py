@@ -392,19 +392,20 @@ class WhooshEngine:
 
     # Reading
 
-    def _text_query(self, text: str, match: Match) -> wq.Query | None:
+    def _text_query(self, text: str, match: Match, only: tuple[str, ...] = ()) -> wq.Query | None:
         """The query for what a person typed, or None when it has no word worth searching for."""
         words, phrases = _query_parts(text)
+        fields = tuple(f for f in self._text_fields if not only or f in only) or self._text_fields
         parts: list[wq.Query] = []
         for word in words:
             alternatives: list[wq.Query] = []
-            for name in self._text_fields:
+            for name in fields:
                 alternatives.extend(wq.Term(name, t.text) for t in self._analyzers[name](word, mode="query"))
             if alternatives:
                 parts.append(wq.DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
         for phrase in phrases:
             alternatives = []
-            for name in self._text_fields:
+            for name in fields:
                 terms = [t.text for t in self._analyzers[name](phrase, mode="query")]
                 if len(terms) > 1:
                     alternatives.append(wq.Phrase(name, terms))
@@ -441,7 +442,7 @@ class WhooshEngine:
     def search(self, query: SearchQuery) -> Results:
         page = max(1, query.page)
         per_page = max(1, query.per_page)
-        text_query = self._text_query(query.text, query.match)
+        text_query = self._text_query(query.text, query.match, query.fields)
         restrictions = self._restrictions(query)
         parts = ([text_query] if text_query else []) + restrictions
         whole: wq.Query = wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -276,3 +277,16 @@ def test_a_deletion_is_counted_at_once_though_postings_are_kept(tmp_path):
         writer.delete("4")
     results = engine.search(query)
     assert results.total == 1 and results.facets["outcome"] == (FacetCount("granted", 1),)
+
+
+def test_a_search_can_look_in_some_text_fields_only(tmp_path: Path) -> None:
+    from shared.search import Field, FieldKind, IndexDocument, SearchQuery, SearchSchema
+    from shared.search.whoosh_engine import WhooshEngine
+
+    schema = SearchSchema("t", (Field("title", FieldKind.TEXT, stored=True), Field("body", FieldKind.TEXT)))
+    engine = WhooshEngine(tmp_path, schema)
+    with engine.writer() as writer:
+        writer.upsert(IndexDocument("1", {"title": "Potholes", "body": "gritting"}))
+    assert engine.search(SearchQuery(text="gritting")).total == 1
+    assert engine.search(SearchQuery(text="gritting", fields=("title",))).total == 0
+    assert engine.search(SearchQuery(text="potholes", fields=("title",))).total == 1
