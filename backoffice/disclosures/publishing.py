@@ -245,6 +245,22 @@ def start_publication(session: Session, actor: audit.Actor, user: StaffUser, cas
     return publication
 
 
+def prepare_and_publish(session: Session, settings: Settings, actor: audit.Actor, user: StaffUser, case: Case, *,
+                        title: str, summary: str, request_text: str | None = None, category_id: int | None = None,
+                        attachment_ids: Sequence[int] = ()) -> Publication:
+    """The API's one step: prepare from the case's clean attachments and publish (or send for approval).
+
+    ``request_text`` defaults to the request as the case holds it (the check looks at it like the rest).
+    Raises what the steps raise; the caller's rollback then leaves no draft behind.
+    """
+    publication = start_publication(session, actor, user, case, title=title, summary=summary,
+                                    request_text=case.description if request_text is None else request_text,
+                                    category_id=category_id)
+    for attachment_id in dict.fromkeys(attachment_ids):
+        documents.add_attachment(session, settings, actor, user, publication, int(attachment_id))
+    return publish(session, settings, actor, user, publication, publication.version)
+
+
 def check(session: Session, settings: Settings, user: StaffUser, publication: Publication) -> list[checking.FindingView]:
     """Run the personal-data check now (reading uploads ClamAV has since passed) and show its findings.
 
@@ -380,11 +396,11 @@ def amend(session: Session, settings: Settings, actor: audit.Actor, user: StaffU
     publication.title, publication.summary, publication.request_text = title, summary, request_text
     publication.category_id = category_id
     for document_id in dict.fromkeys(changes.remove_document_ids):
-        documents.remove_document(session, actor, user, publication, int(document_id), amending=True)
+        documents.remove_document(session, actor, user, publication, int(document_id), amending=public)
     for attachment_id in dict.fromkeys(changes.add_attachment_ids):
-        documents.add_attachment(session, settings, actor, user, publication, int(attachment_id), amending=True)
+        documents.add_attachment(session, settings, actor, user, publication, int(attachment_id), amending=public)
     for file_id in dict.fromkeys(changes.add_file_ids):
-        documents.add_stored_file(session, settings, actor, user, publication, file_id, amending=True)
+        documents.add_stored_file(session, settings, actor, user, publication, file_id, amending=public)
     if changes.remove_document_ids or adding:
         changed.append("documents")
     what = ", ".join(changed) or "nothing"

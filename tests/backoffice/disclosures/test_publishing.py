@@ -157,3 +157,12 @@ def test_a_concurrent_change_is_refused_not_lost(desk: Desk) -> None:
                     .values(version=Publication.version + 1).execution_options(synchronize_session=False))
     with pytest.raises(PublicationChanged):
         publishing.withdraw(desk.db, desk.actor(), desk.user, publication, "Wrong case")
+
+
+def test_the_apis_one_step_publishes_from_clean_attachments(desk: Desk) -> None:
+    attachment = desk.attach()
+    publication = publishing.prepare_and_publish(desk.db, desk.settings, desk.actor(), desk.user, desk.case,
+                                                 title="Bus timetables", summary="The timetables.",
+                                                 attachment_ids=[attachment.id, attachment.id])
+    assert publication.status == PUBLISHED and len(publication.documents) == 1
+    assert publication.request_text == desk.case.description
