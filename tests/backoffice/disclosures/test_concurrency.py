@@ -29,10 +29,10 @@ def test_withdraw_wins_and_a_stale_amend_is_refused(session_factory: sessionmake
         actor = audit.Actor(type="staff", id=str(user.id), label=user.email)
         manager = db.get(StaffUser, office.ids["manager"])
         assert manager is not None
-    case = office.new_case("foi")
+    case_id = office.new_case("foi").id
     with transaction(session_factory) as db:
-        case = db.get(Case, case.id)
-        assert case is not None and manager is not None
+        case = db.get(Case, case_id)
+        assert case is not None
         for task in tasks.tasks_of(db, case):
             tasks.finish_task(db, actor, db.merge(manager), case, task.id, tasks.DONE)
         workflow.close(db, actor, db.merge(manager), case, outcome="granted_in_full")
