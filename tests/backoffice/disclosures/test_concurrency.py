@@ -18,10 +18,12 @@ from backoffice.staff.accounts import StaffUser
 from shared import audit
 from shared.db import transaction
 from shared.settings import Settings
+from tests.conftest import ON_POSTGRES
 from tests.factories import seed_office
 
 
-def test_withdraw_wins_and_a_stale_amend_is_refused(session_factory: sessionmaker[Session], settings: Settings) -> None:
+def published(session_factory: sessionmaker[Session], settings: Settings) -> tuple[int, StaffUser, audit.Actor]:
+    """A published response, committed; its id, the caseworker who published it and their actor."""
     with transaction(session_factory) as db:
         office = seed_office(db, session_factory)
         user = db.get(StaffUser, office.ids["caseworker"])
@@ -40,7 +42,11 @@ def test_withdraw_wins_and_a_stale_amend_is_refused(session_factory: sessionmake
                                                    summary="All of them.", request_text="The timetables.")
         publishing.publish(db, settings, actor, db.merge(user), publication, publication.version)
         publication_id = publication.id
+    return publication_id, user, actor
 
+
+def test_withdraw_wins_and_a_stale_amend_is_refused(session_factory: sessionmaker[Session], settings: Settings) -> None:
+    publication_id, user, actor = published(session_factory, settings)
     # Two forms were loaded at version 2; the withdrawal is posted first.
     with transaction(session_factory) as db:
         seen = db.get(Publication, publication_id)
@@ -55,3 +61,25 @@ def test_withdraw_wins_and_a_stale_amend_is_refused(session_factory: sessionmake
         assert final is not None and final.status == WITHDRAWN and final.title == "Timetables"
         assert len(db.scalars(select(PublicationChange).where(PublicationChange.publication_id == publication_id))
                    .all()) == 2
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite serialises writers at BEGIN: two cannot hold the row at once")
+def test_a_change_racing_past_the_version_check_is_refused(session_factory: sessionmaker[Session],
+                                                           settings: Settings) -> None:
+    publication_id, user, actor = published(session_factory, settings)
+    racing = session_factory()
+    try:
+        seen = racing.get(Publication, publication_id)  # loaded at version 2, before the withdrawal commits
+        assert seen is not None
+        with transaction(session_factory) as db:
+            withdrawing = db.get(Publication, publication_id)
+            assert withdrawing is not None
+            publishing.withdraw(db, actor, db.merge(user), withdrawing, "Published by mistake")
+        with pytest.raises(PublicationChanged):
+            publishing.amend(racing, settings, actor, racing.merge(user), seen, None, Amendment(title="New"))
+        racing.rollback()
+    finally:
+        racing.close()
+    with transaction(session_factory) as db:
+        final = db.get(Publication, publication_id)
+        assert final is not None and final.status == WITHDRAWN and final.title == "Timetables"
