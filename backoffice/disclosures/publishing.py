@@ -34,9 +34,11 @@ from backoffice.disclosures import checking, documents
 from backoffice.disclosures.categories import active_category
 from backoffice.disclosures.changes import record_change
 from backoffice.disclosures.models import AWAITING_APPROVAL, DRAFT, PUBLISHED, WITHDRAWN, Publication
+from backoffice.disclosures.paths import LOG_RESPONSE_PAGE
 from backoffice.disclosures.permission import may_publish, require_publishing
 from backoffice.staff.accounts import StaffUser
 from shared import audit
+from shared.apps import public_url
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.settings import Settings
@@ -105,6 +107,11 @@ def get_publication(session: Session, user: StaffUser, case: Case) -> Publicatio
     if publication is None:
         raise NotFound("This case has not been prepared for the disclosure log")
     return publication
+
+
+def response_url(settings: Settings, publication: Publication) -> str:
+    """The public page of the response (the log declares it; the API's ``url``)."""
+    return public_url(settings, LOG_RESPONSE_PAGE).rstrip("/") + "/" + publication.reference
 
 
 def can_publish(session: Session, user: StaffUser, case: Case) -> bool:

@@ -166,3 +166,4 @@ def test_the_apis_one_step_publishes_from_clean_attachments(desk: Desk) -> None:
                                                  attachment_ids=[attachment.id, attachment.id])
     assert publication.status == PUBLISHED and len(publication.documents) == 1
     assert publication.request_text == desk.case.description
+    assert publishing.response_url(desk.settings, publication).endswith("/" + desk.case.reference)
