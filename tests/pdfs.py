@@ -23,7 +23,7 @@ def _document(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
 
 
 def make_pdf(pages: list[str], *, boxed: dict[int, str] | None = None, encrypt: bool = False) -> bytes:
-    """A PDF of one page per string (lines split on newlines); ``boxed`` maps a page index to text drawn
+    """A PDF of one page per string (lines split on newlines); ``boxed`` maps a page number (from 1) to text drawn
     lower on that page and then covered by a filled black rectangle."""
     boxed = boxed or {}
     count = len(pages)
@@ -35,8 +35,8 @@ def make_pdf(pages: list[str], *, boxed: dict[int, str] | None = None, encrypt: 
     for index, text in enumerate(pages):
         lines = text.split("\n")
         stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({_escape(line)}) '" for line in lines) + " ET"
-        if index in boxed:
-            stream += f" BT /F1 12 Tf 72 600 Td ({_escape(boxed[index])}) Tj ET 0 0 0 rg 68 594 460 20 re f"
+        if index + 1 in boxed:
+            stream += f" BT /F1 12 Tf 72 600 Td ({_escape(boxed[index + 1])}) Tj ET 0 0 0 rg 68 594 460 20 re f"
         data = stream.encode("latin-1")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>"
                        f" /Contents {5 + 2 * index} 0 R >>".encode())

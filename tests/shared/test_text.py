@@ -17,7 +17,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def test_a_pdf_page_by_page_and_text_left_under_a_black_box(tmp_path: Path) -> None:
     path = tmp_path / "appendix.pdf"
-    path.write_bytes(make_pdf(["Roads budget", "Staffing", "The gritting depot"], boxed={1: "Sam Jones 07700 900123"}))
+    path.write_bytes(make_pdf(["Roads budget", "Staffing", "The gritting depot"], boxed={2: "Sam Jones 07700 900123"}))
     found = extract_text(path, "application/pdf")
     assert found.readable and len(found.pages) == 3
     assert "gritting" in found.pages[2] and "gritting" not in found.pages[0]
