@@ -17,6 +17,7 @@ def kinds(text: str, **requester: str) -> list[tuple[str, str]]:
     ("call 020 7946 0958 now", "phone number", "020 7946 0958"),
     ("call +44 (0)161 496 0000 now", "phone number", "+44 (0)161 496 0000"),
     ("ring (01632) 960 123 today", "phone number", "(01632) 960 123"),
+    ("Tel.07700 900123", "phone number", "07700 900123"),
     ("NI AB 12 34 56 C here", "national insurance number", "AB 12 34 56 C"),
     ("NI ab123456c here", "national insurance number", "ab123456c"),
     ("at SW1A 1AA in", "postcode", "SW1A 1AA"),
