@@ -27,7 +27,7 @@ CONTEXT = 40
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # 01/02/03/07/08 numbers, national or +44 (with an optional (0)), digits grouped by spaces, hyphens or brackets.
-_PHONE = re.compile(r"(?<![\w-])(?:\+44\s?(?:\(0\)\s?)?|\(?0)(?:[1-37-8])[\d\s()-]{8,13}\d(?![\w-])")
+_PHONE = re.compile(r"(?<![\w£$€/-])(?<!\d[.,])(?:\+44\s?(?:\(0\)\s?)?|\(?0)(?:[1-37-8])[\d\s()-]{8,13}\d(?![\w-])")
 _NI = re.compile(r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z])([A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])"
                  r"(?![A-Za-z0-9])", re.IGNORECASE)
 _NI_NOT_ISSUED = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}

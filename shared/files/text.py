@@ -147,13 +147,17 @@ def _hidden_on(page: Any) -> str:
     boxes = [r for r in page.rects if r.get("fill") and _dark(r.get("non_stroking_color"))]
     if not boxes:
         return ""
-    covered = []
-    for char in page.chars:
-        x = (char["x0"] + char["x1"]) / 2
-        y = (char["top"] + char["bottom"]) / 2
-        if any(b["x0"] <= x <= b["x1"] and b["top"] <= y <= b["bottom"] for b in boxes):
-            covered.append(char["text"])
-    return " ".join("".join(covered).split())
+
+    def covered(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return False
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return any(b["x0"] <= x <= b["x1"] and b["top"] <= y <= b["bottom"] for b in boxes)
+
+    # pdfplumber's own layout joins the covered glyphs into words (a gap between glyphs is a space), so words
+    # set one glyph at a time, with no space characters, still come out apart.
+    return " ".join((page.filter(covered).extract_text() or "").split())
 
 
 def _pdf(path: Path) -> DocumentText:

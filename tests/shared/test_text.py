@@ -72,3 +72,13 @@ def test_a_zip_that_is_not_an_opendocument(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "x.odt", "w") as archive:
         archive.writestr("hello.txt", "hello")
     assert not extract_text(tmp_path / "x.odt", ODT).readable
+
+
+@pytest.mark.parametrize(("colour", "dark"), [
+    ((0,), True), (0.1, True), ((0.1, 0.1, 0.12), True), ((0, 0, 0, 1), True), ((1, 1, 1, 0), True),
+    ((0.9,), False), ((1, 1, 0), False), ((0, 0, 0, 0), False), ((0.2, 0.6, 0.2), False), (None, False), ("P1", False),
+])
+def test_a_box_hides_text_when_its_fill_is_near_black_in_gray_rgb_or_cmyk(colour: object, dark: bool) -> None:
+    from shared.files.text import _dark
+
+    assert _dark(colour) is dark

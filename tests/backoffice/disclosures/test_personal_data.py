@@ -16,6 +16,8 @@ def kinds(text: str, **requester: str) -> list[tuple[str, str]]:
     ("call 07700 900123 now", "phone number", "07700 900123"),
     ("call 020 7946 0958 now", "phone number", "020 7946 0958"),
     ("call +44 (0)161 496 0000 now", "phone number", "+44 (0)161 496 0000"),
+    ("ring (01632) 960 123 today", "phone number", "(01632) 960 123"),
+    ("Tel.07700 900123", "phone number", "07700 900123"),
     ("NI AB 12 34 56 C here", "national insurance number", "AB 12 34 56 C"),
     ("NI ab123456c here", "national insurance number", "ab123456c"),
     ("at SW1A 1AA in", "postcode", "SW1A 1AA"),
@@ -33,6 +35,7 @@ def test_each_kind_is_found(text: str, kind: str, found: str) -> None:
     "NHS 943 476 5918 fails its check digit.",
     "BG 12 34 56 A and QQ123456C are not issued.",
     "Section 40(2) and regulation 12(4)(b) apply.",
+    "A grant of £07700900123 is not a phone number, nor is 2026-01-15 or 1.07700900123.",
 ])
 def test_numbers_that_are_not_personal_data(text: str) -> None:
     assert kinds(text) == []
