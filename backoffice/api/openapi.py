@@ -136,6 +136,7 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
             "/cases/{reference}": case_path,
             **clock_paths(),
             **share_paths(),
+            **publication_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -220,6 +221,56 @@ def _share_action(operation_id: str, summary: str, conflict: str, schema: str | 
                       "422": _problem(f"The body does not match {schema}, or a value is refused; errors lists "
                                       "each field.")}
     return {"post": _secured("releases:write", {**operation, "responses": responses})}
+
+
+def publication_paths() -> dict[str, Any]:
+    """A case's Disclosure Log entry."""
+    body_problems = {"400": _problem("The body is not valid JSON."),
+                     "415": _problem("The body is not sent as application/json.")}
+    return {
+        "/cases/{reference}/publication": {
+            "get": _secured("disclosures:read", {
+                "operationId": "getPublication",
+                "summary": "The case's Disclosure Log entry, with its personal-data check",
+                "parameters": [_REFERENCE],
+                "responses": {"200": {"description": "The entry.", **_body("Publication")},
+                              "404": _problem("No case has this reference, or it has no entry.")},
+            }),
+            "post": _secured("disclosures:write", {
+                "operationId": "publish",
+                "summary": "Publish the closed case's response (or send it for approval under the two-person rule)",
+                "description": "The title, summary, request, and every page of every document are checked for "
+                               "personal data first. " + _TRUSTED,
+                "parameters": [_REFERENCE],
+                "requestBody": {"required": True, **_body("PublicationCreate")},
+                "responses": {
+                    "201": {"description": "Published, or awaiting approval.", **_body("Publication")},
+                    **body_problems,
+                    "404": _problem("No case has this reference."),
+                    "409": _problem("The case is not a closed FOI or EIR case, already has an entry, or a file has "
+                                    "not passed the virus scan. Nothing was published."),
+                    "422": _problem("The body does not match PublicationCreate (errors lists each field), or the "
+                                    "personal-data check found something (check lists each finding). Nothing "
+                                    "was stored."),
+                },
+            }),
+        },
+        "/cases/{reference}/publication/withdraw": {
+            "post": _secured("disclosures:write", {
+                "operationId": "withdrawPublication",
+                "summary": "Withdraw the published response, with a public reason",
+                "parameters": [_REFERENCE],
+                "requestBody": {"required": True, **_body("PublicationWithdraw")},
+                "responses": {
+                    "200": {"description": "Withdrawn.", **_body("Publication")},
+                    **body_problems,
+                    "404": _problem("No case has this reference, or it has no entry."),
+                    "409": _problem("It is not published."),
+                    "422": _problem("The body does not match PublicationWithdraw; errors lists each field."),
+                },
+            }),
+        },
+    }
 
 
 def share_paths() -> dict[str, Any]:

@@ -32,6 +32,8 @@ from backoffice.cases.models import Case, Channel, Priority
 from backoffice.cases.workflow import ATTACHMENT_DESCRIPTION_LIMIT
 from backoffice.casework.urls import MOUNT, case_page_url
 from backoffice.deadlines.state import PauseReason
+from backoffice.disclosures import publishing as disclosure
+from backoffice.disclosures.models import AWAITING_APPROVAL, DRAFT, PUBLISHED, WITHDRAWN
 from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from backoffice.releases.management import REASON_LIMIT as SHARE_REASON_LIMIT
 from backoffice.releases.sending import MESSAGE_LIMIT as SHARE_MESSAGE_LIMIT
@@ -292,6 +294,70 @@ SCHEMAS: dict[str, Schema] = {
                                 "maximum": f"Number of days must be between {SHARE_MIN_DAYS} and {SHARE_MAX_DAYS}"}},
             "reason": _text(SHARE_REASON_LIMIT, "Enter a reason", f"Reason must be {SHARE_REASON_LIMIT} characters "
                             "or fewer", "Why; it is kept in the case's audit log."),
+        },
+    },
+    "PublicationCreate": {
+        "type": "object",
+        "description": "Publish a closed FOI or EIR case's response to the Disclosure Log, with its clean attachments; "
+                       "it is checked for personal data first.",
+        "additionalProperties": False,
+        "required": ["title", "summary"],
+        "properties": {
+            "title": _text(disclosure.TITLE_LIMIT, "Enter a title", f"Title must be {disclosure.TITLE_LIMIT} "
+                           "characters or fewer", "The public title."),
+            "summary": _text(disclosure.SUMMARY_LIMIT, "Enter a summary", f"Summary must be {disclosure.SUMMARY_LIMIT} "
+                             "characters or fewer", "What was asked and answered, in a sentence or two."),
+            "category": {"type": ["string", "null"], "maxLength": 100,
+                         "description": "One of the log's categories, by name."},
+            "attachment_ids": {"type": "array", "description": "Ids of the case's clean attachments "
+                               "to publish (redacted versions already attached to the case).",
+                               "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+        },
+    },
+    "PublicationWithdraw": {
+        "type": "object",
+        "description": "Take a published response down; the reason is shown on its page, which answers 410 Gone.",
+        "additionalProperties": False,
+        "required": ["reason"],
+        "properties": {
+            "reason": _text(disclosure.REASON_LIMIT, "Enter a reason", f"Reason must be {disclosure.REASON_LIMIT} "
+                            "characters or fewer", "Why, for the public."),
+        },
+    },
+    "PublicationFinding": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "place", "place_label", "kind", "found", "before", "after", "status", "can_acknowledge",
+                     "reason"],
+        "properties": {
+            "id": {"type": "integer"}, "place": {"type": "string"}, "place_label": {"type": "string"},
+            "kind": {"type": "string"}, "found": {"type": "string"}, "before": {"type": "string"},
+            "after": {"type": "string"}, "status": {"type": "string", "enum": ["open", "acknowledged"]},
+            "can_acknowledge": {"type": "boolean"}, "reason": {"type": "string"},
+        },
+    },
+    "Publication": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "url", "status", "title", "summary", "category", "documents", "first_published_at",
+                     "updated_at", "withdrawn_at", "withdrawn_reason", "check"],
+        "properties": {
+            "id": {"type": "integer"},
+            "url": {"type": "string", "description": "The response's page on the Disclosure Log."},
+            "status": {"type": "string", "enum": [DRAFT, AWAITING_APPROVAL, PUBLISHED, WITHDRAWN]},
+            "title": {"type": "string"}, "summary": {"type": "string"},
+            "category": {"type": ["string", "null"]},
+            "documents": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["id", "name", "content_type", "size", "text"],
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                               "content_type": {"type": "string"}, "size": {"type": "integer"},
+                               "text": {"type": "string", "enum": ["read", "unreadable", "pending"]}}}},
+            "first_published_at": {"type": ["string", "null"], "format": "date-time"},
+            "updated_at": {"type": ["string", "null"], "format": "date-time"},
+            "withdrawn_at": {"type": ["string", "null"], "format": "date-time"},
+            "withdrawn_reason": {"type": ["string", "null"]},
+            "check": {"type": "array", "items": _ref("PublicationFinding")},
         },
     },
     "ShareRevoke": {

@@ -4,7 +4,7 @@ shares (send, read, resend, extend, revoke, unlock), through the same domain as 
 
 An API client is a trusted system, as for the clock actions: staff roles do not apply. The domain asks
 a member of staff for permission, so the client acts as an administrator would, through
-:func:`_as_trusted_system`, and the case's state still decides (no new share from a closed case, which
+:func:`as_trusted_system`, and the case's state still decides (no new share from a closed case, which
 can still be revoked). The link's token is never returned: it goes only in the requester's email.
 """
 
@@ -45,7 +45,7 @@ def _actor(ctx: RequestContext) -> Actor:
     return ctx.actor
 
 
-def _as_trusted_system(ctx: RequestContext) -> StaffUser:
+def as_trusted_system(ctx: RequestContext) -> StaffUser:
     """The API client as the domain's caller: an administrator's permissions, the client's name in the history.
 
     Never added to the database session (it has no id): it exists only to be asked what it may do.
@@ -95,7 +95,7 @@ def add_attachment(ctx: RequestContext) -> Response:
     if ctx.form is None:
         raise MultipartRequired("Send the file as multipart/form-data, in a part named file")
     case = find_case(ctx)
-    user = _as_trusted_system(ctx)
+    user = as_trusted_system(ctx)
     _allowed(ctx, user, case, Action.ADD_NOTE, "files cannot be added to it")
     chosen = ctx.form.get("file")
     if not isinstance(chosen, UploadFile) or not chosen.filename:
@@ -141,7 +141,7 @@ def _share_response(ctx: RequestContext, share: Share, status_code: int = 200) -
 def create_share(ctx: RequestContext) -> Response:
     values = _body(ctx, "ShareCreate")
     case = find_case(ctx)
-    user = _as_trusted_system(ctx)
+    user = as_trusted_system(ctx)
     _allowed(ctx, user, case, Action.SEND_DOCUMENTS, "documents cannot be sent from it")
     days = values.get("days")
     request = sending.ShareRequest(attachment_ids=list(values["attachment_ids"]),
@@ -153,18 +153,18 @@ def create_share(ctx: RequestContext) -> Response:
 
 def list_shares(ctx: RequestContext) -> Response:
     case = find_case(ctx)
-    shares = management.shares_of(ctx.db, _as_trusted_system(ctx), case)
+    shares = management.shares_of(ctx.db, as_trusted_system(ctx), case)
     return ctx.json({"shares": [share_json(share) for share in shares]})
 
 
 def show_share(ctx: RequestContext) -> Response:
     case = find_case(ctx)
-    return _share_response(ctx, _share(ctx, _as_trusted_system(ctx), case))
+    return _share_response(ctx, _share(ctx, as_trusted_system(ctx), case))
 
 
 def _managing(ctx: RequestContext) -> tuple[StaffUser, Case, Share]:
     case = find_case(ctx)
-    user = _as_trusted_system(ctx)
+    user = as_trusted_system(ctx)
     share = _share(ctx, user, case)
     _allowed(ctx, user, case, Action.MANAGE_SHARES, "its shares cannot be changed")
     return user, case, share

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.api import clock, idempotency, openapi, queries, read_audit, schemas, shares_web
+from backoffice.api import clock, idempotency, openapi, publication_web, queries, read_audit, schemas, shares_web
 from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest
 from backoffice.api.requests import find_case, require_json
@@ -157,6 +157,20 @@ def share_routes() -> list[BaseRoute]:
     ]
 
 
+def publication_routes() -> list[BaseRoute]:
+    """The Disclosure Log: publish a closed case's response, read it, withdraw it."""
+    wrap, post = _problems, ("POST",)
+    publication = "/api/v1/cases/{reference}/publication"
+    write, read = requires("disclosures:write"), requires("disclosures:read")
+    return [
+        api_page(publication, wrap(publication_web.show_publication), name="api-case-publication", access=read),
+        api_page(publication, wrap(publication_web.create_publication), name="api-case-publication-create",
+                 access=write, methods=post),
+        api_page(publication + "/withdraw", wrap(publication_web.withdraw_publication),
+                 name="api-case-publication-withdraw", access=write, methods=post),
+    ]
+
+
 def api_routes() -> list[BaseRoute]:
     """The API's routes, for ``backoffice.web.routes()`` (the back office is mounted at /backoffice).
 
@@ -177,5 +191,6 @@ def api_routes() -> list[BaseRoute]:
         api_page("/api/v1/cases/{reference}/clarification", wrap(_clock_action(clock.clarification)),
                  name="api-case-clarification", access=write, methods=("POST",)),
         *share_routes(),
+        *publication_routes(),
         api_page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
     ]

@@ -36,7 +36,8 @@ SCOPES: dict[str, str] = {
                      "and download history (the requester's email address included).",
     "releases:write": "Release response documents to requesters through Secure Share, and resend, extend, revoke "
                       "or unlock a release.",
-    "disclosures:write": "Publish responses to the Disclosure Log.",
+    "disclosures:read": "Read a case's Disclosure Log entry, with its personal-data check.",
+    "disclosures:write": "Publish closed FOI and EIR cases' responses to the Disclosure Log, and withdraw them.",
     "reports:read": "Read statutory and management reports (FOI statistics, timeliness).",
     "incidents:write": "Record and update public-service incidents.",
 }
