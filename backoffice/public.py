@@ -21,6 +21,8 @@ from backoffice.cases.requester_view import REFERENCE, RequesterView, find_for_r
 from backoffice.clocks import UnknownRuleError
 from backoffice.deadlines.in_words import RuleInWords, rule_in_words
 from backoffice.deadlines.rules import effective_rule
+from backoffice.disclosures import deflection
+from backoffice.disclosures.deflection import PublishedAnswer
 from backoffice.feedback import survey
 from backoffice.feedback.survey import COMMENT_MAX, RATINGS
 from backoffice.intake.forms import Condition, FormDefinition, FormPage, Option, Question, form_for
@@ -136,16 +138,25 @@ share_files_to_download = share_access.files_to_download
 share_file_to_download = share_access.file_to_download
 record_share_download = share_access.record_download
 
+# Disclosure Log deflection: published answers offered while a requester writes an FOI or EIR request, and
+# what came of them. A draft is named by the digest of its key; the answers carry their page in the log.
+offers_published_answers = deflection.offers_published_answers
+published_answers = deflection.published_answers
+record_suggestions_shown = deflection.record_shown
+record_suggestion_followed = deflection.record_followed
+record_request_sent = deflection.record_sent
+
 
 __all__ = [
     "COMMENT_MAX", "RATINGS", "REFERENCE", "SHARE_IDLE_LIMIT", "SHARE_PAGE", "WEB_FORM", "Answer", "Condition",
     "Confirmation", "CreatedCase", "DownloadFile", "Ended", "FormDefinition", "FormPage", "HistoryEntry", "Landing",
-    "NewAttachment", "NewCase", "NotSignedIn", "Option", "Question", "Requester", "RequesterShare", "RequesterView",
-    "RuleInWords", "ShareGone", "SharedFile", "WebCaseType", "confirm_share_email", "create_request_case",
-    "file_in_a_case", "find_for_requester", "history_csv", "intake_form", "normalise_reference", "record_feedback",
-    "record_share_download", "record_share_opening", "remove_shared_documents", "share_file_to_download",
-    "share_files_to_download", "share_history", "share_landing", "sign_out_of_share", "signed_in_share",
-    "web_case_type", "web_case_types",
+    "NewAttachment", "NewCase", "NotSignedIn", "Option", "PublishedAnswer", "Question", "Requester", "RequesterShare",
+    "RequesterView", "RuleInWords", "ShareGone", "SharedFile", "WebCaseType", "confirm_share_email",
+    "create_request_case", "file_in_a_case", "find_for_requester", "history_csv", "intake_form", "normalise_reference",
+    "offers_published_answers", "published_answers", "record_feedback", "record_request_sent", "record_share_download",
+    "record_share_opening", "record_suggestion_followed", "record_suggestions_shown", "remove_shared_documents",
+    "share_file_to_download", "share_files_to_download", "share_history", "share_landing", "sign_out_of_share",
+    "signed_in_share", "web_case_type", "web_case_types",
 ]
 
 

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Default] = {
     "progress-ip": Default(10, 15, "progress checks asked for from one IP address"),
     "progress-email": Default(3, 15, "progress links sent to one email address"),
     "feedback-ip": Default(10, 60, "feedback responses from one IP address"),
+    "suggest-ip": Default(600, 15, "published-answer suggestions asked for (as a request is typed) from one IP address"),
 }
 #: Limits are read from the database at most this often per process.
 CACHE_SECONDS = 30.0

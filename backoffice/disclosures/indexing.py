@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -154,27 +155,27 @@ def published_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Publication).where(Publication.status == PUBLISHED)) or 0
 
 
-def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None = None) -> SearchEngine:
+def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None = None,
+            procs: int | None = None) -> SearchEngine:
     """Build a new index from the database beside the current one, then swap it in.
 
     Readers keep the old index until the swap, so search never stops. The new index starts at the
     sequence's end as it was before reading, then catches up, so a change made during the build is not lost.
+    The words are analysed in ``procs`` processes (one per core by default), each writing its own segments.
     """
     start = session.scalar(select(func.max(Change.seq))) or 0
     engine = new_generation(root, LOG_SCHEMA)
-    for ids in _published_ids(session):
-        publications = session.scalars(select(Publication).where(Publication.id.in_(ids))
-                                       .options(selectinload(Publication.documents))).all()
-        with engine.writer() as writer:
+    procs = procs or max(1, min(4, os.cpu_count() or 1))
+    with engine.writer(procs=procs, limitmb=256, multisegment=procs > 1) as writer:
+        for ids in _published_ids(session):
+            publications = session.scalars(select(Publication).where(Publication.id.in_(ids))
+                                           .options(selectinload(Publication.documents))).all()
             for publication in publications:
                 writer.upsert(index_document(session, publication))
-            writer.set_checkpoint(start)
-        session.expunge_all()
-        if progress is not None:
-            progress(len(ids))
-    if engine.checkpoint() != start:  # an empty log: still record where the sequence was
-        with engine.writer() as writer:
-            writer.set_checkpoint(start)
+            session.expunge_all()
+            if progress is not None:
+                progress(len(ids))
+        writer.set_checkpoint(start)
     catch_up(session, engine)
     swap_in(root, LOG_SCHEMA, engine)
     return engine

@@ -108,10 +108,11 @@ def newest_responses(session: Session, limit: int = NEWEST) -> tuple[LogEntry, .
 
 def log_categories(session: Session) -> tuple[CategoryCount, ...]:
     """The active categories in the administrators' order, each with how many published responses it holds."""
-    rows = session.execute(select(Publication.category_id, func.count())
-                           .where(Publication.status == PUBLISHED, Publication.category_id.is_not(None))
-                           .group_by(Publication.category_id)).all()
-    counts = {row[0]: int(row[1]) for row in rows}
+    rows = session.execute(
+        select(Publication.category_id, func.count()).where(Publication.status == PUBLISHED,
+                                                            Publication.category_id.is_not(None))
+        .group_by(Publication.category_id)).all()
+    counts: dict[int | None, int] = dict(rows)
     categories = session.scalars(select(DisclosureCategory).where(DisclosureCategory.active)
                                  .order_by(DisclosureCategory.position, DisclosureCategory.name))
     return tuple(CategoryCount(c.id, c.name, int(counts.get(c.id, 0))) for c in categories)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -18,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.automation.timing import london_date
+from backoffice.cases.exemptions import EXEMPTIONS
+from backoffice.cases.models import CaseType
 from backoffice.disclosures.models import (
     PUBLISHED,
     DisclosureCategory,
@@ -28,7 +31,7 @@ from backoffice.disclosures.models import (
 from shared.search import DateRange, FacetCount, Match, SearchEngine, SearchQuery, Snippet
 from shared.settings import Settings
 
-PER_PAGE = 20
+PER_PAGE = 10
 #: Past this page a search is a crawl, not a person (and the engine would rank everything before it).
 MAX_PAGE = 500
 MAX_SNIPPETS = 3
@@ -199,39 +202,28 @@ def _engine_query(query: LogQuery, *, text: str | None = None, page: int | None 
 
 
 def _labels(session: Session) -> dict[str, dict[str, str]]:
-    """Facet values in words, from what the published responses say."""
-    rows = session.execute(select(Publication.case_type_key, Publication.case_type_name, Publication.outcome,
-                                  Publication.outcome_label).where(Publication.status == PUBLISHED).distinct()).all()
+    """Facet values in words, from the configuration (a handful of rows), never from the log's own rows."""
     labels: dict[str, dict[str, str]] = {"type": {}, "outcome": {"none": "No outcome recorded"}, "exemption": {},
                                          "category": {"none": "No category"}, "year": {}}
-    for row in rows:
-        labels["type"][row.case_type_key] = row.case_type_name
-        if row.outcome:
-            labels["outcome"][row.outcome] = row.outcome_label or row.outcome
+    for case_type in session.scalars(select(CaseType)):
+        labels["type"][case_type.key] = case_type.name
+        for outcome in case_type.closure_outcomes or ():
+            labels["outcome"].setdefault(str(outcome.get("key")), str(outcome.get("label")))
+    for law in EXEMPTIONS.values():
+        for key, label in law.items():
+            labels["exemption"].setdefault(key, label)
     for category in session.scalars(select(DisclosureCategory)):
         labels["category"][str(category.id)] = category.name
     return labels
 
 
-def _exemption_labels(session: Session, keys: Iterable[str]) -> dict[str, str]:
-    wanted = set(keys)
-    found: dict[str, str] = {}
-    if not wanted:
-        return found
-    for exemptions in session.scalars(select(Publication.exemptions).where(Publication.status == PUBLISHED)
-                                      .limit(5000)):
-        for item in exemptions or ():
-            key = str(item.get("key", ""))
-            if key in wanted and key not in found:
-                found[key] = str(item.get("label") or key)
-        if len(found) == len(wanted):
-            break
-    return found
-
-
 def _facets(session: Session, query: LogQuery, counts: Mapping[str, Sequence[FacetCount]]) -> tuple[Facet, ...]:
     labels = _labels(session)
-    labels["exemption"] = _exemption_labels(session, (c.value for c in counts.get("exemption", ())))
+    unknown = [c.value for c in counts.get("outcome", ()) if c.value not in labels["outcome"]]
+    if unknown:  # an outcome the configuration no longer has: the words it was published with
+        rows = session.execute(select(Publication.outcome, Publication.outcome_label)
+                               .where(Publication.outcome.in_(unknown)).distinct())
+        labels["outcome"].update((row.outcome, row.outcome_label) for row in rows)
     facets = []
     for key, label, field in FACETS:
         selected = set(query.selected(key))
@@ -246,10 +238,13 @@ def _facets(session: Session, query: LogQuery, counts: Mapping[str, Sequence[Fac
     return tuple(facets)
 
 
-def _prefixes(text: str) -> tuple[str, ...]:
-    """Cheap stand-ins for a query's stems, to skip the pages where no word of it can be."""
+def _word_starts(text: str) -> re.Pattern[str] | None:
+    """A cheap stand-in for a query's stems, to skip the pages where no word of it can be: an English stem
+    is almost always the start of the word it came from ("repair" of "repairs", "hous" of "housing"), so a
+    page without a word starting with the first four letters of a query word has no match for it."""
     words = {w.strip('"').lower() for w in text.split()}
-    return tuple(w[: max(3, min(len(w), 5))] for w in words if len(w.strip('"')) >= 2)
+    starts = sorted({re.escape(w[:4]) for w in words if len(w) >= 2 and w.isalnum()})
+    return re.compile(r"\b(?:" + "|".join(starts) + ")", re.IGNORECASE) if starts else None
 
 
 def _pages_of(session: Session, publication_ids: Sequence[int]) -> dict[int, list[tuple[int, str, int, str]]]:
@@ -269,10 +264,9 @@ def _inside(engine: SearchEngine, text: str, publication: Publication,
             pages: list[tuple[int, str, int, str]]) -> tuple[list[Snippet], FoundIn | None]:
     """Snippets from the request and the first page a word of the query is on."""
     snippets = list(engine.excerpts(publication.request_text, text, "request", MAX_SNIPPETS))
-    prefixes = _prefixes(text)
+    starts = _word_starts(text)
     for document_id, name, number, page_text in pages:
-        lowered = page_text.lower()
-        if prefixes and not any(p in lowered for p in prefixes):
+        if starts is not None and not starts.search(page_text):
             continue
         found = engine.excerpts(page_text, text, "documents", MAX_SNIPPETS)
         if found:
@@ -355,14 +349,21 @@ class Suggestion:
 
 
 SUGGESTIONS = 5
+SUGGESTION_WORDS = 6
+#: What a published answer is about: its words, not every word of its documents.
+SUGGESTION_FIELDS = ("title", "summary", "request")
 
 
 def suggest(session: Session, engine: SearchEngine, text: str, limit: int = SUGGESTIONS) -> tuple[Suggestion, ...]:
     """Up to ``limit`` published responses for a draft request's words (any word may match; best first)."""
-    text = _clean(text, 1000)
-    if len(text) < 3:
+    words = sorted({w.strip(".,;:!?()\"'").lower() for w in _clean(text, 1000).split()}, key=lambda w: (-len(w), w))
+    # The longest words say most of what a draft is about, and each word more is another posting list to
+    # merge across every field: six keep a suggestion well inside a keystroke's budget.
+    words = [w for w in words if len(w) > 3][:SUGGESTION_WORDS]
+    if not words:
         return ()
-    results = engine.search(SearchQuery(text=text, match=Match.ANY, per_page=limit))
+    results = engine.search(SearchQuery(text=" ".join(words), match=Match.ANY, per_page=limit,
+                                        fields=SUGGESTION_FIELDS))
     wanted = [int(hit.id) for hit in results.hits if hit.id.isdigit()]
     found = {p.id: p for p in session.scalars(select(Publication).where(Publication.id.in_(wanted),
                                                                         Publication.status == PUBLISHED))}

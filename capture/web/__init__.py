@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from capture.web import confirm, feedback, journey, progress
+from capture.web import confirm, feedback, journey, progress, published_answers
 from capture.web.common import MOUNT
 from shared.runtime import Runtime
 from shared.web import PUBLIC, page
@@ -33,6 +33,12 @@ def routes() -> list[BaseRoute]:
         page("/request/{type_key}/check", journey.check_answers, name="check-answers", access=PUBLIC, methods=BOTH),
         page("/request/{type_key}/check-your-email", journey.check_email, name="check-email", access=PUBLIC),
         page("/request/{type_key}/resend", journey.resend, name="resend", access=PUBLIC, methods=("POST",)),
+        page("/request/{type_key}/published-answers", published_answers.show, name="published-answers", access=PUBLIC,
+             writes_on_get=True),
+        page("/request/{type_key}/published-answers/follow", published_answers.follow, name="follow-published-answer",
+             access=PUBLIC, methods=("POST",)),
+        page("/request/{type_key}/suggestions", published_answers.suggestions, name="suggestions", access=PUBLIC,
+             writes_on_get=True),
         page("/request/{type_key}/{page_key}", journey.question, name="question", access=PUBLIC, methods=BOTH, files=True),
         page("/keep-alive", journey.keep_alive, name="keep-alive", access=PUBLIC, methods=("POST",)),
         page("/confirm", confirm.confirm, name="confirm", access=PUBLIC, methods=BOTH),
@@ -53,7 +59,7 @@ def reserved_page_keys() -> frozenset[str]:
     """The fixed words after ``/request/{type_key}/``: a form page with such a key could never be reached."""
     paths = (getattr(route, "path", "") for route in routes())
     return frozenset(path.removeprefix(_REQUEST) for path in paths
-                     if path.startswith(_REQUEST) and "{" not in path.removeprefix(_REQUEST))
+                     if path.startswith(_REQUEST) and not set("{/") & set(path.removeprefix(_REQUEST)))
 
 
 def create_app(runtime: Runtime) -> Starlette:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
+from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.public import intake_form
+from backoffice.public import intake_form, record_request_sent
 from capture import drafts, submission
 from capture.models import Draft
 from capture.web.common import email_link, limit, requester
@@ -36,6 +37,9 @@ def confirm(ctx: RequestContext) -> Response:
     except InvalidInput as exc:
         return ctx.render("capture/not_sent.html", {"problems": list(exc.errors.values())}, status_code=422)
     case = confirmed.case
+    sent_draft = ctx.db.scalar(select(Draft.key_hash).where(Draft.case_reference == case.reference))
+    if sent_draft:  # for deflection's count of requests not sent after reading a published answer
+        record_request_sent(ctx.db, draft_digest=sent_draft, case_type_key=case.type_key)
     ctx.request.session[SENT_KEY] = {
         "reference": case.reference, "due_on": case.due_on.isoformat() if case.due_on else None,
         "type_key": case.type_key, "type_name": case.type_name, "email": case.requester_email,

@@ -8,7 +8,14 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.public import FormDefinition, FormPage, web_case_types
+from backoffice.public import (
+    FormDefinition,
+    FormPage,
+    offers_published_answers,
+    published_answers,
+    record_suggestions_shown,
+    web_case_types,
+)
 from capture import answers as rules
 from capture import drafts, submission
 from capture.models import Draft
@@ -74,11 +81,15 @@ def _render_page(ctx: RequestContext, definition: FormDefinition, page: FormPage
         _page_url(ctx, type_key, earlier) if earlier else ctx.path_for("type-start", type_key=type_key))
     order = [f"{q.key}-day" if q.type == "date" else q.key for q in page.questions]
     files = {q.key: answers.get(q.key) for q in page.questions if q.type == "file" and answers.get(q.key)}
+    inline = None
+    if page == description_page(definition) and offers_published_answers(ctx.db, type_key):
+        inline = {"url": ctx.path_for("suggestions", type_key=type_key), "input": definition.mapped("description").key,  # type: ignore[union-attr]
+                  "follow": ctx.path_for("follow-published-answer", type_key=type_key)}
     return ctx.render("capture/question.html", {
         "form": definition, "page": page, "values": values, "back": back, "change": change, "files": files,
         "multipart": any(q.type == "file" for q in page.questions), "max_mb": size_label(ctx.settings.max_upload_bytes),
         "action": _page_url(ctx, type_key, page, change), "seconds_left": drafts.seconds_left(draft),
-        **error_summary(errors, order),
+        "suggestions": inline, **error_summary(errors, order),
     }, status_code=status)
 
 
@@ -116,9 +127,40 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
     drafts.delete_files(ctx.db, ctx.settings.files_dir, replaced)
     if change:
         return _see_other(_page_url(ctx, type_key, rules.first_incomplete(definition, draft.answers), change=True))
+    if answers_offered(ctx, definition, page, draft):
+        return ctx.redirect("published-answers", type_key=type_key)
+    return _see_other(next_url(ctx, definition, draft, page))
+
+
+def next_url(ctx: RequestContext, definition: FormDefinition, draft: Draft, page: FormPage) -> str:
+    """Where the form goes after ``page``: the next page that applies, or check your answers when all are done."""
     following = rules.next_page(definition, draft.answers, page)
     incomplete = rules.first_incomplete(definition, draft.answers)
-    return _see_other(_page_url(ctx, type_key, following if following is not None and incomplete is not None else None))
+    return _page_url(ctx, draft.case_type_key,
+                     following if following is not None and incomplete is not None else None)
+
+
+def description_page(definition: FormDefinition) -> FormPage | None:
+    """The page that asks what the request is for (FOI and EIR: "What information do you want?")."""
+    question = definition.mapped("description")
+    return next((p for p in definition.pages if question is not None and question in p.questions), None)
+
+
+def answers_offered(ctx: RequestContext, definition: FormDefinition, page: FormPage, draft: Draft) -> bool:
+    """After the description page of an FOI or EIR form: whether published answers match it, so the
+    "Published answers that may help" page comes next. When the page's script already showed some below the
+    text box (it says which), they are counted as shown and the page is not shown again."""
+    if page != description_page(definition):
+        return False
+    question = definition.mapped("description")
+    assert question is not None
+    inline = [int(i) for i in ctx.field("suggestions_shown").split()[:10] if i.isdigit() and len(i) < 12]
+    if inline:
+        record_suggestions_shown(ctx.db, case_type_key=draft.case_type_key, publication_ids=inline,
+                                 draft_digest=draft.key_hash)
+        return False
+    return bool(published_answers(ctx.db, ctx.settings, str(draft.answers.get(question.key, "")),
+                                  draft.case_type_key))
 
 
 def check_answers(ctx: RequestContext) -> Response:

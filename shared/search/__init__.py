@@ -88,6 +88,8 @@ class SearchQuery:
 
     text: str = ""
     match: Match = Match.ALL
+    #: The TEXT fields to look in (every one when empty): a suggestion reads titles, not whole documents.
+    fields: tuple[str, ...] = ()
     #: Exact-value filters: values of one field are OR-ed, fields are AND-ed (``{"outcome": ("granted",)}``).
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     ranges: tuple[DateRange, ...] = ()

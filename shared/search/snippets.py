@@ -41,8 +41,29 @@ def analysed_terms(analyzer: Analyzer, words: Iterable[str]) -> frozenset[str]:
     return frozenset(terms)
 
 
+#: Whoosh's default tokenizer: the words the analyzer would see.
+_TOKEN = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
+
+
 def _matches(text: str, analyzer: Analyzer, terms: frozenset[str]) -> list[tuple[int, int, str]]:
-    return [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index") if t.text in terms]
+    """The spans of words whose analysed form is a query term.
+
+    Running the whole analyzer over every word of every page costs about 12 µs a word; a stem keeps its
+    word's first two letters, so only words starting like a term are analysed, each distinct word once.
+    """
+    starts = {term[:2] for term in terms}
+    forms: dict[str, frozenset[str]] = {}
+    found: list[tuple[int, int, str]] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group().lower()
+        if word[:2] not in starts:
+            continue
+        known = forms.get(word)
+        if known is None:
+            known = forms[word] = frozenset(t.text for t in analyzer(word, mode="index")) & terms
+        if known:
+            found.append((match.start(), match.end(), min(known)))
+    return found
 
 
 def _segments(text: str, start: int, end: int, spans: list[tuple[int, int, str]]) -> Snippet:

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from itertools import chain
@@ -96,6 +96,20 @@ def _whoosh_schema(schema: SearchSchema) -> wf.Schema:
     return wf.Schema(**kinds)
 
 
+def _shape(schema: wf.Schema) -> dict[str, tuple[object, ...]]:
+    """What matters of each field's definition to what the index holds (analysers compared by their parts)."""
+    def analysis(f: Any) -> tuple[str, ...]:
+        analyzer = getattr(f, "analyzer", None)
+        parts = getattr(analyzer, "items", None)
+        if parts is None:  # some forks split a composite analyser into its tokenizer and filters
+            parts = [getattr(analyzer, "tokenizer", analyzer), *getattr(analyzer, "filters", ())]
+        return tuple(type(part).__name__ for part in parts if part is not None)
+
+    return {name: (type(f).__name__, bool(f.stored), bool(getattr(f, "spelling", False)), analysis(f),
+                   getattr(f.format, "field_boost", None),
+                   type(f.column_type).__name__ if f.column_type else None) for name, f in schema.items()}
+
+
 def _keyword(value: str) -> str:
     """A keyword as indexed: commas separate a field's values, so none may be inside one."""
     return value.replace(",", " ").strip()
@@ -134,6 +148,73 @@ def _query_parts(text: str) -> tuple[list[str], list[str]]:
         else:
             words.extend(_WORD.findall(word or ""))
     return words[:MAX_WORDS], phrases
+
+
+#: Documents' worth of term postings a process keeps as sets (a few megabytes).
+POSTINGS_KEPT = 300_000
+
+
+class _Postings:
+    """Each term's matching documents per segment, kept for the next search with the same words.
+
+    People refine a search by ticking facets, so the same words come back with other filters. A segment's
+    postings change only by deletions, which only grow: its deleted count is part of the key.
+    """
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[object, ...], frozenset[int]] = OrderedDict()
+        self._size = 0
+
+    def docs(self, leaves: list[tuple[Any, int]], field: str, text: str) -> set[int]:
+        found: set[int] = set()
+        for leaf, offset in leaves:
+            segment = leaf.segment()
+            key = (segment.segment_id(), segment.deleted_count(), field, text) if segment is not None else None
+            ids = self._kept.get(key) if key else None
+            if ids is None:
+                ids = (frozenset(leaf.postings(field, text).all_ids()) if (field, text) in leaf
+                       else frozenset())
+                if key:
+                    self._keep(key, ids)
+            else:
+                self._kept.move_to_end(key)  # type: ignore[arg-type]
+            found.update((d + offset for d in ids) if offset else ids)
+        return found
+
+    def _keep(self, key: tuple[object, ...], ids: frozenset[int]) -> None:
+        if len(ids) > POSTINGS_KEPT // 4:
+            return
+        self._kept[key] = ids
+        self._size += len(ids) + 1
+        while self._size > POSTINGS_KEPT:
+            _, dropped = self._kept.popitem(last=False)
+            self._size -= len(dropped) + 1
+
+    def forget_except(self, live: set[str]) -> None:
+        for key in [k for k in self._kept if k[0] not in live]:
+            self._size -= len(self._kept.pop(key)) + 1
+
+
+def _matching(searcher: Searcher, query: wq.Query, postings: _Postings) -> set[int]:
+    """Every document the query matches, unscored, for facet counts.
+
+    Whoosh's combined matchers step through the documents one at a time in Python; reading each term's
+    postings straight from its segments (or from those kept) and combining them as sets is several times
+    faster. Anything but terms, and's and or's (a phrase, a date range) is left to whoosh.
+    """
+    leaves = list(searcher.reader().leaf_readers())
+
+    def docs(q: wq.Query) -> set[int]:
+        if type(q) is wq.Term:
+            return postings.docs(leaves, q.fieldname, q.text)
+        if type(q) in (wq.Or, wq.DisjunctionMax):
+            return set().union(*(docs(sub) for sub in q.subqueries)) if q.subqueries else set()
+        if type(q) is wq.And and q.subqueries:
+            found = sorted((docs(sub) for sub in q.subqueries), key=len)
+            return found[0].intersection(*found[1:])
+        return set(searcher.docs_for_query(q))
+
+    return docs(query)
 
 
 class _Writer:
@@ -188,6 +269,7 @@ class WhooshEngine:
         self._ix = ix
         self._searcher: Searcher = ix.searcher()
         self._facet_values: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        self._postings = _Postings()
         self._checked = time.monotonic()
 
     def _target(self) -> Path | None:
@@ -213,12 +295,18 @@ class WhooshEngine:
                 live = {leaf.segment().segment_id() for leaf, _ in self._searcher.reader().leaf_readers()
                         if leaf.segment() is not None}
                 self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
+                self._postings.forget_except(live)
             self._checked = time.monotonic()
 
     def _fresh(self) -> Searcher:
         if time.monotonic() - self._checked > REFRESH_EVERY:
             self.refresh()
         return self._searcher
+
+    def matches_schema(self) -> bool:
+        """Whether the index on disk was made for this schema's fields (else it wants a rebuild: documents
+        with a field it lacks cannot be written, and a field whose kind changed would answer wrongly)."""
+        return _shape(self._ix.schema) == _shape(self._whoosh_schema)
 
     def close(self) -> None:
         with self._lock:
@@ -304,19 +392,20 @@ class WhooshEngine:
 
     # Reading
 
-    def _text_query(self, text: str, match: Match) -> wq.Query | None:
+    def _text_query(self, text: str, match: Match, only: tuple[str, ...] = ()) -> wq.Query | None:
         """The query for what a person typed, or None when it has no word worth searching for."""
         words, phrases = _query_parts(text)
+        fields = tuple(f for f in self._text_fields if not only or f in only) or self._text_fields
         parts: list[wq.Query] = []
         for word in words:
             alternatives: list[wq.Query] = []
-            for name in self._text_fields:
+            for name in fields:
                 alternatives.extend(wq.Term(name, t.text) for t in self._analyzers[name](word, mode="query"))
             if alternatives:
                 parts.append(wq.DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
         for phrase in phrases:
             alternatives = []
-            for name in self._text_fields:
+            for name in fields:
                 terms = [t.text for t in self._analyzers[name](phrase, mode="query")]
                 if len(terms) > 1:
                     alternatives.append(wq.Phrase(name, terms))
@@ -353,10 +442,13 @@ class WhooshEngine:
     def search(self, query: SearchQuery) -> Results:
         page = max(1, query.page)
         per_page = max(1, query.per_page)
-        text_query = self._text_query(query.text, query.match)
+        text_query = self._text_query(query.text, query.match, query.fields)
         restrictions = self._restrictions(query)
         parts = ([text_query] if text_query else []) + restrictions
         whole: wq.Query = wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every()
+        # Restrictions are a filter, not part of the scored query: matching one adds nothing to a score.
+        restricted: wq.Query | None = (wq.And(restrictions) if len(restrictions) > 1
+                                       else restrictions[0] if restrictions else None)
         sort_by = query.sort_by
         if sort_by is not None and self.schema.field(sort_by).kind not in (FieldKind.DATE, FieldKind.NUMBER):
             raise ValueError(f"cannot sort by {sort_by}")
@@ -366,26 +458,31 @@ class WhooshEngine:
             searcher = self._fresh()
             docnums: list[int] | None = None
             if query.facets:
-                docnums = sorted(searcher.docs_for_query(whole))
-            found = searcher.search(whole, limit=page * per_page,
-                                    **({"sortedby": sort_by, "reverse": True} if sort_by else {}))
+                docnums = sorted(_matching(searcher, whole, self._postings))
+            options: dict[str, Any] = {"sortedby": sort_by, "reverse": True} if sort_by else {}
+            if restricted is not None:
+                # The matches already found are the cheapest filter; else whoosh finds the restrictions'.
+                options["filter"] = set(docnums) if docnums is not None else restricted
+            found = searcher.search(text_query or wq.Every(), limit=page * per_page, **options)
             total = len(docnums) if docnums is not None else len(found)
             shown = range((page - 1) * per_page, min(found.scored_length(), page * per_page))
-            hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None) for i in shown)
+            marks = {name: self._terms(name, query.text) for name in query.highlight}
+            hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None, marks=marks) for i in shown)
             facets = {name: self._facet(searcher, name, docnums or []) for name in query.facets}
         return Results(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
 
-    def _hit(self, searcher: Searcher, found: Any, index: int, query: SearchQuery, *, scored: bool) -> Hit:
+    def _hit(self, searcher: Searcher, found: Any, index: int, query: SearchQuery, *, scored: bool,
+             marks: Mapping[str, frozenset[str]]) -> Hit:
         docnum = found.docnum(index)
         score = float(found.score(index) or 0.0) if scored else 0.0
         stored = searcher.stored_fields(docnum)
         values = {name: _from_stored(self._kinds[name], value) for name, value in stored.items()
                   if name != "id" and name in self._kinds}
         snippets: dict[str, tuple[Snippet, ...]] = {}
-        for name in query.highlight:
+        for name, terms in marks.items():
             text = stored.get(name)
-            found = isinstance(text, str) and query.text
-            snippets[name] = self.excerpts(text, query.text, name, query.max_snippets) if found else ()
+            snippets[name] = (cut(text, self._analyzers[name], terms, query.max_snippets)
+                              if isinstance(text, str) else ())
         return Hit(id=stored["id"], score=score, stored=values, snippets=snippets)
 
     def _facet(self, searcher: Searcher, name: str, docnums: list[int]) -> tuple[FacetCount, ...]:
@@ -431,10 +528,13 @@ class WhooshEngine:
         self._facet_values[key] = values
         return values
 
-    def excerpts(self, text: str, query_text: str, field: str, max_snippets: int = 3) -> tuple[Snippet, ...]:
-        analyzer = self._analyzers[field]
+    def _terms(self, field: str, query_text: str) -> frozenset[str]:
+        """The query's words as ``field`` indexes them (what a snippet flags)."""
         words, phrases = _query_parts(query_text)
-        return cut(text, analyzer, analysed_terms(analyzer, words + phrases), max_snippets)
+        return analysed_terms(self._analyzers[field], words + phrases)
+
+    def excerpts(self, text: str, query_text: str, field: str, max_snippets: int = 3) -> tuple[Snippet, ...]:
+        return cut(text, self._analyzers[field], self._terms(field, query_text), max_snippets)
 
     def correct(self, text: str, field: str) -> str | None:
         if self.schema.field(field).kind is not FieldKind.SPELLING:

@@ -30,7 +30,7 @@ def test_a_public_url_is_base_url_mount_and_path(settings: Settings) -> None:
 
 
 def test_the_reserved_words_are_captures_own_pages_beside_a_forms() -> None:
-    assert spec.reserved_page_keys == {"check", "check-your-email", "resend"}
+    assert spec.reserved_page_keys == {"check", "check-your-email", "resend", "published-answers", "suggestions"}
     assert spec.reserved_page_keys <= reserved_page_keys()
 
 

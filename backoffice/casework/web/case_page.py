@@ -33,6 +33,7 @@ from backoffice.cases.workflow import (
 from backoffice.casework.web.clock_actions import clock_view
 from backoffice.casework.web.common import actor_of, pop_flash
 from backoffice.casework.web.listing import names_of_groups, names_of_users
+from backoffice.disclosures.publishing import can_publish, publication_of
 from backoffice.intake.new_cases import FORM_ANSWERS, Answer
 from backoffice.notifications.undelivered import undelivered_for_case
 from backoffice.releases.management import shares_of
@@ -114,6 +115,8 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "answers": form_answers(case),
         "attachments": [(a, f, scan_status_message(f)) for a, f in attachments_of(session, case)],
         "shares": shares_of(session, user, case),
+        "publication": publication_of(session, case),
+        "may_publish": can_publish(session, user, case),
         "timeline": timeline(session, case),
         "watching": is_watching(session, user, case),
         "statuses": [s for s in allowed_targets(session, case.status_id) if s.kind != StatusKind.CLOSED]

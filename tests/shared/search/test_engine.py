@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -125,6 +127,16 @@ def test_filters_ranges_and_ids(engine):
     assert sorted(_ids(engine, ranges=(DateRange("published", end=dt.date(2025, 3, 1)),))) == ["1", "4"]
     assert sorted(_ids(engine, text="housing", ids=("4", "5", "nope"))) == ["4"]
     assert _ids(engine, ids=()) == []
+    filtered = engine.search(SearchQuery(text="council", filters={"outcome": ("granted",)}, per_page=1))
+    assert (filtered.total, len(filtered.hits)) == (2, 1)
+
+
+def test_restrictions_do_not_change_scores(engine):
+    plain = engine.search(SearchQuery(text="repair")).hits
+    restricted = engine.search(SearchQuery(text="repair", filters={"exemption": ("s40", "s43")},
+                                           ranges=(DateRange("published", dt.date(2000, 1, 1)),),
+                                           facets=("outcome",))).hits
+    assert [(h.id, h.score) for h in restricted] == [(h.id, h.score) for h in plain if h.id == "1"]
 
 
 def test_facets_count_every_match_ignoring_paging(engine):
@@ -217,3 +229,64 @@ def test_another_process_sees_commits_after_refresh(tmp_path):
     results = reader_side.search(SearchQuery(facets=("outcome",)))
     assert results.total == 2
     assert results.facets["outcome"] == (FacetCount("granted", 1), FacetCount("refused", 1))
+
+
+def test_an_index_made_for_other_fields_says_so(tmp_path):
+    engine = WhooshEngine(tmp_path, SCHEMA)
+    assert engine.matches_schema()
+    changed = SearchSchema("test", (*SCHEMA.fields[:-1], Field("reference", FieldKind.KEYWORD)))
+    assert not WhooshEngine(tmp_path, changed).matches_schema()
+    respelt = SearchSchema("test", tuple(Field(f.name, FieldKind.TEXT if f.kind is FieldKind.SPELLING else f.kind,
+                                               f.stored, f.boost) for f in SCHEMA.fields))
+    assert not WhooshEngine(tmp_path, respelt).matches_schema()
+
+
+def test_a_search_looks_for_new_commits_by_itself(tmp_path, monkeypatch):
+    import shared.search.whoosh_engine as whoosh_engine
+
+    reader_side = WhooshEngine(tmp_path, SCHEMA)
+    assert reader_side.search(SearchQuery()).total == 0
+    with WhooshEngine(tmp_path, SCHEMA).writer() as writer:
+        writer.upsert(_document(ROWS[0]))
+    monkeypatch.setattr(whoosh_engine, "REFRESH_EVERY", -1.0)  # as if a second had passed
+    assert reader_side.search(SearchQuery()).total == 1
+
+
+@pytest.mark.parametrize("query", [
+    SearchQuery(text="housing repairs council", match=Match.ANY, filters={"exemption": ("s40", "s21")}),
+    SearchQuery(text='council "waiting list"', match=Match.ANY, ranges=(DateRange("published", dt.date(2025, 1, 1)),)),
+    SearchQuery(text="council housing", ids=("1", "3", "4")),
+    SearchQuery(text="housing", match=Match.ANY),
+])
+def test_the_matches_counted_are_the_matches_found(engine, query):
+    """Facet counts read the matches from the postings as sets; whoosh's own count must agree."""
+    counted = engine.search(replace(query, facets=("outcome",)))
+    found = engine.search(query)
+    assert counted.total == found.total == sum(c.count for c in counted.facets["outcome"])
+    assert [h.id for h in counted.hits] == [h.id for h in found.hits]
+
+
+def test_a_deletion_is_counted_at_once_though_postings_are_kept(tmp_path):
+    engine = WhooshEngine(tmp_path, SCHEMA)
+    with engine.writer() as writer:
+        for row in ROWS:
+            writer.upsert(_document(row))
+    query = SearchQuery(text="housing", facets=("outcome",))
+    assert engine.search(query).total == 2
+    with engine.writer() as writer:
+        writer.delete("4")
+    results = engine.search(query)
+    assert results.total == 1 and results.facets["outcome"] == (FacetCount("granted", 1),)
+
+
+def test_a_search_can_look_in_some_text_fields_only(tmp_path: Path) -> None:
+    from shared.search import Field, FieldKind, IndexDocument, SearchQuery, SearchSchema
+    from shared.search.whoosh_engine import WhooshEngine
+
+    schema = SearchSchema("t", (Field("title", FieldKind.TEXT, stored=True), Field("body", FieldKind.TEXT)))
+    engine = WhooshEngine(tmp_path, schema)
+    with engine.writer() as writer:
+        writer.upsert(IndexDocument("1", {"title": "Potholes", "body": "gritting"}))
+    assert engine.search(SearchQuery(text="gritting")).total == 1
+    assert engine.search(SearchQuery(text="gritting", fields=("title",))).total == 0
+    assert engine.search(SearchQuery(text="potholes", fields=("title",))).total == 1

@@ -1,0 +1,250 @@
+"""The text of a stored document, page by page, for search and for the personal-data check before publishing.
+
+Each format is read with a well-kept library (pdfplumber, python-docx, odfpy, openpyxl, charset-normalizer).
+Nothing here raises for a bad file: a corrupt or encrypted PDF, a ZIP that is not a DOCX, or bytes of an
+unknown kind come back with no pages and a sentence for staff, so a document that cannot be read is still
+published, without text, and flagged.
+
+A PDF is also looked at for text that a black box covers but does not remove (the box is drawn over the
+words, which are still in the file): that is a failed redaction, and the check refuses it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 2000
+#: About 20 MB of text a document: past it, the rest is not read (a huge spreadsheet says little more).
+MAX_CHARS = 20_000_000
+#: A fill this dark (0 black, 1 white) hides what is under it.
+DARK = 0.25
+
+PDF = "pdf"
+DOCX = "docx"
+ODT = "odt"
+XLSX = "xlsx"
+CSV = "csv"
+TEXT = "text"
+
+_BY_TYPE = {
+    "application/pdf": PDF,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": DOCX,
+    "application/vnd.oasis.opendocument.text": ODT,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": XLSX,
+    "text/csv": CSV,
+    "text/plain": TEXT,
+}
+_BY_EXTENSION = {".pdf": PDF, ".docx": DOCX, ".odt": ODT, ".xlsx": XLSX, ".csv": CSV, ".txt": TEXT}
+
+ENCRYPTED = "The PDF is encrypted, so its text cannot be read."
+UNKNOWN_KIND = "Text cannot be read from this kind of file."
+
+
+@dataclass(frozen=True)
+class HiddenText:
+    #: 1-based.
+    page: int
+    #: The words found under a filled dark box.
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    #: One string a page; a DOCX, ODT, CSV or text file is one page, a spreadsheet one page a sheet.
+    pages: tuple[str, ...] = ()
+    #: "" when read; else a sentence for staff saying why not.
+    problem: str = ""
+    #: PDF only: text that can still be extracted from under black boxes.
+    hidden: tuple[HiddenText, ...] = ()
+
+    @property
+    def readable(self) -> bool:
+        return not self.problem
+
+
+def kind_of(content_type: str, name: str = "") -> str | None:
+    kind = _BY_TYPE.get(content_type.split(";")[0].strip().lower())
+    return kind or _BY_EXTENSION.get(Path(name).suffix.lower())
+
+
+def extract_text(path: Path, content_type: str, name: str = "") -> DocumentText:
+    """The document's text by page, or a problem; never raises for what the file holds."""
+    kind = kind_of(content_type, name)
+    if kind is None:
+        return DocumentText(problem=UNKNOWN_KIND)
+    try:
+        return _READERS[kind](path)
+    except Exception as exc:  # noqa: BLE001 - any failure of a parser on a hostile file is "cannot be read"
+        log.info("could not read %s as %s: %r", path.name, kind, exc)
+        return DocumentText(problem=_PROBLEMS[kind])
+
+
+_PROBLEMS = {
+    PDF: "The PDF is damaged or not a PDF, so its text cannot be read.",
+    DOCX: "The Word document is damaged or not a Word document, so its text cannot be read.",
+    ODT: "The OpenDocument text is damaged or not an OpenDocument text, so its text cannot be read.",
+    XLSX: "The spreadsheet is damaged or not an Excel spreadsheet, so its text cannot be read.",
+    CSV: "The CSV file's text cannot be read.",
+    TEXT: "The text file cannot be read.",
+}
+
+
+def _capped(pages: Iterable[str]) -> tuple[str, ...]:
+    kept: list[str] = []
+    size = 0
+    for page in pages:
+        if len(kept) >= MAX_PAGES or size >= MAX_CHARS:
+            break
+        page = page[:MAX_CHARS - size]
+        kept.append(page)
+        size += len(page)
+    return tuple(kept)
+
+
+def _decoded(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError("binary data")
+    best = from_bytes(data[:MAX_CHARS]).best()
+    if best is None:
+        raise ValueError("no text encoding fits")
+    return str(best)
+
+
+# PDF
+
+
+def _dark(colour: Any) -> bool:
+    """Whether a pdfplumber fill colour (gray, RGB or CMYK, as a number or a tuple) is near black."""
+    if colour is None:
+        return False
+    values = colour if isinstance(colour, (tuple, list)) else (colour,)
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return False
+    if len(numbers) == 1:
+        return numbers[0] <= DARK
+    if len(numbers) == 3:
+        return max(numbers) <= DARK
+    if len(numbers) == 4:  # CMYK: black ink, or every colour at full
+        c, m, y, k = numbers
+        return k >= 1 - DARK or min(c, m, y) >= 1 - DARK
+    return False
+
+
+def _hidden_on(page: Any) -> str:
+    boxes = [r for r in page.rects if r.get("fill") and _dark(r.get("non_stroking_color"))]
+    if not boxes:
+        return ""
+
+    def covered(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return False
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return any(b["x0"] <= x <= b["x1"] and b["top"] <= y <= b["bottom"] for b in boxes)
+
+    # pdfplumber's own layout joins the covered glyphs into words (a gap between glyphs is a space), so words
+    # set one glyph at a time, with no space characters, still come out apart.
+    return " ".join((page.filter(covered).extract_text() or "").split())
+
+
+def _pdf(path: Path) -> DocumentText:
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(path)
+    except Exception as exc:
+        if "Password" in repr(exc) or "Encrypt" in repr(exc):  # pdfplumber wraps pdfminer's PDFPasswordIncorrect
+            return DocumentText(problem=ENCRYPTED)
+        raise
+    with pdf:
+        if pdf.doc.encryption is not None:
+            return DocumentText(problem=ENCRYPTED)
+        pages: list[str] = []
+        hidden: list[HiddenText] = []
+        size = 0
+        for number, page in enumerate(pdf.pages[:MAX_PAGES], 1):
+            text = page.extract_text() or ""
+            pages.append(text)
+            size += len(text)
+            covered = _hidden_on(page)
+            if covered:
+                hidden.append(HiddenText(number, covered))
+            page.close()
+            if size >= MAX_CHARS:
+                break
+        if not pages:
+            return DocumentText(problem="The PDF has no pages.")
+        return DocumentText(pages=_capped(pages), hidden=tuple(hidden))
+
+
+# Word processing
+
+
+def _docx(path: Path) -> DocumentText:
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts.extend("\t".join(cell.text for cell in row.cells) for row in table.rows)
+    return DocumentText(pages=_capped(["\n".join(parts)]))
+
+
+def _odt(path: Path) -> DocumentText:
+    from odf import teletype, text
+    from odf.opendocument import load
+
+    if not zipfile.is_zipfile(path):
+        raise ValueError("not a ZIP")
+    document = load(str(path))
+    parts = [teletype.extractText(node) for node in document.getElementsByType(text.P)]
+    parts += [teletype.extractText(node) for node in document.getElementsByType(text.H)]
+    return DocumentText(pages=_capped(["\n".join(parts)]))
+
+
+# Spreadsheets and text
+
+
+def _rows(sheet: Any) -> Iterator[str]:
+    for row in sheet.iter_rows(values_only=True):
+        cells = ["" if value is None else str(value) for value in row]
+        if any(cells):
+            yield "\t".join(cells).rstrip("\t")
+
+
+def _xlsx(path: Path) -> DocumentText:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return DocumentText(pages=_capped("\n".join(_rows(sheet)) for sheet in book.worksheets))
+    finally:
+        book.close()
+
+
+def _csv(path: Path) -> DocumentText:
+    text = _decoded(path.read_bytes())
+    rows = csv.reader(io.StringIO(text))
+    return DocumentText(pages=_capped(["\n".join("\t".join(row) for row in rows)]))
+
+
+def _text(path: Path) -> DocumentText:
+    return DocumentText(pages=_capped([_decoded(path.read_bytes())]))
+
+
+_READERS = {PDF: _pdf, DOCX: _docx, ODT: _odt, XLSX: _xlsx, CSV: _csv, TEXT: _text}
+
+__all__ = ["DocumentText", "HiddenText", "extract_text", "kind_of"]

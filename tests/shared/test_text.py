@@ -1,0 +1,84 @@
+"""Document text by page from real files of each kind, and every bad file a sentence rather than an error."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from shared.files.text import ENCRYPTED, UNKNOWN_KIND, extract_text
+from tests.pdfs import make_pdf
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_a_pdf_page_by_page_and_text_left_under_a_black_box(tmp_path: Path) -> None:
+    path = tmp_path / "appendix.pdf"
+    path.write_bytes(make_pdf(["Roads budget", "Staffing", "The gritting depot"], boxed={2: "Sam Jones 07700 900123"}))
+    found = extract_text(path, "application/pdf")
+    assert found.readable and len(found.pages) == 3
+    assert "gritting" in found.pages[2] and "gritting" not in found.pages[0]
+    assert [(h.page, h.text) for h in found.hidden] == [(2, "Sam Jones 07700 900123")]
+    path.write_bytes(make_pdf(["A box-free page"]))
+    assert extract_text(path, "application/octet-stream", "letter.pdf").hidden == ()
+
+
+def test_word_opendocument_spreadsheet_csv_and_text(tmp_path: Path) -> None:
+    import docx
+    import openpyxl
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    word = docx.Document()
+    word.add_paragraph("Pothole repairs in 2025")
+    word.save(str(tmp_path / "a.docx"))
+    odt = OpenDocumentText()
+    odt.text.addElement(P(text="Street lighting contracts"))
+    odt.save(str(tmp_path / "b.odt"))
+    book = openpyxl.Workbook()
+    book.active.append(["Site", "Waiting"])
+    book.active.append(["Northfield", 42])
+    book.create_sheet("Second").append(["Tree felling"])
+    book.save(tmp_path / "c.xlsx")
+    (tmp_path / "d.csv").write_bytes("Café,Numbers\nRésumé,3\n".encode("latin-1"))
+    (tmp_path / "e.txt").write_text("Plain words\n", encoding="utf-8")
+    assert extract_text(tmp_path / "a.docx", DOCX).pages == ("Pothole repairs in 2025",)
+    assert extract_text(tmp_path / "b.odt", ODT).pages == ("Street lighting contracts",)
+    assert extract_text(tmp_path / "c.xlsx", XLSX).pages == ("Site\tWaiting\nNorthfield\t42", "Tree felling")
+    assert "Café\tNumbers" in extract_text(tmp_path / "d.csv", "text/csv").pages[0]
+    assert extract_text(tmp_path / "e.txt", "text/plain").pages == ("Plain words\n",)
+
+
+@pytest.mark.parametrize(("name", "content_type", "body", "problem"), [
+    ("locked.pdf", "application/pdf", make_pdf(["secret"], encrypt=True), ENCRYPTED),
+    ("cut.pdf", "application/pdf", make_pdf(["cut short"])[:80], "The PDF is damaged"),
+    ("junk.pdf", "application/pdf", b"\x00\x01\x02 not a pdf", "The PDF is damaged"),
+    ("fake.docx", DOCX, b"PK\x03\x04 not really a zip", "The Word document is damaged"),
+    ("binary.txt", "text/plain", b"\x00\x01\x02\x03" * 50, "The text file cannot be read"),
+    ("tool.exe", "application/x-msdownload", b"MZ", UNKNOWN_KIND),
+])
+def test_bad_files_have_a_problem_for_staff(tmp_path: Path, name: str, content_type: str, body: bytes,
+                                            problem: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(body)
+    found = extract_text(path, content_type, name)
+    assert not found.readable and found.pages == () and found.problem.startswith(problem)
+
+
+def test_a_zip_that_is_not_an_opendocument(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "x.odt", "w") as archive:
+        archive.writestr("hello.txt", "hello")
+    assert not extract_text(tmp_path / "x.odt", ODT).readable
+
+
+@pytest.mark.parametrize(("colour", "dark"), [
+    ((0,), True), (0.1, True), ((0.1, 0.1, 0.12), True), ((0, 0, 0, 1), True), ((1, 1, 1, 0), True),
+    ((0.9,), False), ((1, 1, 0), False), ((0, 0, 0, 0), False), ((0.2, 0.6, 0.2), False), (None, False), ("P1", False),
+])
+def test_a_box_hides_text_when_its_fill_is_near_black_in_gray_rgb_or_cmyk(colour: object, dark: bool) -> None:
+    from shared.files.text import _dark
+
+    assert _dark(colour) is dark
