@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
@@ -26,9 +25,8 @@ from backoffice.cases.models import CaseType
 from backoffice.clocks import Law, UnknownRuleError
 from backoffice.deadlines.rules import effective_rule
 from backoffice.disclosures.models import PUBLISHED, DeflectionEvent, Publication
-from backoffice.disclosures.paths import LOG_RESPONSE_PAGE
+from backoffice.disclosures.paths import response_url
 from backoffice.disclosures.search import SUGGESTIONS, log_engine, suggest
-from shared.apps import public_url
 from shared.db import utcnow
 from shared.errors import NotFound
 from shared.settings import Settings
@@ -64,11 +62,6 @@ class DeflectionCounts:
     followed: int
     #: Drafts that followed a suggestion in the period and have not become a case.
     not_sent_after_following: int
-
-
-def response_url(settings: Settings, reference: str) -> str:
-    """A published response's page, from the log's declared public path (Capture never imports the log)."""
-    return public_url(settings, LOG_RESPONSE_PAGE).rstrip("/") + "/" + quote(reference, safe="")
 
 
 def offers_published_answers(session: Session, case_type_key: str) -> bool:

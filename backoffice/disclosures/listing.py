@@ -19,10 +19,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.automation.timing import london_date
 from backoffice.disclosures.models import PUBLISHED, WITHDRAWN, DisclosureCategory, Publication, PublicationDocument
-from backoffice.disclosures.paths import LOG_RESPONSE_PAGE
+from backoffice.disclosures.paths import response_url
 from backoffice.disclosures.responses import cited
-from shared.apps import public_url
-from shared.settings import Settings
 
 NEWEST = 10
 FEED_ENTRIES = 50
@@ -78,11 +76,6 @@ class FeedEntries:
 class SitemapEntry:
     reference: str
     updated_at: dt.datetime
-
-
-def response_url(settings: Settings, reference: str) -> str:
-    """The absolute address of a response's public page (the log declares where its pages are)."""
-    return public_url(settings, LOG_RESPONSE_PAGE) + reference
 
 
 def _entries(session: Session, order: object, limit: int) -> tuple[LogEntry, ...]:

@@ -30,15 +30,13 @@ from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import Case, StatusKind
 from backoffice.clocks import Law
 from backoffice.deadlines.rules import effective_rule
-from backoffice.disclosures import checking, documents
+from backoffice.disclosures import checking, documents, paths
 from backoffice.disclosures.categories import active_category
 from backoffice.disclosures.changes import record_change
 from backoffice.disclosures.models import AWAITING_APPROVAL, DRAFT, PUBLISHED, WITHDRAWN, Publication
-from backoffice.disclosures.paths import LOG_RESPONSE_PAGE
 from backoffice.disclosures.permission import may_publish, require_publishing
 from backoffice.staff.accounts import StaffUser
 from shared import audit
-from shared.apps import public_url
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.settings import Settings
@@ -111,7 +109,7 @@ def get_publication(session: Session, user: StaffUser, case: Case) -> Publicatio
 
 def response_url(settings: Settings, publication: Publication) -> str:
     """The public page of the response (the log declares it; the API's ``url``)."""
-    return public_url(settings, LOG_RESPONSE_PAGE).rstrip("/") + "/" + publication.reference
+    return paths.response_url(settings, publication.reference)
 
 
 def can_publish(session: Session, user: StaffUser, case: Case) -> bool:
