@@ -33,7 +33,6 @@ from backoffice.releases.state import (
     ShareStatus,
     ended_at,
     london_when,
-    size_in_words,
     status_of,
     time_left_in_words,
 )
@@ -41,6 +40,7 @@ from shared import audit, jobs, ratelimit
 from shared.db import utcnow
 from shared.errors import DomainError, NotAuthenticated, NotFound
 from shared.files import CLEAN, StoredFile
+from shared.files.words import size_in_words
 
 PER_SHARE = ratelimit.Limit("share-email", TRIES_PER_SHARE, TRIES_WINDOW)
 PER_IP = ratelimit.Limit("share-email-ip", TRIES_PER_IP, IP_WINDOW)

@@ -23,13 +23,13 @@ from backoffice.releases.state import (
     ShareStatus,
     expiry_for,
     london_when,
-    size_in_words,
     status_of,
 )
 from backoffice.staff.accounts import StaffUser
 from shared import audit, jobs
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.files.words import size_in_words
 from shared.settings import Settings
 
 PURGE_JOB = "backoffice.releases.purge"

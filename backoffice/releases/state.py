@@ -95,12 +95,3 @@ def time_left_in_words(share: Share, now: dt.datetime | None = None) -> str:
     return f"You have {left} day{'s' if left != 1 else ''} left to download your documents"
 
 
-def size_in_words(size: int) -> str:
-    """``63 KB``, ``120 MB``, ``1.2 GB``, as the seed's page shows sizes."""
-    if size < 1024:
-        return f"{size} bytes"
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
-            value = size / scale
-            return f"{value:.1f} {unit}".replace(".0 ", " ") if value < 10 else f"{round(value)} {unit}"
-    return f"{size} bytes"  # pragma: no cover - the loop always returns for size >= 1024

@@ -19,33 +19,6 @@ from shared.web import RequestContext
 
 Handler = Callable[[RequestContext], Response]
 
-#: Document types in words ("PDF", not "application/pdf"); any other stored type is "File".
-TYPES_IN_WORDS = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPG image",
-    "image/png": "PNG image",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text",
-    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet",
-    "text/plain": "Text file",
-    "text/csv": "CSV spreadsheet",
-}
-
-
-def type_in_words(content_type: str) -> str:
-    return TYPES_IN_WORDS.get(content_type.split(";", 1)[0].strip().lower(), "File")
-
-
-def size_in_words(size: int) -> str:
-    """``63 KB``, ``1.2 MB``, ``120 MB``: one decimal below ten, as the GOV.UK attachment pattern shows sizes."""
-    if size < 1024:
-        return f"{size} bytes"
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
-            value = size / scale
-            return f"{value:.1f} {unit}".replace(".0 ", " ") if value < 10 else f"{round(value)} {unit}"
-    return f"{size} bytes"  # pragma: no cover
 
 
 def day_in_words(day: dt.date | dt.datetime | None) -> str:

@@ -25,18 +25,16 @@ from backoffice.public import (
     search_log,
 )
 from disclosurelog.web.common import (
-    TYPES_IN_WORDS,
     absolute,
     day_in_words,
     disposition,
     json_ld,
     reference_of,
     response_address,
-    size_in_words,
-    type_in_words,
 )
 from shared.errors import NotFound
 from shared.files import file_path
+from shared.files.words import TYPES_IN_WORDS, size_in_words, type_in_words
 from shared.web import RequestContext
 from shared.web.downloads import file_response
 

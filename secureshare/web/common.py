@@ -15,25 +15,7 @@ from shared.web import RequestContext
 
 Handler = Callable[[RequestContext], Response]
 
-#: The document types the service offers, in words ("PDF", not "application/pdf"); any other stored type
-#: is offered as a plain download (``application/octet-stream``), never as what it claims to be.
-TYPES_IN_WORDS = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPG image",
-    "image/png": "PNG image",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text",
-    "text/plain; charset=utf-8": "Text file",
-    "text/plain": "Text file",
-    "text/csv; charset=utf-8": "CSV spreadsheet",
-    "text/csv": "CSV spreadsheet",
-}
 OTHER_TYPE = "application/octet-stream"
-
-
-def type_in_words(content_type: str) -> str:
-    return TYPES_IN_WORDS.get(content_type, "File")
 
 
 def token_of(ctx: RequestContext) -> str:

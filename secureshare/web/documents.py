@@ -26,19 +26,18 @@ from backoffice.public import (
 from secureshare.web import cookies
 from secureshare.web.common import (
     OTHER_TYPE,
-    TYPES_IN_WORDS,
     keep,
     session_of,
     share_address,
     signed_in,
     token_of,
-    type_in_words,
 )
 from secureshare.web.visitors import device_of
 from shared.db import transaction
 from shared.errors import NotFound
 from shared.files import clean_name, file_path
 from shared.files.archive import ZipMember, zip_response
+from shared.files.words import known_type, type_in_words
 from shared.web import RequestContext
 from shared.web.downloads import file_response
 
@@ -60,7 +59,7 @@ def attachment_headers(name: str, content_type: str) -> dict[str, str]:
     shown = clean_name(name) or "document"
     ascii_name = shown.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "").strip() or "document"
     return {
-        "Content-Type": content_type if content_type in TYPES_IN_WORDS else OTHER_TYPE,
+        "Content-Type": content_type if known_type(content_type) else OTHER_TYPE,
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(shown, safe='')}",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": DOWNLOAD_CSP,

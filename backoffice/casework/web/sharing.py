@@ -20,11 +20,12 @@ from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.models import Case
 from backoffice.casework.web.common import actor_of, flash, form_values, int_or_none, plural, pop_flash
 from backoffice.releases import sending
-from backoffice.releases.state import MAX_DAYS, MAX_FILES, MIN_DAYS, size_in_words
+from backoffice.releases.state import MAX_DAYS, MAX_FILES, MIN_DAYS
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.files import ANY_SUPPORTED, CLEAN, scan_status_message, staff_upload_limit, upload_limit
+from shared.files.words import size_in_words
 from shared.settings import Settings
 from shared.web import RequestContext
 from shared.web.forms import render_form, repeated

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from backoffice.releases.models import Share
-from backoffice.releases.state import days_left, expiry_for, london_when, size_in_words, time_left_in_words
+from backoffice.releases.state import days_left, expiry_for, london_when, time_left_in_words
+from shared.files.words import size_in_words
 
 UTC = dt.UTC
 
