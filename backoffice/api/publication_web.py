@@ -13,29 +13,13 @@ from typing import Any
 
 from starlette.responses import Response
 
-from backoffice.api.requests import find_case, require_json
-from backoffice.api.schemas import SCHEMAS, check
+from backoffice.api.requests import actor_of, find_case, json_body
 from backoffice.api.shares_web import as_trusted_system
 from backoffice.disclosures import categories, checking, publishing
 from backoffice.disclosures.models import Publication
-from shared.audit import Actor
 from shared.errors import InvalidInput, NotFound
 from shared.web import RequestContext
 from shared.web.errors import problem
-
-
-def _actor(ctx: RequestContext) -> Actor:
-    assert ctx.actor is not None  # set by the token policy (access.requires)
-    return ctx.actor
-
-
-def _body(ctx: RequestContext, schema: str) -> dict[str, Any]:
-    require_json(ctx, "the request")
-    errors = check(SCHEMAS[schema], ctx.body_json)
-    if errors:
-        raise InvalidInput(f"The request body does not match the {schema} schema", errors)
-    assert isinstance(ctx.body_json, dict)  # the schema says object
-    return ctx.body_json
 
 
 def _category_id(ctx: RequestContext, name: str | None) -> int | None:
@@ -66,13 +50,13 @@ def publication_json(ctx: RequestContext, publication: Publication,
 
 
 def create_publication(ctx: RequestContext) -> Response:
-    values = _body(ctx, "PublicationCreate")
+    values = json_body(ctx, "PublicationCreate")
     case = find_case(ctx)
     user = as_trusted_system(ctx)
     try:
         with ctx.attempt():
             publication = publishing.prepare_and_publish(
-                ctx.db, ctx.settings, _actor(ctx), user, case, title=values["title"], summary=values["summary"],
+                ctx.db, ctx.settings, actor_of(ctx), user, case, title=values["title"], summary=values["summary"],
                 category_id=_category_id(ctx, values.get("category")),
                 attachment_ids=[int(i) for i in values.get("attachment_ids", [])])
     except checking.ChecksOutstanding as exc:
@@ -96,7 +80,7 @@ def show_publication(ctx: RequestContext) -> Response:
 
 
 def withdraw_publication(ctx: RequestContext) -> Response:
-    values = _body(ctx, "PublicationWithdraw")
+    values = json_body(ctx, "PublicationWithdraw")
     publication = _publication(ctx)
-    publishing.withdraw(ctx.db, _actor(ctx), as_trusted_system(ctx), publication, values["reason"])
+    publishing.withdraw(ctx.db, actor_of(ctx), as_trusted_system(ctx), publication, values["reason"])
     return ctx.json(publication_json(ctx, publication))

@@ -17,8 +17,7 @@ from starlette.responses import Response
 
 from backoffice.api.access import current_client
 from backoffice.api.errors import UnsupportedMediaType
-from backoffice.api.requests import find_case, require_json
-from backoffice.api.schemas import SCHEMAS, check
+from backoffice.api.requests import actor_of, find_case, json_body
 from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.models import Case, CaseAttachment
@@ -26,7 +25,6 @@ from backoffice.releases import management, sending
 from backoffice.releases.management import ShareSummary
 from backoffice.releases.models import Share
 from backoffice.staff.accounts import Role, StaffUser
-from shared.audit import Actor
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.files import ANY_SUPPORTED, CLEAN, INFECTED, StoredFile, scan_status_message, staff_upload_limit
 from shared.numbers import parse_int
@@ -38,11 +36,6 @@ MULTIPART = "multipart/form-data"
 
 class MultipartRequired(UnsupportedMediaType):
     headers: ClassVar[dict[str, str]] = {"Accept-Post": MULTIPART}
-
-
-def _actor(ctx: RequestContext) -> Actor:
-    assert ctx.actor is not None  # set by the token policy (access.requires)
-    return ctx.actor
 
 
 def as_trusted_system(ctx: RequestContext) -> StaffUser:
@@ -59,15 +52,6 @@ def _allowed(ctx: RequestContext, user: StaffUser, case: Case, action: Action, d
     """What the case's state rules out is a conflict (409), not a permission the client lacks (its scope is 403)."""
     if action not in allowed_actions(ctx.db, user, case):
         raise Conflict(f"The case {case.reference} is {case.status.label.lower()}: {doing}")
-
-
-def _body(ctx: RequestContext, schema: str) -> dict[str, Any]:
-    require_json(ctx, "the request")
-    errors = check(SCHEMAS[schema], ctx.body_json)
-    if errors:
-        raise InvalidInput(f"The request body does not match the {schema} schema", errors)
-    assert isinstance(ctx.body_json, dict)  # the schema says object
-    return ctx.body_json
 
 
 # --- attachments -----------------------------------------------------------------------------------
@@ -101,7 +85,7 @@ def add_attachment(ctx: RequestContext) -> Response:
     if not isinstance(chosen, UploadFile) or not chosen.filename:
         raise InvalidInput("Send the file in a part named file, with a file name", {"file": "Select a file"})
     description = ctx.field("description")
-    attachment = workflow.add_attachment(ctx.db, _actor(ctx), user, case, ctx.settings, chosen.filename, chosen.file,
+    attachment = workflow.add_attachment(ctx.db, actor_of(ctx), user, case, ctx.settings, chosen.filename, chosen.file,
                                          description, allowed=ANY_SUPPORTED, max_bytes=staff_upload_limit(ctx.settings))
     stored = ctx.db.get(StoredFile, attachment.file_id)
     assert stored is not None  # stored in this transaction
@@ -139,7 +123,7 @@ def _share_response(ctx: RequestContext, share: Share, status_code: int = 200) -
 
 
 def create_share(ctx: RequestContext) -> Response:
-    values = _body(ctx, "ShareCreate")
+    values = json_body(ctx, "ShareCreate")
     case = find_case(ctx)
     user = as_trusted_system(ctx)
     _allowed(ctx, user, case, Action.SEND_DOCUMENTS, "documents cannot be sent from it")
@@ -147,7 +131,7 @@ def create_share(ctx: RequestContext) -> Response:
     request = sending.ShareRequest(attachment_ids=list(values["attachment_ids"]),
                                    days=case.case_type.share_days if days is None else int(days),
                                    message=values.get("message") or "", is_response=bool(values.get("is_response")))
-    sent = sending.send_documents(ctx.db, ctx.settings, _actor(ctx), user, case, request)
+    sent = sending.send_documents(ctx.db, ctx.settings, actor_of(ctx), user, case, request)
     return _share_response(ctx, sent.share, 201)
 
 
@@ -172,25 +156,25 @@ def _managing(ctx: RequestContext) -> tuple[StaffUser, Case, Share]:
 
 def resend(ctx: RequestContext) -> Response:
     user, case, share = _managing(ctx)
-    management.resend(ctx.db, ctx.settings, _actor(ctx), user, case, share)  # the new token goes only in the email
+    management.resend(ctx.db, ctx.settings, actor_of(ctx), user, case, share)  # the new token goes only in the email
     return _share_response(ctx, share)
 
 
 def extend(ctx: RequestContext) -> Response:
-    values = _body(ctx, "ShareExtend")
+    values = json_body(ctx, "ShareExtend")
     user, case, share = _managing(ctx)
-    management.extend(ctx.db, ctx.settings, _actor(ctx), user, case, share, values["days"], values["reason"])
+    management.extend(ctx.db, ctx.settings, actor_of(ctx), user, case, share, values["days"], values["reason"])
     return _share_response(ctx, share)
 
 
 def revoke(ctx: RequestContext) -> Response:
-    values = _body(ctx, "ShareRevoke")
+    values = json_body(ctx, "ShareRevoke")
     user, case, share = _managing(ctx)
-    management.revoke(ctx.db, _actor(ctx), user, case, share, values["reason"])
+    management.revoke(ctx.db, actor_of(ctx), user, case, share, values["reason"])
     return _share_response(ctx, share)
 
 
 def unlock(ctx: RequestContext) -> Response:
     user, case, share = _managing(ctx)
-    management.unlock(ctx.db, _actor(ctx), user, case, share)
+    management.unlock(ctx.db, actor_of(ctx), user, case, share)
     return _share_response(ctx, share)
