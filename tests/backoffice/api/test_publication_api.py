@@ -81,3 +81,18 @@ def test_scopes_and_unknown_cases(api: Api) -> None:
     writer = _client(api, SCOPES)
     _problem(api, _publish(api, writer, reference, {"title": "Open case", "summary": "Not closed yet."}), 409)
     _problem(api, _publish(api, writer, reference, {"title": "T", "summary": "S", "category": "No such"}), 422)
+
+
+def test_the_two_person_rule_leaves_a_response_with_documents_awaiting_approval(api: Api) -> None:
+    auth = _client(api, SCOPES)
+    reference = api.seed_case(email="sam@example.com", name="Sam Jones")
+    attachment = _clean_attachment(api, auth, reference, "Timetables.txt")
+    _close(api, reference)
+    with api.session() as session, session.begin():
+        session.scalars(select(Case).where(Case.reference == reference)).one().case_type.publication_approval = True
+    created = _publish(api, auth, reference, {"title": "Bus timetables 2025", "summary": "We sent the timetables.",
+                                              "attachment_ids": [attachment]})
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "awaiting approval"
+    _problem(api, api.client.post(f"{PREFIX}/cases/{reference}/publication/withdraw", headers=auth,
+                                  json={"reason": "Not yet public."}), 409)

@@ -98,7 +98,8 @@ def test_prepare_check_acknowledge_publish_and_withdraw(office: Office, browser:
     assert "Withdrawn from the disclosure log: It named a driver." in client.get(base).text
 
 
-def test_two_people_under_the_two_person_rule(office: Office, browser: Any, settings: Settings) -> None:
+def test_two_people_under_the_two_person_rule(office: Office, browser: Any, check_page: Any,
+                                              settings: Settings) -> None:
     reference, attachment_id = _closed_case(office, settings, approval=True)
     preparer, approver = browser("caseworker"), browser("manager")
     base = f"/cases/{reference}/publication"
@@ -109,6 +110,7 @@ def test_two_people_under_the_two_person_rule(office: Office, browser: Any, sett
     assert submit(preparer, base, base + "/publish").status_code == 303
     assert (banner(preparer.get(base).text) or "").startswith("Sent for approval")
     assert base + "/approve" not in preparer.get(base).text  # the preparer is not offered approval
+    check_page(approver.get(base), title=f"Disclosure log – {reference}")
     assert submit(approver, base, base + "/approve").status_code == 303
     with office.factory() as session:
         publication = _publication(session, reference)
