@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from backoffice.cases import workflow
@@ -24,13 +25,14 @@ from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared import audit
 from shared.errors import Conflict, InvalidInput, PermissionDenied
-from shared.files import CLEAN
+from shared.files import CLEAN, staff_upload_limit
+from shared.files.words import size_in_words
 from shared.web import RequestContext
 from shared.web.forms import render_form, repeated
 
 TEMPLATE = "backoffice/cases/publication.html"
 WITHDRAW_TEMPLATE = "backoffice/cases/publication_withdraw.html"
-ORDER = ("title", "summary", "category", "request_text", "attachment_ids", "publication")
+ORDER = ("title", "summary", "category", "request_text", "attachment_ids", "file", "publication")
 STATUS_WORDS = {DRAFT: "Not published", AWAITING_APPROVAL: "Awaiting approval", PUBLISHED: "Published",
                 WITHDRAWN: "Withdrawn"}
 
@@ -68,6 +70,7 @@ def _page(ctx: RequestContext, user: StaffUser, case: Case, values: dict[str, An
         and publication.prepared_by_user_id != user.id,
         "public_url": publishing.response_url(ctx.settings, publication)
         if publication is not None and publication.status == PUBLISHED else "",
+        "upload_limit": size_in_words(staff_upload_limit(ctx.settings)),
         "history": [e for e in audit.history(ctx.db, "case", case.reference)
                     if "publication" in e.action or e.action == "case.published"],
     }
@@ -190,6 +193,29 @@ def return_for_changes(ctx: RequestContext) -> Response:
         return "Returned for changes"
 
     return _act(ctx, perform, "")
+
+
+def upload(ctx: RequestContext) -> Response:
+    """A redacted version for the entry: stored quarantined, read once ClamAV passes it (publishing waits)."""
+    user, case = _case(ctx)
+    if repeated(ctx):
+        return ctx.redirect("case-publication", reference=case.reference)
+    chosen = [f for f in (ctx.form.getlist("file") if ctx.form is not None else [])
+              if isinstance(f, UploadFile) and f.filename]
+    try:
+        if not chosen:
+            raise InvalidInput("Select a file", {"file": "Select a file"})
+        with ctx.attempt():
+            publication = _publication(ctx, case)
+            for upload_file in chosen:
+                documents.add_upload(ctx.db, ctx.settings, actor_of(ctx), user, publication,
+                                     filename=upload_file.filename or "", stream=upload_file.file)
+    except InvalidInput as exc:
+        return _page(ctx, user, case, {}, {"file": exc.errors.get("file", exc.detail)})
+    except Conflict as exc:
+        return _page(ctx, user, case, {}, {"file": exc.detail}, status=409)
+    flash(ctx, "Uploaded. It is checked for viruses, then read and checked for personal data when you publish")
+    return ctx.redirect("case-publication", reference=case.reference)
 
 
 def withdraw(ctx: RequestContext) -> Response:

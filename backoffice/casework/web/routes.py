@@ -75,6 +75,8 @@ def casework_routes() -> list[BaseRoute]:
         page(SHARE + "/unlock", shares.unlock, name="case-share-unlock", access=WORKERS, methods=POST),
         # The disclosure log: who may publish is checked per case (disclosures.permission).
         page(CASE + "/publication", publication.show, name="case-publication", access=WORKERS, methods=FORM),
+        page(CASE + "/publication/documents", publication.upload, name="case-publication-upload", access=WORKERS,
+             methods=POST, files=True, upload_limit=staff_upload_limit),
         page(CASE + "/publication/publish", publication.publish, name="case-publication-publish", access=WORKERS,
              methods=POST),
         page(CASE + "/publication/findings/{finding_id:id}", publication.acknowledge,

@@ -20,7 +20,7 @@ from shared.db import transaction
 from shared.files import CLEAN, StoredFile
 from shared.settings import Settings
 from tests.backoffice.casework.conftest import SYSTEM, Office
-from tests.backoffice.casework.helpers import banner, error_summary, submit
+from tests.backoffice.casework.helpers import banner, error_summary, form_fields, submit
 
 
 def _closed_case(office: Office, settings: Settings, *, approval: bool = False) -> tuple[str, int]:
@@ -120,3 +120,24 @@ def test_two_people_under_the_two_person_rule(office: Office, browser: Any, chec
 def test_a_reader_cannot_publish(office: Office, browser: Any, settings: Settings) -> None:
     reference, _ = _closed_case(office, settings)
     assert browser("read-only").get(f"/cases/{reference}/publication").status_code == 403
+
+
+def test_a_redacted_version_is_uploaded_and_waits_for_the_virus_check(office: Office, browser: Any, check_page: Any,
+                                                                       settings: Settings) -> None:
+    reference, attachment_id = _closed_case(office, settings)
+    client = browser("caseworker")
+    base = f"/cases/{reference}/publication"
+    assert _prepare(client, reference, attachment_id, summary="Timetables.").status_code == 303
+    fields = form_fields(client.get(base).text, base + "/documents")
+    empty = client.post(base + "/documents", data=fields, follow_redirects=False)
+    assert empty.status_code == 422 and error_summary(empty.text) == [("#file", "Select a file")]
+    fields = form_fields(client.get(base).text, base + "/documents")
+    uploaded = client.post(base + "/documents", data=fields, follow_redirects=False,
+                           files={"file": ("Redacted timetables.txt", b"Route 1 timetable.\n", "text/plain")})
+    assert uploaded.status_code == 303
+    page = check_page(client.get(base), title=f"Disclosure log – {reference}")
+    assert page is not None
+    assert "Redacted timetables.txt – waiting for the virus check" in client.get(base).text
+    with office.factory() as session:
+        assert [d.name for d in _publication(session, reference).documents] == ["timetables.txt",
+                                                                                "Redacted timetables.txt"]
