@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.admin.web import case_types, groups, settings, transfer, users
+from backoffice.admin.web import case_types, disclosure_categories, groups, settings, transfer, users
 from backoffice.staff.access import ADMIN, MANAGERS
 from shared.web import RequestContext, page
 from shared.web.forms import render_form
@@ -41,6 +41,12 @@ def admin_routes() -> list[BaseRoute]:
              methods=POST),
         page(case_type + "/tasks", case_types.add_task_template, name="admin-task-template-add", access=ADMIN,
              methods=POST),
+        page("/admin/disclosure-categories", disclosure_categories.index, name="admin-disclosure-categories",
+             access=ADMIN),
+        page("/admin/disclosure-categories/new", disclosure_categories.add, name="admin-disclosure-category-add",
+             access=ADMIN, methods=POST),
+        page("/admin/disclosure-categories/{category_id:id}/active", disclosure_categories.set_active,
+             name="admin-disclosure-category-active", access=ADMIN, methods=POST),
         page("/admin/groups", groups.index, name="admin-groups", access=ADMIN),
         page("/admin/groups/new", groups.new, name="admin-group-new", access=ADMIN, methods=FORM),
         page(group, groups.show, name="admin-group", access=ADMIN),
