@@ -49,3 +49,8 @@ def make_pdf(pages: list[str], *, boxed: dict[int, str] | None = None, encrypt: 
                        + b"> /P -4 >>")
         extra = f"/Encrypt {len(objects)} 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] ".encode()
     return _document(objects, extra)
+
+
+def encrypted_pdf() -> bytes:
+    """A one-page PDF whose trailer has an /Encrypt dictionary (a file locked with a password)."""
+    return make_pdf(["secret"], encrypt=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.files.text import ENCRYPTED, UNKNOWN_KIND, extract_text
-from tests.pdfs import make_pdf
+from tests.pdfs import encrypted_pdf, make_pdf
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT = "application/vnd.oasis.opendocument.text"
@@ -53,7 +53,9 @@ def test_word_opendocument_spreadsheet_csv_and_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "content_type", "body", "problem"), [
-    ("locked.pdf", "application/pdf", make_pdf(["secret"], encrypt=True), ENCRYPTED),
+    ("locked.pdf", "application/pdf", encrypted_pdf(), ENCRYPTED),
+    ("empty.pdf", "application/pdf", make_pdf([]), "The PDF has no pages."),
+    ("empty.pdf", "application/pdf", b"", "The PDF is damaged"),
     ("cut.pdf", "application/pdf", make_pdf(["cut short"])[:80], "The PDF is damaged"),
     ("junk.pdf", "application/pdf", b"\x00\x01\x02 not a pdf", "The PDF is damaged"),
     ("fake.docx", DOCX, b"PK\x03\x04 not really a zip", "The Word document is damaged"),
