@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 MAX_PAGES = 2000
 #: About 20 MB of text a document: past it, the rest is not read (a huge spreadsheet says little more).
 MAX_CHARS = 20_000_000
+#: A DOCX, ODT or XLSX that unpacks to more than this is not parsed (its XML is read whole).
+MAX_UNPACKED = 300_000_000
 #: A fill this dark (0 black, 1 white) hides what is under it.
 DARK = 0.25
 
@@ -47,6 +49,7 @@ _BY_EXTENSION = {".pdf": PDF, ".docx": DOCX, ".odt": ODT, ".xlsx": XLSX, ".csv":
 
 ENCRYPTED = "The PDF is encrypted, so its text cannot be read."
 UNKNOWN_KIND = "Text cannot be read from this kind of file."
+TOO_BIG = "The file is too large once unpacked, so its text cannot be read."
 
 
 @dataclass(frozen=True)
@@ -193,26 +196,87 @@ def _pdf(path: Path) -> DocumentText:
 # Word processing
 
 
+def _unpacks_small(path: Path) -> bool:
+    """Whether a ZIP-based file (DOCX, ODT, XLSX) unpacks to a size its parser can hold: a few kilobytes can
+    unpack to gigabytes (a ZIP bomb), and the parsers read the XML whole."""
+    with zipfile.ZipFile(path) as archive:
+        return sum(member.file_size for member in archive.infolist()) <= MAX_UNPACKED
+
+
+def _word_paragraphs(element: Any) -> Iterator[str]:
+    """Every paragraph's text under ``element``, in order: the body's, but also those in tables, text boxes and
+    content controls, which python-docx's ``paragraphs`` leaves out. A text box drawn twice for old versions of
+    Word (its ``mc:Fallback`` copy) is read once."""
+    from docx.oxml.ns import qn
+
+    fallback, paragraph = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback", qn("w:p")
+    breaks = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+    skip = {fallback, paragraph}  # a text box's own paragraphs are read on their own
+
+    def walk(node: Any) -> Iterator[str]:
+        for child in node:
+            if child.tag == fallback:
+                continue
+            if child.tag == paragraph:
+                yield "".join(_word_runs(child, qn("w:t"), breaks, skip))
+            yield from walk(child)
+
+    yield from walk(element)
+
+
+def _word_runs(node: Any, text: str, breaks: dict[str, str], skip: set[str]) -> Iterator[str]:
+    for child in node:
+        if child.tag == text:
+            yield child.text or ""
+        elif child.tag in breaks:
+            yield breaks[child.tag]
+        elif child.tag not in skip:
+            yield from _word_runs(child, text, breaks, skip)
+
+
 def _docx(path: Path) -> DocumentText:
     import docx
 
+    if not _unpacks_small(path):
+        return DocumentText(problem=TOO_BIG)
     document = docx.Document(str(path))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        parts.extend("\t".join(cell.text for cell in row.cells) for row in table.rows)
-    return DocumentText(pages=_capped(["\n".join(parts)]))
+    parts = list(_word_paragraphs(document.element.body))
+    # Headers and footers often carry a name, an address or a phone number; each is read once, however many
+    # sections share it.
+    seen: set[int] = set()
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer,
+                     section.even_page_header, section.even_page_footer):
+            if part.is_linked_to_previous or id(part.part) in seen:
+                continue
+            seen.add(id(part.part))
+            parts.extend(_word_paragraphs(part._element))
+    return DocumentText(pages=_capped(["\n".join(part for part in parts if part)]))
 
 
 def _odt(path: Path) -> DocumentText:
-    from odf import teletype, text
+    from odf import teletype
+    from odf.namespaces import TEXTNS
     from odf.opendocument import load
 
     if not zipfile.is_zipfile(path):
         raise ValueError("not a ZIP")
+    if not _unpacks_small(path):
+        return DocumentText(problem=TOO_BIG)
     document = load(str(path))
-    parts = [teletype.extractText(node) for node in document.getElementsByType(text.P)]
-    parts += [teletype.extractText(node) for node in document.getElementsByType(text.H)]
-    return DocumentText(pages=_capped(["\n".join(parts)]))
+    blocks = {(TEXTNS, "p"), (TEXTNS, "h")}
+
+    def walk(node: Any) -> Iterator[str]:
+        for child in node.childNodes:
+            if getattr(child, "qname", None) in blocks:
+                yield teletype.extractText(child)
+            else:
+                yield from walk(child)
+
+    # The body in reading order (headings among their paragraphs, tables and frames too), then the headers
+    # and footers, which live with the page styles.
+    parts = list(walk(document.body)) + list(walk(document.masterstyles))
+    return DocumentText(pages=_capped(["\n".join(part for part in parts if part)]))
 
 
 # Spreadsheets and text
@@ -225,24 +289,45 @@ def _rows(sheet: Any) -> Iterator[str]:
             yield "\t".join(cells).rstrip("\t")
 
 
+def _sheet_text(sheet: Any, budget: list[int]) -> str:
+    """A sheet's rows, stopping once the document's text reaches MAX_CHARS (``budget`` is what is left), so a
+    sheet of a million rows is not all read to be cut afterwards."""
+    rows: list[str] = []
+    for row in _rows(sheet):
+        if budget[0] <= 0:
+            break
+        rows.append(row)
+        budget[0] -= len(row) + 1
+    return "\n".join(rows)
+
+
 def _xlsx(path: Path) -> DocumentText:
     import openpyxl
 
+    if not _unpacks_small(path):
+        return DocumentText(problem=TOO_BIG)
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    budget = [MAX_CHARS]
     try:
-        return DocumentText(pages=_capped("\n".join(_rows(sheet)) for sheet in book.worksheets))
+        return DocumentText(pages=_capped(_sheet_text(sheet, budget) for sheet in book.worksheets))
     finally:
         book.close()
 
 
+def _head(path: Path) -> bytes:
+    """The start of the file, enough for MAX_CHARS of text: a text file of gigabytes is not read whole."""
+    with path.open("rb") as file:
+        return file.read(MAX_CHARS)
+
+
 def _csv(path: Path) -> DocumentText:
-    text = _decoded(path.read_bytes())
+    text = _decoded(_head(path))
     rows = csv.reader(io.StringIO(text))
     return DocumentText(pages=_capped(["\n".join("\t".join(row) for row in rows)]))
 
 
 def _text(path: Path) -> DocumentText:
-    return DocumentText(pages=_capped([_decoded(path.read_bytes())]))
+    return DocumentText(pages=_capped([_decoded(_head(path))]))
 
 
 _READERS = {PDF: _pdf, DOCX: _docx, ODT: _odt, XLSX: _xlsx, CSV: _csv, TEXT: _text}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.files.text import ENCRYPTED, UNKNOWN_KIND, extract_text
+from shared.files import text
+from shared.files.text import ENCRYPTED, TOO_BIG, UNKNOWN_KIND, extract_text
 from tests.pdfs import encrypted_pdf, make_pdf
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -84,3 +85,65 @@ def test_a_box_hides_text_when_its_fill_is_near_black_in_gray_rgb_or_cmyk(colour
     from shared.files.text import _dark
 
     assert _dark(colour) is dark
+
+
+def test_personal_data_in_a_word_header_footer_table_or_text_box_is_read(tmp_path: Path) -> None:
+    import docx
+    from docx.oxml import parse_xml
+
+    word = docx.Document()
+    word.add_paragraph("Dear resident")
+    word.add_table(rows=1, cols=2).cell(0, 1).text = "Sam Jones"
+    word.sections[0].header.paragraphs[0].text = "Flat 2, SW1A 1AA"
+    word.sections[0].footer.paragraphs[0].text = "Call 07700 900123"
+    # A text box as Word writes it: once for new versions, once more as a fallback for old ones.
+    box = "<w:p><w:r><w:t>{}</w:t></w:r></w:p>"
+    word.paragraphs[0].runs[0]._r.append(parse_xml(
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+        ' xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:wps="wps" xmlns:v="v">'
+        f'<mc:Choice Requires="wps"><wps:txbx><w:txbxContent>{box.format("In a box")}</w:txbxContent></wps:txbx>'
+        f'</mc:Choice><mc:Fallback><v:textbox><w:txbxContent>{box.format("In a box")}</w:txbxContent></v:textbox>'
+        '</mc:Fallback></mc:AlternateContent>'))
+    word.save(str(tmp_path / "letter.docx"))
+    assert extract_text(tmp_path / "letter.docx", DOCX).pages == (
+        "Dear resident\nIn a box\nSam Jones\nFlat 2, SW1A 1AA\nCall 07700 900123",)
+
+
+def test_an_opendocument_in_reading_order_with_its_page_header(tmp_path: Path) -> None:
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Header, MasterPage, PageLayout
+    from odf.text import H, P
+
+    odt = OpenDocumentText()
+    layout = PageLayout(name="layout")
+    odt.automaticstyles.addElement(layout)
+    page = MasterPage(name="Standard", pagelayoutname=layout)
+    header = Header()
+    header.addElement(P(text="Pat Smith, 020 7946 0958"))
+    page.addElement(header)
+    odt.masterstyles.addElement(page)
+    odt.text.addElement(H(outlinelevel=1, text="Gritting"))
+    odt.text.addElement(P(text="Routes"))
+    odt.save(str(tmp_path / "a.odt"))
+    assert extract_text(tmp_path / "a.odt", ODT).pages == ("Gritting\nRoutes\nPat Smith, 020 7946 0958",)
+
+
+def test_a_file_that_unpacks_to_too_much_is_not_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import docx
+
+    docx.Document().save(str(tmp_path / "bomb.docx"))
+    monkeypatch.setattr(text, "MAX_UNPACKED", 1000)
+    assert extract_text(tmp_path / "bomb.docx", DOCX).problem == TOO_BIG
+
+
+def test_a_spreadsheet_stops_at_the_text_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for number in range(100):
+        book.active.append([f"row {number}"])
+    book.create_sheet("Later").append(["never read"])
+    book.save(tmp_path / "big.xlsx")
+    monkeypatch.setattr(text, "MAX_CHARS", 50)
+    pages = extract_text(tmp_path / "big.xlsx", XLSX).pages
+    assert pages[0].startswith("row 0\nrow 1") and len("".join(pages)) <= 50 and "never read" not in "".join(pages)
