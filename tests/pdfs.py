@@ -22,9 +22,11 @@ def _document(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
     return bytes(out)
 
 
-def make_pdf(pages: list[str], *, boxed: dict[int, str] | None = None, encrypt: bool = False) -> bytes:
+def make_pdf(pages: list[str], *, boxed: dict[int, str] | None = None, banner: str = "",
+             encrypt: bool = False) -> bytes:
     """A PDF of one page per string (lines split on newlines); ``boxed`` maps a page number (from 1) to text drawn
-    lower on that page (words apart by a gap, with no space glyph) and then covered by a filled black rectangle."""
+    lower on that page (words apart by a gap, with no space glyph) and then covered by a filled black rectangle;
+    ``banner`` is white text on a black bar at the top of each page, which anyone can read."""
     boxed = boxed or {}
     count = len(pages)
     # 1 catalog, 2 pages, 3 font, then a page object and its content stream for each page.
@@ -39,6 +41,9 @@ def make_pdf(pages: list[str], *, boxed: dict[int, str] | None = None, encrypt: 
             # Words set apart by a kerning gap, not a space glyph, as many PDF writers do.
             words = " -600 ".join(f"({_escape(word)})" for word in boxed[index + 1].split())
             stream += f" BT /F1 12 Tf 72 600 Td [{words}] TJ ET 0 0 0 rg 68 594 460 20 re f"
+        if banner:
+            stream = (f"0 0 0 rg 60 750 490 24 re f BT 1 1 1 rg /F1 14 Tf 72 756 Td ({_escape(banner)}) Tj ET 0 g "
+                      + stream)
         data = stream.encode("latin-1")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>"
                        f" /Contents {5 + 2 * index} 0 R >>".encode())

@@ -29,6 +29,8 @@ MAX_CHARS = 20_000_000
 MAX_UNPACKED = 300_000_000
 #: A fill this dark (0 black, 1 white) hides what is under it.
 DARK = 0.25
+#: Text this light shows on a dark box (white headings on a black banner), so it is not hidden.
+LIGHT = 0.6
 
 PDF = "pdf"
 DOCX = "docx"
@@ -146,13 +148,33 @@ def _dark(colour: Any) -> bool:
     return False
 
 
+def _light(colour: Any) -> bool:
+    """Whether a text colour stands out on a black box (white or a pale colour): such text is a dark banner's
+    heading, drawn over its box and read by everyone, not words hidden under it. An unknown colour (a pattern,
+    none given) is not light, so text under a box errs towards being reported."""
+    values = colour if isinstance(colour, (tuple, list)) else (colour,)
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return False
+    if len(numbers) == 1:
+        return numbers[0] >= LIGHT
+    if len(numbers) == 3:
+        r, g, b = numbers
+        return 0.299 * r + 0.587 * g + 0.114 * b >= LIGHT
+    if len(numbers) == 4:
+        c, m, y, k = numbers
+        return (1 - k) * (1 - max(c, m, y)) >= LIGHT
+    return False
+
+
 def _hidden_on(page: Any) -> str:
     boxes = [r for r in page.rects if r.get("fill") and _dark(r.get("non_stroking_color"))]
     if not boxes:
         return ""
 
     def covered(obj: dict[str, Any]) -> bool:
-        if obj.get("object_type") != "char":
+        if obj.get("object_type") != "char" or _light(obj.get("non_stroking_color")):
             return False
         x = (obj["x0"] + obj["x1"]) / 2
         y = (obj["top"] + obj["bottom"]) / 2

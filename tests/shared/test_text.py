@@ -25,6 +25,10 @@ def test_a_pdf_page_by_page_and_text_left_under_a_black_box(tmp_path: Path) -> N
     assert [(h.page, h.text) for h in found.hidden] == [(2, "Sam Jones 07700 900123")]
     path.write_bytes(make_pdf(["A box-free page"]))
     assert extract_text(path, "application/octet-stream", "letter.pdf").hidden == ()
+    # White words on a black banner are a heading anyone reads, not a failed redaction.
+    path.write_bytes(make_pdf(["Minutes"], banner="Highways Committee", boxed={1: "Jo Bloggs"}))
+    found = extract_text(path, "application/pdf")
+    assert "Highways Committee" in found.pages[0] and [(h.page, h.text) for h in found.hidden] == [(1, "Jo Bloggs")]
 
 
 def test_word_opendocument_spreadsheet_csv_and_text(tmp_path: Path) -> None:
@@ -147,3 +151,13 @@ def test_a_spreadsheet_stops_at_the_text_cap(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(text, "MAX_CHARS", 50)
     pages = extract_text(tmp_path / "big.xlsx", XLSX).pages
     assert pages[0].startswith("row 0\nrow 1") and len("".join(pages)) <= 50 and "never read" not in "".join(pages)
+
+
+@pytest.mark.parametrize(("colour", "light"), [
+    ((1,), True), ((1, 1, 1), True), ((1, 1, 0), True), ((0, 0, 0, 0), True),
+    ((0,), False), ((0.2, 0.2, 0.2), False), ((0, 0, 0, 1), False), ((1, 0, 0), False), (None, False), ("P1", False),
+])
+def test_text_that_shows_on_a_black_box_is_white_or_pale(colour: object, light: bool) -> None:
+    from shared.files.text import _light
+
+    assert _light(colour) is light
