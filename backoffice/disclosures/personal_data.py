@@ -56,15 +56,17 @@ class Found:
 
 def _before(text: str, start: int) -> str:
     piece = text[max(0, start - CONTEXT):start]
-    if start > CONTEXT and " " in piece:
-        piece = piece[piece.index(" ") + 1:]
+    if start > CONTEXT:  # cut at a space or a line break (a PDF's text is mostly lines), not inside a word
+        cut = re.search(r"\s", piece)
+        piece = piece[cut.end():] if cut else ""
     return " ".join(piece.split()) + (" " if piece[-1:].isspace() else "")
 
 
 def _after(text: str, end: int) -> str:
     piece = text[end:end + CONTEXT]
-    if end + CONTEXT < len(text) and " " in piece:
-        piece = piece[:piece.rindex(" ")]
+    if end + CONTEXT < len(text) and not text[end + CONTEXT].isspace():
+        cuts = [m.start() for m in re.finditer(r"\s", piece)]
+        piece = piece[:cuts[-1]] if cuts else ""
     return (" " if piece[:1].isspace() else "") + " ".join(piece.split())
 
 

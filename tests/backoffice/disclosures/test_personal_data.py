@@ -65,3 +65,9 @@ def test_a_long_run_of_numbers_is_read_quickly() -> None:
     started = time.monotonic()
     assert kinds("0" + "1234 " * 5000 + "x" + " - ".join(["0123"] * 5000)) == []
     assert time.monotonic() - started < 2
+
+
+def test_the_context_of_a_hit_in_lines_of_a_pdf_is_cut_between_words() -> None:
+    lines = "alpha\nbravo\ncharlie\ndelta\necho\nfoxtrot\ngolf\nhotel\n07700 900123\nindia\njuliet\nkilo\nlima\nmike"
+    hit = find_personal_data(lines + "\nnovember\noscar\npapa")[0]
+    assert hit.before == "charlie delta echo foxtrot golf hotel " and hit.after == " india juliet kilo lima mike november"
