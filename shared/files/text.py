@@ -194,25 +194,34 @@ def _pdf(path: Path) -> DocumentText:
         if "Password" in repr(exc) or "Encrypt" in repr(exc):  # pdfplumber wraps pdfminer's PDFPasswordIncorrect
             return DocumentText(problem=ENCRYPTED)
         raise
+    # An encrypted PDF that opened has an empty password to open it (its owner only forbids copying or
+    # printing, as many exported letters do): anyone can read it once published, so it is read like any other.
     with pdf:
-        if pdf.doc.encryption is not None:
-            return DocumentText(problem=ENCRYPTED)
-        pages: list[str] = []
-        hidden: list[HiddenText] = []
-        size = 0
-        for number, page in enumerate(pdf.pages[:MAX_PAGES], 1):
-            text = page.extract_text() or ""
-            pages.append(text)
-            size += len(text)
-            covered = _hidden_on(page)
-            if covered:
-                hidden.append(HiddenText(number, covered))
-            page.close()
-            if size >= MAX_CHARS:
-                break
-        if not pages:
-            return DocumentText(problem="The PDF has no pages.")
-        return DocumentText(pages=_capped(pages), hidden=tuple(hidden))
+        try:
+            return _pdf_pages(pdf)
+        except Exception:
+            if pdf.doc.encryption is not None:
+                return DocumentText(problem=ENCRYPTED)
+            raise
+
+
+def _pdf_pages(pdf: Any) -> DocumentText:
+    pages: list[str] = []
+    hidden: list[HiddenText] = []
+    size = 0
+    for number, page in enumerate(pdf.pages[:MAX_PAGES], 1):
+        text = page.extract_text() or ""
+        pages.append(text)
+        size += len(text)
+        covered = _hidden_on(page)
+        if covered:
+            hidden.append(HiddenText(number, covered))
+        page.close()
+        if size >= MAX_CHARS:
+            break
+    if not pages:
+        return DocumentText(problem="The PDF has no pages.")
+    return DocumentText(pages=_capped(pages), hidden=tuple(hidden))
 
 
 # Word processing

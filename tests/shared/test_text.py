@@ -29,6 +29,10 @@ def test_a_pdf_page_by_page_and_text_left_under_a_black_box(tmp_path: Path) -> N
     path.write_bytes(make_pdf(["Minutes"], banner="Highways Committee", boxed={1: "Jo Bloggs"}))
     found = extract_text(path, "application/pdf")
     assert "Highways Committee" in found.pages[0] and [(h.page, h.text) for h in found.hidden] == [(1, "Jo Bloggs")]
+    # Encrypted with an empty password to open it (copying forbidden): anyone reads it, and so does this.
+    path.write_bytes(make_pdf(["Copying forbidden", "Jo Bloggs"], boxed={2: "07700 900123"}, owner_locked=True))
+    found = extract_text(path, "application/pdf")
+    assert found.pages[0] == "Copying forbidden" and [(h.page, h.text) for h in found.hidden] == [(2, "07700 900123")]
 
 
 def test_word_opendocument_spreadsheet_csv_and_text(tmp_path: Path) -> None:
