@@ -116,11 +116,22 @@ def _capped(pages: Iterable[str]) -> tuple[str, ...]:
 
 
 def _decoded(data: bytes) -> str:
+    """Text in UTF-8 (with or without a byte order mark), UTF-16 with one, else Windows-1252, which is what
+    Excel saves a CSV in on a UK desktop; charset-normalizer guesses only when none of those fits, since on a
+    short file it takes "£5" in Windows-1252 for Japanese."""
     from charset_normalizer import from_bytes
 
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:4096]:
         raise ValueError("binary data")
-    best = from_bytes(data[:MAX_CHARS]).best()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8-sig" and len(data) >= MAX_CHARS and exc.start >= len(data) - 3:  # cut by _head
+                return data[:exc.start].decode(encoding)
+    best = from_bytes(data).best()
     if best is None:
         raise ValueError("no text encoding fits")
     return str(best)

@@ -58,6 +58,10 @@ def test_word_opendocument_spreadsheet_csv_and_text(tmp_path: Path) -> None:
     assert extract_text(tmp_path / "b.odt", ODT).pages == ("Street lighting contracts",)
     assert extract_text(tmp_path / "c.xlsx", XLSX).pages == ("Site\tWaiting\nNorthfield\t42", "Tree felling")
     assert "Café\tNumbers" in extract_text(tmp_path / "d.csv", "text/csv").pages[0]
+    (tmp_path / "f.csv").write_bytes('Item,Cost\r\n"Grit, rock",“£5”\r\n'.encode("cp1252"))  # Excel on Windows
+    assert extract_text(tmp_path / "f.csv", "application/vnd.ms-excel", "f.csv").pages == ("Item\tCost\nGrit, rock\t“£5”",)
+    (tmp_path / "g.txt").write_bytes("Zoë".encode("utf-16"))
+    assert extract_text(tmp_path / "g.txt", "text/plain").pages == ("Zoë",)
     assert extract_text(tmp_path / "e.txt", "text/plain").pages == ("Plain words\n",)
 
 
