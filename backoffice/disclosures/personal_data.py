@@ -26,10 +26,10 @@ SPECIFICITY = {REQUESTER_EMAIL: 0, REQUESTER_NAME: 1, EMAIL: 2, NHS_NUMBER: 3, N
 CONTEXT = 40
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# 01/02/03/07/08 numbers, national or +44/0044 (with an optional (0)): groups of digits apart by one space, a
+# 01/02/03/07/08 numbers, national or +44/0044/(+44) (with an optional (0), or a 0 left in): groups of digits apart by one space, a
 # hyphen or a closing bracket, a few groups at most (a long run of numbers is a table, and reading it all would be
 # slow). Where the run goes on past the number ("07700 900123 24 hours"), _phone_end cuts it.
-_PHONE = re.compile(r"(?<![\w£$€/+-])(?<!\d[.,])(?:(?:\+|00)44\s?(?:\(0\)\s?)?|\(?0)(?=[1-378])"
+_PHONE = re.compile(r"(?<![\w£$€/+-])(?<!\d[.,])(?:(?:\(?\+|00)44\)?\s?(?:\(0\)\s?|0)?|\(?0)(?=[1-378])"
                     r"\d{1,12}(?:(?:\)\s?|\s?-\s?|\s)\d{1,12}){0,10}(?!\w|-\w)")
 #: A national number's first group is never two digits followed by one or two: "01-02-2026" is a date.
 _DATE_LIKE = re.compile(r"\(?0\d\)?[\s-]\d{1,2}(?!\d)")

@@ -21,6 +21,8 @@ def kinds(text: str, **requester: str) -> list[tuple[str, str]]:
     ("call 07700 900123 24 hours a day", "phone number", "07700 900123"),
     ("dial 0044 7700 900123 from abroad", "phone number", "0044 7700 900123"),
     ("ring 0800-123-4567.", "phone number", "0800-123-4567"),
+    ("ring (+44) 7700 900123 or", "phone number", "(+44) 7700 900123"),
+    ("ring +44 0161 496 0000 or", "phone number", "+44 0161 496 0000"),
     ("NI AB 12 34 56 C here", "national insurance number", "AB 12 34 56 C"),
     ("NI ab123456c here", "national insurance number", "ab123456c"),
     ("at SW1A 1AA in", "postcode", "SW1A 1AA"),
