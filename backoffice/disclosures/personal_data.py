@@ -26,8 +26,15 @@ SPECIFICITY = {REQUESTER_EMAIL: 0, REQUESTER_NAME: 1, EMAIL: 2, NHS_NUMBER: 3, N
 CONTEXT = 40
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# 01/02/03/07/08 numbers, national or +44 (with an optional (0)), digits grouped by spaces, hyphens or brackets.
-_PHONE = re.compile(r"(?<![\w£$€/-])(?<!\d[.,])(?:\+44\s?(?:\(0\)\s?)?|\(?0)(?:[1-37-8])[\d\s()-]{8,13}\d(?![\w-])")
+# 01/02/03/07/08 numbers, national or +44/0044/(+44) (with an optional (0), or a 0 left in): groups of digits apart by one space, a
+# hyphen or a closing bracket, a few groups at most (a long run of numbers is a table, and reading it all would be
+# slow). Where the run goes on past the number ("07700 900123 24 hours"), _phone_end cuts it.
+_PHONE = re.compile(r"(?<![\w£$€/+-])(?<!\d[.,])(?:(?:\(?\+|00)44\)?\s?(?:\(0\)\s?|0)?|\(?0)(?=[1-378])"
+                    r"\d{1,12}(?:(?:\)\s?|\s?-\s?|\s)\d{1,12}){0,10}(?!\w|-\w)")
+#: A national number's first group is never two digits followed by one or two: "01-02-2026" is a date.
+_DATE_LIKE = re.compile(r"\(?0\d\)?[\s-]\d{1,2}(?!\d)")
+#: "A4 3rd", "M4 2nd": a lower-case ordinal after a letter and digit is not the inward half of a postcode.
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")
 _NI = re.compile(r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z])([A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])"
                  r"(?![A-Za-z0-9])", re.IGNORECASE)
 _NI_NOT_ISSUED = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
@@ -49,15 +56,17 @@ class Found:
 
 def _before(text: str, start: int) -> str:
     piece = text[max(0, start - CONTEXT):start]
-    if start > CONTEXT and " " in piece:
-        piece = piece[piece.index(" ") + 1:]
+    if start > CONTEXT:  # cut at a space or a line break (a PDF's text is mostly lines), not inside a word
+        cut = re.search(r"\s", piece)
+        piece = piece[cut.end():] if cut else ""
     return " ".join(piece.split()) + (" " if piece[-1:].isspace() else "")
 
 
 def _after(text: str, end: int) -> str:
     piece = text[end:end + CONTEXT]
-    if end + CONTEXT < len(text) and " " in piece:
-        piece = piece[:piece.rindex(" ")]
+    if end + CONTEXT < len(text) and not text[end + CONTEXT].isspace():
+        cuts = [m.start() for m in re.finditer(r"\s", piece)]
+        piece = piece[:cuts[-1]] if cuts else ""
     return (" " if piece[:1].isspace() else "") + " ".join(piece.split())
 
 
@@ -70,17 +79,36 @@ def _nhs_valid(digits: str) -> bool:
 
 def _phone_digits(found: str) -> int:
     digits = re.sub(r"\D", "", found)
-    if digits.startswith("44"):
-        digits = "0" + digits[2:].removeprefix("0")
+    if digits.startswith(("44", "0044")):
+        digits = "0" + digits.removeprefix("00")[2:].removeprefix("0")
     return len(digits) if digits.startswith("0") else 0
+
+
+def _phone_end(run: str) -> int:
+    """Where the phone number in a run of digit groups ends (0 if none): at the last group that makes 10 or
+    11 digits, so a number followed by another ("07700 900123 24 hours") is still found."""
+    if not run.startswith(("+", "00")) and _DATE_LIKE.match(run):
+        return 0
+    end = 0
+    for group in re.finditer(r"\d+", run):
+        if _phone_digits(run[:group.end()]) in (10, 11):
+            end = group.end()
+    return end
+
+
+def _name_pattern(name: str) -> str:
+    """The name as a pattern: any run of spaces between its words, and any apostrophe for another (O'Brien,
+    O’Brien)."""
+    words = [re.sub(r"['’‘]", "['’‘]", re.escape(word)) for word in name.split()]
+    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
 
 
 def _spans(text: str, requester_name: str, requester_email: str) -> list[tuple[str, int, int]]:
     spans: list[tuple[str, int, int]] = []
     name = " ".join(requester_name.split())
     if len(name) >= 3:
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(part) for part in name.split()) + r"(?!\w)"
-        spans += [(REQUESTER_NAME, m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+        spans += [(REQUESTER_NAME, m.start(), m.end())
+                  for m in re.finditer(_name_pattern(name), text, re.IGNORECASE)]
     email = requester_email.strip().lower()
     for m in _EMAIL.finditer(text):
         spans.append((REQUESTER_EMAIL if email and m.group().lower() == email else EMAIL, m.start(), m.end()))
@@ -91,10 +119,11 @@ def _spans(text: str, requester_name: str, requester_email: str) -> list[tuple[s
         if (m.group(1) + m.group(2)).upper() not in _NI_NOT_ISSUED:
             spans.append((NATIONAL_INSURANCE, m.start(), m.end()))
     for m in _PHONE.finditer(text):
-        found = m.group().rstrip()
-        if _phone_digits(found) in (10, 11):
-            spans.append((PHONE, m.start(), m.start() + len(found)))
-    spans += [(POSTCODE, m.start(), m.end()) for m in _POSTCODE.finditer(text)]
+        end = _phone_end(m.group())
+        if end:
+            spans.append((PHONE, m.start(), m.start() + end))
+    spans += [(POSTCODE, m.start(), m.end()) for m in _POSTCODE.finditer(text)
+              if not _ORDINAL.fullmatch(m.group()[-3:])]
     return spans
 
 

@@ -25,8 +25,12 @@ log = logging.getLogger(__name__)
 MAX_PAGES = 2000
 #: About 20 MB of text a document: past it, the rest is not read (a huge spreadsheet says little more).
 MAX_CHARS = 20_000_000
+#: A DOCX, ODT or XLSX that unpacks to more than this is not parsed (its XML is read whole).
+MAX_UNPACKED = 300_000_000
 #: A fill this dark (0 black, 1 white) hides what is under it.
 DARK = 0.25
+#: Text this light shows on a dark box (white headings on a black banner), so it is not hidden.
+LIGHT = 0.6
 
 PDF = "pdf"
 DOCX = "docx"
@@ -47,6 +51,7 @@ _BY_EXTENSION = {".pdf": PDF, ".docx": DOCX, ".odt": ODT, ".xlsx": XLSX, ".csv":
 
 ENCRYPTED = "The PDF is encrypted, so its text cannot be read."
 UNKNOWN_KIND = "Text cannot be read from this kind of file."
+TOO_BIG = "The file is too large once unpacked, so its text cannot be read."
 
 
 @dataclass(frozen=True)
@@ -111,11 +116,22 @@ def _capped(pages: Iterable[str]) -> tuple[str, ...]:
 
 
 def _decoded(data: bytes) -> str:
+    """Text in UTF-8 (with or without a byte order mark), UTF-16 with one, else Windows-1252, which is what
+    Excel saves a CSV in on a UK desktop; charset-normalizer guesses only when none of those fits, since on a
+    short file it takes "£5" in Windows-1252 for Japanese."""
     from charset_normalizer import from_bytes
 
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:4096]:
         raise ValueError("binary data")
-    best = from_bytes(data[:MAX_CHARS]).best()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8-sig" and len(data) >= MAX_CHARS and exc.start >= len(data) - 3:  # cut by _head
+                return data[:exc.start].decode(encoding)
+    best = from_bytes(data).best()
     if best is None:
         raise ValueError("no text encoding fits")
     return str(best)
@@ -143,13 +159,33 @@ def _dark(colour: Any) -> bool:
     return False
 
 
+def _light(colour: Any) -> bool:
+    """Whether a text colour stands out on a black box (white or a pale colour): such text is a dark banner's
+    heading, drawn over its box and read by everyone, not words hidden under it. An unknown colour (a pattern,
+    none given) is not light, so text under a box errs towards being reported."""
+    values = colour if isinstance(colour, (tuple, list)) else (colour,)
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return False
+    if len(numbers) == 1:
+        return numbers[0] >= LIGHT
+    if len(numbers) == 3:
+        r, g, b = numbers
+        return 0.299 * r + 0.587 * g + 0.114 * b >= LIGHT
+    if len(numbers) == 4:
+        c, m, y, k = numbers
+        return (1 - k) * (1 - max(c, m, y)) >= LIGHT
+    return False
+
+
 def _hidden_on(page: Any) -> str:
     boxes = [r for r in page.rects if r.get("fill") and _dark(r.get("non_stroking_color"))]
     if not boxes:
         return ""
 
     def covered(obj: dict[str, Any]) -> bool:
-        if obj.get("object_type") != "char":
+        if obj.get("object_type") != "char" or _light(obj.get("non_stroking_color")):
             return False
         x = (obj["x0"] + obj["x1"]) / 2
         y = (obj["top"] + obj["bottom"]) / 2
@@ -169,50 +205,120 @@ def _pdf(path: Path) -> DocumentText:
         if "Password" in repr(exc) or "Encrypt" in repr(exc):  # pdfplumber wraps pdfminer's PDFPasswordIncorrect
             return DocumentText(problem=ENCRYPTED)
         raise
+    # An encrypted PDF that opened has an empty password to open it (its owner only forbids copying or
+    # printing, as many exported letters do): anyone can read it once published, so it is read like any other.
     with pdf:
-        if pdf.doc.encryption is not None:
-            return DocumentText(problem=ENCRYPTED)
-        pages: list[str] = []
-        hidden: list[HiddenText] = []
-        size = 0
-        for number, page in enumerate(pdf.pages[:MAX_PAGES], 1):
-            text = page.extract_text() or ""
-            pages.append(text)
-            size += len(text)
-            covered = _hidden_on(page)
-            if covered:
-                hidden.append(HiddenText(number, covered))
-            page.close()
-            if size >= MAX_CHARS:
-                break
-        if not pages:
-            return DocumentText(problem="The PDF has no pages.")
-        return DocumentText(pages=_capped(pages), hidden=tuple(hidden))
+        try:
+            return _pdf_pages(pdf)
+        except Exception:
+            if pdf.doc.encryption is not None:
+                return DocumentText(problem=ENCRYPTED)
+            raise
+
+
+def _pdf_pages(pdf: Any) -> DocumentText:
+    pages: list[str] = []
+    hidden: list[HiddenText] = []
+    size = 0
+    for number, page in enumerate(pdf.pages[:MAX_PAGES], 1):
+        text = page.extract_text() or ""
+        pages.append(text)
+        size += len(text)
+        covered = _hidden_on(page)
+        if covered:
+            hidden.append(HiddenText(number, covered))
+        page.close()
+        if size >= MAX_CHARS:
+            break
+    if not pages:
+        return DocumentText(problem="The PDF has no pages.")
+    return DocumentText(pages=_capped(pages), hidden=tuple(hidden))
 
 
 # Word processing
 
 
+def _unpacks_small(path: Path) -> bool:
+    """Whether a ZIP-based file (DOCX, ODT, XLSX) unpacks to a size its parser can hold: a few kilobytes can
+    unpack to gigabytes (a ZIP bomb), and the parsers read the XML whole."""
+    with zipfile.ZipFile(path) as archive:
+        return sum(member.file_size for member in archive.infolist()) <= MAX_UNPACKED
+
+
+def _word_paragraphs(element: Any) -> Iterator[str]:
+    """Every paragraph's text under ``element``, in order: the body's, but also those in tables, text boxes and
+    content controls, which python-docx's ``paragraphs`` leaves out. A text box drawn twice for old versions of
+    Word (its ``mc:Fallback`` copy) is read once."""
+    from docx.oxml.ns import qn
+
+    fallback, paragraph = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback", qn("w:p")
+    breaks = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+    skip = {fallback, paragraph}  # a text box's own paragraphs are read on their own
+
+    def walk(node: Any) -> Iterator[str]:
+        for child in node:
+            if child.tag == fallback:
+                continue
+            if child.tag == paragraph:
+                yield "".join(_word_runs(child, qn("w:t"), breaks, skip))
+            yield from walk(child)
+
+    yield from walk(element)
+
+
+def _word_runs(node: Any, text: str, breaks: dict[str, str], skip: set[str]) -> Iterator[str]:
+    for child in node:
+        if child.tag == text:
+            yield child.text or ""
+        elif child.tag in breaks:
+            yield breaks[child.tag]
+        elif child.tag not in skip:
+            yield from _word_runs(child, text, breaks, skip)
+
+
 def _docx(path: Path) -> DocumentText:
     import docx
 
+    if not _unpacks_small(path):
+        return DocumentText(problem=TOO_BIG)
     document = docx.Document(str(path))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        parts.extend("\t".join(cell.text for cell in row.cells) for row in table.rows)
-    return DocumentText(pages=_capped(["\n".join(parts)]))
+    parts = list(_word_paragraphs(document.element.body))
+    # Headers and footers often carry a name, an address or a phone number; each is read once, however many
+    # sections share it.
+    seen: set[int] = set()
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer,
+                     section.even_page_header, section.even_page_footer):
+            if part.is_linked_to_previous or id(part.part) in seen:
+                continue
+            seen.add(id(part.part))
+            parts.extend(_word_paragraphs(part._element))
+    return DocumentText(pages=_capped(["\n".join(part for part in parts if part)]))
 
 
 def _odt(path: Path) -> DocumentText:
-    from odf import teletype, text
+    from odf import teletype
+    from odf.namespaces import TEXTNS
     from odf.opendocument import load
 
     if not zipfile.is_zipfile(path):
         raise ValueError("not a ZIP")
+    if not _unpacks_small(path):
+        return DocumentText(problem=TOO_BIG)
     document = load(str(path))
-    parts = [teletype.extractText(node) for node in document.getElementsByType(text.P)]
-    parts += [teletype.extractText(node) for node in document.getElementsByType(text.H)]
-    return DocumentText(pages=_capped(["\n".join(parts)]))
+    blocks = {(TEXTNS, "p"), (TEXTNS, "h")}
+
+    def walk(node: Any) -> Iterator[str]:
+        for child in node.childNodes:
+            if getattr(child, "qname", None) in blocks:
+                yield teletype.extractText(child)
+            else:
+                yield from walk(child)
+
+    # The body in reading order (headings among their paragraphs, tables and frames too), then the headers
+    # and footers, which live with the page styles.
+    parts = list(walk(document.body)) + list(walk(document.masterstyles))
+    return DocumentText(pages=_capped(["\n".join(part for part in parts if part)]))
 
 
 # Spreadsheets and text
@@ -225,24 +331,45 @@ def _rows(sheet: Any) -> Iterator[str]:
             yield "\t".join(cells).rstrip("\t")
 
 
+def _sheet_text(sheet: Any, budget: list[int]) -> str:
+    """A sheet's rows, stopping once the document's text reaches MAX_CHARS (``budget`` is what is left), so a
+    sheet of a million rows is not all read to be cut afterwards."""
+    rows: list[str] = []
+    for row in _rows(sheet):
+        if budget[0] <= 0:
+            break
+        rows.append(row)
+        budget[0] -= len(row) + 1
+    return "\n".join(rows)
+
+
 def _xlsx(path: Path) -> DocumentText:
     import openpyxl
 
+    if not _unpacks_small(path):
+        return DocumentText(problem=TOO_BIG)
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    budget = [MAX_CHARS]
     try:
-        return DocumentText(pages=_capped("\n".join(_rows(sheet)) for sheet in book.worksheets))
+        return DocumentText(pages=_capped(_sheet_text(sheet, budget) for sheet in book.worksheets))
     finally:
         book.close()
 
 
+def _head(path: Path) -> bytes:
+    """The start of the file, enough for MAX_CHARS of text: a text file of gigabytes is not read whole."""
+    with path.open("rb") as file:
+        return file.read(MAX_CHARS)
+
+
 def _csv(path: Path) -> DocumentText:
-    text = _decoded(path.read_bytes())
+    text = _decoded(_head(path))
     rows = csv.reader(io.StringIO(text))
     return DocumentText(pages=_capped(["\n".join("\t".join(row) for row in rows)]))
 
 
 def _text(path: Path) -> DocumentText:
-    return DocumentText(pages=_capped([_decoded(path.read_bytes())]))
+    return DocumentText(pages=_capped([_decoded(_head(path))]))
 
 
 _READERS = {PDF: _pdf, DOCX: _docx, ODT: _odt, XLSX: _xlsx, CSV: _csv, TEXT: _text}
