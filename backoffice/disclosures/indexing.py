@@ -176,6 +176,7 @@ def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None
             if progress is not None:
                 progress(len(ids))
         writer.set_checkpoint(start)
+    engine.optimize()
     catch_up(session, engine)
     swap_in(root, LOG_SCHEMA, engine)
     return engine

@@ -349,16 +349,16 @@ class Suggestion:
 
 
 SUGGESTIONS = 5
-SUGGESTION_WORDS = 6
-#: What a published answer is about: its words, not every word of its documents.
-SUGGESTION_FIELDS = ("title", "summary", "request")
+SUGGESTION_WORDS = 5
+#: What a published answer is about: its title and summary, not its request or every word of its documents.
+SUGGESTION_FIELDS = ("title", "summary")
 
 
 def suggest(session: Session, engine: SearchEngine, text: str, limit: int = SUGGESTIONS) -> tuple[Suggestion, ...]:
     """Up to ``limit`` published responses for a draft request's words (any word may match; best first)."""
     words = sorted({w.strip(".,;:!?()\"'").lower() for w in _clean(text, 1000).split()}, key=lambda w: (-len(w), w))
     # The longest words say most of what a draft is about, and each word more is another posting list to
-    # merge across every field: six keep a suggestion well inside a keystroke's budget.
+    # merge across every field: five keep a suggestion well inside a keystroke's budget.
     words = [w for w in words if len(w) > 3][:SUGGESTION_WORDS]
     if not words:
         return ()

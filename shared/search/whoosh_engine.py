@@ -386,6 +386,13 @@ class WhooshEngine:
         except (OSError, ValueError, KeyError, TypeError):
             return 0
 
+    def optimize(self) -> None:
+        """Merge the index into one segment. After a bulk build in several processes: otherwise the first
+        small commit that follows may merge the build's segments, and a change waits for that rewrite."""
+        with self._lock:
+            self._ix.optimize()
+        self.refresh()
+
     def document_count(self) -> int:
         with self._lock:
             return int(self._fresh().doc_count())
