@@ -1,7 +1,7 @@
 """The Disclosure Log from end to end, in a real browser: a caseworker publishes a closed FOI case's response
 with a PDF; a member of the public on a phone searches a word found only on page 3 of that PDF, filters by
-outcome, follows the hit to page 3, opens the response and reads the Atom feed of the search; the
-caseworker withdraws it and its page answers 410 Gone with the reason.
+outcome, follows the hit to page 3, opens the response and reads the Atom feed of the search; the same
+search, filter and hit by keyboard alone; the caseworker withdraws it and its page answers 410 Gone with the reason.
 
 The closed case and its clean PDF attachment are made by the harness in the server's database (closing a
 case and ClamAV are other journeys'); publishing, searching and withdrawing go through the pages, and the
@@ -139,6 +139,36 @@ def _member_of_the_public(page: Page, reference: str) -> None:
     expect(page.locator("main")).to_contain_text("Appendix B.pdf")
 
 
+def _tab_to(page: Page, selector: str, limit: int = 120) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"could not reach {selector} with the keyboard")
+
+
+def _by_keyboard_alone(page: Page) -> None:
+    """Search, filter and open a hit with Tab, Space and Enter only."""
+    visit(page, "/disclosure-log/")
+    _tab_to(page, "#q")
+    page.keyboard.type(WORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check_page(page, "searched by keyboard")
+    _tab_to(page, "input[name=outcome][value=granted_in_full]")
+    page.keyboard.press("Space")
+    _tab_to(page, "form[method=get] button.govuk-button--secondary")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check_page(page, "filtered by keyboard")
+    assert "outcome=granted_in_full" in page.url, page.url
+    _tab_to(page, "main h2 a.govuk-link")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check_page(page, "a response opened by keyboard")
+    expect(page.locator("h1")).to_have_text(TITLE)
+
+
 def _withdraw(page: Page, reference: str) -> None:
     visit(page, f"{BO}/cases/{reference}/publication")
     _go(page, page.get_by_role("link", name="Withdraw it from the disclosure log").click)
@@ -150,6 +180,7 @@ def test_publish_search_follow_and_withdraw(desktop_page: Page, mobile_page: Pag
     _sign_in(desktop_page)
     _publish(desktop_page, closed_case)
     _member_of_the_public(mobile_page, closed_case)
+    _by_keyboard_alone(desktop_page)
     _withdraw(desktop_page, closed_case)
     visit(mobile_page, f"/disclosure-log/responses/{closed_case}", status=410, name="withdrawn response")
     expect(mobile_page.locator("main")).to_contain_text("It gave a depot's security details.")
