@@ -140,43 +140,39 @@ def _decoded(data: bytes) -> str:
 # PDF
 
 
-def _dark(colour: Any) -> bool:
-    """Whether a pdfplumber fill colour (gray, RGB or CMYK, as a number or a tuple) is near black."""
+def _brightness(colour: Any) -> float | None:
+    """A pdfplumber colour (gray, RGB or CMYK, as a number or a tuple) as brightness, 0 black to 1 white;
+    None for what is not a plain colour (a pattern, none given)."""
     if colour is None:
-        return False
+        return None
     values = colour if isinstance(colour, (tuple, list)) else (colour,)
     try:
         numbers = [float(v) for v in values]
     except (TypeError, ValueError):
-        return False
+        return None
     if len(numbers) == 1:
-        return numbers[0] <= DARK
+        return numbers[0]
     if len(numbers) == 3:
-        return max(numbers) <= DARK
-    if len(numbers) == 4:  # CMYK: black ink, or every colour at full
+        r, g, b = numbers
+        return 0.299 * r + 0.587 * g + 0.114 * b
+    if len(numbers) == 4:
         c, m, y, k = numbers
-        return k >= 1 - DARK or min(c, m, y) >= 1 - DARK
-    return False
+        return (1 - k) * (1 - max(c, m, y))
+    return None
+
+
+def _dark(colour: Any) -> bool:
+    """A fill that hides what is under it."""
+    brightness = _brightness(colour)
+    return brightness is not None and brightness <= DARK
 
 
 def _light(colour: Any) -> bool:
     """Whether a text colour stands out on a black box (white or a pale colour): such text is a dark banner's
-    heading, drawn over its box and read by everyone, not words hidden under it. An unknown colour (a pattern,
-    none given) is not light, so text under a box errs towards being reported."""
-    values = colour if isinstance(colour, (tuple, list)) else (colour,)
-    try:
-        numbers = [float(v) for v in values]
-    except (TypeError, ValueError):
-        return False
-    if len(numbers) == 1:
-        return numbers[0] >= LIGHT
-    if len(numbers) == 3:
-        r, g, b = numbers
-        return 0.299 * r + 0.587 * g + 0.114 * b >= LIGHT
-    if len(numbers) == 4:
-        c, m, y, k = numbers
-        return (1 - k) * (1 - max(c, m, y)) >= LIGHT
-    return False
+    heading, drawn over its box and read by everyone, not words hidden under it. An unknown colour is not
+    light, so text under a box errs towards being reported."""
+    brightness = _brightness(colour)
+    return brightness is not None and brightness >= LIGHT
 
 
 def _hidden_on(page: Any) -> str:
