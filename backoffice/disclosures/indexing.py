@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from backoffice.automation.timing import london_date
 from backoffice.disclosures.models import PUBLISHED, Publication, PublicationDocument, PublicationPage
 from backoffice.disclosures.models import PublicationChange as Change
 from shared.db import utcnow
@@ -47,6 +48,8 @@ LOG_SCHEMA = SearchSchema(name="disclosure-log", fields=(
     Field("exemption", FieldKind.KEYWORD),
     Field("category", FieldKind.KEYWORD),
     Field("published", FieldKind.DATE),
+    #: The year published (in London), a value of its own so that several years filter as "any of these".
+    Field("year", FieldKind.KEYWORD),
 ))
 
 #: The TEXT fields a search looks in.
@@ -93,6 +96,7 @@ def index_document(session: Session, publication: Publication) -> IndexDocument:
         "exemption": tuple(str(e["key"]) for e in publication.exemptions or ()),
         "category": str(publication.category_id) if publication.category_id else "none",
         "published": published,
+        "year": str(london_date(published).year),
     })
 
 

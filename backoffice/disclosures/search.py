@@ -41,7 +41,7 @@ SORTS = ("relevance", "newest")
 #: The facets, in the order the page shows them: URL parameter, label, index field.
 FACETS = (("type", "Request type", "type"), ("outcome", "Outcome", "outcome"),
           ("exemption", "Exemption or exception cited", "exemption"), ("category", "Category", "category"),
-          ("year", "Year published", "published"))
+          ("year", "Year published", "year"))
 MAX_TEXT = 500
 MAX_VALUES = 20
 
@@ -182,16 +182,10 @@ class LogResults:
 
 def _engine_query(query: LogQuery, *, text: str | None = None, page: int | None = None, per_page: int = PER_PAGE,
                   facets: bool = True) -> SearchQuery:
-    filters = {field: query.selected(key) for key, _, field in FACETS if key != "year" and query.selected(key)}
+    filters = {field: query.selected(key) for key, _, field in FACETS if query.selected(key)}
     ranges: list[DateRange] = []
     if query.published_from or query.published_to:
         ranges.append(DateRange("published", query.published_from, query.published_to))
-    if query.years:
-        # Years are OR-ed like any facet's values; a year range spanning them is exact when they are
-        # consecutive, and the page offers them one at a time, so several years means "any of these".
-        years = sorted(int(y) for y in query.years if 1900 < int(y) < 3000)
-        if years:
-            ranges.append(DateRange("published", dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)))
     text = query.text if text is None else text
     return SearchQuery(
         text=text, match=Match.ALL, filters=filters, ranges=tuple(ranges),

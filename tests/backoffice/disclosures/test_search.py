@@ -205,3 +205,15 @@ def test_the_index_job_and_each_hosts_task_catch_up(runtime: Runtime, settings: 
         assert engine.document_count() == 1
     finally:
         forget_engines()
+
+
+def test_several_years_are_any_of_them_not_the_years_between(db: Session, office: Office, engine: SearchEngine) -> None:
+    import datetime as dt
+
+    for year in (2019, 2021, 2023):
+        published(office, f"Library report {year}", when=dt.datetime(year, 6, 1, tzinfo=dt.UTC))
+    indexing.catch_up(db, engine)
+    results = search_log(db, engine, query("library", year=["2019", "2023"]))
+    assert sorted(h.title for h in results.hits) == ["Library report 2019", "Library report 2023"]
+    years = next(f for f in results.facets if f.key == "year")
+    assert [(v.value, v.count, v.selected) for v in years.values] == [("2023", 1, True), ("2019", 1, True)]
