@@ -266,6 +266,25 @@ def prepare_and_publish(session: Session, settings: Settings, actor: audit.Actor
     return publish(session, settings, actor, user, publication, publication.version)
 
 
+def save_entry(session: Session, settings: Settings, actor: audit.Actor, user: StaffUser, case: Case, *,
+               title: str, summary: str, request_text: str, category_id: int | None,
+               attachment_ids: Sequence[int] = (), expected_version: int | None = None) -> Publication:
+    """The case page's one form: prepare the entry (with the chosen attachments) or change it, then run the
+    personal-data check so its findings are kept for staff to fix or acknowledge."""
+    publication = publication_of(session, case)
+    if publication is None:
+        publication = start_publication(session, actor, user, case, title=title, summary=summary,
+                                        request_text=request_text, category_id=category_id)
+        for attachment_id in dict.fromkeys(attachment_ids):
+            documents.add_attachment(session, settings, actor, user, publication, int(attachment_id))
+    else:
+        amend(session, settings, actor, user, publication, expected_version,
+              Amendment(title=title, summary=summary, request_text=request_text, category_id=category_id,
+                        add_attachment_ids=attachment_ids))
+    check(session, settings, user, publication)
+    return publication
+
+
 def check(session: Session, settings: Settings, user: StaffUser, publication: Publication) -> list[checking.FindingView]:
     """Run the personal-data check now (reading uploads ClamAV has since passed) and show its findings.
 

@@ -10,6 +10,7 @@ handlers parse, call and show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -29,6 +30,9 @@ from shared.files import CLEAN, staff_upload_limit
 from shared.files.words import size_in_words
 from shared.web import RequestContext
 from shared.web.forms import render_form, repeated
+
+#: Does one step to the entry; returns the success message.
+Perform = Callable[[StaffUser, Case, Publication], str]
 
 TEMPLATE = "backoffice/cases/publication.html"
 WITHDRAW_TEMPLATE = "backoffice/cases/publication_withdraw.html"
@@ -99,7 +103,7 @@ def _category(ctx: RequestContext) -> int | None:
 
 
 def show(ctx: RequestContext) -> Response:
-    """The page (GET), or the prepare / save form (POST with ``action`` prepare or save)."""
+    """The page (GET), or its form that prepares or changes the entry and runs the check (POST)."""
     user, case = _case(ctx)
     if ctx.is_read:
         return _page(ctx, user, case)
@@ -108,31 +112,21 @@ def show(ctx: RequestContext) -> Response:
     values = form_values(ctx, lists=("attachment_ids",))
     try:
         with ctx.attempt():
-            publication = publishing.publication_of(ctx.db, case)
-            if publication is None:
-                publication = publishing.start_publication(
-                    ctx.db, actor_of(ctx), user, case, title=ctx.field("title"), summary=ctx.field("summary"),
-                    request_text=ctx.field("request_text"), category_id=_category(ctx))
-                for attachment_id in _attachment_ids(ctx):
-                    documents.add_attachment(ctx.db, ctx.settings, actor_of(ctx), user, publication, attachment_id)
-                message = "Saved. Check the findings below, then publish"
-            else:
-                publishing.amend(ctx.db, ctx.settings, actor_of(ctx), user, publication, _version(ctx),
-                                 publishing.Amendment(title=ctx.field("title"), summary=ctx.field("summary"),
-                                                      request_text=ctx.field("request_text"),
-                                                      category_id=_category(ctx),
-                                                      add_attachment_ids=_attachment_ids(ctx)))
-                message = ("Changes published" if publication.status == PUBLISHED else "Changes saved")
-            publishing.check(ctx.db, ctx.settings, user, publication)
+            new = publishing.publication_of(ctx.db, case) is None
+            publication = publishing.save_entry(
+                ctx.db, ctx.settings, actor_of(ctx), user, case, title=ctx.field("title"),
+                summary=ctx.field("summary"), request_text=ctx.field("request_text"), category_id=_category(ctx),
+                attachment_ids=_attachment_ids(ctx), expected_version=_version(ctx))
     except InvalidInput as exc:
         return _page(ctx, user, case, values, dict(exc.errors) or {"publication": exc.detail})
     except Conflict as exc:
         return _page(ctx, user, case, values, {"publication": exc.detail}, status=409)
-    flash(ctx, message)
+    flash(ctx, "Saved. Check the findings below, then publish" if new
+          else "Changes published" if publication.status == PUBLISHED else "Changes saved")
     return ctx.redirect("case-publication", reference=case.reference)
 
 
-def _act(ctx: RequestContext, perform: Any, message: str) -> Response:
+def _act(ctx: RequestContext, perform: Perform) -> Response:
     user, case = _case(ctx)
     if repeated(ctx):
         return ctx.redirect("case-publication", reference=case.reference)
@@ -143,7 +137,7 @@ def _act(ctx: RequestContext, perform: Any, message: str) -> Response:
         return _page(ctx, user, case, {}, dict(exc.errors) or {"publication": exc.detail})
     except Conflict as exc:
         return _page(ctx, user, case, {}, {"publication": exc.detail}, status=409)
-    flash(ctx, done if isinstance(done, str) else message)
+    flash(ctx, done)
     return ctx.redirect("case-publication", reference=case.reference)
 
 
@@ -157,7 +151,7 @@ def publish(ctx: RequestContext) -> Response:
             return "Sent for approval: another member of staff with publishing permission must approve it"
         return "Published to the disclosure log"
 
-    return _act(ctx, perform, "")
+    return _act(ctx, perform)
 
 
 def acknowledge(ctx: RequestContext) -> Response:
@@ -170,7 +164,7 @@ def acknowledge(ctx: RequestContext) -> Response:
             raise InvalidInput(exc.detail, {f"reason-{finding_id}": exc.detail}) from exc
         return "Finding acknowledged"
 
-    return _act(ctx, perform, "")
+    return _act(ctx, perform)
 
 
 def approve(ctx: RequestContext) -> Response:
@@ -181,7 +175,7 @@ def approve(ctx: RequestContext) -> Response:
             raise Conflict(exc.detail) from exc
         return "Approved and published to the disclosure log"
 
-    return _act(ctx, perform, "")
+    return _act(ctx, perform)
 
 
 def return_for_changes(ctx: RequestContext) -> Response:
@@ -192,7 +186,7 @@ def return_for_changes(ctx: RequestContext) -> Response:
             raise InvalidInput(exc.detail, {"return_reason": exc.detail}) from exc
         return "Returned for changes"
 
-    return _act(ctx, perform, "")
+    return _act(ctx, perform)
 
 
 def upload(ctx: RequestContext) -> Response:
