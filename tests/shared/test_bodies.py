@@ -208,6 +208,7 @@ def test_the_routes_that_take_files_say_so(runtime: Runtime) -> None:
         "backoffice /api/v1/cases/{reference}/attachments",
         "backoffice /cases/import",
         "backoffice /cases/{reference}/attachments",
+        "backoffice /cases/{reference}/publication/documents",
         "backoffice /cases/{reference}/send-documents/upload",
         "capture /request/{type_key}/{page_key}",
     ]
