@@ -36,9 +36,12 @@ FOI_OUTCOMES = [
     ("not_held", "Information not held"),
     ("ncnd", "Neither confirm nor deny"),
     ("cost_limit", "Cost limit (s.12)"),
-    ("vexatious", "Vexatious or repeated (s.14)"),
+    ("vexatious", "Vexatious (s.14(1))"),
+    ("repeated", "Repeated request (s.14(2))"),
+    ("advice_and_assistance", "Advice and assistance provided"),
     ("withdrawn", "Withdrawn"),
     ("clarification_not_received", "Clarification not received"),
+    ("fee_not_paid", "Fee not paid"),
 ]
 
 
