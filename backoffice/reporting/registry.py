@@ -1,0 +1,238 @@
+"""The report catalogue: each report is named, described, and built from tables of figures.
+
+A report says what it counts (``TableSpec``: the cases, the figures, how rows split); running it and
+finding the cases behind any figure are done here, once, for every report. So a new report is a module
+that registers a spec builder, and its figures link to their cases without code of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from backoffice.reporting.facts import Condition, Facts, TypeSets
+from backoffice.reporting.periods import Period
+from backoffice.reporting.tally import Figure, Grouping, Measure, Ratio, cases_behind, tally
+from shared.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A grade shown as its words and a colour together, never the colour alone."""
+
+    text: str
+    level: str  # "green" | "amber" | "red"
+
+
+Value = str | int | float | dt.date | Rating | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Value
+    #: The figure (a measure's key) whose cases this count is; None for labels, ratios and grades.
+    figure: str | None = None
+    #: The row as a link writes it; None in a table without rows by group.
+    row: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    heading: str
+    definition: str
+    kind: str = "integer"  # text | integer | percent | date | rating
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A column before the figures, from the row's group value (a label, a period, the body's name)."""
+
+    column: Column
+    value: Callable[[Any], Value]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    title: str
+    base: Condition
+    figures: Sequence[Figure]
+    grouping: Grouping | None = None
+    leads: Sequence[Lead] = ()
+    #: Columns after the figures, from the row's counts (a grade from a percentage).
+    trailers: Sequence[tuple[Column, Callable[[dict[str, Any]], Value]]] = ()
+    #: Rows in this order (group values); others found are added after, in the database's order.
+    order: Sequence[Any] = ()
+    #: Add a "Total" row summing every grouped row.
+    total: bool = False
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    name: str
+    title: str
+    period: Period
+    as_at: dt.date
+    #: The period has ended: the figures will not change.
+    final: bool
+    tables: list[ResultTable]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a report may need beyond the database: the day, and the body's name as it is reported."""
+
+    today: dt.date
+    body_name: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    summary: str
+    build: Callable[[Session, Facts, Context], Sequence[TableSpec]]
+    notes: tuple[str, ...] = ()
+    #: Period kinds offered first on screen.
+    default_period: str = "quarter"
+    group: str = "Statutory returns"
+    extra_notes: Callable[[Facts], Sequence[str]] = field(default=lambda facts: ())
+
+
+REPORTS: dict[str, Report] = {}
+
+
+def register(report: Report) -> Report:
+    if report.name in REPORTS:
+        raise ValueError(f"Report {report.name!r} is registered twice")
+    REPORTS[report.name] = report
+    return report
+
+
+def get_report(name: str) -> Report:
+    _load()
+    try:
+        return REPORTS[name]
+    except KeyError:
+        raise NotFound(f"There is no report called {name[:60]}") from None
+
+
+def all_reports() -> list[Report]:
+    _load()
+    return list(REPORTS.values())
+
+
+def _load() -> None:
+    # The catalogue's modules register themselves on import.
+    from backoffice.reporting import catalogue  # noqa: F401
+
+
+def run_report(session: Session, report: Report, period: Period, context: Context) -> ReportResult:
+    facts = Facts(session, period, context.today, TypeSets.load(session))
+    tables = [_run_table(session, spec) for spec in report.build(session, facts, context)]
+    return ReportResult(name=report.name, title=report.title, period=period, as_at=facts.as_at,
+                        final=period.is_over(context.today), tables=tables,
+                        notes=tuple(report.notes) + tuple(report.extra_notes(facts)))
+
+
+def _columns(spec: TableSpec) -> list[Column]:
+    figures = [Column(f.key, f.heading, f.definition, "percent" if isinstance(f, Ratio) else "integer")
+               for f in spec.figures]
+    return [lead.column for lead in spec.leads] + figures + [column for column, _ in spec.trailers]
+
+
+def _run_table(session: Session, spec: TableSpec) -> ResultTable:
+    counted = tally(session, spec.base, spec.figures, spec.grouping)
+    order = [v for v in spec.order if v in counted] + [v for v in counted if v not in spec.order]
+    if spec.grouping is not None:
+        order += [v for v in spec.order if v not in counted]
+    rows = [_row(spec, value, counted.get(value) or _zeros(spec), _row_text(spec, value)) for value in order]
+    if spec.total and spec.grouping is not None:
+        totals = _zeros(spec)
+        for value in order:
+            for key, count in (counted.get(value) or {}).items():
+                totals[key] += count
+        rows.append(_row(spec, _TOTAL, totals, "total"))
+    return ResultTable(spec.key, spec.title, _columns(spec), rows)
+
+
+_TOTAL = object()
+
+
+def _zeros(spec: TableSpec) -> dict[str, int]:
+    return {f.key: 0 for f in spec.figures if isinstance(f, Measure)}
+
+
+def _row_text(spec: TableSpec, value: Any) -> str | None:
+    if spec.grouping is None:
+        return None
+    return "none" if value is None else str(value)
+
+
+def _row(spec: TableSpec, value: Any, counts: dict[str, int], row_text: str | None) -> list[Cell]:
+    cells = [Cell("Total" if value is _TOTAL and n == 0 else (None if value is _TOTAL else lead.value(value)))
+             for n, lead in enumerate(spec.leads)]
+    with_ratios: dict[str, Any] = dict(counts)
+    for figure in spec.figures:
+        if isinstance(figure, Ratio):
+            with_ratios[figure.key] = figure.of(counts)
+            cells.append(Cell(with_ratios[figure.key]))
+        else:
+            cells.append(Cell(counts.get(figure.key, 0), figure=figure.key, row=row_text))
+    cells += [Cell(make(with_ratios)) for _, make in spec.trailers]
+    return cells
+
+
+@dataclass(frozen=True)
+class FigureCases:
+    """The cases behind one figure, and what to call them."""
+
+    report: Report
+    table_title: str
+    measure: Measure
+    row_label: str | None
+    query: Select[Any]
+
+
+def figure_cases(session: Session, report: Report, period: Period, context: Context, *, table: str,
+                 figure: str, row: str | None = None) -> FigureCases:
+    """The cases a figure in a report counts; NotFound for a table, figure or row the report has not."""
+    facts = Facts(session, period, context.today, TypeSets.load(session))
+    spec = next((s for s in report.build(session, facts, context) if s.key == table), None)
+    if spec is None:
+        raise NotFound("That report has no such table")
+    measure = next((f for f in spec.figures if isinstance(f, Measure) and f.key == figure), None)
+    if measure is None:
+        raise NotFound("That report has no such figure")
+    row_condition: Condition | None = None
+    row_label = None
+    if spec.grouping is not None and row not in (None, "total"):
+        value = None if row == "none" else spec.grouping.parse(row or "")
+        if value is None and row != "none":
+            raise NotFound("That report has no such row")
+        row_condition = spec.grouping.condition(value)
+        row_label = spec.grouping.label(value)
+    elif row not in (None, "total"):
+        raise NotFound("That report has no such row")
+    return FigureCases(report, spec.title, measure, row_label, cases_behind(spec.base, measure, row_condition))
+
+
+__all__ = [
+    "REPORTS", "Cell", "Column", "Context", "FigureCases", "Lead", "Rating", "Report", "ReportResult",
+    "ResultTable", "TableSpec", "Value", "all_reports", "figure_cases", "get_report", "register", "run_report",
+]
