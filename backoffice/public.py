@@ -179,7 +179,6 @@ from backoffice.disclosures.listing import (  # noqa: E402
     sitemap_entries,
 )
 from backoffice.disclosures.paths import LOG_HOME_PAGE, LOG_RESPONSE_PAGE  # noqa: E402
-from backoffice.disclosures.performance import Performance, Quarter, QuarterFigures, foi_performance  # noqa: E402
 from backoffice.disclosures.responses import (  # noqa: E402
     CitedExemption,
     LogDocumentFile,
@@ -199,6 +198,7 @@ from backoffice.disclosures.search import (  # noqa: E402
     log_engine,
     search_log,
 )
+from backoffice.reporting.publication import Performance, Quarter, QuarterFigures, foi_performance  # noqa: E402
 
 #: The open data CSV's header, in order.
 LOG_CSV_COLUMNS = CSV_COLUMNS

@@ -158,9 +158,7 @@ def _columns(spec: TableSpec) -> list[Column]:
 
 def _run_table(session: Session, spec: TableSpec) -> ResultTable:
     counted = tally(session, spec.base, spec.figures, spec.grouping)
-    order = [v for v in spec.order if v in counted] + [v for v in counted if v not in spec.order]
-    if spec.grouping is not None:
-        order += [v for v in spec.order if v not in counted]
+    order = [*spec.order, *(v for v in counted if v not in spec.order)] if spec.grouping is not None else [None]
     rows = [_row(spec, value, counted.get(value) or _zeros(spec), _row_text(spec, value)) for value in order]
     if spec.total and spec.grouping is not None:
         totals = _zeros(spec)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from backoffice.cases.models import Case
 from backoffice.reporting.facts import Condition
@@ -53,7 +53,7 @@ class Grouping:
 
     key: str
     heading: str
-    expression: ColumnElement[Any]
+    expression: ColumnElement[Any] | InstrumentedAttribute[Any]
     label: Callable[[Any], str]
     #: The row's value back from a link's text (None: not a value of this grouping).
     parse: Callable[[str], Any] = field(default=lambda text: int(text) if text.isdigit() else None)
@@ -92,9 +92,9 @@ def cases_behind(base: Condition, measure: Measure, row: Condition | None = None
             .order_by(Case.received_on.desc(), Case.id.desc()))
 
 
-def month_grouping(expression: ColumnElement[dt.date]) -> Grouping:
+def month_grouping(expression: ColumnElement[dt.date] | InstrumentedAttribute[dt.date]) -> Grouping:
     """Rows by calendar month of a date column (``2026-03``), on SQLite and PostgreSQL alike."""
-    month = func.extract("year", expression) * 100 + func.extract("month", expression)
+    month = cast(func.extract("year", expression) * 100 + func.extract("month", expression), Integer)
 
     def label(value: Any) -> str:
         number = int(value)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.cases.models import ClockEventRecord
-from backoffice.disclosures.performance import Quarter, foi_performance
+from backoffice.reporting.publication import Quarter, foi_performance
 from tests.factories import Office, seed_office
 
 TODAY = dt.date(2026, 12, 3)
@@ -23,6 +23,9 @@ def _case(office: Office, received: dt.date, due: dt.date | None, responded: dt.
           *, case_type: str = "foi", extended: bool = False) -> None:
     case = office.new_case(case_type)
     case.received_on, case.due_on, case.responded_on, case.outcome = received, due, responded, outcome
+    if outcome is not None:  # closed the day it was answered
+        assert responded is not None
+        case.closed_at = dt.datetime.combine(responded, dt.time(12), dt.UTC)
     if extended:
         office.db.add(ClockEventRecord(case_id=case.id, kind="extended", on=received + dt.timedelta(days=20)))
     office.db.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,53 +13,9 @@ from backoffice.deadlines.actions import extend
 from backoffice.reporting.periods import parse_period
 from backoffice.reporting.registry import Context, ReportResult, figure_cases, get_report, run_report
 from shared.audit import SYSTEM
-from tests.factories import Office
 
 TODAY = dt.date(2026, 12, 3)
 Q1 = parse_period("2026-Q1", TODAY)
-
-
-def _case(office: Office, received: str, *, kind: str = "foi", responded_after: int | None = 10,
-          outcome: str | None = "granted_in_full", exemptions: tuple[str, ...] = (),
-          closed_on: str | None = None) -> Case:
-    case = office.new_case(kind, received_on=dt.date.fromisoformat(received))
-    if responded_after is not None:
-        case.responded_on = case.received_on + dt.timedelta(days=responded_after)
-    if outcome is not None:
-        day = dt.date.fromisoformat(closed_on) if closed_on else case.responded_on
-        assert day is not None
-        case.outcome = outcome
-        case.exemptions = list(exemptions)
-        case.closed_at = dt.datetime.combine(day, dt.time(17), dt.UTC)
-    office.db.flush()
-    return case
-
-
-@pytest.fixture
-def quarter(office: Office) -> dict[str, Case]:
-    """Thirteen requests received in January to March 2026 and one before, each written out in the test."""
-    made = {
-        "A": _case(office, "2026-01-05"),
-        "B": _case(office, "2026-01-06", responded_after=35, outcome="granted_in_part", exemptions=("s43",)),
-        "C": _case(office, "2026-01-07", responded_after=72, outcome="refused_in_full", exemptions=("s40", "s43")),
-        "D": _case(office, "2026-02-02", outcome="cost_limit"),
-        "E": _case(office, "2026-02-03", outcome="vexatious"),
-        "F": _case(office, "2026-02-04", outcome="repeated"),
-        "G": _case(office, "2026-02-05", outcome="not_held"),
-        "H": _case(office, "2026-02-06", outcome="advice_and_assistance"),
-        "I": _case(office, "2026-02-09", responded_after=None, outcome="clarification_not_received",
-                   closed_on="2026-03-20"),
-        # Open on 31 March and not yet due; answered in April, which the quarter must not see.
-        "J": _case(office, "2026-03-25", responded_after=26, outcome="granted_in_full"),
-        # Open on 31 March and past its due date.
-        "K": _case(office, "2026-02-10", responded_after=None, outcome=None),
-        "L": _case(office, "2026-03-02", kind="eir"),
-        "M": _case(office, "2026-01-12", outcome="refused_in_full", exemptions=("s21",)),
-        "before": _case(office, "2025-12-30"),
-    }
-    extend(office.db, SYSTEM, made["B"], "Public interest test", on=dt.date(2026, 1, 20))
-    office.db.flush()
-    return made
 
 
 def _figures(result: ReportResult) -> dict[str, Any]:
