@@ -35,6 +35,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
     from backoffice.automation.web.routes import automation_routes
     from backoffice.casework.web.routes import casework_routes
     from backoffice.notifications.web import notification_routes
+    from backoffice.reporting.web.routes import reporting_routes
     from backoffice.staff.web.routes import staff_routes
 
     return [
@@ -45,6 +46,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
         *notification_routes(),
         *casework_routes(),
         *automation_routes(),
+        *reporting_routes(),
         *api_routes(),
     ]
 

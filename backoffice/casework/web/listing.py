@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -54,12 +54,19 @@ def rows(ctx: RequestContext, cases: list[Case], *, user: StaffUser | None = Non
     return result
 
 
-def pagination(ctx: RequestContext, result: CasePage, route: str) -> dict[str, Any] | None:
+class Paged(Protocol):
+    @property
+    def page(self) -> int: ...
+    @property
+    def pages(self) -> int: ...
+
+
+def pagination(ctx: RequestContext, result: CasePage | Paged, route: str, **params: Any) -> dict[str, Any] | None:
     """GOV.UK pagination that keeps the filters in each link; None when everything fits on one page."""
     if result.pages <= 1:
         return None
     kept = [(k, v) for k, v in ctx.request.query_params.multi_items() if k != "page"]
-    base = ctx.path_for(route)
+    base = ctx.path_for(route, **params)
 
     def href(number: int) -> str:
         return base + "?" + urlencode([*kept, ("page", str(number))])
