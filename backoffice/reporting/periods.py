@@ -89,6 +89,11 @@ class Period:
         day = self.as_at(today) + dt.timedelta(days=1)
         return dt.datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(dt.UTC)
 
+    def begins(self) -> dt.datetime:
+        """The start of the first day in Europe/London, in UTC."""
+        day = self.start
+        return dt.datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(dt.UTC)
+
     def previous(self) -> Period:
         """The period of the same kind before this one (a custom one: the same number of days before)."""
         if self.kind is Kind.QUARTER:

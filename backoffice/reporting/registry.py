@@ -74,6 +74,16 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class FixedTable:
+    """Figures that are not counts of cases (feedback, emails, averages), worked out by the report itself."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
 class ResultTable:
     key: str
     title: str
@@ -106,7 +116,7 @@ class Report:
     name: str
     title: str
     summary: str
-    build: Callable[[Session, Facts, Context], Sequence[TableSpec]]
+    build: Callable[[Session, Facts, Context], Sequence[TableSpec | FixedTable]]
     notes: tuple[str, ...] = ()
     #: Period kinds offered first on screen.
     default_period: str = "quarter"
@@ -144,7 +154,8 @@ def _load() -> None:
 
 def run_report(session: Session, report: Report, period: Period, context: Context) -> ReportResult:
     facts = Facts(session, period, context.today, TypeSets.load(session))
-    tables = [_run_table(session, spec) for spec in report.build(session, facts, context)]
+    tables = [ResultTable(spec.key, spec.title, spec.columns, spec.rows) if isinstance(spec, FixedTable)
+              else _run_table(session, spec) for spec in report.build(session, facts, context)]
     return ReportResult(name=report.name, title=report.title, period=period, as_at=facts.as_at,
                         final=period.is_over(context.today), tables=tables,
                         notes=tuple(report.notes) + tuple(report.extra_notes(facts)))
@@ -211,7 +222,8 @@ def figure_cases(session: Session, report: Report, period: Period, context: Cont
                  figure: str, row: str | None = None) -> FigureCases:
     """The cases a figure in a report counts; NotFound for a table, figure or row the report has not."""
     facts = Facts(session, period, context.today, TypeSets.load(session))
-    spec = next((s for s in report.build(session, facts, context) if s.key == table), None)
+    spec = next((s for s in report.build(session, facts, context) if isinstance(s, TableSpec) and s.key == table),
+                None)
     if spec is None:
         raise NotFound("That report has no such table")
     measure = next((f for f in spec.figures if isinstance(f, Measure) and f.key == figure), None)
@@ -231,6 +243,6 @@ def figure_cases(session: Session, report: Report, period: Period, context: Cont
 
 
 __all__ = [
-    "REPORTS", "Cell", "Column", "Context", "FigureCases", "Lead", "Rating", "Report", "ReportResult",
+    "REPORTS", "Cell", "Column", "Context", "FigureCases", "FixedTable", "Lead", "Rating", "Report", "ReportResult",
     "ResultTable", "TableSpec", "Value", "all_reports", "figure_cases", "get_report", "register", "run_report",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from backoffice.deadlines.actions import extend
+from backoffice.reporting.registry import all_reports
 from backoffice.staff.accounts import Role
 from shared.audit import SYSTEM
 from shared.db import transaction
@@ -89,3 +90,13 @@ def test_a_custom_period_and_unknown_reports_figures(browser: Callable[[Role], B
 
 def test_caseworkers_cannot_see_reports(browser: Callable[[Role], Browser]) -> None:
     assert browser(Role.CASEWORKER).get("/reports").status_code == 403
+
+
+@pytest.mark.parametrize("name", [r.name for r in all_reports()])
+def test_every_report_renders_for_a_past_and_a_running_period(browser: Callable[[Role], Browser], name: str,
+                                                              check_page: Callable[..., object]) -> None:
+    manager = browser(Role.MANAGER)
+    check_page(manager.get(f"/reports/{name}?period=2026-Q1"))
+    running = manager.get(f"/reports/{name}?period=2026")
+    check_page(running)
+    assert "This period has not ended" in running.text
