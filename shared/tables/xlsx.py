@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import suppress
+from copy import copy
 from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -54,14 +57,29 @@ def percent_format(decimals: int) -> str:
 def write_xlsx(out: IO[bytes], tables: Sequence[Table]) -> None:
     """One sheet per table, then the Definitions sheet."""
     book = Workbook(write_only=True)
-    for name, table in zip(sheet_names([t.title for t in tables]), tables, strict=True):
-        sheet = book.create_sheet(name)
-        _start(sheet, [guessed_width(c) for c in table.columns], [c.heading for c in table.columns])
-        columns = table.columns
-        for row in table.checked_rows():
-            sheet.append([_cell(sheet, column, value) for column, value in zip(columns, row, strict=True)])
-    _definitions(book, tables)
+    try:
+        for name, table in zip(sheet_names([t.title for t in tables]), tables, strict=True):
+            sheet = book.create_sheet(name)
+            _start(sheet, [guessed_width(c) for c in table.columns], [c.heading for c in table.columns])
+            columns, cell = table.columns, _Cells(sheet)
+            for row in table.checked_rows():
+                sheet.append([cell(column, value) for column, value in zip(columns, row, strict=True)])
+        _definitions(book, tables)
+    except BaseException:
+        _discard(book)
+        raise
     book.save(out)
+
+
+def _discard(book: Workbook) -> None:
+    """Finish and delete the sheets' temporary files: left to the garbage collector, openpyxl's half-written
+    XML streams are closed out of order and each one logs an error."""
+    for sheet in book.worksheets:
+        with suppress(Exception):
+            if not sheet.closed:
+                sheet.close()
+        with suppress(Exception):
+            sheet._writer.cleanup()
 
 
 def _start(sheet: WriteOnlyWorksheet, widths: Sequence[int], headings: Sequence[str]) -> None:
@@ -71,25 +89,52 @@ def _start(sheet: WriteOnlyWorksheet, widths: Sequence[int], headings: Sequence[
     sheet.append([_bold(sheet, heading) for heading in headings])
 
 
-def _cell(sheet: WriteOnlyWorksheet, column: Column, value: Cell) -> object:
-    if value is None:
-        return None
-    if isinstance(value, Rating):
-        cell = WriteOnlyCell(sheet, value=clean_text(value.text))
-        cell.fill = FILLS[value.level]
-        cell.font = FONTS[value.level]
+class _Cells:
+    """Makes a sheet's cells, styling each kind of cell once and copying that style to the rest.
+
+    Setting a font or fill on a cell makes openpyxl hash the style to look it up,
+    which costs more than writing the cell; the looked-up StyleArray is the same
+    for every cell of a kind, so it is kept and copied (as openpyxl's own
+    ``copy_worksheet`` does).
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+        self.styles: dict[str, StyleArray] = {}
+
+    def __call__(self, column: Column, value: Cell) -> object:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            # openpyxl would store a string starting "=" as a formula; the quote keeps it text in every program.
+            return clean_text(value)
+        if isinstance(value, Rating):
+            return self._styled(clean_text(value.text), value.level)
+        if isinstance(value, dt.date):
+            return self._styled(value, "date")
+        if column.kind == "percent":
+            return self._styled(value, f"percent{column.decimals}")
+        if column.kind == "integer" and (isinstance(value, int) or value.is_integer()):
+            return self._styled(int(value), "integer")
+        return value
+
+    def _styled(self, value: object, key: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        style = self.styles.get(key)
+        if style is not None:
+            cell._style = copy(style)
+            return cell
+        if key in FILLS:
+            cell.fill = FILLS[key]
+            cell.font = FONTS[key]
+        elif key == "date":
+            cell.number_format = DATE_FORMAT
+        elif key == "integer":
+            cell.number_format = INTEGER_FORMAT
+        else:
+            cell.number_format = percent_format(int(key.removeprefix("percent")))
+        self.styles[key] = copy(cell._style)
         return cell
-    if isinstance(value, str):
-        # openpyxl would store a string starting "=" as a formula; the quote keeps it text in every program.
-        return WriteOnlyCell(sheet, value=clean_text(value))
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, dt.date):
-        cell.number_format = DATE_FORMAT
-    elif column.kind == "percent":
-        cell.number_format = percent_format(column.decimals)
-    elif column.kind == "integer" and (isinstance(value, int) or value.is_integer()):
-        cell.number_format = INTEGER_FORMAT
-    return cell
 
 
 def _definitions(book: Workbook, tables: Sequence[Table]) -> None:
