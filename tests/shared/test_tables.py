@@ -68,7 +68,7 @@ def test_a_generator_is_read_once_and_streamed() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_wrong_row_is_refused_not_written(fmt: str) -> None:
-    with pytest.raises(ValueError, match="Row 2 .* has 1 values for 5 columns"):
+    with pytest.raises(ValueError, match=r"Row 2 .* has 1 values for 5 columns"):
         written(fmt, report([ROWS[0], ("short",)]))
     bad_values: list[object] = [True, float("nan"), float("inf"), dt.datetime(2026, 1, 1, 23, 30), b"bytes", [1]]
     for value in bad_values:
