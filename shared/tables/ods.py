@@ -6,7 +6,7 @@ still makes every element (so the markup is odfpy's, checked against its
 grammar), but content.xml is written into the zip piece by piece: the
 automatic styles, then each table's opening tag, columns and header, then its
 rows one at a time, then the Definitions sheet. The other parts of the package
-(styles, meta, manifest) are small and come from odfpy's own document.
+(styles, meta, settings, manifest) are small and come from odfpy's own document.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import IO
 
 from odf import number, style
 from odf import table as odt
+from odf.config import ConfigItem, ConfigItemMapEntry, ConfigItemMapIndexed, ConfigItemMapNamed, ConfigItemSet
 from odf.element import Element
 from odf.manifest import FileEntry, Manifest
 from odf.office import AutomaticStyles, Body, DocumentContent, Spreadsheet
@@ -59,8 +60,10 @@ def write_ods(out: IO[bytes], tables: Sequence[Table]) -> None:
         with package.open("content.xml", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as content:
             _content(content, tables, names, styles)
         document = OpenDocumentSpreadsheet()
+        _freeze_headers(document, [*names, DEFINITIONS_SHEET])
         package.writestr("styles.xml", document.stylesxml())
         package.writestr("meta.xml", document.metaxml())
+        package.writestr("settings.xml", document.settingsxml())
         package.writestr("META-INF/manifest.xml", _manifest())
 
 
@@ -216,10 +219,36 @@ def _sample_elements() -> None:
     addTextToElement(P(), "a  b\tc\nd")
 
 
+def _freeze_headers(document: OpenDocumentSpreadsheet, names: Sequence[str]) -> None:
+    """Keep each sheet's header row in view while scrolling, as the XLSX does.
+
+    ODF has no markup for this: it is a view setting, in the items LibreOffice
+    itself writes to settings.xml (a split after row 1, the lower pane active).
+    """
+    view = ConfigItemMapEntry()
+    view.addElement(ConfigItem(name="ViewId", type="string", text="view1"))
+    sheets = ConfigItemMapNamed(name="Tables")
+    for name in names:
+        entry = ConfigItemMapEntry(name=name)
+        for item, kind, value in (("HorizontalSplitMode", "short", 0), ("VerticalSplitMode", "short", 2),
+                                  ("HorizontalSplitPosition", "int", 0), ("VerticalSplitPosition", "int", 1),
+                                  ("ActiveSplitRange", "short", 2), ("PositionLeft", "int", 0),
+                                  ("PositionRight", "int", 0), ("PositionTop", "int", 0),
+                                  ("PositionBottom", "int", 1)):
+            entry.addElement(ConfigItem(name=item, type=kind, text=str(value)))
+        sheets.addElement(entry)
+    view.addElement(sheets)
+    views = ConfigItemMapIndexed(name="Views")
+    views.addElement(view)
+    settings = ConfigItemSet(name="ooo:view-settings")
+    settings.addElement(views)
+    document.settings.addElement(settings)
+
+
 def _manifest() -> str:
     manifest = Manifest()
     manifest.addElement(FileEntry(fullpath="/", mediatype=MIMETYPE))
-    for part in ("content.xml", "styles.xml", "meta.xml"):
+    for part in ("content.xml", "styles.xml", "meta.xml", "settings.xml"):
         manifest.addElement(FileEntry(fullpath=part, mediatype="text/xml"))
     xml = io.StringIO()
     xml.write(PROLOGUE)

@@ -7,7 +7,8 @@ import zipfile
 from dataclasses import dataclass
 
 from odf import teletype
-from odf.namespaces import OFFICENS, STYLENS, TABLENS
+from odf.config import ConfigItem, ConfigItemMapEntry, ConfigItemMapNamed
+from odf.namespaces import CONFIGNS, OFFICENS, STYLENS, TABLENS
 from odf.opendocument import OpenDocument, load
 from odf.style import Style
 from odf.table import Table as OdsTable
@@ -131,3 +132,13 @@ def test_definitions_list_every_column_then_the_notes() -> None:
     assert rows[9:] == [["Timeliness by team 2026-27", TITLE, "Note 1", NOTES[0]],
                         ["Timeliness by team 2026-27", TITLE, "Note 2", NOTES[1]],
                         ["Second", "Second", "Note 1", "Only note."]]
+
+
+def test_every_sheet_keeps_its_header_row_in_view() -> None:
+    _, doc = document(report(), Table("Second", COLUMNS[:1], []))
+    tables = doc.settings.getElementsByType(ConfigItemMapNamed)[0]
+    frozen = {}
+    for entry in tables.getElementsByType(ConfigItemMapEntry):
+        items = {i.attributes[(CONFIGNS, "name")]: teletype.extractText(i) for i in entry.getElementsByType(ConfigItem)}
+        frozen[entry.attributes[(CONFIGNS, "name")]] = (items["VerticalSplitMode"], items["VerticalSplitPosition"])
+    assert frozen == {"Timeliness by team 2026-27": ("2", "1"), "Second": ("2", "1"), "Definitions": ("2", "1")}
