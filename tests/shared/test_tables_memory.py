@@ -13,7 +13,7 @@ import tracemalloc
 from collections.abc import Iterator
 
 from shared.tables import Cell, Column, Table, write
-from tests.shared.tables_fixtures import COLUMNS, generated
+from tests.shared.test_tables import COLUMNS, generated
 
 ROWS = 200_000
 BOUND = 4 * 1024 * 1024

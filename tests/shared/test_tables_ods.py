@@ -15,7 +15,7 @@ from odf.table import Table as OdsTable
 from odf.table import TableCell, TableHeaderRows, TableRow
 
 from shared.tables import Column, Table, write
-from tests.shared.tables_fixtures import COLUMNS, NOTES, TITLE, report
+from tests.shared.test_tables import COLUMNS, NOTES, TITLE, report
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from shared.tables import Column, Table, write
-from tests.shared.tables_fixtures import COLUMNS, NOTES, TITLE, report
+from tests.shared.test_tables import COLUMNS, NOTES, TITLE, report
 
 
 def workbook(*tables: Table) -> Workbook:
