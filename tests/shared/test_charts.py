@@ -137,3 +137,11 @@ def test_ids_are_stable_and_can_be_chosen() -> None:
     assert one == two
     svg = parse(bar_chart("T", ["A"], [("S", [1])], chart_id="report-closed"))
     assert svg.get("aria-labelledby") == "report-closed-title report-closed-desc"
+
+
+def test_jinja_renders_the_chart_as_markup_without_escaping_it_twice() -> None:
+    from jinja2 import Environment
+
+    template = Environment(autoescape=True).from_string("<figure>{{ chart }}</figure>")
+    html = template.render(chart=bar_chart("A & B", ["<x>"], [("S", [1])]))
+    assert html.startswith("<figure><svg ") and "&amp;lt;" not in html and "<x>" not in html
