@@ -19,15 +19,7 @@ from backoffice.reporting.facts import Condition, Facts, TypeSets
 from backoffice.reporting.periods import Period
 from backoffice.reporting.tally import Figure, Grouping, Measure, Ratio, cases_behind, tally
 from shared.errors import NotFound
-
-
-@dataclass(frozen=True)
-class Rating:
-    """A grade shown as its words and a colour together, never the colour alone."""
-
-    text: str
-    level: str  # "green" | "amber" | "red"
-
+from shared.tables import Rating
 
 Value = str | int | float | dt.date | Rating | None
 
@@ -46,7 +38,7 @@ class Column:
     key: str
     heading: str
     definition: str
-    kind: str = "integer"  # text | integer | percent | date | rating
+    kind: str = "integer"  # text | integer | number | percent | date | rating
 
 
 @dataclass(frozen=True)

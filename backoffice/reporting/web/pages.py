@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -12,10 +13,12 @@ from starlette.responses import Response
 from backoffice.cases.access import can_see
 from backoffice.casework.web.listing import page_number, pagination
 from backoffice.intake.new_cases import today_in_london
+from backoffice.reporting import exports
 from backoffice.reporting.choices import period_choices
 from backoffice.reporting.periods import Period, custom, last_quarter, parse_period
 from backoffice.reporting.registry import Context, Report, all_reports, figure_cases, get_report, run_report
 from backoffice.staff.access import current_user
+from shared import tables
 from shared.errors import InvalidInput
 from shared.web import RequestContext
 from shared.web.forms import date_parts, error_summary, parse_date
@@ -93,10 +96,28 @@ def show(ctx: RequestContext) -> Response:
         return ctx.render("backoffice/reports/report.html", {**values, "result": None}, status_code=422)
     result = run_report(ctx.db, report, period, report_context(ctx))
     base_query = {"period": period.key}
-    values.update(result=result, query=urlencode(base_query),
+    values.update(result=result, query=urlencode(base_query), formats=exports.FORMATS,
+                  download_href=lambda fmt: ctx.path_for("report-download", report=report.name) + "?" + urlencode(
+                      {**base_query, "format": fmt}),
                   figure_href=lambda table, cell: ctx.path_for("report-cases", report=report.name) + "?" + urlencode(
                       {**base_query, "table": table, "figure": cell.figure, **({"row": cell.row} if cell.row else {})}))
     return ctx.render("backoffice/reports/report.html", values)
+
+
+def download(ctx: RequestContext) -> Response:
+    """The report as a file; a bad period or format is the report page with its error, never a file."""
+    report = get_report(ctx.request.path_params["report"])
+    period, errors, _ = chosen_period(ctx)
+    fmt = exports.parse_format(ctx.request.query_params.get("format", ""))
+    if fmt is None:
+        errors["format"] = "Choose CSV, XLSX or ODS"
+    if period is None or fmt is None:
+        raise InvalidInput("Choose a real period and format", errors)
+    result = run_report(ctx.db, report, period, report_context(ctx))
+    out = io.BytesIO()
+    exports.write_report(fmt, out, result)
+    return Response(out.getvalue(), media_type=tables.content_type(fmt), headers={
+        "Content-Disposition": f'attachment; filename="{exports.filename(result, fmt)}"'})
 
 
 def cases(ctx: RequestContext) -> Response:

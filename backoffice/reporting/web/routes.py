@@ -14,4 +14,5 @@ def reporting_routes() -> list[BaseRoute]:
         page("/reports", pages.index, name="reports", access=MANAGERS),
         page("/reports/{report:str}", pages.show, name="report", access=MANAGERS),
         page("/reports/{report:str}/cases", pages.cases, name="report-cases", access=MANAGERS),
+        page("/reports/{report:str}/download", pages.download, name="report-download", access=MANAGERS),
     ]
