@@ -15,10 +15,12 @@ from backoffice.casework.web.listing import page_number, pagination
 from backoffice.intake.new_cases import today_in_london
 from backoffice.reporting import exports
 from backoffice.reporting.choices import period_choices
+from backoffice.reporting.dashboard import Point, dashboard
 from backoffice.reporting.periods import Period, custom, last_quarter, parse_period
 from backoffice.reporting.registry import Context, Report, all_reports, figure_cases, get_report, run_report
 from backoffice.staff.access import current_user
 from shared import tables
+from shared.charts import bar_chart, line_chart
 from shared.errors import InvalidInput
 from shared.web import RequestContext
 from shared.web.forms import date_parts, error_summary, parse_date
@@ -102,6 +104,26 @@ def show(ctx: RequestContext) -> Response:
                   figure_href=lambda table, cell: ctx.path_for("report-cases", report=report.name) + "?" + urlencode(
                       {**base_query, "table": table, "figure": cell.figure, **({"row": cell.row} if cell.row else {})}))
     return ctx.render("backoffice/reports/report.html", values)
+
+
+def dashboard_page(ctx: RequestContext) -> Response:
+    period, errors, typed = chosen_period(ctx)
+    values: dict[str, Any] = {**_period_form(ctx, period, typed, errors),
+                              **error_summary(errors, ("period", "from", "to"), {"from": "from-day", "to": "to-day"})}
+    if period is None:
+        return ctx.render("backoffice/reports/dashboard.html", {**values, "board": None}, status_code=422)
+    board = dashboard(ctx.db, period, report_context(ctx))
+    charts = {panel.key: (bar_chart if panel.kind == "bar" else line_chart)(
+        panel.title, [p.label for p in panel.points], [(panel.title, panel.values)], unit=panel.unit)
+        for panel in board.panels}
+
+    def href(point: Point) -> str:
+        return ctx.path_for("report-cases", report=point.report) + "?" + urlencode(
+            {"period": period.key, "table": point.table, "figure": point.cell.figure or "",
+             **({"row": point.cell.row} if point.cell.row else {})})
+
+    return ctx.render("backoffice/reports/dashboard.html", {**values, "board": board, "charts": charts,
+                                                            "point_href": href})
 
 
 def download(ctx: RequestContext) -> Response:

@@ -12,6 +12,7 @@ from shared.web import page
 def reporting_routes() -> list[BaseRoute]:
     return [
         page("/reports", pages.index, name="reports", access=MANAGERS),
+        page("/reports/dashboard", pages.dashboard_page, name="reports-dashboard", access=MANAGERS),
         page("/reports/{report:str}", pages.show, name="report", access=MANAGERS),
         page("/reports/{report:str}/cases", pages.cases, name="report-cases", access=MANAGERS),
         page("/reports/{report:str}/download", pages.download, name="report-download", access=MANAGERS),

@@ -69,3 +69,17 @@ def test_every_report_renders_for_a_past_and_a_running_period(browser: Callable[
     running = manager.get(f"/reports/{name}?period=2026")
     check_page(running)
     assert "This period has not ended" in running.text
+
+
+def test_the_dashboard_draws_each_panel_beside_its_figures(browser: Callable[[Role], Browser],
+                                                           check_page: Callable[..., object]) -> None:
+    manager = browser(Role.MANAGER)
+    page = manager.get("/reports/dashboard?period=2026-Q1")
+    check_page(page, title="Dashboard: January to March 2026")
+    assert page.text.count('<svg') == 3 and page.text.count('role="img"') == 3
+    link = re.search(r'href="([^"]+figure=withheld[^"]*)"[^>]*>(\d+)</a>', page.text)
+    assert link is not None and link[2] == "1"
+    cases = manager.get(unescape(link[1]))
+    check_page(cases)
+    assert "1 case<" in cases.text
+    check_page(manager.get("/reports/dashboard?period=nonsense"), status=422)
