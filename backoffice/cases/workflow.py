@@ -10,7 +10,8 @@ status it has) changes nothing and publishes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import BinaryIO
 
 from sqlalchemy import func, select
@@ -31,7 +32,8 @@ from backoffice.cases.models import (
     StatusKind,
     Task,
 )
-from backoffice.intake.new_cases import NewCase, Requester, validate
+from backoffice.cases.outcomes import Official, classify
+from backoffice.intake.new_cases import NewCase, Requester, today_in_london, validate
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
 from shared import audit
@@ -123,39 +125,92 @@ def open_tasks(session: Session, case: Case) -> int:
 
 def close(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, outcome: str, exemptions: Iterable[str] = (),
+    responded_on: dt.date | None = None,
 ) -> Case:
-    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them."""
+    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them.
+
+    The case's response date is what the statutory returns count the answer by, so closing always leaves one:
+    the date given (a person saying when it went out corrects one recorded before), else the one already
+    recorded (Secure Share's), else today in London. Errors are keyed ``outcome``, ``exemptions``, ``responded_on``.
+    """
     if case.status.kind == StatusKind.CLOSED and case.outcome == outcome:
         return case
     require(session, user, case, Action.CLOSE)
-    outcomes = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}
-    errors: dict[str, str] = {}
-    if outcome not in outcomes:
-        errors["outcome"] = "Select the outcome"
+    allowed = _allowed_exemptions(session, case)
     chosen = sorted(set(exemptions))
-    allowed = exemptions_for(session, case.case_type) if case.case_type.exemptions_enabled else {}
-    unknown = [e for e in chosen if e not in allowed]
-    if unknown:
-        errors["exemptions"] = "Select exemptions from the list"
+    errors = close_errors(case, outcome, chosen, allowed, responded_on)
     if errors:
         raise InvalidInput("The case could not be closed", errors)
     remaining = open_tasks(session, case)
     if remaining:
         raise Conflict(f"Complete or cancel the {remaining} open task{'s' if remaining != 1 else ''} before closing the case")
     closed = status_of_kind(session, case.case_type_id, StatusKind.CLOSED)
+    outcomes = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}
+    previous_response = case.responded_on
+    on = responded_on or previous_response or today_in_london()
     case.status_id = closed.id
     case.status = closed
     case.outcome = outcome
     case.exemptions = chosen
+    case.responded_on = on
     case.closed_at = utcnow()
     _touch(case)
     summary = f"Closed: {outcomes[outcome]}"
     if chosen:
         summary += " (" + ", ".join(allowed[e].split(" ")[0] for e in chosen) + ")"
-    _record(session, actor, case, "case.closed", summary, outcome=outcome, exemptions=chosen)
+    summary += f"; response sent {on:%-d %B %Y}"
+    _record(session, actor, case, "case.closed", summary, outcome=outcome, exemptions=chosen,
+            responded_on=on.isoformat(),
+            previous_responded_on=previous_response.isoformat() if previous_response and previous_response != on else None)
+    if previous_response != on:
+        events.publish(session, events.ResponseSent(case.id, actor, on=on, by="recorded at closing"))
     events.publish(session, events.CaseClosed(case.id, actor, by_user_id=user.id, status_id=closed.id,
                                               outcome=outcome, outcome_label=outcomes[outcome]))
     return case
+
+
+def _allowed_exemptions(session: Session, case: Case) -> Mapping[str, str]:
+    return exemptions_for(session, case.case_type) if case.case_type.exemptions_enabled else {}
+
+
+def closing_errors(
+    session: Session, case: Case, *, outcome: str, exemptions: Iterable[str] = (), responded_on: dt.date | None = None,
+) -> dict[str, str]:
+    """What :func:`close` would refuse in these facts, without closing: for a form that found its own mistakes."""
+    return close_errors(case, outcome, sorted(set(exemptions)), _allowed_exemptions(session, case), responded_on)
+
+
+def close_errors(
+    case: Case, outcome: str, exemptions: Iterable[str], allowed: Mapping[str, str], responded_on: dt.date | None,
+    *, today: dt.date | None = None,
+) -> dict[str, str]:
+    """What makes a closure impossible, by field: shared with the historical import, which closes its own way.
+
+    An exemption must be one of the case's law (so an EIR exception on an FOI case is refused) and cannot
+    go with an outcome the returns count as granted in full; the response cannot predate the request or
+    lie in the future.
+    """
+    errors: dict[str, str] = {}
+    entries = {o["key"]: o for o in case.case_type.closure_outcomes}
+    chosen = list(exemptions)
+    if outcome not in entries:
+        errors["outcome"] = "Select the outcome"
+    if [e for e in chosen if e not in allowed]:
+        errors["exemptions"] = "Select exemptions from the list"
+    elif chosen and outcome in entries and _granted_in_full(entries[outcome]):
+        errors["exemptions"] = "Information granted in full has no exemptions: leave them unselected, or choose another outcome"
+    if responded_on is not None:
+        if case.received_on and responded_on < case.received_on:
+            errors["responded_on"] = (f"The date the response was sent must be the same as or after the date received, "
+                                      f"{case.received_on:%-d %B %Y}")
+        elif responded_on > (today or today_in_london()):
+            errors["responded_on"] = "The date the response was sent must be today or in the past"
+    return errors
+
+
+def _granted_in_full(entry: Mapping[str, str]) -> bool:
+    classified = classify(entry)
+    return classified is not None and classified.category == Official.GRANTED_IN_FULL
 
 
 def reopen(session: Session, actor: audit.Actor, user: StaffUser, case: Case, reason: str) -> Case:
