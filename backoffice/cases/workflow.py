@@ -32,7 +32,7 @@ from backoffice.cases.models import (
     StatusKind,
     Task,
 )
-from backoffice.cases.outcomes import Official, classify
+from backoffice.cases.outcomes import Official, RefusalReason, classify
 from backoffice.intake.new_cases import NewCase, Requester, today_in_london, validate
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
@@ -206,6 +206,52 @@ def close_errors(
         elif responded_on > (today or today_in_london()):
             errors["responded_on"] = "The date the response was sent must be today or in the past"
     return errors
+
+
+def outcome_key(case: Case, outcome: str, refusal_reason: str | None = None) -> str:
+    """The case type's outcome key for what another system says: a key of the type's own list, or an official
+    category (``outcomes.Official``, with a ``RefusalReason`` for "fully withheld") that exactly one key of the
+    list is classified as. A refusal reason that contradicts the outcome is refused, never guessed around.
+    Errors are keyed ``outcome`` and ``refusal_reason``.
+    """
+    entries = {o["key"]: o for o in case.case_type.closure_outcomes}
+    reason = _refusal_reason(refusal_reason)
+    if outcome in entries:
+        classified = classify(entries[outcome])
+        if reason is not None and (classified is None or classified.reason != reason):
+            message = (f"The outcome {outcome} is refused for {classified.reason}: give that reason, or leave it out"
+                       if classified is not None and classified.reason else
+                       f"The outcome {outcome} is not a refusal in full: leave the refusal reason out")
+            raise InvalidInput("The refusal reason does not match the outcome", {"refusal_reason": message})
+        return outcome
+    try:
+        category = Official(outcome)
+    except ValueError:
+        raise InvalidInput("The outcome is not one of the case type's", {
+            "outcome": "Outcome must be one of " + ", ".join(entries) + ", or an official category: "
+                       + ", ".join(Official)}) from None
+    if category != Official.FULLY_WITHHELD and refusal_reason:
+        raise InvalidInput("Only a refusal in full has a refusal reason",
+                           {"refusal_reason": f"Leave the refusal reason out: {category} is not a refusal in full"})
+    matches = [key for key, entry in entries.items()
+               if (c := classify(entry)) is not None and c.category == category and (reason is None or c.reason == reason)]
+    if len(matches) != 1:
+        what = f"{category}" + (f" ({reason})" if reason else "")
+        raise InvalidInput("The official category does not name one outcome", {
+            "outcome": f"No outcome of {case.case_type.name} is classified as {what}: give one of "
+                       + ", ".join(entries) if not matches else
+                       f"{what} could be any of " + ", ".join(matches) + ": give the outcome itself"})
+    return matches[0]
+
+
+def _refusal_reason(value: str | None) -> RefusalReason | None:
+    if not value:
+        return None
+    try:
+        return RefusalReason(value)
+    except ValueError:
+        raise InvalidInput("The refusal reason is not one of the official ones", {
+            "refusal_reason": "Refusal reason must be one of " + ", ".join(RefusalReason)}) from None
 
 
 def _granted_in_full(entry: Mapping[str, str]) -> bool:
