@@ -24,7 +24,7 @@ def close_case(ctx: RequestContext) -> Response:
     values = json_body(ctx, "CaseClose")
     case = find_case(ctx)
     user = as_trusted_system(ctx)
-    outcome = workflow.outcome_key(case, values["outcome"], values.get("refusal_reason"))
+    outcome = workflow.outcome_key(case.case_type, values["outcome"], values.get("refusal_reason"))
     if case.status.kind == StatusKind.CLOSED and case.outcome != outcome:
         raise Conflict(f"The case {case.reference} is closed with another outcome: reopen it on its page to change it")
     responded = values.get("responded_on")

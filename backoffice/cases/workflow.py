@@ -28,6 +28,7 @@ from backoffice.cases.models import (
     CaseNote,
     CaseRestriction,
     CaseStatus,
+    CaseType,
     CaseWatcher,
     StatusKind,
     Task,
@@ -138,7 +139,7 @@ def close(
     require(session, user, case, Action.CLOSE)
     allowed = _allowed_exemptions(session, case)
     chosen = sorted(set(exemptions))
-    errors = close_errors(case, outcome, chosen, allowed, responded_on)
+    errors = close_errors(case.case_type, case.received_on, outcome, chosen, allowed, responded_on)
     if errors:
         raise InvalidInput("The case could not be closed", errors)
     remaining = open_tasks(session, case)
@@ -170,18 +171,24 @@ def close(
 
 
 def _allowed_exemptions(session: Session, case: Case) -> Mapping[str, str]:
-    return exemptions_for(session, case.case_type) if case.case_type.exemptions_enabled else {}
+    return allowed_exemptions(session, case.case_type)
+
+
+def allowed_exemptions(session: Session, case_type: CaseType) -> Mapping[str, str]:
+    """The exemptions a closure of the type may record: its law's, where the type records any."""
+    return exemptions_for(session, case_type) if case_type.exemptions_enabled else {}
 
 
 def closing_errors(
     session: Session, case: Case, *, outcome: str, exemptions: Iterable[str] = (), responded_on: dt.date | None = None,
 ) -> dict[str, str]:
     """What :func:`close` would refuse in these facts, without closing: for a form that found its own mistakes."""
-    return close_errors(case, outcome, sorted(set(exemptions)), _allowed_exemptions(session, case), responded_on)
+    return close_errors(case.case_type, case.received_on, outcome, sorted(set(exemptions)),
+                        _allowed_exemptions(session, case), responded_on)
 
 
 def close_errors(
-    case: Case, outcome: str, exemptions: Iterable[str], allowed: Mapping[str, str], responded_on: dt.date | None,
+    case_type: CaseType, received_on: dt.date | None, outcome: str, exemptions: Iterable[str], allowed: Mapping[str, str], responded_on: dt.date | None,
     *, today: dt.date | None = None,
 ) -> dict[str, str]:
     """What makes a closure impossible, by field: shared with the historical import, which closes its own way.
@@ -191,7 +198,7 @@ def close_errors(
     lie in the future.
     """
     errors: dict[str, str] = {}
-    entries = {o["key"]: o for o in case.case_type.closure_outcomes}
+    entries = {o["key"]: o for o in case_type.closure_outcomes}
     chosen = list(exemptions)
     if outcome not in entries:
         errors["outcome"] = "Select the outcome"
@@ -200,21 +207,21 @@ def close_errors(
     elif chosen and outcome in entries and _granted_in_full(entries[outcome]):
         errors["exemptions"] = "Information granted in full has no exemptions: leave them unselected, or choose another outcome"
     if responded_on is not None:
-        if case.received_on and responded_on < case.received_on:
+        if received_on and responded_on < received_on:
             errors["responded_on"] = (f"The date the response was sent must be the same as or after the date received, "
-                                      f"{case.received_on:%-d %B %Y}")
+                                      f"{received_on:%-d %B %Y}")
         elif responded_on > (today or today_in_london()):
             errors["responded_on"] = "The date the response was sent must be today or in the past"
     return errors
 
 
-def outcome_key(case: Case, outcome: str, refusal_reason: str | None = None) -> str:
+def outcome_key(case_type: CaseType, outcome: str, refusal_reason: str | None = None) -> str:
     """The case type's outcome key for what another system says: a key of the type's own list, or an official
     category (``outcomes.Official``, with a ``RefusalReason`` for "fully withheld") that exactly one key of the
     list is classified as. A refusal reason that contradicts the outcome is refused, never guessed around.
     Errors are keyed ``outcome`` and ``refusal_reason``.
     """
-    entries = {o["key"]: o for o in case.case_type.closure_outcomes}
+    entries = {o["key"]: o for o in case_type.closure_outcomes}
     reason = _refusal_reason(refusal_reason)
     if outcome in entries:
         classified = classify(entries[outcome])
@@ -238,7 +245,7 @@ def outcome_key(case: Case, outcome: str, refusal_reason: str | None = None) -> 
     if len(matches) != 1:
         what = f"{category}" + (f" ({reason})" if reason else "")
         raise InvalidInput("The official category does not name one outcome", {
-            "outcome": f"No outcome of {case.case_type.name} is classified as {what}: give one of "
+            "outcome": f"No outcome of {case_type.name} is classified as {what}: give one of "
                        + ", ".join(entries) if not matches else
                        f"{what} could be any of " + ", ".join(matches) + ": give the outcome itself"})
     return matches[0]
