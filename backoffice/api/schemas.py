@@ -250,7 +250,7 @@ SCHEMAS: dict[str, Schema] = {
                                               "outcome key it must agree with that outcome.",
                                MESSAGES: {"enum": "Refusal reason must be one of " + ", ".join(RefusalReason)}},
             "exemptions": {"type": "array", "description": "Keys of the exemptions or exceptions applied, of the "
-                           "law the case is answered under (s40, s43, r12(5)(e)…); none for granted in full.",
+                           "law the case is answered under (s40, s43, r12_4_e…); none for granted in full.",
                            "items": {"type": "string", "minLength": 1, "maxLength": 40}},
             "responded_on": {**_DATE, "type": ["string", "null"],
                              "description": "The day the answer went out (YYYY-MM-DD, Europe/London): not before "

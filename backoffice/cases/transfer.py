@@ -253,6 +253,9 @@ def check_history(row: RowInput, rules: ClosingRules | None) -> tuple[Closure | 
                 found["exemptions"] = (", ".join(unknown) + (" is not an exemption" if len(unknown) == 1 else
                                        " are not exemptions") + f" of {rules.case_type.name}: use "
                                        + (", ".join(rules.exemptions) or "none, it records no exemptions"))
+            elif "exemptions" in found:
+                found["exemptions"] = ("An outcome granted in full has no exemptions: empty the cell, or give "
+                                       "another outcome")
             if "responded_on" in found:
                 found["responded_on"] = found["responded_on"].replace("The date the response was sent", "responded_on")
             errors.update(found)

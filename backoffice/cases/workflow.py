@@ -226,7 +226,8 @@ def outcome_key(case_type: CaseType, outcome: str, refusal_reason: str | None = 
     if outcome in entries:
         classified = classify(entries[outcome])
         if reason is not None and (classified is None or classified.reason != reason):
-            message = (f"The outcome {outcome} is refused for {classified.reason}: give that reason, or leave it out"
+            message = (f"The outcome {outcome} is a refusal in full with refusal reason {classified.reason}: "
+                       "give that reason, or leave it out"
                        if classified is not None and classified.reason else
                        f"The outcome {outcome} is not a refusal in full: leave the refusal reason out")
             raise InvalidInput("The refusal reason does not match the outcome", {"refusal_reason": message})

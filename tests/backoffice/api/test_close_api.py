@@ -97,7 +97,7 @@ def test_impossible_facts_are_refused_and_nothing_is_stored(api: Api) -> None:
     cases = [
         ({"outcome": "sent_by_pigeon"}, "outcome"),
         ({"outcome": "granted_in_full", "exemptions": ["s40"]}, "exemptions"),
-        ({"outcome": "granted_in_part", "exemptions": ["r12(5)(e)"]}, "exemptions"),  # an EIR exception on an FOI
+        ({"outcome": "granted_in_part", "exemptions": ["r12_4_e"]}, "exemptions"),  # an EIR exception on an FOI
         ({"outcome": "not_held", "responded_on": "2026-03-01"}, "responded_on"),
         ({"outcome": "not_held", "responded_on": "2026-03-17"}, "responded_on"),
         ({"outcome": "vexatious", "refusal_reason": "cost_limit"}, "refusal_reason"),
