@@ -250,9 +250,10 @@ def check_history(row: RowInput, rules: ClosingRules | None) -> tuple[Closure | 
             found = close_errors(rules.case_type, received, outcome, exemptions, rules.exemptions, responded_on)
             if "exemptions" in found and exemptions and not all(e in rules.exemptions for e in exemptions):
                 unknown = [e for e in exemptions if e not in rules.exemptions]
-                found["exemptions"] = (", ".join(unknown) + (" is not an exemption" if len(unknown) == 1 else
-                                       " are not exemptions") + f" of {rules.case_type.name}: use "
-                                       + (", ".join(rules.exemptions) or "none, it records no exemptions"))
+                found["exemptions"] = (
+                    ", ".join(unknown) + (" is not an exemption" if len(unknown) == 1 else " are not exemptions")
+                    + f" of {rules.case_type.name}: use " + ", ".join(rules.exemptions) if rules.exemptions else
+                    f"{rules.case_type.name} cases record no exemptions: empty the cell")
             elif "exemptions" in found:
                 found["exemptions"] = ("An outcome granted in full has no exemptions: empty the cell, or give "
                                        "another outcome")

@@ -55,6 +55,7 @@ def close(ctx: RequestContext) -> Response:
         return ctx.redirect("case", reference=case.reference)
     outcome = ctx.field("outcome")
     chosen = [v for v in (ctx.form.getlist("exemptions") if ctx.form else []) if isinstance(v, str)]
+    # Offered filled in; boxes left empty mean "as recorded, else today", which is what closing does without a date.
     sent = case_date(form_values(ctx), RESPONDED, "the date the response was sent", required=False)
     if sent.error:  # the domain's other checks still run, so every mistake is listed at once
         errors = workflow.closing_errors(ctx.db, case, outcome=outcome, exemptions=chosen)

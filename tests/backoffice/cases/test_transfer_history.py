@@ -103,6 +103,11 @@ def test_each_impossible_closure_is_a_row_error_and_nothing_is_imported(office: 
     assert "could be any of" in errors[(14, "outcome")]
 
 
+def test_a_type_without_exemptions_records_none(office: Office) -> None:
+    errors = _errors(office, answered(case_type="complaint", outcome="upheld", exemptions="s40"))
+    assert errors[(2, "exemptions")] == "Complaint cases record no exemptions: empty the cell"
+
+
 def test_a_wrong_case_type_and_a_wrong_closure_are_reported_together(office: Office) -> None:
     errors = _errors(office, answered(case_type="parking", review_outcome="maybe"))
     assert set(errors) == {(2, "case_type"), (2, "review_outcome")}
