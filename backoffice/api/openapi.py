@@ -135,6 +135,7 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
             "/cases": cases_path,
             "/cases/{reference}": case_path,
             **clock_paths(),
+            "/cases/{reference}/close": close_path(),
             **share_paths(),
             **publication_paths(),
             "/openapi.json": {
@@ -196,6 +197,30 @@ def clock_paths() -> dict[str, Any]:
             })
         }
     return paths
+
+
+def close_path() -> dict[str, Any]:
+    return {"post": _secured("cases:write", {
+        "operationId": "closeCase",
+        "summary": "Close the case with its outcome, exemptions and response date",
+        "description": "API clients are trusted systems: staff roles do not apply. Closing again with the outcome "
+                       "the case already has changes nothing. The requester and the case's owner are told as when "
+                       "staff close it; the closure is on the case's timeline, made by the API client.",
+        "parameters": [_REFERENCE],
+        "requestBody": {"required": True, **_body("CaseClose")},
+        "responses": {
+            "200": {"description": "The closed case.", "headers": _LOCATION, **_body("Case")},
+            "400": _problem("The body is not valid JSON."),
+            "404": _problem("No case has this reference."),
+            "409": _problem("The case has open tasks, or is already closed with another outcome."),
+            "415": _problem("The body is not sent as application/json."),
+            "422": _problem("The body does not match CaseClose, or a value is refused: an outcome not of the case "
+                            "type (or an official category that names none or several of its outcomes), a refusal "
+                            "reason that contradicts it, an exemption not of the case's law or on an outcome "
+                            "granted in full, a response date before receipt or in the future; errors lists each "
+                            "field and nothing was stored."),
+        },
+    })}
 
 
 _SHARE_ID = {"name": "share_id", "in": "path", "required": True,

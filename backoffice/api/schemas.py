@@ -29,6 +29,7 @@ from typing import Any
 
 from backoffice.cases.case_types import SHARE_MAX_DAYS, SHARE_MIN_DAYS
 from backoffice.cases.models import Case, Channel, Priority
+from backoffice.cases.outcomes import Official, RefusalReason
 from backoffice.cases.workflow import ATTACHMENT_DESCRIPTION_LIMIT
 from backoffice.casework.urls import MOUNT, case_page_url
 from backoffice.deadlines.state import PauseReason
@@ -143,7 +144,8 @@ SCHEMAS: dict[str, Schema] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["reference", "case_type", "status", "received_on", "due_on", "requester", "subject",
-                     "description", "channel", "priority", "clock", "links"],
+                     "description", "channel", "priority", "clock", "outcome", "exemptions", "responded_on",
+                     "closed_at", "links"],
         "properties": {
             "reference": {"type": "string", "examples": ["FOI-2026-00042"]},
             "case_type": {"type": "string"},
@@ -157,6 +159,12 @@ SCHEMAS: dict[str, Schema] = {
             "channel": {"type": "string"},
             "priority": {"type": "string"},
             "clock": _ref("CaseClock"),
+            "outcome": {"type": ["string", "null"], "description": "The closure outcome key; null while open."},
+            "exemptions": {"type": "array", "items": {"type": "string"},
+                           "description": "The exemption or exception keys recorded at closing."},
+            "responded_on": {"type": ["string", "null"], "format": "date",
+                             "description": "The day the answer went out (Europe/London); null until it has."},
+            "closed_at": {"type": ["string", "null"], "format": "date-time"},
             "links": {
                 "type": "object",
                 "additionalProperties": False,
@@ -225,6 +233,30 @@ SCHEMAS: dict[str, Schema] = {
             "received_on": {**_DATE, "type": ["string", "null"]},
         },
         **_one_of_present(("requested_on", "received_on"), "Enter when clarification was asked for or received"),
+    },
+    "CaseClose": {
+        "type": "object",
+        "description": "Close the case with how it ended. Its open tasks must be completed or cancelled first.",
+        "additionalProperties": False,
+        "required": ["outcome"],
+        "properties": {
+            "outcome": {"type": "string", "minLength": 1, "maxLength": 60,
+                        "description": "A closure outcome key of the case type (granted_in_full, refused_in_full, "
+                                       "not_held…), or an official category (" + ", ".join(Official) + ") that "
+                                       "exactly one of the type's outcomes is classified as.",
+                        MESSAGES: {"minLength": "Select the outcome", "maxLength": "Select the outcome"}},
+            "refusal_reason": {"type": ["string", "null"], "enum": [*RefusalReason, None],
+                               "description": "With fully_withheld: why the request was refused in full. With an "
+                                              "outcome key it must agree with that outcome.",
+                               MESSAGES: {"enum": "Refusal reason must be one of " + ", ".join(RefusalReason)}},
+            "exemptions": {"type": "array", "description": "Keys of the exemptions or exceptions applied, of the "
+                           "law the case is answered under (s40, s43, r12_4_e…); none for granted in full.",
+                           "items": {"type": "string", "minLength": 1, "maxLength": 40}},
+            "responded_on": {**_DATE, "type": ["string", "null"],
+                             "description": "The day the answer went out (YYYY-MM-DD, Europe/London): not before "
+                                            "the case was received nor in the future. Default: the response date "
+                                            "already recorded, else today."},
+        },
     },
     "AttachmentUpload": {
         "type": "object",
@@ -621,6 +653,10 @@ def case_json(case: Case, settings: Settings, clock: Mapping[str, Any]) -> dict[
         "channel": case.channel,
         "priority": case.priority,
         "clock": dict(clock),
+        "outcome": case.outcome,
+        "exemptions": list(case.exemptions or []),
+        "responded_on": case.responded_on.isoformat() if case.responded_on else None,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
         "links": {"self": case_url(settings, case.reference),
                   "staff_page": case_page_url(settings, case.reference)},
     }

@@ -20,7 +20,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backoffice.api import clock, idempotency, openapi, publication_web, queries, read_audit, schemas, shares_web
+from backoffice.api import (
+    clock,
+    closing_web,
+    idempotency,
+    openapi,
+    publication_web,
+    queries,
+    read_audit,
+    schemas,
+    shares_web,
+)
 from backoffice.api.access import current_client, requires
 from backoffice.api.errors import BadRequest
 from backoffice.api.requests import find_case, require_json
@@ -190,6 +200,8 @@ def api_routes() -> list[BaseRoute]:
                  access=write, methods=("POST",)),
         api_page("/api/v1/cases/{reference}/clarification", wrap(_clock_action(clock.clarification)),
                  name="api-case-clarification", access=write, methods=("POST",)),
+        api_page("/api/v1/cases/{reference}/close", wrap(closing_web.close_case), name="api-case-close",
+                 access=write, methods=("POST",)),
         *share_routes(),
         *publication_routes(),
         api_page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),

@@ -77,7 +77,8 @@ class NoteAdded(CaseEvent):
 
 @dataclass(frozen=True)
 class CaseClosed(CaseEvent):
-    by_user_id: int
+    #: None when an API client (a trusted system, no staff account) closed it: ``actor`` names it.
+    by_user_id: int | None
     status_id: int
     outcome: str
     outcome_label: str

@@ -17,20 +17,24 @@ import datetime as dt
 import io
 import re
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backoffice.cases.models import Case, CaseStatus, CaseType, Channel, Priority
+from backoffice.cases.case_types import status_of_kind
+from backoffice.cases.models import Case, CaseStatus, CaseType, Channel, Priority, StatusKind, Task
+from backoffice.cases.outcomes import ReviewOutcome
 from backoffice.cases.queues import CaseFilter, apply_filter
 from backoffice.cases.transfer_formats import (
     EXPORT_COLUMNS,
+    HISTORY_COLUMNS,
     IMPORT_COLUMNS,
     MAX_BYTES,
     MAX_ROWS,
+    TEMPLATE_COLUMNS,
     Cell,
     FileRefused,
     Format,
@@ -39,15 +43,17 @@ from backoffice.cases.transfer_formats import (
     template,
     write_table,
 )
+from backoffice.cases.workflow import allowed_exemptions, close_errors, outcome_key
 from backoffice.intake.new_cases import LONDON, NewCase, Requester, create_case, validate
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
 from shared import audit
-from shared.errors import DomainError
+from shared.errors import DomainError, InvalidInput
 
 __all__ = [
-    "EXPORT_COLUMNS", "IMPORT_COLUMNS", "MAX_BYTES", "MAX_ROWS", "FileRefused", "Format", "ImportReport", "RowError", "RowInput",
-    "error_report_csv", "export_cases", "format_of", "import_cases", "parse", "template", "write_export",
+    "EXPORT_COLUMNS", "HISTORY_COLUMNS", "IMPORT_COLUMNS", "MAX_BYTES", "MAX_ROWS", "TEMPLATE_COLUMNS", "Closure",
+    "FileRefused", "Format", "ImportReport", "RowError", "RowInput", "check_history", "error_report_csv",
+    "export_cases", "format_of", "import_cases", "parse", "template", "write_export",
 ]
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d takes every script's)
@@ -109,14 +115,24 @@ def import_cases(
     if not rows:
         report.errors.append(RowError(2, "", "There are no cases under the header row"))
         return report
-    type_keys = list(session.scalars(
-        select(CaseType.key).where(CaseType.active.is_(True)).order_by(CaseType.position, CaseType.id)))
-    checked: list[tuple[int, NewCase]] = []
+    types = {case_type.key: case_type for case_type in session.scalars(
+        select(CaseType).where(CaseType.active.is_(True)).order_by(CaseType.position, CaseType.id))}
+    type_keys = list(types)
+    closing = {key: ClosingRules(case_type, allowed_exemptions(session, case_type)) for key, case_type in types.items()}
+    checked: list[tuple[int, NewCase, Closure | None]] = []
     for row in rows:
         new, errors = check_row(row, type_keys)
+        closure, history_errors = check_history(row, closing.get(new.case_type) if new else None)
+        if new is None and row.historical and history_errors:
+            errors = _row_errors(row.row, {**{e.field: e.message for e in errors},
+                                           **{e.field: e.message for e in history_errors}})
+        elif new is not None:
+            errors = history_errors
         report.errors.extend(errors)
-        if new is not None:
-            checked.append((row.row, new))
+        if new is not None and not errors:
+            if closure is not None and closure.review_outcome:
+                new = replace(new, details={**new.details, REVIEW_OUTCOME: closure.review_outcome})
+            checked.append((row.row, new, closure))
     if report.errors:
         return report
     try:
@@ -127,15 +143,19 @@ def import_cases(
 
 
 def _create_all(
-    session: Session, actor: audit.Actor, checked: list[tuple[int, NewCase]], dry_run: bool, source: str,
+    session: Session, actor: audit.Actor, checked: list[tuple[int, NewCase, Closure | None]], dry_run: bool,
+    source: str,
 ) -> list[str]:
     created: list[str] = []
     with session.begin_nested() as savepoint:
-        for row, new in checked:
+        for row, new, closure in checked:
             try:
-                created.append(create_case(session, actor, new).reference)
+                case = create_case(session, actor, new)  # acknowledges nobody: an import never asks it to
             except DomainError as exc:
                 raise _RowFailed(row, exc) from exc
+            if closure is not None:
+                _close_historical(session, actor, case, closure)
+            created.append(case.reference)
         batch = uuid.uuid4().hex[:12]
         audit.record(session, actor, "cases.imported", "import", batch,
                      f"{len(created)} case{'s' if len(created) != 1 else ''} imported"
@@ -174,13 +194,111 @@ def check_row(row: RowInput, type_keys: Sequence[str]) -> tuple[NewCase | None, 
     return new, []
 
 
+# --- closed historical cases ---------------------------------------------------------------
+
+#: Where a historical case keeps how its review ended (``outcomes.ReviewOutcome``), for the returns to read.
+REVIEW_OUTCOME = "review_outcome"
+#: The hour (Europe/London) a historical case is recorded as closed on its response date: no time is known.
+CLOSED_AT_HOUR = dt.time(17, 0)
+
+
+@dataclass(frozen=True)
+class ClosingRules:
+    """What a closure of one case type may record: its outcomes (on the type) and its law's exemptions."""
+
+    case_type: CaseType
+    exemptions: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Closure:
+    """How a historical case ended, checked: it is imported closed with these facts."""
+
+    outcome: str
+    exemptions: tuple[str, ...]
+    responded_on: dt.date
+    review_outcome: str | None = None
+
+
+def check_history(row: RowInput, rules: ClosingRules | None) -> tuple[Closure | None, list[RowError]]:
+    """The closure a row describes (None for an open case), or why it is impossible, by the close page's rules.
+
+    ``rules`` is None when the row's case type is already wrong: the closure's own columns are still
+    checked as far as they can be without one, so the person sees every problem at once.
+    """
+    if not row.historical:
+        return None, []
+    errors: dict[str, str] = {}
+    responded_on, date_error = _date(row.responded_on, "the date the response was sent", "responded_on")
+    if date_error:
+        errors["responded_on"] = date_error
+    exemptions = tuple(sorted({part.strip() for part in re.split(r"[,;]", row.exemptions) if part.strip()}))
+    review = row.review_outcome.strip().lower() or None
+    if review is not None and review not in set(ReviewOutcome):
+        errors["review_outcome"] = "Review outcome must be one of " + ", ".join(ReviewOutcome)
+    outcome = row.outcome.strip().lower()
+    if not outcome:
+        errors["outcome"] = ("Enter the outcome of the answered request, or leave responded_on, refusal_reason, "
+                             "exemptions and review_outcome empty for an open case")
+    elif rules is not None:
+        try:
+            outcome = outcome_key(rules.case_type, outcome, row.refusal_reason.strip().lower() or None)
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+        else:
+            received = row.received_on if isinstance(row.received_on, dt.date) else _received_on(row.received_on)[0]
+            found = close_errors(rules.case_type, received, outcome, exemptions, rules.exemptions, responded_on)
+            if "exemptions" in found and exemptions and not all(e in rules.exemptions for e in exemptions):
+                unknown = [e for e in exemptions if e not in rules.exemptions]
+                found["exemptions"] = (
+                    ", ".join(unknown) + (" is not an exemption" if len(unknown) == 1 else " are not exemptions")
+                    + f" of {rules.case_type.name}: use " + ", ".join(rules.exemptions) if rules.exemptions else
+                    f"{rules.case_type.name} cases record no exemptions: empty the cell")
+            elif "exemptions" in found:
+                found["exemptions"] = ("An outcome granted in full has no exemptions: empty the cell, or give "
+                                       "another outcome")
+            if "responded_on" in found:
+                found["responded_on"] = found["responded_on"].replace("The date the response was sent", "responded_on")
+            errors.update(found)
+    if errors or responded_on is None:
+        return None, _row_errors(row.row, errors)
+    return Closure(outcome, exemptions, responded_on, review), []
+
+
+def _close_historical(session: Session, actor: audit.Actor, case: Case, closure: Closure) -> None:
+    """Close a just-imported case as it was closed before the system, telling nobody.
+
+    Not ``workflow.close``: that tells the requester the outcome, and these requesters were answered long
+    ago. Its automatic tasks are cancelled, since the work they stand for was done.
+    """
+    closed = status_of_kind(session, case.case_type_id, StatusKind.CLOSED)
+    closed_at = dt.datetime.combine(closure.responded_on, CLOSED_AT_HOUR, LONDON).astimezone(dt.UTC)
+    for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.status == "open")):
+        task.status, task.finished_at, task.finished_by = "cancelled", closed_at, "Import of a closed case"
+    case.status_id, case.status = closed.id, closed
+    case.outcome = closure.outcome
+    case.exemptions = list(closure.exemptions)
+    case.responded_on = closure.responded_on
+    case.closed_at = closed_at
+    label = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}[closure.outcome]
+    audit.record(session, actor, "case.closed", "case", case.reference,
+                 f"Imported closed: {label}; response sent {closure.responded_on:%-d %B %Y}",
+                 {"outcome": closure.outcome, "exemptions": list(closure.exemptions),
+                  "responded_on": closure.responded_on.isoformat(), "review_outcome": closure.review_outcome,
+                  "historical": True})
+
+
 def _received_on(value: str | dt.date) -> tuple[dt.date | None, str]:
+    return _date(value, "the date the request was received", "the date received")
+
+
+def _date(value: str | dt.date, label: str, short: str | None = None) -> tuple[dt.date | None, str]:
     if isinstance(value, dt.date):
         return value, ""
     if not value:
-        return None, "Enter the date the request was received, like 2026-03-02"
+        return None, f"Enter {label}, like 2026-03-02"
     if not ISO_DATE.fullmatch(value):
-        return None, f"Enter the date received as YYYY-MM-DD, like 2026-03-02, not {_quote(value)}"
+        return None, f"Enter {short or label} as YYYY-MM-DD, like 2026-03-02, not {_quote(value)}"
     try:
         return dt.date.fromisoformat(value), ""
     except ValueError:
@@ -189,7 +307,7 @@ def _received_on(value: str | dt.date) -> tuple[dt.date | None, str]:
 
 def _row_errors(row: int, errors: dict[str, str]) -> list[RowError]:
     """In the order of the template's columns, as a person reads across the row."""
-    order = {name: index for index, name in enumerate(IMPORT_COLUMNS)}
+    order = {name: index for index, name in enumerate(TEMPLATE_COLUMNS)}
     return [RowError(row, key, errors[key]) for key in sorted(errors, key=lambda k: (order.get(k, len(order)), k))]
 
 

@@ -29,19 +29,25 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from backoffice.cases.case_types import BUILT_IN
 from backoffice.cases.models import Channel, Priority
+from backoffice.cases.outcomes import BUILT_IN_OFFICIAL, Official, RefusalReason, ReviewOutcome
 from shared.errors import InvalidInput
 
 Format = Literal["xlsx", "csv"]
 
-#: The columns an import file has, in template order.
+#: The columns every import file has, in template order.
 IMPORT_COLUMNS: tuple[str, ...] = (
     "case_type", "received_on", "subject", "description", "requester_name", "requester_email",
     "requester_phone", "requester_address", "channel", "priority",
 )
+#: Optional columns for a request already answered before the system (a historical case): a row with an
+#: outcome is imported closed, with these facts, so the statutory returns count it. A file may leave them out.
+HISTORY_COLUMNS: tuple[str, ...] = ("responded_on", "outcome", "refusal_reason", "exemptions", "review_outcome")
+#: The template's columns: every column an import reads.
+TEMPLATE_COLUMNS: tuple[str, ...] = (*IMPORT_COLUMNS, *HISTORY_COLUMNS)
 #: Columns only the system fills in: an export has them, an import must not.
 SYSTEM_COLUMNS: tuple[str, ...] = ("status", "due_on", "owner", "team", "outcome", "closed_on")
 EXPORT_COLUMNS: tuple[str, ...] = ("reference", *IMPORT_COLUMNS, *SYSTEM_COLUMNS)
-DATE_COLUMNS = frozenset({"received_on", "due_on", "closed_on"})
+DATE_COLUMNS = frozenset({"received_on", "responded_on", "due_on", "closed_on"})
 
 MAX_ROWS = 5_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -72,9 +78,23 @@ GUIDANCE: dict[str, tuple[str, str, str]] = {
     "requester_address": ("Email or address", "Where to reply by post.", "Up to 1,000 characters."),
     "channel": ("Optional", "How the request reached us. Blank means post.", ", ".join(CHANNELS)),
     "priority": ("Optional", "How urgent the case is. Blank means normal.", ", ".join(PRIORITIES)),
+    "responded_on": ("With an outcome", "For a request already answered: the day the response was sent. "
+                     "Nobody is emailed about a case imported closed.",
+                     "A date cell, or text like 2026-03-20. Not before received_on, not in the future."),
+    "outcome": ("Optional", "For a request already answered: how it ended. The case is imported closed "
+                "(at 5pm on responded_on). Blank means the case is open.",
+                "An outcome of the case type, such as " + ", ".join(BUILT_IN_OFFICIAL)
+                + "; or an official category (" + ", ".join(Official) + ") that names exactly one of them."),
+    "refusal_reason": ("Optional", "With a refusal in full: why. It must agree with the outcome.",
+                       ", ".join(RefusalReason)),
+    "exemptions": ("Optional", "The exemptions or exceptions applied, of the law the case type is answered under "
+                   "(FOI sections for FOI, EIR regulations for EIR). None for granted in full.",
+                   "Keys separated by commas or semicolons, like s40, s43"),
+    "review_outcome": ("Optional", "If the answer was reviewed: how the review ended.", ", ".join(ReviewOutcome)),
 }
 WIDTHS = {"case_type": 14, "received_on": 14, "subject": 40, "description": 60, "requester_name": 24,
-          "requester_email": 30, "requester_phone": 18, "requester_address": 40, "channel": 12, "priority": 10}
+          "requester_email": 30, "requester_phone": 18, "requester_address": 40, "channel": 12, "priority": 10,
+          "responded_on": 14, "outcome": 22, "refusal_reason": 16, "exemptions": 20, "review_outcome": 18}
 
 
 class FileRefused(InvalidInput):
@@ -102,10 +122,20 @@ class RowInput:
     requester_address: str = ""
     channel: str = ""
     priority: str = ""
+    responded_on: str | dt.date = ""
+    outcome: str = ""
+    refusal_reason: str = ""
+    exemptions: str = ""
+    review_outcome: str = ""
     problems: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def historical(self) -> bool:
+        """Whether the row says anything of an answer already sent (then it must say enough to close the case)."""
+        return any(getattr(self, name) for name in HISTORY_COLUMNS)
 
-assert tuple(f.name for f in fields(RowInput))[1:-1] == IMPORT_COLUMNS
+
+assert tuple(f.name for f in fields(RowInput))[1:-1] == TEMPLATE_COLUMNS
 
 
 # --- recognising the file -------------------------------------------------------------------
@@ -217,9 +247,9 @@ def _columns(header: Sequence[object]) -> list[str]:
             errors[name] = f"The {name} column appears more than once"
         elif name == "reference":
             errors[name] = "An import always creates new cases, which are given references: remove the reference column"
-        elif name in SYSTEM_COLUMNS:
+        elif name in SYSTEM_COLUMNS and name not in TEMPLATE_COLUMNS:
             errors[name] = f"The {name} column is filled in by the system: remove it"
-        elif name not in IMPORT_COLUMNS:
+        elif name not in TEMPLATE_COLUMNS:
             errors[name] = f"{name} is not a column of the template: check its spelling or remove it"
     for name in IMPORT_COLUMNS:
         if name not in names:
@@ -239,11 +269,16 @@ def _row(number: int, columns: list[str], values: Sequence[object]) -> RowInput:
     if isinstance(phone, int | float) and not isinstance(phone, bool):
         problems.append(("requester_phone", "Excel turned the phone number into a number and dropped its leading 0 "
                                             "or +: format the column as text and type it again"))
-    received = cells.get("received_on")
-    received_on = received.date() if isinstance(received, dt.datetime) else (
-        received if isinstance(received, dt.date) else _cell_text(received))
-    text = {name: _cell_text(cells.get(name)) for name in IMPORT_COLUMNS if name != "received_on"}
-    return RowInput(row=number, received_on=received_on, problems=tuple(problems), **text)
+    text = {name: _cell_text(cells.get(name)) for name in TEMPLATE_COLUMNS if name not in DATE_COLUMNS}
+    return RowInput(row=number, received_on=_date_cell(cells.get("received_on")),
+                    responded_on=_date_cell(cells.get("responded_on")), problems=tuple(problems), **text)
+
+
+def _date_cell(value: object) -> str | dt.date:
+    """A date Excel already knew was a date, else the cell's text (checked with the row)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else _cell_text(value)
 
 
 def _is_filled(value: object) -> bool:
@@ -333,21 +368,20 @@ def template(fmt: Format) -> bytes:
     """An empty import file: the header, and in XLSX a Guidance sheet and drop-down lists."""
     out = io.BytesIO()
     if fmt == "csv":
-        write_table("csv", out, IMPORT_COLUMNS, [])
+        write_table("csv", out, TEMPLATE_COLUMNS, [])
         return out.getvalue()
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET
-    sheet.append(list(IMPORT_COLUMNS))
+    sheet.append(list(TEMPLATE_COLUMNS))
     sheet.freeze_panes = "A2"
-    for index, name in enumerate(IMPORT_COLUMNS, start=1):
+    for index, name in enumerate(TEMPLATE_COLUMNS, start=1):
         letter = get_column_letter(index)
         sheet[f"{letter}1"].font = Font(bold=True)
         sheet.column_dimensions[letter].width = WIDTHS[name]
-        if name != "received_on":  # text format keeps phone numbers' leading 0
-            sheet.column_dimensions[letter].number_format = "@"
-    sheet.column_dimensions[_letter("received_on")].number_format = "yyyy-mm-dd"
+        # dates as dates; everything else as text, which keeps phone numbers' leading 0
+        sheet.column_dimensions[letter].number_format = "yyyy-mm-dd" if name in DATE_COLUMNS else "@"
     _add_lists(sheet)
     _add_guidance(book)
     book.save(out)
@@ -355,12 +389,14 @@ def template(fmt: Format) -> bytes:
 
 
 def _letter(column: str) -> str:
-    return get_column_letter(IMPORT_COLUMNS.index(column) + 1)
+    return get_column_letter(TEMPLATE_COLUMNS.index(column) + 1)
 
 
 def _add_lists(sheet: Worksheet) -> None:
     """Drop-downs for the coded columns: a typing mistake caught in Excel is one fewer import error."""
-    lists = {"case_type": [t.key for t in BUILT_IN], "channel": list(CHANNELS), "priority": list(PRIORITIES)}
+    lists: dict[str, list[str]] = {
+        "case_type": [t.key for t in BUILT_IN], "channel": list(CHANNELS), "priority": list(PRIORITIES),
+        "refusal_reason": [r.value for r in RefusalReason], "review_outcome": [r.value for r in ReviewOutcome]}
     for column, allowed in lists.items():
         check = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=True,
                                showErrorMessage=True, errorTitle=f"Invalid {column}",
@@ -374,13 +410,14 @@ def _add_guidance(book: Workbook) -> None:
     guide.append(["Column", "Required", "What to enter", "Allowed values"])
     for cell in guide[1]:
         cell.font = Font(bold=True)
-    for column in IMPORT_COLUMNS:
+    for column in TEMPLATE_COLUMNS:
         required, what, allowed = GUIDANCE[column]
         guide.append([column, required, what, allowed])
     guide.append([])
     guide.append(["", "", f"Give each case its own row, under the header row, on the {SHEET} sheet. "
                           f"Up to {MAX_ROWS:,} rows in one file. If any row has a problem, no case is "
-                          "created and every problem is listed by row and column.", ""])
+                          "created and every problem is listed by row and column. The last five columns are "
+                          "for requests already answered: leave them out, or blank, for open cases.", ""])
     for letter, width in zip("ABCD", (20, 18, 60, 60), strict=True):
         guide.column_dimensions[letter].width = width
     for row in guide.iter_rows(min_row=2):

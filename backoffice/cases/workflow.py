@@ -10,7 +10,8 @@ status it has) changes nothing and publishes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import BinaryIO
 
 from sqlalchemy import func, select
@@ -27,11 +28,13 @@ from backoffice.cases.models import (
     CaseNote,
     CaseRestriction,
     CaseStatus,
+    CaseType,
     CaseWatcher,
     StatusKind,
     Task,
 )
-from backoffice.intake.new_cases import NewCase, Requester, validate
+from backoffice.cases.outcomes import Official, RefusalReason, classify
+from backoffice.intake.new_cases import NewCase, Requester, today_in_london, validate
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
 from shared import audit
@@ -123,39 +126,145 @@ def open_tasks(session: Session, case: Case) -> int:
 
 def close(
     session: Session, actor: audit.Actor, user: StaffUser, case: Case, *, outcome: str, exemptions: Iterable[str] = (),
+    responded_on: dt.date | None = None,
 ) -> Case:
-    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them."""
+    """Closing needs an outcome from the type's list and no open tasks; exemptions only where the type records them.
+
+    The case's response date is what the statutory returns count the answer by, so closing always leaves one:
+    the date given (a person saying when it went out corrects one recorded before), else the one already
+    recorded (Secure Share's), else today in London. Errors are keyed ``outcome``, ``exemptions``, ``responded_on``.
+    """
     if case.status.kind == StatusKind.CLOSED and case.outcome == outcome:
         return case
     require(session, user, case, Action.CLOSE)
-    outcomes = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}
-    errors: dict[str, str] = {}
-    if outcome not in outcomes:
-        errors["outcome"] = "Select the outcome"
+    allowed = _allowed_exemptions(session, case)
     chosen = sorted(set(exemptions))
-    allowed = exemptions_for(session, case.case_type) if case.case_type.exemptions_enabled else {}
-    unknown = [e for e in chosen if e not in allowed]
-    if unknown:
-        errors["exemptions"] = "Select exemptions from the list"
+    errors = close_errors(case.case_type, case.received_on, outcome, chosen, allowed, responded_on)
     if errors:
         raise InvalidInput("The case could not be closed", errors)
     remaining = open_tasks(session, case)
     if remaining:
         raise Conflict(f"Complete or cancel the {remaining} open task{'s' if remaining != 1 else ''} before closing the case")
     closed = status_of_kind(session, case.case_type_id, StatusKind.CLOSED)
+    outcomes = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}
+    previous_response = case.responded_on
+    on = responded_on or previous_response or today_in_london()
     case.status_id = closed.id
     case.status = closed
     case.outcome = outcome
     case.exemptions = chosen
+    case.responded_on = on
     case.closed_at = utcnow()
     _touch(case)
     summary = f"Closed: {outcomes[outcome]}"
     if chosen:
         summary += " (" + ", ".join(allowed[e].split(" ")[0] for e in chosen) + ")"
-    _record(session, actor, case, "case.closed", summary, outcome=outcome, exemptions=chosen)
+    summary += f"; response sent {on:%-d %B %Y}"
+    _record(session, actor, case, "case.closed", summary, outcome=outcome, exemptions=chosen,
+            responded_on=on.isoformat(),
+            previous_responded_on=previous_response.isoformat() if previous_response and previous_response != on else None)
+    if previous_response != on:
+        events.publish(session, events.ResponseSent(case.id, actor, on=on, by="recorded at closing"))
     events.publish(session, events.CaseClosed(case.id, actor, by_user_id=user.id, status_id=closed.id,
                                               outcome=outcome, outcome_label=outcomes[outcome]))
     return case
+
+
+def _allowed_exemptions(session: Session, case: Case) -> Mapping[str, str]:
+    return allowed_exemptions(session, case.case_type)
+
+
+def allowed_exemptions(session: Session, case_type: CaseType) -> Mapping[str, str]:
+    """The exemptions a closure of the type may record: its law's, where the type records any."""
+    return exemptions_for(session, case_type) if case_type.exemptions_enabled else {}
+
+
+def closing_errors(
+    session: Session, case: Case, *, outcome: str, exemptions: Iterable[str] = (), responded_on: dt.date | None = None,
+) -> dict[str, str]:
+    """What :func:`close` would refuse in these facts, without closing: for a form that found its own mistakes."""
+    return close_errors(case.case_type, case.received_on, outcome, sorted(set(exemptions)),
+                        _allowed_exemptions(session, case), responded_on)
+
+
+def close_errors(
+    case_type: CaseType, received_on: dt.date | None, outcome: str, exemptions: Iterable[str], allowed: Mapping[str, str], responded_on: dt.date | None,
+    *, today: dt.date | None = None,
+) -> dict[str, str]:
+    """What makes a closure impossible, by field: shared with the historical import, which closes its own way.
+
+    An exemption must be one of the case's law (so an EIR exception on an FOI case is refused) and cannot
+    go with an outcome the returns count as granted in full; the response cannot predate the request or
+    lie in the future.
+    """
+    errors: dict[str, str] = {}
+    entries = {o["key"]: o for o in case_type.closure_outcomes}
+    chosen = list(exemptions)
+    if outcome not in entries:
+        errors["outcome"] = "Select the outcome"
+    if [e for e in chosen if e not in allowed]:
+        errors["exemptions"] = "Select exemptions from the list"
+    elif chosen and outcome in entries and _granted_in_full(entries[outcome]):
+        errors["exemptions"] = "Information granted in full has no exemptions: leave them unselected, or choose another outcome"
+    if responded_on is not None:
+        if received_on and responded_on < received_on:
+            errors["responded_on"] = (f"The date the response was sent must be the same as or after the date received, "
+                                      f"{received_on:%-d %B %Y}")
+        elif responded_on > (today or today_in_london()):
+            errors["responded_on"] = "The date the response was sent must be today or in the past"
+    return errors
+
+
+def outcome_key(case_type: CaseType, outcome: str, refusal_reason: str | None = None) -> str:
+    """The case type's outcome key for what another system says: a key of the type's own list, or an official
+    category (``outcomes.Official``, with a ``RefusalReason`` for "fully withheld") that exactly one key of the
+    list is classified as. A refusal reason that contradicts the outcome is refused, never guessed around.
+    Errors are keyed ``outcome`` and ``refusal_reason``.
+    """
+    entries = {o["key"]: o for o in case_type.closure_outcomes}
+    reason = _refusal_reason(refusal_reason)
+    if outcome in entries:
+        classified = classify(entries[outcome])
+        if reason is not None and (classified is None or classified.reason != reason):
+            message = (f"The outcome {outcome} is a refusal in full with refusal reason {classified.reason}: "
+                       "give that reason, or leave it out"
+                       if classified is not None and classified.reason else
+                       f"The outcome {outcome} is not a refusal in full: leave the refusal reason out")
+            raise InvalidInput("The refusal reason does not match the outcome", {"refusal_reason": message})
+        return outcome
+    try:
+        category = Official(outcome)
+    except ValueError:
+        raise InvalidInput("The outcome is not one of the case type's", {
+            "outcome": "Outcome must be one of " + ", ".join(entries) + ", or an official category: "
+                       + ", ".join(Official)}) from None
+    if category != Official.FULLY_WITHHELD and refusal_reason:
+        raise InvalidInput("Only a refusal in full has a refusal reason",
+                           {"refusal_reason": f"Leave the refusal reason out: {category} is not a refusal in full"})
+    matches = [key for key, entry in entries.items()
+               if (c := classify(entry)) is not None and c.category == category and (reason is None or c.reason == reason)]
+    if len(matches) != 1:
+        what = f"{category}" + (f" ({reason})" if reason else "")
+        raise InvalidInput("The official category does not name one outcome", {
+            "outcome": f"No outcome of {case_type.name} is classified as {what}: give one of "
+                       + ", ".join(entries) if not matches else
+                       f"{what} could be any of " + ", ".join(matches) + ": give the outcome itself"})
+    return matches[0]
+
+
+def _refusal_reason(value: str | None) -> RefusalReason | None:
+    if not value:
+        return None
+    try:
+        return RefusalReason(value)
+    except ValueError:
+        raise InvalidInput("The refusal reason is not one of the official ones", {
+            "refusal_reason": "Refusal reason must be one of " + ", ".join(RefusalReason)}) from None
+
+
+def _granted_in_full(entry: Mapping[str, str]) -> bool:
+    classified = classify(entry)
+    return classified is not None and classified.category == Official.GRANTED_IN_FULL
 
 
 def reopen(session: Session, actor: audit.Actor, user: StaffUser, case: Case, reason: str) -> Case:

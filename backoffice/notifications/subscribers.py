@@ -154,9 +154,11 @@ def note_by_requester(session: Session, case: Case) -> int:
 
 def case_closed(session: Session, event: events.CaseClosed) -> None:
     """The owner and the watchers (not whoever closed it), and the requester with the outcome."""
-    case, by = _case(session, event), _by(session, event.by_user_id)
+    case = _case(session, event)
+    by = _by(session, event.by_user_id) if event.by_user_id is not None else None  # None: an API client
     send(session, Notice.CASE_CLOSED, case, [owner_email(session, case), *watcher_emails(session, case)],
-         leave_out=[by.email], actor=by.name, detail=event.outcome_label)
+         leave_out=[by.email if by else None], actor=by.name if by else event.actor.label,
+         detail=event.outcome_label)
     send(session, Notice.REQUESTER_CASE_CLOSED, case, [case.requester_email],
          detail=f"Outcome: {event.outcome_label}.")
 

@@ -17,8 +17,9 @@ from backoffice.cases import workflow
 from backoffice.cases.access import Action, allowed_actions
 from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import Case, StatusKind
-from backoffice.casework.web.common import actor_of, flash, form_values
+from backoffice.casework.web.common import actor_of, case_date, flash, form_values
 from backoffice.deadlines.rules import effective_rule
+from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from shared.errors import Conflict, InvalidInput, PermissionDenied
@@ -27,6 +28,8 @@ from shared.web.forms import error_summary, repeated
 
 CLOSE = "backoffice/cases/close.html"
 REOPEN = "backoffice/cases/reopen.html"
+#: The date boxes' prefix, and the domain's field name for the response date.
+RESPONDED = "responded_on"
 
 
 def _case(ctx: RequestContext) -> tuple[StaffUser, Case]:
@@ -47,16 +50,22 @@ def close(ctx: RequestContext) -> Response:
         return ctx.redirect("case", reference=case.reference)
     _require(ctx, user, case, Action.CLOSE)
     if ctx.is_read:
-        return _close_form(ctx, case, {})
+        return _close_form(ctx, case, _response_date_values(case))
     if repeated(ctx):
         return ctx.redirect("case", reference=case.reference)
     outcome = ctx.field("outcome")
     chosen = [v for v in (ctx.form.getlist("exemptions") if ctx.form else []) if isinstance(v, str)]
+    # Offered filled in; boxes left empty mean "as recorded, else today", which is what closing does without a date.
+    sent = case_date(form_values(ctx), RESPONDED, "the date the response was sent", required=False)
+    if sent.error:  # the domain's other checks still run, so every mistake is listed at once
+        errors = workflow.closing_errors(ctx.db, case, outcome=outcome, exemptions=chosen)
+        return _close_again(ctx, {**errors, RESPONDED: sent.error}, 422, sent.anchor(RESPONDED))
     try:
         with ctx.attempt():
-            workflow.close(ctx.db, actor_of(ctx), user, case, outcome=outcome, exemptions=chosen)
+            workflow.close(ctx.db, actor_of(ctx), user, case, outcome=outcome, exemptions=chosen,
+                           responded_on=sent.value)
     except InvalidInput as exc:
-        return _close_again(ctx, exc.errors or {"outcome": exc.detail}, 422)
+        return _close_again(ctx, exc.errors or {"outcome": exc.detail}, 422, sent.anchor(RESPONDED))
     except Conflict as exc:
         return _close_again(ctx, {"open-tasks": exc.detail}, 409)
     label = {o["key"]: o["label"] for o in case.case_type.closure_outcomes}.get(outcome, outcome)
@@ -64,16 +73,23 @@ def close(ctx: RequestContext) -> Response:
     return ctx.redirect("case", reference=case.reference)
 
 
-def _close_again(ctx: RequestContext, errors: dict[str, str], status_code: int) -> Response:
+def _response_date_values(case: Case) -> dict[str, Any]:
+    """The date boxes filled in with the response date already recorded (Secure Share's), else today."""
+    on = case.responded_on or today_in_london()
+    return {f"{RESPONDED}-day": str(on.day), f"{RESPONDED}-month": str(on.month), f"{RESPONDED}-year": str(on.year)}
+
+
+def _close_again(ctx: RequestContext, errors: dict[str, str], status_code: int,
+                 date_anchor: str = f"{RESPONDED}-day") -> Response:
     values = form_values(ctx, lists=("exemptions",))
     values.setdefault("exemptions", [])
     _, case = _case(ctx)
-    return _close_form(ctx, case, values, errors, status_code)
+    return _close_form(ctx, case, values, errors, status_code, date_anchor)
 
 
 def _close_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors: dict[str, str] | None = None,
-                status_code: int = 200) -> Response:
-    anchors = {"exemptions": "exemptions"}
+                status_code: int = 200, date_anchor: str = f"{RESPONDED}-day") -> Response:
+    anchors = {"exemptions": "exemptions", RESPONDED: date_anchor}
     context = {
         "case": case,
         "values": values,
@@ -82,7 +98,8 @@ def _close_form(ctx: RequestContext, case: Case, values: dict[str, Any], errors:
         if case.case_type.exemptions_enabled else [],
         "exemption_law": _law_name(ctx, case),
         "open_tasks": workflow.open_tasks(ctx.db, case),
-        **(error_summary(errors, ("outcome", "exemptions", "open-tasks"), anchors) if errors else {}),
+        "today": today_in_london(),
+        **(error_summary(errors, ("outcome", "exemptions", RESPONDED, "open-tasks"), anchors) if errors else {}),
     }
     return ctx.render(CLOSE, context, status_code=status_code)
 

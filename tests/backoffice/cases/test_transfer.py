@@ -21,6 +21,7 @@ from backoffice.cases.queues import CaseFilter
 from backoffice.cases.transfer import (
     EXPORT_COLUMNS,
     IMPORT_COLUMNS,
+    TEMPLATE_COLUMNS,
     FileRefused,
     RowError,
     error_report_csv,
@@ -54,11 +55,11 @@ def good(**changes: Any) -> dict[str, Any]:
     return row
 
 
-def xlsx_file(rows: Sequence[dict[str, Any]], header: Sequence[str] = IMPORT_COLUMNS) -> bytes:
+def xlsx_file(rows: Sequence[dict[str, Any]], header: Sequence[str] = TEMPLATE_COLUMNS) -> bytes:
     """Filled in the way a person would: starting from the downloaded template."""
     book = openpyxl.load_workbook(io.BytesIO(template("xlsx")))
     sheet = book["Cases"]
-    if tuple(header) != IMPORT_COLUMNS:
+    if tuple(header) != TEMPLATE_COLUMNS:
         sheet.delete_rows(1)
         sheet.append(list(header))
     for row in rows:
@@ -112,19 +113,23 @@ def test_xlsx_template_has_header_guidance_and_drop_downs() -> None:
     book = openpyxl.load_workbook(io.BytesIO(template("xlsx")))
     assert book.sheetnames == ["Cases", "Guidance"]
     sheet = book["Cases"]
-    assert [c.value for c in sheet[1]] == list(IMPORT_COLUMNS)
+    assert [c.value for c in sheet[1]] == list(TEMPLATE_COLUMNS)
     assert all(c.font.bold for c in sheet[1]) and sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["D"].width == 60
     lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
     assert lists == {"A2": '"foi,eir,sar,complaint,enquiry,compliment"',
-                     "I2": '"web form,email,post,phone,api"', "J2": '"normal,high,urgent"'}
+                     "I2": '"web form,email,post,phone,api"', "J2": '"normal,high,urgent"',
+                     "M2": '"exemption,cost_limit,vexatious,repeated"',
+                     "O2": '"upheld_in_full,upheld_in_part,overturned,withdrawn"'}
+    assert sheet.column_dimensions["K"].number_format == "yyyy-mm-dd"
     guidance = {row[0]: row for row in book["Guidance"].iter_rows(min_row=2, values_only=True) if row[0]}
-    assert set(guidance) == set(IMPORT_COLUMNS)
+    assert set(guidance) == set(TEMPLATE_COLUMNS)
+    assert "granted_in_full" in guidance["outcome"][3] and "s40" in guidance["exemptions"][3]
     assert "sar (Subject access request)" in guidance["case_type"][3]
 
 
 def test_csv_template_is_the_header_row() -> None:
-    assert template("csv") == ("\ufeff" + ",".join(IMPORT_COLUMNS) + "\r\n").encode()
+    assert template("csv") == ("\ufeff" + ",".join(TEMPLATE_COLUMNS) + "\r\n").encode()
 
 
 # --- round trips ----------------------------------------------------------------------------
@@ -237,11 +242,11 @@ def test_every_problem_in_a_row_is_reported_in_column_order(office: Office) -> N
 
 def test_excel_number_phone_and_stray_cells_are_reported(office: Office) -> None:
     book = openpyxl.load_workbook(io.BytesIO(xlsx_file([good(requester_phone=1632960001)])))
-    book["Cases"]["L2"] = "a note"
+    book["Cases"]["P2"] = "a note"
     out = io.BytesIO()
     book.save(out)
     errors = errors_of(office.db, out.getvalue(), "cases.xlsx")
-    assert [(e.row, e.field) for e in errors] == [(2, "requester_phone"), (2, "column L")]
+    assert [(e.row, e.field) for e in errors] == [(2, "requester_phone"), (2, "column P")]
     assert "leading 0" in errors[0].message
 
 
@@ -444,7 +449,7 @@ def committed_references(settings: Settings) -> list[str]:
 def test_cli_template_import_and_export(cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blank = tmp_path / "template.xlsx"
     assert main(["cases", "template", str(blank)]) == 0
-    assert [c.value for c in openpyxl.load_workbook(blank)["Cases"][1]] == list(IMPORT_COLUMNS)
+    assert [c.value for c in openpyxl.load_workbook(blank)["Cases"][1]] == list(TEMPLATE_COLUMNS)
 
     upload = tmp_path / "cases.csv"
     upload.write_bytes(csv_file([good(), good(case_type="enquiry")]))

@@ -78,6 +78,52 @@ def test_closing_needs_an_outcome_and_no_open_tasks(office: Office) -> None:
     assert len(closes) == 1 and "s.40" in closes[0].summary
 
 
+def _ready(office: Office, **overrides):
+    case = office.new_case("foi", **overrides)
+    for task in tasks.tasks_of(office.db, case):
+        tasks.finish_task(office.db, SYSTEM, office.manager, case, task.id, tasks.CANCELLED)
+    return case
+
+
+def test_closing_records_the_response_date(office: Office) -> None:
+    from backoffice.intake.new_cases import today_in_london
+
+    me, actor = office.manager, office.actor(office.manager)
+    today = today_in_london()
+    case = _ready(office, received_on=today - dt.timedelta(days=10))
+    workflow.close(office.db, actor, me, case, outcome="granted_in_full")
+    assert case.responded_on == today  # nothing given, nothing recorded: today in London
+    closes = [e for e in audit.history(office.db, "case", case.reference) if e.action == "case.closed"]
+    assert closes[0].detail["responded_on"] == today.isoformat() and "response sent" in closes[0].summary
+    given = _ready(office, received_on=today - dt.timedelta(days=10))
+    workflow.close(office.db, actor, me, given, outcome="not_held", responded_on=today - dt.timedelta(days=3))
+    assert given.responded_on == today - dt.timedelta(days=3)
+    shared = _ready(office, received_on=today - dt.timedelta(days=10))
+    shared.responded_on = today - dt.timedelta(days=5)  # as Secure Share records it
+    workflow.close(office.db, actor, me, shared, outcome="not_held")
+    assert shared.responded_on == today - dt.timedelta(days=5)
+
+
+def test_closing_refuses_impossible_facts(office: Office) -> None:
+    from backoffice.intake.new_cases import today_in_london
+
+    me, actor = office.manager, office.actor(office.manager)
+    today = today_in_london()
+    case = _ready(office, received_on=today - dt.timedelta(days=10))
+    with pytest.raises(InvalidInput) as early:
+        workflow.close(office.db, actor, me, case, outcome="not_held", responded_on=today - dt.timedelta(days=11))
+    assert "after the date received" in early.value.errors["responded_on"]
+    with pytest.raises(InvalidInput) as future:
+        workflow.close(office.db, actor, me, case, outcome="not_held", responded_on=today + dt.timedelta(days=1))
+    assert future.value.errors["responded_on"] == "The date the response was sent must be today or in the past"
+    with pytest.raises(InvalidInput) as granted:
+        workflow.close(office.db, actor, me, case, outcome="granted_in_full", exemptions=["s40"])
+    assert "granted in full has no exemptions" in granted.value.errors["exemptions"]
+    assert case.status.kind != StatusKind.CLOSED and case.responded_on is None
+    workflow.close(office.db, actor, me, case, outcome="refused_in_full", exemptions=["s40"], responded_on=today)
+    assert case.outcome == "refused_in_full" and case.responded_on == today
+
+
 def test_reopening_needs_a_reason_and_a_manager(office: Office) -> None:
     case = office.new_case("enquiry")
     workflow.close(office.db, office.actor(office.manager), office.manager, case, outcome="answered")

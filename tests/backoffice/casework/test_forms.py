@@ -205,3 +205,43 @@ def _events(office: Office, reference: str) -> int:
         return len([e for e in audit.history(session, "case", reference) if e.action not in READS])
 
 
+
+
+def test_the_close_page_asks_when_the_response_was_sent(office: Office, browser, check_page) -> None:
+    import datetime as dt
+
+    from backoffice.intake.new_cases import today_in_london
+
+    today = today_in_london()
+    reference = office.new_reference(received_on=today - dt.timedelta(days=5))
+    path = f"/cases/{reference}"
+    with office.factory() as session, session.begin():
+        for task in session.scalars(select(Task)):
+            task.status = "cancelled"
+    manager = browser("manager")
+    page = manager.get(f"{path}/close")
+    check_page(page, title="What was the outcome?")
+    assert "Date the response was sent" in page.text
+    assert f'name="responded_on-day" type="text" value="{today.day}"' in page.text
+    future = today + dt.timedelta(days=1)
+    refused = submit(manager, f"{path}/close", f"{path}/close", {
+        "outcome": "granted_in_full", "exemptions": ["s40"], "responded_on-day": str(future.day),
+        "responded_on-month": str(future.month), "responded_on-year": str(future.year)})
+    check_page(refused, status=422, title="Error: What was the outcome?")
+    assert [href for href, _ in error_summary(refused.text)] == ["#exemptions", "#responded_on-day"]
+    half = submit(manager, f"{path}/close", f"{path}/close", {
+        "outcome": "not_held", "responded_on-day": "3", "responded_on-month": "", "responded_on-year": "2026"})
+    check_page(half, status=422, title="Error: What was the outcome?")
+    assert error_summary(half.text) == [("#responded_on-month", "The date the response was sent must include a month")]
+    early = today - dt.timedelta(days=6)
+    before = submit(manager, f"{path}/close", f"{path}/close", {
+        "outcome": "not_held", "responded_on-day": str(early.day), "responded_on-month": str(early.month),
+        "responded_on-year": str(early.year)})
+    assert before.status_code == 422 and "after the date received" in error_summary(before.text)[0][1]
+    assert get_case(office.factory, reference).closed_at is None
+    sent = today - dt.timedelta(days=2)
+    closed = submit(manager, f"{path}/close", f"{path}/close", {
+        "outcome": "not_held", "responded_on-day": str(sent.day), "responded_on-month": str(sent.month),
+        "responded_on-year": str(sent.year)})
+    assert closed.status_code == 303
+    assert get_case(office.factory, reference).responded_on == sent
