@@ -116,7 +116,7 @@ def test_xlsx_template_has_header_guidance_and_drop_downs() -> None:
     assert all(c.font.bold for c in sheet[1]) and sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["D"].width == 60
     lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
-    assert lists == {"A2": '"foi,eir,sar,complaint,enquiry,compliment"',
+    assert lists == {"A2": '"foi,eir,sar,complaint,enquiry,compliment,foi_review,regulator_complaint"',
                      "I2": '"web form,email,post,phone,api"', "J2": '"normal,high,urgent"'}
     guidance = {row[0]: row for row in book["Guidance"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert set(guidance) == set(IMPORT_COLUMNS)
