@@ -24,6 +24,7 @@ from backoffice.cases.outcomes import REVIEW_LABELS, ReviewOutcome, review_outco
 from backoffice.cases.reviews import ReviewKind, kind_of, may_be_reviewed, review_of, reviews_of, start_review
 from backoffice.deadlines.due_dates import deadline_of
 from backoffice.deadlines.rules import effective_rule
+from backoffice.disclosures.performance import foi_performance
 from backoffice.intake.new_cases import Requester
 from backoffice.organisation.body import set_nation
 from shared import audit, migrations
@@ -249,3 +250,11 @@ def test_a_review_keeps_its_link_when_listed_as_a_link(office: Office) -> None:
     workflow.link(office.db, SYSTEM, office.manager, review, original.reference)
     assert len(list(office.db.scalars(select(CaseLink.id).where(
         CaseLink.case_id.in_((original.id, review.id)))))) == 2
+
+
+def test_an_internal_review_counts_in_the_foi_performance_figures(office: Office) -> None:
+    original = closed_request(office)
+    start_review(office.db, SYSTEM, office.manager, original, "internal_review")
+    start_review(office.db, SYSTEM, office.manager, original, "regulator_complaint")  # not an internal review
+    now = foi_performance(office.db, quarters=1, today=TODAY.date()).quarters[0]
+    assert now.internal_reviews == 1 and now.received == 1
