@@ -20,6 +20,7 @@ from backoffice.cases.models import (
     StatusKind,
     TaskTemplate,
 )
+from backoffice.cases.outcomes import REVIEW_LABELS
 from backoffice.clocks import RULES
 from backoffice.staff.groups import Group
 from shared import audit
@@ -119,6 +120,27 @@ BUILT_IN: tuple[BuiltInType, ...] = (
         _statuses(("passed_on", "Passed on")),
         (("acknowledged", "Acknowledged"), ("shared", "Shared with the team")),
         web_enabled=True, group="Customer relations",
+    ),
+    # Reviews and appeals of an information request (``backoffice.cases.reviews``): opened by staff from the
+    # closed request, never by the public, and closed with how the original answer fared, as the returns count it.
+    BuiltInType(
+        "foi_review", "Internal review", "IR", "foi_internal_review",
+        "A requester's request that we look again at how we answered their information request.",
+        _statuses(("in_progress", "In progress"), ("awaiting_approval", "Awaiting approval")),
+        tuple((outcome.value, label) for outcome, label in REVIEW_LABELS.items()),
+        web_enabled=False,
+    ),
+    # The regulator sets its own deadlines for the body's answers to it; the enquiry rule (a service standard
+    # of 20 working days, not statutory) gives the case a due date to work to.
+    BuiltInType(
+        "regulator_complaint", "Complaint to the regulator (ICO or Scottish Information Commissioner)", "ICO",
+        "enquiry",
+        "A requester's complaint to the Information Commissioner or the Scottish Information Commissioner "
+        "about how we answered their information request.",
+        _statuses(("in_progress", "In progress"), ("awaiting_decision", "Awaiting the regulator's decision")),
+        (*((outcome.value, label) for outcome, label in REVIEW_LABELS.items()),
+         ("informally_resolved", "Resolved informally")),
+        web_enabled=False,
     ),
 )
 

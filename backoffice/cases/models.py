@@ -162,6 +162,12 @@ class Case(Base):
     #: The day the answer went out (Europe/London): a Secure Share marked as the response sets it.
     responded_on: Mapped[dt.date | None] = mapped_column(Date)
     escalated: Mapped[bool] = mapped_column(default=False)
+    #: The request an internal review or a complaint to the regulator is about (``backoffice.cases.reviews``):
+    #: the statutory returns count reviews and their outcomes against the answer they test. No ON DELETE
+    #: action: SQLite can add a foreign key to ``cases`` only on the new column itself, whose action its
+    #: reflection cannot read back (so models and migrations could not be compared), and no case is
+    #: deleted by the service; deleting a request that has reviews is refused until they go too.
+    review_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice.cases.models import ClockEventRecord
+from backoffice.cases.models import CaseType, ClockEventRecord
 from backoffice.reporting.publication import Quarter, foi_performance
 from tests.factories import Office, seed_office
 
@@ -51,5 +52,13 @@ def test_quarters_count_in_time_extended_late_and_outcomes(db: Session, office: 
     summer = figures.quarters[1]
     assert (summer.received, summer.answered_in_time, summer.granted_in_full) == (1, 1, 0)
     assert figures.quarters[2].received == 0 and figures.quarters[2].in_time_percent is None
-    assert now.internal_reviews is None and not figures.reviews_recorded
-    assert any("cannot be counted" in note for note in figures.notes)
+    # The built-in Internal review type records reviews as cases: none this quarter is nought, not "not recorded".
+    assert now.internal_reviews == 0 and figures.reviews_recorded
+    assert not any("cannot be counted" in note for note in figures.notes)
+
+
+def test_a_body_without_internal_review_cases_has_them_not_recorded(db: Session, office: Office) -> None:
+    db.execute(delete(CaseType).where(CaseType.deadline_rule.in_(("foi_internal_review", "foisa_internal_review"))))
+    figures = foi_performance(db, quarters=1, today=TODAY)
+    assert figures.quarters[0].internal_reviews is None and not figures.reviews_recorded
+    assert any("Internal reviews are not recorded as cases here" in note for note in figures.notes)

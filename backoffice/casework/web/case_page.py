@@ -33,6 +33,7 @@ from backoffice.cases.workflow import (
 from backoffice.casework.web.clock_actions import clock_view
 from backoffice.casework.web.common import actor_of, pop_flash
 from backoffice.casework.web.listing import names_of_groups, names_of_users
+from backoffice.casework.web.reviews import reviews_view
 from backoffice.disclosures.publishing import can_publish, publication_of
 from backoffice.intake.new_cases import FORM_ANSWERS, Answer
 from backoffice.notifications.undelivered import undelivered_for_case
@@ -125,6 +126,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         if Action.ASSIGN in actions else [],
         "owners": eligible_owners(session, case) if Action.ASSIGN in actions else [],
         "restricted_to": restricted_to(session, case),
+        **reviews_view(session, user, case),
     }
 
 

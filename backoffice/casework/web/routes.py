@@ -19,6 +19,7 @@ from backoffice.casework.web import (
     publication,
     queues,
     restriction,
+    reviews,
     shares,
     sharing,
 )
@@ -54,6 +55,11 @@ def casework_routes() -> list[BaseRoute]:
              methods=POST),
         page(CASE + "/close", closing.close, name="case-close", access=WORKERS, methods=FORM),
         page(CASE + "/reopen", closing.reopen, name="case-reopen", access=MANAGERS, methods=FORM),
+        # Reviews and appeals of a closed FOI or EIR request: who may start one is checked on the case.
+        page(CASE + "/internal-review", reviews.start_internal_review, name="case-internal-review", access=WORKERS,
+             methods=FORM),
+        page(CASE + "/regulator-complaint", reviews.record_regulator_complaint, name="case-regulator-complaint",
+             access=WORKERS, methods=FORM),
         page(CASE + "/restriction", restriction.restriction, name="case-restriction", access=MANAGERS, methods=FORM),
         # Who may change the clock is set per case type (deadlines.permissions), so the route lets every
         # caseworker in and the page checks the case's type.

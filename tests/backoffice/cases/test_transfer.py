@@ -117,7 +117,7 @@ def test_xlsx_template_has_header_guidance_and_drop_downs() -> None:
     assert all(c.font.bold for c in sheet[1]) and sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["D"].width == 60
     lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
-    assert lists == {"A2": '"foi,eir,sar,complaint,enquiry,compliment"',
+    assert lists == {"A2": '"foi,eir,sar,complaint,enquiry,compliment,foi_review,regulator_complaint"',
                      "I2": '"web form,email,post,phone,api"', "J2": '"normal,high,urgent"',
                      "M2": '"exemption,cost_limit,vexatious,repeated"',
                      "O2": '"upheld_in_full,upheld_in_part,overturned,withdrawn"'}
