@@ -13,6 +13,8 @@ from backoffice.deadlines.actions import extend
 from backoffice.reporting.periods import parse_period
 from backoffice.reporting.registry import Context, ReportResult, figure_cases, get_report, run_report
 from shared.audit import SYSTEM
+from tests.backoffice.reporting.conftest import make_case
+from tests.factories import Office
 
 TODAY = dt.date(2026, 12, 3)
 Q1 = parse_period("2026-Q1", TODAY)
@@ -79,3 +81,16 @@ def test_every_figure_lists_exactly_the_cases_it_counts(db: Session, quarter: di
         assert listed == cell.value, cell.figure
     late = figure_cases(db, report, Q1, context, table="return", figure="late")
     assert {c.reference for c in db.scalars(late.query)} == {quarter["C"].reference, quarter["K"].reference}
+
+
+def test_internal_reviews_and_regulator_complaints_with_their_outcomes_and_durations(
+        db: Session, office: Office, quarter: dict[str, Case]) -> None:
+    make_case(office, "2026-02-02", kind="foi_review", responded_after=14, outcome="upheld_in_full")
+    make_case(office, "2026-02-03", kind="foi_review", responded_after=50, outcome="overturned")
+    make_case(office, "2026-03-30", kind="foi_review", responded_after=None, outcome=None)
+    make_case(office, "2026-03-02", kind="regulator_complaint", responded_after=20, outcome="upheld_in_part")
+    f = _run(db)
+    assert f["received"] == 13  # reviews are not requests
+    assert (f["ir_received"], f["ir_upheld"], f["ir_part"], f["ir_overturned"], f["ir_open"]) == (3, 1, 0, 1, 1)
+    assert (f["ir_20"], f["ir_40"], f["ir_more"]) == (1, 1, 0)
+    assert (f["ico_received"], f["ico_part"], f["ico_open"]) == (1, 1, 0)
