@@ -19,6 +19,7 @@ from backoffice.disclosures import jobs as disclosure_jobs
 from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
 from backoffice.releases import jobs as release_jobs
+from backoffice.reporting import jobs as reporting_jobs
 from backoffice.staff import commands as staff_commands
 from backoffice.staff import jobs as staff_jobs
 from backoffice.web import SHELL, create_app
@@ -40,6 +41,7 @@ MODEL_MODULES = (
     "backoffice.organisation.bank_holidays",
     "backoffice.organisation.body",
     "backoffice.releases.models",
+    "backoffice.reporting.models",
     "backoffice.staff.accounts",
     "backoffice.staff.api_clients",
     "backoffice.staff.groups",
@@ -52,7 +54,8 @@ SUBSCRIBERS = (*notifications.SUBSCRIBERS, *status_entries.SUBSCRIBERS)
 # Every process (web, worker, CLI) loads this module through ``discover()``, so every one has them.
 case_events.subscribe_all(SUBSCRIBERS)
 
-_FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs, disclosure_jobs)
+_FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs, disclosure_jobs,
+             reporting_jobs)
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:

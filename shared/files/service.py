@@ -7,7 +7,12 @@ Nothing is served until the scan says clean.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
@@ -145,6 +150,53 @@ def store_upload(
         f"Uploaded {name} ({kind.label}, {received.size} bytes)",
         {"name": name, "type": kind.key, "size": received.size, "sha256": received.sha256},
     )
+    jobs.enqueue(session, SCAN_JOB, {"file_id": file_id}, max_attempts=SCAN_MAX_ATTEMPTS)
+    return stored
+
+
+class HashingWriter(io.RawIOBase):
+    """A file the service writes (an export), hashed and counted as it is written."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._out.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def store_written(
+    session: Session, settings: Settings, actor: audit.Actor, *, filename: str, content_type: str,
+    write: Callable[[BinaryIO], None],
+) -> StoredFile:
+    """Store a file the service itself writes (``write`` gets the stream), quarantined and queued for its
+    virus scan like an upload, in the caller's transaction. What it holds came from people (case subjects,
+    comments), so it is served only once ClamAV has said it is clean, as every stored file is."""
+    fd, name = tempfile.mkstemp(dir=storage.incoming_dir(settings.files_dir), prefix="written-")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            out = HashingWriter(raw)
+            write(out)  # type: ignore[arg-type]
+            raw.flush()
+            os.fsync(raw.fileno())
+        file_id = new_file_id()
+        storage.put(settings.files_dir, file_id, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    stored = StoredFile(id=file_id, original_name=clean_name(filename), content_type=content_type, size=out.size,
+                        sha256=out.digest.hexdigest(), status=QUARANTINED, uploaded_by=actor.label)
+    session.add(stored)
+    audit.record(session, actor, "file.written", OBJECT_TYPE, file_id, f"Wrote {stored.original_name} ({out.size} bytes)",
+                 {"name": stored.original_name, "size": out.size, "sha256": stored.sha256})
     jobs.enqueue(session, SCAN_JOB, {"file_id": file_id}, max_attempts=SCAN_MAX_ATTEMPTS)
     return stored
 

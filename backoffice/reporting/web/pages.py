@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -39,12 +40,14 @@ def report_context(ctx: RequestContext) -> Context:
     return Context(today=today_in_london(), body_name=ctx.settings.org_name)
 
 
-def chosen_period(ctx: RequestContext) -> tuple[Period | None, dict[str, str], dict[str, dict[str, str]]]:
-    """The period the query asks for (last quarter when it asks for none), the errors, and the custom dates typed."""
+def chosen_period(ctx: RequestContext, source: Callable[[str], str] | None = None,
+                  ) -> tuple[Period | None, dict[str, str], dict[str, dict[str, str]]]:
+    """The period the query (or, with ``source``, a form) asks for, last quarter when it asks for none; the
+    errors; and the custom dates typed."""
     today = today_in_london()
-    query = ctx.request.query_params
-    text = query.get("period", "").strip()[:40]
-    typed = {name: date_parts(lambda key: query.get(key, "")[:10], name) for name in ("from", "to")}
+    read = source or (lambda key: ctx.request.query_params.get(key, ""))
+    text = read("period").strip()[:40]
+    typed = {name: date_parts(lambda key: read(key)[:10], name) for name in ("from", "to")}
     if text != CUSTOM:
         if not text:
             return last_quarter(today), {}, typed
@@ -67,7 +70,7 @@ def chosen_period(ctx: RequestContext) -> tuple[Period | None, dict[str, str], d
         return None, {"from": next(iter((exc.errors or {}).values()), exc.detail)}, typed
 
 
-def _period_form(ctx: RequestContext, period: Period | None, typed: dict[str, dict[str, str]],
+def period_form(ctx: RequestContext, period: Period | None, typed: dict[str, dict[str, str]],
                  errors: dict[str, str]) -> dict[str, Any]:
     today = today_in_london()
     selected = CUSTOM if ctx.request.query_params.get("period", "") == CUSTOM else (period.key if period else "")
@@ -92,7 +95,7 @@ def index(ctx: RequestContext) -> Response:
 def show(ctx: RequestContext) -> Response:
     report = get_report(ctx.request.path_params["report"])
     period, errors, typed = chosen_period(ctx)
-    values: dict[str, Any] = {"report": report, **_period_form(ctx, period, typed, errors),
+    values: dict[str, Any] = {"report": report, **period_form(ctx, period, typed, errors),
                               **error_summary(errors, ("period", "from", "to"), {"from": "from-day", "to": "to-day"})}
     if period is None:
         return ctx.render("backoffice/reports/report.html", {**values, "result": None}, status_code=422)
@@ -108,7 +111,7 @@ def show(ctx: RequestContext) -> Response:
 
 def dashboard_page(ctx: RequestContext) -> Response:
     period, errors, typed = chosen_period(ctx)
-    values: dict[str, Any] = {**_period_form(ctx, period, typed, errors),
+    values: dict[str, Any] = {**period_form(ctx, period, typed, errors),
                               **error_summary(errors, ("period", "from", "to"), {"from": "from-day", "to": "to-day"})}
     if period is None:
         return ctx.render("backoffice/reports/dashboard.html", {**values, "board": None}, status_code=422)

@@ -1,0 +1,167 @@
+"""Asking for the case list as a file, writing it (at once when small, by the worker when not), and
+finding it again.
+
+A list of up to ``AT_ONCE`` cases is written while the manager waits; a longer one is queued, and the
+worker writes it with its progress kept on the export, so the exports page can say how far it has got.
+Either way the file is a stored file: scanned for viruses before it is served, like every other. Asking
+for one and downloading it are both in the audit log, since the list holds requesters' personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.reporting import case_export
+from backoffice.reporting.models import FAILED, QUEUED, WRITING, WRITTEN, ReportExport
+from backoffice.reporting.periods import Period, parse_period
+from backoffice.staff.accounts import Role, StaffUser
+from shared import audit, jobs, tables
+from shared.db import utcnow
+from shared.errors import NotFound
+from shared.files import storage
+from shared.files.models import StoredFile
+from shared.files.service import scan_status_message, store_written
+from shared.settings import Settings
+from shared.tables import Format
+
+CASE_LIST = "case-list"
+EXPORT_JOB = "reporting.export"
+AT_ONCE = 10_000
+EXPORTER = audit.Actor(type="system", id=None, label="case list export")
+SHOWN = 20
+#: How long a written export is kept to download.
+KEPT = dt.timedelta(days=7)
+
+
+def request_case_list(session: Session, settings: Settings, actor: audit.Actor, user: StaffUser, period: Period,
+                      fmt: Format, today: dt.date) -> ReportExport:
+    total = case_export.count(session, period)
+    export = ReportExport(report=CASE_LIST, period_key=period.key, format=fmt, rows_total=total,
+                          requested_by_id=user.id)
+    session.add(export)
+    session.flush()
+    audit.record(session, actor, "report.export_requested", "report_export", str(export.id),
+                 f"Case list of {total} cases received {period.label} ({fmt.upper()})",
+                 {"period": period.key, "format": fmt, "cases": total})
+    if total <= AT_ONCE:
+        write_export(session, settings, export, today)
+    else:
+        jobs.enqueue(session, EXPORT_JOB, {"export_id": export.id}, max_attempts=3)
+    return export
+
+
+def write_export(session: Session, settings: Settings, export: ReportExport, today: dt.date,
+                 progress: Callable[[int], None] | None = None) -> None:
+    period = parse_period(export.period_key, today)
+    fmt: Format = export.format  # type: ignore[assignment]
+    table = case_export.table(session, period, today, progress)
+    stored = store_written(session, settings, EXPORTER, filename=f"cases-{period.key.replace('..', '-to-')}"
+                           f"{tables.extension(fmt)}", content_type=tables.content_type(fmt),
+                           write=lambda out: tables.write(fmt, out, [table]))
+    session.flush()  # the file's row before the export points at it
+    export.file_id = stored.id
+    export.status = WRITTEN
+    export.rows_done = export.rows_total
+    export.finished_at = utcnow()
+
+
+def progress_path(settings: Settings, export_id: int) -> Path:
+    """Where the worker notes how far it has got. Not the database: the job's transaction holds SQLite's
+    write lock until it commits, and progress is not worth a row. The files directory is shared by every
+    host (it holds the files they serve), so any web host can read it."""
+    return storage.incoming_dir(settings.files_dir) / f"export-{int(export_id)}.progress"
+
+
+def _note_progress(settings: Settings, export_id: int) -> Callable[[int], None]:
+    path = progress_path(settings, export_id)
+
+    def note(done: int) -> None:
+        partial = path.with_suffix(".partial")
+        partial.write_text(str(done))
+        os.replace(partial, path)
+
+    return note
+
+
+def read_progress(settings: Settings, export_id: int) -> int | None:
+    try:
+        return int(progress_path(settings, export_id).read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def handle_export(session: Session, payload: dict[str, Any], context: jobs.JobContext) -> None:
+    export = session.get(ReportExport, int(payload.get("export_id", 0)))
+    if export is None or export.status == WRITTEN:
+        return
+    try:
+        write_export(session, context.settings, export, dt.date.today(), _note_progress(context.settings, export.id))
+    finally:
+        progress_path(context.settings, export.id).unlink(missing_ok=True)
+
+
+def give_up_export(session: Session, payload: dict[str, Any], error: str) -> None:
+    export = session.get(ReportExport, int(payload.get("export_id", 0)))
+    if export is not None:
+        export.status = FAILED
+        export.error = "The export could not be written. Try again, or ask your administrator."
+        export.finished_at = utcnow()
+
+
+def forget_old(session: Session, settings: Settings, now: dt.datetime | None = None) -> int:
+    """Delete exports (and their files) older than ``KEPT``: a case list is personal data, kept no longer
+    than it takes to use it."""
+    cutoff = (now or utcnow()) - KEPT
+    old = list(session.scalars(select(ReportExport).where(ReportExport.created_at < cutoff)))
+    for export in old:
+        if export.file_id:
+            stored = session.get(StoredFile, export.file_id)
+            storage.remove(settings.files_dir, export.file_id)
+            if stored is not None:
+                session.delete(stored)
+        session.delete(export)
+    return len(old)
+
+
+def exports_of(session: Session, user: StaffUser) -> list[ReportExport]:
+    return list(session.scalars(select(ReportExport).where(ReportExport.requested_by_id == user.id)
+                                .order_by(ReportExport.id.desc()).limit(SHOWN)))
+
+
+def export_for(session: Session, user: StaffUser, export_id: int) -> ReportExport:
+    """An export its requester (or an administrator) may see; anyone else learns nothing of it."""
+    export = session.get(ReportExport, export_id)
+    if export is None or (export.requested_by_id != user.id and user.role != Role.ADMINISTRATOR.value):
+        raise NotFound("There is no such export")
+    return export
+
+
+def state(session: Session, settings: Settings, export: ReportExport) -> tuple[str, bool]:
+    """What the exports page says of it, and whether it can be downloaded now."""
+    if export.status == FAILED:
+        return export.error or "The export failed", False
+    if export.status in (QUEUED, WRITING):
+        done = read_progress(settings, export.id)
+        if done is None:
+            return f"Waiting to start: {export.rows_total:,} cases", False
+        return f"Writing: {done:,} of {export.rows_total:,} cases", False
+    stored = session.get(StoredFile, export.file_id) if export.file_id else None
+    if stored is None:
+        return "The file has been deleted", False
+    return scan_status_message(stored), stored.is_clean
+
+
+def record_download(session: Session, actor: audit.Actor, export: ReportExport) -> None:
+    audit.record(session, actor, "report.export_downloaded", "report_export", str(export.id),
+                 f"Downloaded the case list for {export.period_key}", {"file_id": export.file_id})
+
+
+__all__ = ["AT_ONCE", "CASE_LIST", "EXPORT_JOB", "KEPT", "export_for", "exports_of", "forget_old", "handle_export",
+           "record_download", "request_case_list", "state", "write_export"]
