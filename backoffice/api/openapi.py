@@ -138,6 +138,7 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
             "/cases/{reference}/close": close_path(),
             **share_paths(),
             **publication_paths(),
+            "/reports/{report}": report_path(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -246,6 +247,35 @@ def _share_action(operation_id: str, summary: str, conflict: str, schema: str | 
                       "422": _problem(f"The body does not match {schema}, or a value is refused; errors lists "
                                       "each field.")}
     return {"post": _secured("releases:write", {**operation, "responses": responses})}
+
+
+def report_path() -> dict[str, Any]:
+    """A report of the catalogue (``backoffice.reporting``) for a period, as JSON or a file."""
+    from backoffice.reporting.registry import all_reports
+
+    names = [report.name for report in all_reports()]
+    files = {media: {"schema": {"type": "string", "contentMediaType": media}}
+             for media in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           "application/vnd.oasis.opendocument.spreadsheet")}
+    return {"get": _secured("reports:read", {
+        "operationId": "getReport",
+        "summary": "A report for a period: the Cabinet Office return, timeliness, management, the s.45 figures",
+        "description": "A period that has ended is judged on its last day, so the same call gives the same "
+                       "figures later. Every figure's definition is in its column.",
+        "parameters": [
+            {"name": "report", "in": "path", "required": True, "schema": {"type": "string", "enum": names}},
+            {"name": "period", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 40},
+             "description": "2026-Q1, 2026-03, FY2025-26, 2026 or 2026-01-01..2026-03-31; last quarter if absent."},
+            {"name": "format", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": ["json", "csv", "xlsx", "ods"], "default": "json"}},
+        ],
+        "responses": {
+            "200": {"description": "The report.", "content": {JSON: {"schema": {"$ref": "#/components/schemas/Report"}},
+                                                              **files}},
+            "404": _problem("There is no report of that name."),
+            "422": _problem("The period or format is not one this report can be given for; errors says which."),
+        },
+    })}
 
 
 def publication_paths() -> dict[str, Any]:

@@ -392,6 +392,32 @@ SCHEMAS: dict[str, Schema] = {
             "check": {"type": "array", "items": _ref("PublicationFinding")},
         },
     },
+    "Report": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["report", "title", "period", "as_at", "final", "tables", "notes"],
+        "properties": {
+            "report": {"type": "string"}, "title": {"type": "string"},
+            "period": {"type": "object", "additionalProperties": False, "required": ["key", "label", "start", "end"],
+                       "properties": {"key": {"type": "string"}, "label": {"type": "string"},
+                                      "start": {"type": "string", "format": "date"},
+                                      "end": {"type": "string", "format": "date"}}},
+            "as_at": {"type": "string", "format": "date", "description": "The day the figures are judged at."},
+            "final": {"type": "boolean", "description": "The period has ended: the figures will not change."},
+            "tables": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["key", "title", "columns", "rows"],
+                "properties": {
+                    "key": {"type": "string"}, "title": {"type": "string"},
+                    "columns": {"type": "array", "items": {
+                        "type": "object", "additionalProperties": False,
+                        "required": ["key", "heading", "definition", "kind"],
+                        "properties": {"key": {"type": "string"}, "heading": {"type": "string"},
+                                       "definition": {"type": "string"}, "kind": {"type": "string"}}}},
+                    "rows": {"type": "array", "items": {"type": "array", "items": {
+                        "type": ["string", "integer", "number", "null", "object"]}}}}}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        },
+    },
     "ShareRevoke": {
         "type": "object",
         "description": "End the share now: the link and every session stop working, and the files are deleted.",

@@ -28,6 +28,7 @@ from backoffice.api import (
     publication_web,
     queries,
     read_audit,
+    reports_web,
     schemas,
     shares_web,
 )
@@ -204,5 +205,7 @@ def api_routes() -> list[BaseRoute]:
                  access=write, methods=("POST",)),
         *share_routes(),
         *publication_routes(),
+        api_page("/api/v1/reports/{report}", wrap(reports_web.show_report), name="api-report",
+                 access=requires("reports:read")),
         api_page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),
     ]
