@@ -1,3 +1,9 @@
 """Every report the service has: importing this module registers them all (``registry.all_reports``)."""
 
-from backoffice.reporting import cabinet_office, management, publication, timeliness  # noqa: F401
+from backoffice.reporting import (  # noqa: F401
+    cabinet_office,
+    management,
+    publication,
+    scottish_return,
+    timeliness,
+)
