@@ -100,7 +100,7 @@ def test_start_a_review_from_the_request(office: Office, browser, check_page, pa
     check_page(page, title=review_reference)
     assert banner(page.text) == f"{kind} {review_reference} started"
     back = page.text[page.text.index('id="review-of"'):]
-    assert f'href="/cases/{reference}"' in back[:400] and "Bus timetables" in back[:400]
+    assert f'href="/cases/{reference}"' in back[:400] and "answered on 9 March 2026" in back[:400]
     assert "They say s.43 was applied too widely." in page.text
     review = get_case(office.factory, review_reference)
     assert review.received_on == dt.date(2026, 3, 12) and review.review_of_id == get_case(office.factory, reference).id
