@@ -37,6 +37,8 @@ class CaseEvent:
 class CaseCreated(CaseEvent):
     #: Whether the door that brought the case in wants the requester acknowledged (an import does not).
     acknowledge: bool = False
+    #: Imported already answered: nobody is told of it.
+    historical: bool = False
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,8 @@ def _create_all(
     with session.begin_nested() as savepoint:
         for row, new, closure in checked:
             try:
-                case = create_case(session, actor, new)  # acknowledges nobody: an import never asks it to
+                # Acknowledges nobody (an import never asks it to); a case already answered tells no team either.
+                case = create_case(session, actor, new, historical=closure is not None)
             except DomainError as exc:
                 raise _RowFailed(row, exc) from exc
             if closure is not None:

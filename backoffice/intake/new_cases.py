@@ -172,12 +172,14 @@ def next_reference(session: Session, case_type: CaseType, year: int) -> tuple[in
     return number, f"{case_type.reference_prefix}-{year}-{number:05d}"
 
 
-def create_case(session: Session, actor: audit.Actor, new: NewCase, *, acknowledge: bool = False) -> Case:
+def create_case(session: Session, actor: audit.Actor, new: NewCase, *, acknowledge: bool = False,
+                historical: bool = False) -> Case:
     """Validate, number, clock and record a new case with its automatic tasks and the files it came with;
     nothing is stored on refusal.
 
     Publishes ``CaseCreated``: the responsible team hears of it, and the requester is acknowledged
-    when ``acknowledge`` says so (Capture, the API and the staff form do; an import does not).
+    when ``acknowledge`` says so (Capture, the API and the staff form do; an import does not). A
+    ``historical`` case (one imported already answered) is news to nobody: its team is not told either.
     """
     errors = validate(new)
     files = _attachment_files(session, new, errors)
@@ -225,7 +227,7 @@ def create_case(session: Session, actor: audit.Actor, new: NewCase, *, acknowled
                  f"{case_type.name} received by {new.channel} on {received_on:%-d %B %Y}; due {_day(deadline.due_on)}",
                  {"due_on": deadline.due_on.isoformat() if deadline.due_on else None, "channel": new.channel})
     _attach(session, actor, case, new, files)
-    events.publish(session, events.CaseCreated(case.id, actor, acknowledge=acknowledge))
+    events.publish(session, events.CaseCreated(case.id, actor, acknowledge=acknowledge, historical=historical))
     return case
 
 

@@ -84,7 +84,7 @@ def case_created(session: Session, event: events.CaseCreated) -> None:
     Intake itself does not ask, so an import does not mail hundreds of people.
     """
     case = _case(session, event)
-    if group_emails_on(session):
+    if group_emails_on(session) and not event.historical:
         send(session, Notice.CASE_RAISED, case, group_addresses(session, case.team_group_id),
              leave_out=[_staff_email(event.actor)])
     if event.acknowledge:

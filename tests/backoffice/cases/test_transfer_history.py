@@ -12,6 +12,7 @@ from sqlalchemy import select
 from backoffice.cases.models import Case, StatusKind, Task
 from backoffice.cases.transfer import HISTORY_COLUMNS, TEMPLATE_COLUMNS, import_cases, parse
 from backoffice.intake.new_cases import today_in_london
+from backoffice.notifications.options import set_group_emails
 from shared import audit
 from shared.mail.models import OutboxMessage
 from tests.backoffice.cases.conftest import SYSTEM, Office
@@ -34,6 +35,8 @@ def test_an_answered_request_is_imported_closed_and_nobody_is_told(office: Offic
     rows = [answered(review_outcome="upheld_in_part"), good(),
             good(responded_on="2026-06-10", outcome="fully_withheld", refusal_reason="cost_limit"),
             answered(outcome="granted_in_full", exemptions="", requester_email="", requester_address="1 High St")]
+    set_group_emails(office.db, SYSTEM, True)
+    office.info_governance.email = "ig@example.gov.uk"
     report = import_cases(office.db, SYSTEM, parse("cases.csv", csv_file(rows, TEMPLATE_COLUMNS)))
     assert report.ok, report.errors
     closed, still_open, cost, full = (_case(office, reference) for reference in report.created)
@@ -52,8 +55,9 @@ def test_an_answered_request_is_imported_closed_and_nobody_is_told(office: Offic
     history = [e for e in audit.history(office.db, "case", closed.reference) if e.action == "case.closed"]
     assert history[0].detail["historical"] is True and "Imported closed" in history[0].summary
     run_notification_jobs(office.db, settings)
-    told = set(office.db.scalars(select(OutboxMessage.to_address)))
+    told = list(office.db.scalars(select(OutboxMessage.to_address)))
     assert "sam@example.com" not in told  # no acknowledgement, no "your request is closed"
+    assert told.count("ig@example.gov.uk") == 1  # the team hears of the open case only, not of history
 
 
 def test_history_columns_may_be_left_out_or_come_from_a_workbook(office: Office) -> None:
