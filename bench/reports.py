@@ -57,7 +57,7 @@ from backoffice.cases.models import CaseStatus, CaseType, StatusKind
 from backoffice.clocks import Law
 from backoffice.reporting.facts import Facts, TypeSets
 from backoffice.reporting.periods import Period, last_quarter, parse_period
-from backoffice.reporting.registry import Context, Report, get_report, run_report
+from backoffice.reporting.registry import Context, Report, ReportResult, get_report, run_report
 from backoffice.reporting.tally import Measure, tally
 from shared import migrations
 from shared.apps import discover, import_models
@@ -372,21 +372,48 @@ class Bare:
             assert path is not None
             self.pg, self.lite = None, sqlite3.connect(path)
 
-    def run(self, statements: Sequence[str], params: dict[str, Any]) -> int:
-        rows = 0
+    def run(self, statements: Sequence[str], params: dict[str, Any]) -> list[list[tuple[Any, ...]]]:
+        results = []
         for statement in statements:
             if self.pg is not None:
-                rows += len(self.pg.execute(statement, params).fetchall())  # type: ignore[call-overload]
+                results.append(self.pg.execute(statement, params).fetchall())  # type: ignore[call-overload]
             else:
                 assert self.lite is not None
-                rows += len(self.lite.execute(statement, params).fetchall())
-        return rows
+                results.append(self.lite.execute(statement, params).fetchall())
+        return results
 
     def close(self) -> None:
         if self.pg is not None:
             self.pg.close()
         if self.lite is not None:
             self.lite.close()
+
+
+def _figures(result: ReportResult, name: str) -> dict[str, Any]:
+    """The return's one row, or timeliness's "By type" total row, by figure key."""
+    table = result.tables[0]
+    row = table.rows[-1 if name == "timeliness" else 0]
+    return {column.key: cell.value for column, cell in zip(table.columns, row, strict=True)}
+
+
+def _agree(figures: dict[str, Any], bare: list[list[tuple[Any, ...]]], name: str) -> str:
+    """The bare SQL's basic counts beside the report's: the same cases are read and judged the same way."""
+    checks: dict[str, tuple[Any, int]] = {}
+    if name == "cabinet-office-return":
+        grouped, exemptions = bare
+        checks["received"] = (figures["received"], sum(r[-1] for r in grouped))
+        checks["answered in time"] = (figures["answered_in_time"],
+                                      sum(r[-1] for r in grouped if r[3] and r[4] and r[1] not in UNANSWERED))
+        per_key = {str(value): int(count) for value, count in exemptions}
+        checks["s40 applied"] = (figures["x_s40"], per_key.get("s40", 0))
+    else:
+        by_type = bare[0]
+        checks["received"] = (figures["received"], sum(r[-1] for r in by_type))
+        checks["answered late"] = (figures["late"], sum(r[-1] for r in by_type if r[2] and not r[3]))
+        checks["extended, in time"] = (figures["extended"], sum(r[-1] for r in by_type if r[2] and r[3] and r[4]))
+    shown = ", ".join(f"{k} {a:,}/{b:,}" for k, (a, b) in checks.items())
+    same = all(a == b for a, b in checks.values())
+    return ("bare SQL agrees (report/bare): " if same else "bare SQL DISAGREES (report/bare): ") + shown
 
 
 def measure(runtime: Runtime, bare: Bare, periods: dict[str, Period], today: dt.date, runs: int) -> list[Line]:
@@ -405,9 +432,10 @@ def measure(runtime: Runtime, bare: Bare, periods: dict[str, Period], today: dt.
                 params = bare_params(judging, bare.postgres)
                 report_s = _median(runs, partial(run_report, session, report, period, context))
                 bare_s = _median(runs, partial(bare.run, statements, params))
-                received = result.tables[0].rows[-1 if name == "timeliness" else 0]
-                count = next(c.value for c in received if c.figure == "received")
-                lines.append(Line(f"{report.title}, {label} ({count:,} received)", report_s, bare_s))
+                figures = _figures(result, name)
+                agree = _agree(figures, bare.run(statements, params), name)
+                lines.append(Line(f"{report.title}, {label} ({figures['received']:,} received)", report_s, bare_s))
+                print(f"  {agree}")
                 print(f"  {lines[-1].label:<64} report {report_s:7.2f} s   bare SQL {bare_s:6.2f} s"
                       f"   ratio {lines[-1].ratio:5.1f}x", flush=True)
     return lines
