@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import select, text, true
 from sqlalchemy.orm import Session
 
 from backoffice.admin.demo import load_demo_data
@@ -57,7 +57,7 @@ from backoffice.cases.models import CaseStatus, CaseType, StatusKind
 from backoffice.clocks import Law
 from backoffice.reporting.facts import Facts, TypeSets
 from backoffice.reporting.periods import Period, last_quarter, parse_period
-from backoffice.reporting.registry import Context, Report, ReportResult, get_report, run_report
+from backoffice.reporting.registry import Context, Report, ReportResult, TableSpec, get_report, run_report
 from backoffice.reporting.tally import Measure, tally
 from shared import migrations
 from shared.apps import discover, import_models
@@ -441,9 +441,26 @@ def measure(runtime: Runtime, bare: Bare, periods: dict[str, Period], today: dt.
     return lines
 
 
-def diagnose(runtime: Runtime, periods: dict[str, Period], today: dt.date, top: int) -> None:
-    """Each figure of each report counted on its own (one SUM(CASE) over the same base), slowest first,
-    and the Python passes the return's build makes (extension and review bands)."""
+def _kind(measure: Measure) -> str:
+    """Which family of conditions a figure is, for timing the families apart."""
+    if measure.key.endswith(("_20", "_40", "_more")):
+        return "bands (id IN a Python-made list)"
+    if measure.key.startswith("x_") or measure.key in ("any_exemption", "only_s21"):
+        return "exemptions (LIKE on the JSON text)"
+    if "case_clock_events" in str(measure.where):
+        return "extended (IN the clock events)"
+    return "the rest (dates, outcomes)"
+
+
+def _timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def diagnose(runtime: Runtime, periods: dict[str, Period], today: dt.date) -> None:
+    """Each report's tables and families of figures counted on their own over the same base, and the
+    Python passes of the return's build (extension and review bands): where the time goes."""
     context = Context(today=today, body_name=BODY)
     with runtime.factory() as session:
         types = TypeSets.load(session)
@@ -452,22 +469,22 @@ def diagnose(runtime: Runtime, periods: dict[str, Period], today: dt.date, top: 
             for label, period in periods.items():
                 facts = Facts(session, period, today, types)
                 started = time.perf_counter()
-                specs = report.build(session, facts, context)
+                specs: list[TableSpec] = list(report.build(session, facts, context))
                 build_s = time.perf_counter() - started
                 print(f"\n{report.title}, {label}: building the figures (Python passes included) {build_s:.2f} s")
                 for spec in specs:
-                    started = time.perf_counter()
-                    tally(session, spec.base, [], spec.grouping)
-                    base_s = time.perf_counter() - started
-                    timed = []
-                    for figure in spec.figures:
-                        if isinstance(figure, Measure):
-                            started = time.perf_counter()
-                            tally(session, spec.base, [figure], spec.grouping)
-                            timed.append((time.perf_counter() - started - base_s, figure.key))
-                    timed.sort(reverse=True)
-                    shown = ", ".join(f"{k} {s:+.2f}" for s, k in timed[:top])
-                    print(f"  table {spec.key!r}: base scan {base_s:.2f} s; each figure alone over it (s): {shown}")
+                    measures = [f for f in spec.figures if isinstance(f, Measure)]
+                    count_only = [Measure("n", "", "", true())]
+                    base_s = _timed(partial(tally, session, spec.base, count_only, spec.grouping))
+                    all_s = _timed(partial(tally, session, spec.base, measures, spec.grouping))
+                    families: dict[str, list[Measure]] = {}
+                    for measure in measures:
+                        families.setdefault(_kind(measure), []).append(measure)
+                    shown = "; ".join(
+                        f"{kind} x{len(group)} {_timed(partial(tally, session, spec.base, group, spec.grouping)):.2f} s"
+                        for kind, group in families.items())
+                    print(f"  table {spec.key!r}: all {len(measures)} figures {all_s:.2f} s; count(*) over the base"
+                          f" {base_s:.2f} s; each family alone: {shown}", flush=True)
 
 
 def export_memory() -> str:
@@ -485,8 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="seed and measure this PostgreSQL database instead "
                         "(its public schema is dropped and made again)")
     parser.add_argument("--postgres-reuse", action="store_true", help="with --postgres: measure it as it is")
-    parser.add_argument("--diagnose", action="store_true", help="also time each figure alone over its base")
-    parser.add_argument("--top", type=int, default=8, help="slowest figures shown by --diagnose (default 8)")
+    parser.add_argument("--diagnose", action="store_true", help="instead of measuring, time each report's tables "
+                        "and families of figures alone over their base")
     args = parser.parse_args(argv)
     today = dt.date.today()
     directory = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="civic-bench-reports-"))
@@ -519,11 +536,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{where}: {total:,} cases, {extended:,} extended; today {today}; periods: "
           + "; ".join(f"{k} = {p.key}" for k, p in periods.items()))
     print(f"Median of {args.runs} runs each (after one warm-up):")
+    if args.diagnose:
+        diagnose(runtime, periods, today)
+        runtime.engine.dispose()
+        return 0
     bare = Bare(args.postgres, None if args.postgres else directory / "civic.db")
     lines = measure(runtime, bare, periods, today, args.runs)
     bare.close()
-    if args.diagnose:
-        diagnose(runtime, periods, today, args.top)
     runtime.engine.dispose()
     export = export_memory()
     print(f"\nSummary ({where}, {total:,} cases); targets: each report under {TARGET_SECONDS:.0f} s and under "
