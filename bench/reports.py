@@ -535,11 +535,11 @@ def main(argv: list[str] | None = None) -> int:
                f"all {YEARS_BACK} years": parse_period(f"{start.isoformat()}..{today.isoformat()}", today)}
     print(f"{where}: {total:,} cases, {extended:,} extended; today {today}; periods: "
           + "; ".join(f"{k} = {p.key}" for k, p in periods.items()))
-    print(f"Median of {args.runs} runs each (after one warm-up):")
     if args.diagnose:
         diagnose(runtime, periods, today)
         runtime.engine.dispose()
         return 0
+    print(f"Median of {args.runs} runs each (after one warm-up):")
     bare = Bare(args.postgres, None if args.postgres else directory / "civic.db")
     lines = measure(runtime, bare, periods, today, args.runs)
     bare.close()
