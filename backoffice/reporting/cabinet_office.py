@@ -17,6 +17,7 @@ request not yet due is not counted as a success, which is the fault of counting 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.orm import Session
@@ -152,12 +153,12 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
         Measure("exemption", "Fully refused - exemption", "Refused in full under an exemption or exception.",
                 held(Official.FULLY_WITHHELD, r.EXEMPTION)),
     ]
-    for key, heading in FOI_COLUMNS:
-        figures.append(Measure(f"x_{key}", heading, f"Requests where {FOI_EXEMPTIONS[key]} was applied.",
-                               facts.with_exemption(key)))
-    for key, heading in EIR_COLUMNS:
-        figures.append(Measure(f"x_{key}", heading, f"Requests where {EIR_EXCEPTIONS[key]} was applied.",
-                               facts.with_exemption(key)))
+    # Each exemption's count comes from one pass over every closed request's list (``Measure.element``).
+    closed_requests = and_(base, closed)
+    for key, heading, label in [*((k, h, FOI_EXEMPTIONS[k]) for k, h in FOI_COLUMNS),
+                                *((k, h, EIR_EXCEPTIONS[k]) for k, h in EIR_COLUMNS)]:
+        figures.append(Measure(f"x_{key}", heading, f"Requests where {label} was applied.",
+                               facts.with_exemption(key), element=key, scope=closed_requests))
     figures += [
         Measure("any_exemption", "Number of requests where an exemption was claimed",
                 "Closed requests with at least one exemption or exception recorded.", facts.any_exemption()),
@@ -169,8 +170,7 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
     figures += _bands("pit", "Permitted extension", "The deadline moved past the 20-day limit by",
                       _extension_lengths(session, facts, base))
     # Each request figure counts requests only: the table also reads the period's reviews and complaints.
-    figures = [Measure(f.key, f.heading, f.definition, and_(base, f.where)) if isinstance(f, Measure) else f
-               for f in figures]
+    figures = [replace(f, where=and_(base, f.where)) if isinstance(f, Measure) else f for f in figures]
     reviews = and_(facts.received(), facts.of_types(types.reviews))
     complaints = and_(facts.received(), facts.of_types(types.regulator))
     figures += _reviews(session, facts, "ir", "Internal reviews", reviews)

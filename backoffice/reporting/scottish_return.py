@@ -98,12 +98,14 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
         Measure("reviews_overturned", "Reviews: original decision overturned or substituted",
                 "Reviews decided in the quarter overturning it.", review_decided(ReviewOutcome.OVERTURNED)),
     ]
+    foisa_closed, eirs_closed = and_(foisa, act["closed"]), and_(eirs, act["closed"])
     for key, label in FOISA_EXEMPTIONS.items():
         figures.append(Measure(f"x_{key}", label.split(" ", 1)[0].replace("s.", "s"), f"Closed in the quarter "
-                               f"applying {label}.", and_(foisa, act["closed"], facts.with_exemption(key))))
+                               f"applying {label}.", and_(foisa_closed, facts.with_exemption(key)),
+                               element=key, scope=foisa_closed))
     for key, label in EIR_SCOTLAND_EXCEPTIONS.items():
         figures.append(Measure(f"x_{key}", label.split(" ", 2)[1], f"Closed in the quarter applying {label}.",
-                               and_(eirs, act["closed"], facts.with_exemption(key))))
+                               and_(eirs_closed, facts.with_exemption(key)), element=key, scope=eirs_closed))
     population = or_(and_(requests, or_(*act.values(), fee_noticed)), and_(reviews, or_(act["received"],
                                                                                          act["closed"])))
     leads = (Lead(Column("period", "Quarter", "The quarter counted.", "text"), lambda _: facts.period.label),

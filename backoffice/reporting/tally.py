@@ -27,6 +27,10 @@ class Measure:
     heading: str
     definition: str
     where: Condition
+    #: For a count of one key of the cases' exemption list: the key, and the cases it is counted among.
+    #: ``where`` still says which cases (for their list); the count comes from one pass over every key.
+    element: str | None = None
+    scope: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -66,24 +70,59 @@ def measures_of(figures: Sequence[Figure]) -> list[Measure]:
     return [f for f in figures if isinstance(f, Measure)]
 
 
+def _sums(measures: Sequence[Measure]) -> list[Any]:
+    return [func.coalesce(func.sum(case((m.where, 1), else_=0)), 0).label(f"m{n}") for n, m in enumerate(measures)]
+
+
 def tally(session: Session, base: Condition, figures: Sequence[Figure],
           grouping: Grouping | None = None) -> dict[Any, dict[str, int]]:
     """Counts of every measure, by row value (``None`` is the key of the one row when not grouped)."""
+    return tally_together(session, base, figures, [grouping] if grouping is not None else [])[0]
+
+
+def tally_together(session: Session, base: Condition, figures: Sequence[Figure],
+                   groupings: Sequence[Grouping]) -> list[dict[Any, dict[str, int]]]:
+    """The counts for each grouping (one table each) from a single pass over the cases: grouped by every
+    grouping's expression at once, then added up per grouping. Without groupings, one row keyed None."""
     measures = measures_of(figures)
-    sums = [func.coalesce(func.sum(case((m.where, 1), else_=0)), 0).label(f"m{n}") for n, m in enumerate(measures)]
-    query: Select[Any]
-    if grouping is None:
-        query = select(*sums).select_from(Case).where(base)
-    else:
-        query = select(grouping.expression.label("g"), *sums).select_from(Case).where(base).group_by(grouping.expression)
-    counted: dict[Any, dict[str, int]] = {}
+    by_element = [m for m in measures if m.element is not None and m.scope is not None and not groupings]
+    plain = [m for m in measures if m not in by_element]
+    keys = [g.expression.label(f"g{n}") for n, g in enumerate(groupings)]
+    query: Select[Any] = select(*keys, *_sums(plain)).select_from(Case).where(base)
+    if groupings:
+        query = query.group_by(*(g.expression for g in groupings))
+    counted: list[dict[Any, dict[str, int]]] = [{} for _ in groupings] or [{}]
     for row in session.execute(query):
         values = list(row)
-        key = values.pop(0) if grouping is not None else None
-        counted[key] = {m.key: int(v) for m, v in zip(measures, values, strict=True)}
-    if grouping is None and None not in counted:
-        counted[None] = {m.key: 0 for m in measures}
+        group_values, sums = values[:len(groupings)], values[len(groupings):]
+        for n, key in enumerate(group_values if groupings else [None]):
+            into = counted[n].setdefault(key, {m.key: 0 for m in plain})
+            for m, v in zip(plain, sums, strict=True):
+                into[m.key] += int(v or 0)
+    if not groupings:
+        counted[0].setdefault(None, {m.key: 0 for m in plain})
+        counted[0][None].update(_count_elements(session, base, by_element))
     return counted
+
+
+def _count_elements(session: Session, base: Condition, measures: Sequence[Measure]) -> dict[str, int]:
+    """Exemption counts from one pass over the lists (a GROUP BY of their elements) for each scope, instead
+    of one text match per exemption: the same cases as each measure's condition, a fraction of the time."""
+    counts = {m.key: 0 for m in measures}
+    scopes: dict[int, tuple[Condition, list[Measure]]] = {}
+    for m in measures:
+        scopes.setdefault(id(m.scope), (m.scope, []))[1].append(m)  # type: ignore[arg-type]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for scope, chosen in scopes.values():
+        elements = (func.json_array_elements_text(Case.exemptions) if postgres
+                    else func.json_each(Case.exemptions)).table_valued("value").alias("element")
+        wanted = {m.element: m.key for m in chosen}
+        query = (select(elements.c.value, func.count(func.distinct(Case.id))).select_from(Case).join(elements, true())
+                 .where(base, scope, elements.c.value.in_(sorted(wanted)))  # type: ignore[arg-type]
+                 .group_by(elements.c.value))
+        for value, number in session.execute(query):
+            counts[wanted[value]] = int(number)
+    return counts
 
 
 def cases_behind(base: Condition, measure: Measure, row: Condition | None = None) -> Select[Any]:

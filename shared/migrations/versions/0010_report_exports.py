@@ -1,4 +1,4 @@
-"""Reporting: case list exports kept to download, with the worker's progress
+"""Reporting: case list exports kept to download, with the worker's progress; cases indexed by the day received
 
 Revision ID: 0010
 Revises: 0009
@@ -43,9 +43,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("report_exports", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_report_exports_requested_by_id"), ["requested_by_id"], unique=False)
+    op.create_index("ix_cases_received_on", "cases", ["received_on"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_received_on", table_name="cases")
     with op.batch_alter_table("report_exports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_exports_requested_by_id"))
     op.drop_table("report_exports")
