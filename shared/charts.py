@@ -236,7 +236,7 @@ def _value_words(value: Value, unit: str) -> str:
 
 def _open(ident: str, title: str, summary: str, width: int, height: float) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 {width} {height:.0f}" '
-            f'width="100%" preserveAspectRatio="xMinYMin meet" style="max-width: {width * 2}px; height: auto" '
+            f'width="100%" preserveAspectRatio="xMinYMin meet" '
             f'role="img" aria-labelledby="{ident}-title {ident}-desc" font-family=\'{FONT_FAMILY}\' '
             f'font-size="{FONT}">'
             f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(summary)}</desc>')
