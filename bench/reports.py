@@ -489,7 +489,7 @@ def diagnose(runtime: Runtime, periods: dict[str, Period], today: dt.date) -> No
 
 
 _EXPORT_PROBE = """
-import datetime as dt, json, resource, sys, time
+import datetime as dt, io, json, resource, sys, time
 from backoffice.reporting import case_export
 from backoffice.reporting.periods import parse_period
 from shared import tables
@@ -497,13 +497,13 @@ from shared.apps import discover, import_models
 from shared.runtime import Runtime
 from shared.settings import load_settings
 
-class Sink:
+class Sink(io.RawIOBase):
     written = 0
+    def writable(self):
+        return True
     def write(self, data):
         self.written += len(data)
         return len(data)
-    def flush(self):
-        pass
 
 settings = load_settings(json.loads(sys.argv[1]))
 import_models(discover())
