@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Generator, Iterable, Sequence
 from contextlib import closing
@@ -31,6 +30,7 @@ from backoffice.cases.case_types import BUILT_IN
 from backoffice.cases.models import Channel, Priority
 from backoffice.cases.outcomes import BUILT_IN_OFFICIAL, Official, RefusalReason, ReviewOutcome
 from shared.errors import InvalidInput
+from shared.tables import neutralise
 
 Format = Literal["xlsx", "csv"]
 
@@ -55,10 +55,6 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 SHEET = "Cases"
 XLSX_SIGNATURE = b"PK\x03\x04"
-#: Characters that make Excel or LibreOffice treat a cell as a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: A signed number or phone number ("+44 808 157 0192", "-3.5") cannot call a function or name a cell.
-PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9 ().]*")
 
 CHANNELS = tuple(c.value for c in Channel)
 PRIORITIES = tuple(p.value for p in Priority)
@@ -301,17 +297,6 @@ def _cell_text(value: object) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 Cell = str | dt.date | None
-
-
-def neutralise(value: str) -> str:
-    """Stop a spreadsheet program running a cell as a formula (=HYPERLINK(...), =cmd|...), by a leading quote.
-
-    Plain signed numbers and phone numbers are left alone: they cannot name a
-    function or a cell, and "+44 808 157 0192" should survive an export intact.
-    """
-    if value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def write_table(fmt: Format, out: IO[bytes], columns: Sequence[str], rows: Iterable[Sequence[Cell]]) -> int:

@@ -259,11 +259,11 @@ def test_a_failure_while_creating_rolls_back_every_case(office: Office, monkeypa
     real = transfer.create_case
     calls = []
 
-    def fails_on_third(session: Session, actor: audit.Actor, new: Any) -> Case:
+    def fails_on_third(session: Session, actor: audit.Actor, new: Any, **options: Any) -> Case:
         calls.append(new)
         if len(calls) == 3:
             raise InvalidInput("refused", {"case_type": "Case type was switched off"})
-        return real(session, actor, new)
+        return real(session, actor, new, **options)
 
     monkeypatch.setattr(transfer, "create_case", fails_on_third)
     report = import_cases(office.db, SYSTEM, parse("cases.csv", csv_file([good(), good(), good(), good()])))
@@ -277,10 +277,10 @@ def test_an_unexpected_error_propagates_after_rolling_back(office: Office, monke
     real = transfer.create_case
     created: list[Case] = []
 
-    def breaks_on_second(session: Session, actor: audit.Actor, new: Any) -> Case:
+    def breaks_on_second(session: Session, actor: audit.Actor, new: Any, **options: Any) -> Case:
         if created:
             raise RuntimeError("database went away")
-        created.append(real(session, actor, new))
+        created.append(real(session, actor, new, **options))
         return created[0]
 
     monkeypatch.setattr(transfer, "create_case", breaks_on_second)
