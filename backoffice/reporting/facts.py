@@ -14,7 +14,7 @@ judging day (an extension claimed late, which the law does not allow) can move a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -120,6 +120,18 @@ class Facts:
         self.as_at = period.as_at(today)
         self.cutoff = period.cutoff(today)
         self.types = types or TypeSets.load(session)
+        self._kept: dict[str, Condition] = {}
+
+    def _once(self, name: str, build: Callable[[], Condition]) -> Condition:
+        """The same condition object every time it is asked for, so a count can work it out once per case
+        (``flags``) and every figure built on it reads that (``tally``)."""
+        if name not in self._kept:
+            self._kept[name] = build()
+        return self._kept[name]
+
+    def flags(self) -> dict[str, Condition]:
+        """The conditions figures are built on most (each asked for at least once by now)."""
+        return dict(self._kept)
 
     # --- which cases ---------------------------------------------------------------------------
 
@@ -133,17 +145,17 @@ class Facts:
     # --- what had happened by the judging day --------------------------------------------------
 
     def closed(self) -> Condition:
-        return and_(Case.closed_at.is_not(None), Case.closed_at < self.cutoff)
+        return self._once("closed", lambda: and_(Case.closed_at.is_not(None), Case.closed_at < self.cutoff))
 
     def open(self) -> Condition:
         return not_(self.closed())
 
     def answered(self) -> Condition:
-        return and_(Case.responded_on.is_not(None), Case.responded_on <= self.as_at)
+        return self._once("answered", lambda: and_(Case.responded_on.is_not(None), Case.responded_on <= self.as_at))
 
     def extended(self) -> Condition:
-        return Case.id.in_(select(ClockEventRecord.case_id).where(
-            ClockEventRecord.kind == EventKind.EXTENDED.value, ClockEventRecord.on <= self.as_at))
+        return self._once("extended", lambda: Case.id.in_(select(ClockEventRecord.case_id).where(
+            ClockEventRecord.kind == EventKind.EXTENDED.value, ClockEventRecord.on <= self.as_at)))
 
     def outcome_in(self, keys: Iterable[str]) -> Condition:
         chosen = sorted(set(keys))
@@ -153,7 +165,7 @@ class Facts:
         return self.outcome_in(self.types.keys_in(category, reason))
 
     def lapsed(self) -> Condition:
-        return self.category(Official.ON_HOLD_OR_LAPSED)
+        return self._once("lapsed", lambda: self.category(Official.ON_HOLD_OR_LAPSED))
 
     def unclassified(self) -> Condition:
         """Closed with an outcome an administrator added without saying which official category it is."""
@@ -164,11 +176,11 @@ class Facts:
     def in_time(self) -> Condition:
         """Answered by the due date, or not yet answered and not yet due (a case with no due date, a
         paused clock, is not late)."""
-        return or_(
+        return self._once("in_time", lambda: or_(
             Case.due_on.is_(None),
             and_(self.answered(), Case.responded_on <= Case.due_on),
             and_(not_(self.answered()), Case.due_on >= self.as_at),
-        )
+        ))
 
     def late(self) -> Condition:
         return not_(self.in_time())

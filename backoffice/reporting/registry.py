@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.reporting.facts import Condition, Facts, TypeSets
 from backoffice.reporting.periods import Period
-from backoffice.reporting.tally import Figure, Grouping, Measure, Ratio, cases_behind, tally, tally_together
+from backoffice.reporting.tally import Figure, Grouping, Measure, Ratio, cases_behind, tally_together
 from shared.errors import NotFound
 from shared.tables import Rating
 
@@ -147,7 +147,7 @@ def _load() -> None:
 def run_report(session: Session, report: Report, period: Period, context: Context) -> ReportResult:
     facts = Facts(session, period, context.today, TypeSets.load(session))
     specs = list(report.build(session, facts, context))
-    counts = _count_together(session, [s for s in specs if isinstance(s, TableSpec)])
+    counts = _count_together(session, [s for s in specs if isinstance(s, TableSpec)], facts.flags())
     tables = [ResultTable(spec.key, spec.title, spec.columns, spec.rows) if isinstance(spec, FixedTable)
               else _run_table(spec, counts[id(spec)]) for spec in specs]
     return ReportResult(name=report.name, title=report.title, period=period, as_at=facts.as_at,
@@ -161,19 +161,20 @@ def _columns(spec: TableSpec) -> list[Column]:
     return [lead.column for lead in spec.leads] + figures + [column for column, _ in spec.trailers]
 
 
-def _count_together(session: Session, specs: Sequence[TableSpec]) -> dict[int, dict[Any, dict[str, int]]]:
+def _count_together(session: Session, specs: Sequence[TableSpec],
+                    flags: dict[str, Condition]) -> dict[int, dict[Any, dict[str, int]]]:
     """Each table's counts, tables of the same cases and figures split different ways (by type, team and
     month) counted in one pass over the cases."""
     counts: dict[int, dict[Any, dict[str, int]]] = {}
     families: dict[tuple[int, int], list[TableSpec]] = {}
     for spec in specs:
         if spec.grouping is None:
-            counts[id(spec)] = tally(session, spec.base, spec.figures)
+            counts[id(spec)] = tally_together(session, spec.base, spec.figures, [], flags)[0]
         else:
             families.setdefault((id(spec.base), id(spec.figures)), []).append(spec)
     for family in families.values():
         together = tally_together(session, family[0].base, family[0].figures,
-                                  [s.grouping for s in family if s.grouping is not None])
+                                  [s.grouping for s in family if s.grouping is not None], flags)
         for spec, counted in zip(family, together, strict=True):
             counts[id(spec)] = counted
     return counts

@@ -10,12 +10,14 @@ the figure.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from backoffice.cases.models import Case
 from backoffice.reporting.facts import Condition
@@ -80,17 +82,55 @@ def tally(session: Session, base: Condition, figures: Sequence[Figure],
     return tally_together(session, base, figures, [grouping] if grouping is not None else [])[0]
 
 
+class _Flagged:
+    """Counting over the cases with the conditions most figures share worked out once per case.
+
+    Figures are built from the same few conditions (closed by the judging day, answered, in time,
+    extended, lapsed): counted as they are, each figure evaluates them again for every case. Here the
+    cases are read through a subquery that has each of them as a 0/1 column, and every figure's condition
+    reads those columns in their place (the condition objects are the same ones, ``Facts._once``). The
+    figures' own conditions are untouched: the cases behind a figure are still selected by them.
+    """
+
+    def __init__(self, base: Condition, flags: Mapping[str, Condition]) -> None:
+        self.flags = {id(condition): name for name, condition in flags.items()}
+        columns = [*Case.__table__.c, *(case((condition, 1), else_=0).label(f"f_{name}")
+                                        for name, condition in flags.items())]
+        self.rows = select(*columns).where(base).subquery("flagged")
+        self.adapter = ClauseAdapter(self.rows)
+
+    def _swap(self, element: Any) -> Any:
+        name = self.flags.get(id(element))
+        return self.rows.c[f"f_{name}"] == 1 if name is not None else None
+
+    def adapt(self, expression: Any) -> Any:
+        if hasattr(expression, "__clause_element__"):  # an ORM attribute (``Case.team_group_id``): its column
+            expression = expression.__clause_element__()
+        return self.adapter.traverse(replacement_traverse(expression, {}, self._swap))  # type: ignore[call-overload]
+
+
 def tally_together(session: Session, base: Condition, figures: Sequence[Figure],
-                   groupings: Sequence[Grouping]) -> list[dict[Any, dict[str, int]]]:
+                   groupings: Sequence[Grouping], flags: Mapping[str, Condition] | None = None,
+                   ) -> list[dict[Any, dict[str, int]]]:
     """The counts for each grouping (one table each) from a single pass over the cases: grouped by every
-    grouping's expression at once, then added up per grouping. Without groupings, one row keyed None."""
+    grouping's expression at once, then added up per grouping. Without groupings, one row keyed None.
+    With ``flags`` (``Facts.flags``), the shared conditions are worked out once per case (``_Flagged``)."""
     measures = measures_of(figures)
     by_element = [m for m in measures if m.element is not None and m.scope is not None and not groupings]
     plain = [m for m in measures if m not in by_element]
-    keys = [g.expression.label(f"g{n}") for n, g in enumerate(groupings)]
-    query: Select[Any] = select(*keys, *_sums(plain)).select_from(Case).where(base)
+    query: Select[Any]
+    if flags:
+        flagged = _Flagged(base, flags)
+        sums = [func.coalesce(func.sum(case((flagged.adapt(m.where), 1), else_=0)), 0).label(f"m{n}")
+                for n, m in enumerate(plain)]
+        expressions = [flagged.adapt(g.expression) for g in groupings]
+        query = select(*(e.label(f"g{n}") for n, e in enumerate(expressions)), *sums).select_from(flagged.rows)
+    else:
+        expressions = [g.expression for g in groupings]
+        query = (select(*(e.label(f"g{n}") for n, e in enumerate(expressions)), *_sums(plain))
+                 .select_from(Case).where(base))
     if groupings:
-        query = query.group_by(*(g.expression for g in groupings))
+        query = query.group_by(*expressions)
     counted: list[dict[Any, dict[str, int]]] = [{} for _ in groupings] or [{}]
     for row in session.execute(query):
         values = list(row)
