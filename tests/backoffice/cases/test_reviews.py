@@ -24,9 +24,9 @@ from backoffice.cases.outcomes import REVIEW_LABELS, ReviewOutcome, review_outco
 from backoffice.cases.reviews import ReviewKind, kind_of, may_be_reviewed, review_of, reviews_of, start_review
 from backoffice.deadlines.due_dates import deadline_of
 from backoffice.deadlines.rules import effective_rule
-from backoffice.reporting.publication import foi_performance
 from backoffice.intake.new_cases import Requester
 from backoffice.organisation.body import set_nation
+from backoffice.reporting.publication import foi_performance
 from shared import audit, migrations
 from shared.db import make_engine
 from shared.errors import Conflict, InvalidInput, PermissionDenied
