@@ -272,6 +272,7 @@ def report_path() -> dict[str, Any]:
         "responses": {
             "200": {"description": "The report.", "content": {JSON: {"schema": {"$ref": "#/components/schemas/Report"}},
                                                               **files}},
+            "400": _problem("An unknown or repeated query parameter; errors says which."),
             "404": _problem("There is no report of that name."),
             "422": _problem("The period or format is not one this report can be given for; errors says which."),
         },

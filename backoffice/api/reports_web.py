@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from backoffice.api.errors import BadRequest
 from backoffice.intake.new_cases import today_in_london
 from backoffice.reporting import exports
 from backoffice.reporting.periods import last_quarter, parse_period
@@ -44,10 +45,29 @@ def report_json(result: ReportResult) -> dict[str, Any]:
     }
 
 
+PARAMETERS = ("period", "format")
+
+
+def _query(ctx: RequestContext) -> dict[str, str]:
+    """The query string; unknown or repeated parameters are errors, not silently ignored (as for /cases)."""
+    found: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name, value in ctx.request.query_params.multi_items():
+        if name not in PARAMETERS:
+            errors[name[:40] or "query"] = "Unknown parameter; allowed: " + ", ".join(PARAMETERS)
+        elif name in found:
+            errors[name] = "Give this parameter once"
+        else:
+            found[name] = value
+    if errors:
+        raise BadRequest("Some query parameters are not valid", errors)
+    return found
+
+
 def show_report(ctx: RequestContext) -> Response:
     report = get_report(ctx.request.path_params["report"][:60])
     today = today_in_london()
-    query = ctx.request.query_params
+    query = _query(ctx)
     text = query.get("period", "")[:40]
     period = parse_period(text, today) if text else last_quarter(today)
     wanted = query.get("format", "json")[:10]

@@ -43,3 +43,10 @@ def test_bad_requests_are_problems_and_the_scope_is_needed(api: Api) -> None:
         assert response.status_code == status, path
         assert response.headers["content-type"].startswith("application/problem+json")
     assert api.get("/api/v1/reports/timeliness").status_code == 403  # the case scopes only
+
+
+def test_unknown_or_repeated_parameters_are_refused(api: Api) -> None:
+    auth = _with_reports(api)
+    for query in ("?colour=blue", "?=false", "?period=2026-Q1&period=2026-Q2"):
+        response = api.client.get("/api/v1/reports/timeliness" + query, headers=auth)
+        assert response.status_code == 400, query
