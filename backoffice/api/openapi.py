@@ -13,6 +13,7 @@ from typing import Any
 from backoffice.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backoffice.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from backoffice.api.schemas import API_PREFIX, LIST_PARAMETERS, SCHEMAS, published
+from backoffice.reporting.registry import all_reports
 from backoffice.staff.api_clients import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS, SCOPES
 from shared.settings import Settings
 from shared.web.convertors import MAX_ID
@@ -251,8 +252,6 @@ def _share_action(operation_id: str, summary: str, conflict: str, schema: str | 
 
 def report_path() -> dict[str, Any]:
     """A report of the catalogue (``backoffice.reporting``) for a period, as JSON or a file."""
-    from backoffice.reporting.registry import all_reports
-
     names = [report.name for report in all_reports()]
     files = {media: {"schema": {"type": "string", "contentMediaType": media}}
              for media in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
