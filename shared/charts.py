@@ -58,7 +58,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], *
     labels = [_lines(c, 17) for c in categories]
     left = 8 + max(_text_width(line, FONT) for lines in labels for line in lines)
     value_texts = [[_bar_text(name, v, unit, several) for v in values] for name, values in series]
-    right = 6 + max(_text_width(t, SMALL) for texts in value_texts for t in texts)
+    right = 14 + max(_text_width(t, SMALL) for texts in value_texts for t in texts)  # room for "100%" past the bar
     values = [v for _, vs in series for v in vs if v is not None]
     low, high, ticks = _scale(min(0.0, *values), max(0.0, *values))
     plot_left, plot_right = left + 4, max(left + 84, WIDTH - right)
