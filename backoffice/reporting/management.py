@@ -22,7 +22,7 @@ from backoffice.deadlines.due_dates import calendar_of
 from backoffice.disclosures.deflection import deflection_counts
 from backoffice.feedback.survey import feedback_report
 from backoffice.reporting.facts import Facts
-from backoffice.reporting.registry import Cell, Column, Context, FixedTable, Lead, Report, TableSpec, register
+from backoffice.reporting.registry import Cell, Column, Context, Lead, Report, ResultTable, TableSpec, register
 from backoffice.reporting.tally import Figure, Grouping, Measure
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
@@ -64,7 +64,7 @@ def _population(facts: Facts) -> Any:
                and_(Case.received_on <= facts.as_at, facts.open()))
 
 
-def response_times(session: Session, facts: Facts) -> FixedTable:
+def response_times(session: Session, facts: Facts) -> ResultTable:
     """Working days from receipt to answer, per type, of the cases received in the period and answered by
     its end: the mean and the median, counted on each type's own calendar."""
     rows = session.execute(select(Case.case_type_id, Case.received_on, Case.responded_on)
@@ -85,10 +85,10 @@ def response_times(session: Session, facts: Facts) -> FixedTable:
                       "number")]
     table_rows = [[Cell(facts.types.names[type_id]), Cell(len(values)), Cell(round(statistics.fmean(values), 1)),
                    Cell(statistics.median(values))] for type_id, values in sorted(days.items())]
-    return FixedTable("response-times", "Time to answer", columns, table_rows)
+    return ResultTable("response-times", "Time to answer", columns, table_rows)
 
 
-def service_figures(session: Session, facts: Facts) -> FixedTable:
+def service_figures(session: Session, facts: Facts) -> ResultTable:
     start, end = facts.period.begins(), facts.cutoff
     undelivered = int(session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.status == UNDELIVERED, OutboxMessage.failed_at >= start, OutboxMessage.failed_at < end)) or 0)
@@ -104,10 +104,10 @@ def service_figures(session: Session, facts: Facts) -> FixedTable:
                      Cell(None if feedback.satisfaction is None else round(100 * feedback.satisfaction, 1))])
     columns = [Column("figure", "Figure", "What is counted.", "text"),
                Column("value", "Value", "The count or percentage in the period.", "number")]
-    return FixedTable("service", "Emails, feedback and published answers", columns, rows)
+    return ResultTable("service", "Emails, feedback and published answers", columns, rows)
 
 
-def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpec | FixedTable]:
+def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpec | ResultTable]:
     types = facts.types
     measures = figures(facts)
     population = _population(facts)

@@ -66,17 +66,10 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
-class FixedTable:
-    """Figures that are not counts of cases (feedback, emails, averages), worked out by the report itself."""
-
-    key: str
-    title: str
-    columns: list[Column]
-    rows: list[list[Cell]]
-
-
-@dataclass(frozen=True)
 class ResultTable:
+    """A table as it is shown and written. A report may also return one ready made, for figures that are
+    not counts of cases (feedback, emails, averages): it has no cases behind it."""
+
     key: str
     title: str
     columns: list[Column]
@@ -108,7 +101,7 @@ class Report:
     name: str
     title: str
     summary: str
-    build: Callable[[Session, Facts, Context], Sequence[TableSpec | FixedTable]]
+    build: Callable[[Session, Facts, Context], Sequence[TableSpec | ResultTable]]
     notes: tuple[str, ...] = ()
     #: Period kinds offered first on screen.
     default_period: str = "quarter"
@@ -148,8 +141,7 @@ def run_report(session: Session, report: Report, period: Period, context: Contex
     facts = Facts(session, period, context.today, TypeSets.load(session))
     specs = list(report.build(session, facts, context))
     counts = _count_together(session, [s for s in specs if isinstance(s, TableSpec)], facts.flags())
-    tables = [ResultTable(spec.key, spec.title, spec.columns, spec.rows) if isinstance(spec, FixedTable)
-              else _run_table(spec, counts[id(spec)]) for spec in specs]
+    tables = [spec if isinstance(spec, ResultTable) else _run_table(spec, counts[id(spec)]) for spec in specs]
     return ReportResult(name=report.name, title=report.title, period=period, as_at=facts.as_at,
                         final=period.is_over(context.today), tables=tables,
                         notes=tuple(report.notes) + tuple(report.extra_notes(facts)))
@@ -255,6 +247,6 @@ def figure_cases(session: Session, report: Report, period: Period, context: Cont
 
 
 __all__ = [
-    "REPORTS", "Cell", "Column", "Context", "FigureCases", "FixedTable", "Lead", "Rating", "Report", "ReportResult",
+    "REPORTS", "Cell", "Column", "Context", "FigureCases", "Lead", "Rating", "Report", "ReportResult",
     "ResultTable", "TableSpec", "Value", "all_reports", "figure_cases", "get_report", "register", "run_report",
 ]
