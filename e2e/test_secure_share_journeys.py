@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,6 +106,16 @@ def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
     raise AssertionError(f"could not reach {selector} with the keyboard")
 
 
+def _reload_until(page: Page, text: str, limit: float = 10.0) -> None:
+    """The history line is written once the server has sent a download's last byte, which can be a moment
+    after the browser has it: a requester would reload, and so does the journey."""
+    deadline = time.monotonic() + limit
+    while text not in page.locator("table").inner_text() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        page.reload()
+    expect(page.locator("table")).to_contain_text(text)
+
+
 def test_requester_journey_by_keyboard_alone(desktop_page: Page, share: tuple[str, str, str]) -> None:
     page = desktop_page
     email, _reference, link = share
@@ -119,11 +130,12 @@ def test_requester_journey_by_keyboard_alone(desktop_page: Page, share: tuple[st
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith(".zip")
+    assert Path(download.value.path()).stat().st_size > 0  # waits for the last byte
     _tab_to(page, "a[href$='/history']")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     check_page(page)
-    expect(page.locator("table")).to_contain_text("Downloaded all documents (ZIP)")
+    _reload_until(page, "Downloaded all documents (ZIP)")
     _tab_to(page, "a.govuk-back-link")
     with page.expect_navigation():
         page.keyboard.press("Enter")
