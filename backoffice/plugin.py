@@ -34,6 +34,7 @@ MODEL_MODULES = (
     "backoffice.deadlines.permissions",
     "backoffice.disclosures.models",
     "backoffice.feedback.survey",
+    "backoffice.incidents.models",
     "backoffice.intake.forms",
     "backoffice.notifications.dispatch",
     "backoffice.notifications.options",

@@ -32,6 +32,8 @@ class Organisation(Base):
     nation: Mapped[str] = mapped_column(String(30), default=Nation.ENGLAND_AND_WALES.value)
     allowed_staff_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The support service model (basic, plus, premium) incident targets are measured under.
+    service_model: Mapped[str] = mapped_column(String(10), default="plus", server_default="plus")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
