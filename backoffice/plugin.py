@@ -16,6 +16,7 @@ from backoffice.casework.urls import MOUNT
 from backoffice.clocks import cli as deadline_cli
 from backoffice.disclosures import commands as disclosure_commands
 from backoffice.disclosures import jobs as disclosure_jobs
+from backoffice.incidents import incidents
 from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
 from backoffice.releases import jobs as release_jobs
@@ -54,6 +55,8 @@ MODEL_MODULES = (
 SUBSCRIBERS = (*notifications.SUBSCRIBERS, *status_entries.SUBSCRIBERS)
 # Every process (web, worker, CLI) loads this module through ``discover()``, so every one has them.
 case_events.subscribe_all(SUBSCRIBERS)
+if incidents.recompute_open not in bank_holidays.CALENDAR_LISTENERS:
+    bank_holidays.CALENDAR_LISTENERS.append(incidents.recompute_open)
 
 _FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs, disclosure_jobs,
              reporting_jobs)

@@ -174,7 +174,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 def recompute_open(session: Session, cause: str) -> int:
     """After the calendar changes (an administrator's bank holiday): every unresolved incident's due times."""
     moved = 0
-    for incident in session.scalars(select(Incident).where(Incident.resolved_at.is_(None))):
+    for incident in list(session.scalars(select(Incident).where(Incident.resolved_at.is_(None)))):
         before = (incident.response_due_at, incident.resolve_due_at)
         _recompute(session, incident, cause)
         moved += before != (incident.response_due_at, incident.resolve_due_at)

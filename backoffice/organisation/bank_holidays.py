@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import Date, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -58,6 +59,17 @@ def remove_bank_holiday(session: Session, actor: audit.Actor, nation: str, day: 
     return _adjust(session, actor, chosen, day, name.strip(), "remove")
 
 
+#: Who hears that the calendars changed, with a cause in words ("bank holiday added: ..."): clocks kept as
+#: stored due times (incidents) recompute them. Filled in by the plugin, as the case events' subscribers are.
+CALENDAR_LISTENERS: list[Callable[[Session, str], object]] = []
+
+
+def _calendar_changed(session: Session, cause: str) -> None:
+    session.flush()
+    for listener in CALENDAR_LISTENERS:
+        listener(session, cause)
+
+
 def _adjust(session: Session, actor: audit.Actor, nation: Nation, day: dt.date, name: str, kind: str) -> BankHolidayAdjustment:
     existing = session.scalar(
         select(BankHolidayAdjustment).where(BankHolidayAdjustment.nation == nation.value, BankHolidayAdjustment.day == day)
@@ -71,6 +83,7 @@ def _adjust(session: Session, actor: audit.Actor, nation: Nation, day: dt.date, 
     audit.record(session, actor, f"bank_holiday.{verb}", "bank_holiday", row.id,
                  f"Bank holiday {verb}: {name}, {day:%-d %B %Y}, {nation.label}",
                  {"nation": nation.value, "day": day.isoformat(), "name": name, "kind": kind})
+    _calendar_changed(session, f"bank holiday {verb}: {name}, {day:%-d %B %Y}")
     return row
 
 
@@ -81,6 +94,7 @@ def undo_adjustment(session: Session, actor: audit.Actor, adjustment_id: int) ->
     audit.record(session, actor, "bank_holiday.adjustment_undone", "bank_holiday", row.id,
                  f"Adjustment undone: {row.name}, {row.day:%-d %B %Y}", {"nation": row.nation, "day": row.day.isoformat()})
     session.delete(row)
+    _calendar_changed(session, f"bank holiday change undone: {row.name}, {row.day:%-d %B %Y}")
 
 
 _cache_lock = threading.Lock()
