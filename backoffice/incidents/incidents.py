@@ -36,6 +36,8 @@ STATUS_NAMES = {INVESTIGATING: "Investigating", IDENTIFIED: "Identified", AWAITI
                 MONITORING: "Monitoring", RESOLVED: "Resolved", CLOSED: "Closed"}
 #: The statuses an update may set; the others have their own steps (pause, resolve, close).
 WORKING = (INVESTIGATING, IDENTIFIED, MONITORING)
+#: What the service report lists apart as security incidents and breaches.
+SECURITY_KINDS = {"security_incident": "Security incident", "personal_data_breach": "Personal data breach"}
 TITLE_LIMIT = 200
 TEXT_LIMIT = 5000
 
@@ -78,8 +80,10 @@ def open_probe_incident(session: Session, service: Service) -> Incident | None:
 
 def raise_incident(session: Session, actor: audit.Actor, *, service: object, priority: object, title: object,
                    affected: object = "", received_at: dt.datetime | None = None, probe: str = "",
-                   evidence: str = "") -> Incident:
+                   evidence: str = "", security: object = "") -> Incident:
     chosen = levels.parse_service(service)
+    if security not in ("", None, *SECURITY_KINDS):
+        raise InvalidInput("Select whether it is a security incident", {"security": "Select one of the choices"})
     level = levels.parse_priority(priority)
     heading = _text(title, "title", "a title", TITLE_LIMIT)
     what = _text(affected, "affected", "what is affected", required=False)
@@ -90,7 +94,7 @@ def raise_incident(session: Session, actor: audit.Actor, *, service: object, pri
     incident = Incident(reference=f"NEW-{secrets.token_hex(6)}", service=chosen.value, priority=level.value,
                         title=heading, affected=what, status=INVESTIGATING,
                         service_model=levels.service_model(session).value, received_at=received,
-                        raised_by=actor.label, probe=probe)
+                        raised_by=actor.label, probe=probe, security=str(security or ""))
     session.add(incident)
     session.flush()
     incident.reference = f"INC-{incident.id:05d}"

@@ -41,6 +41,8 @@ class Incident(Base):
     #: Another party's fault (a supplier's outage, the body's own network): still tracked, but not counted
     #: against availability.
     external_cause: Mapped[str] = mapped_column(String(500), default="")
+    #: "security_incident" or "personal_data_breach" when it is one (the service report lists them apart).
+    security: Mapped[str] = mapped_column(String(30), default="")
     raised_by: Mapped[str] = mapped_column(String(320))
     #: The probe that raised it ("" for staff): one open incident per probed service at a time.
     probe: Mapped[str] = mapped_column(String(30), default="")

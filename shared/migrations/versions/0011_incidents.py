@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('response_due_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolve_due_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('external_cause', sa.String(length=500), nullable=False),
+    sa.Column('security', sa.String(length=30), nullable=False),
     sa.Column('raised_by', sa.String(length=320), nullable=False),
     sa.Column('probe', sa.String(length=30), nullable=False),
     sa.Column('probe_recovered_at', shared.db.UTCDateTime(timezone=True), nullable=True),
