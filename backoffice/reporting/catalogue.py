@@ -5,5 +5,6 @@ from backoffice.reporting import (  # noqa: F401
     management,
     publication,
     scottish_return,
+    service_report,
     timeliness,
 )

@@ -1,4 +1,5 @@
-"""Reporting's work for the worker: writing a large case list, and forgetting old ones."""
+"""Reporting's work for the worker: writing a large case list, forgetting old ones, and sending the service
+report when its period ends."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from backoffice.reporting import service_report_mail
 from backoffice.reporting.exporting import EXPORT_JOB, forget_old, give_up_export, handle_export
 from shared import jobs
 from shared.apps import Schedule
@@ -18,7 +20,9 @@ def tidy(session: Session, _payload: dict[str, Any], context: jobs.JobContext) -
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:
-    return {EXPORT_JOB: jobs.JobKind(handle=handle_export, give_up=give_up_export), TIDY: jobs.JobKind(handle=tidy)}
+    return {EXPORT_JOB: jobs.JobKind(handle=handle_export, give_up=give_up_export), TIDY: jobs.JobKind(handle=tidy),
+            service_report_mail.CHECK: jobs.JobKind(handle=service_report_mail.check),
+            service_report_mail.SEND: jobs.JobKind(handle=service_report_mail.send)}
 
 
-SCHEDULES = (Schedule(kind=TIDY, every_seconds=3600),)
+SCHEDULES = (Schedule(kind=TIDY, every_seconds=3600), Schedule(kind=service_report_mail.CHECK, every_seconds=3600))
