@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from backoffice.cases.models import Case
 from backoffice.incidents import clock as incident_clock
@@ -30,11 +32,11 @@ _SERVICE = Column("service", "Service", "The service the incident affected.", "t
 _PRIORITY = Column("priority", "Priority", "The incident's priority now (P1 highest).", "text")
 
 
-def _in(column: object, facts: Facts) -> object:
-    return and_(column >= facts.period.begins(), column < facts.cutoff)  # type: ignore[operator]
+def _in(column: InstrumentedAttribute[Any], facts: Facts) -> ColumnElement[bool]:
+    return and_(column >= facts.period.begins(), column < facts.cutoff)
 
 
-def _incidents(session: Session, *conditions: object) -> list[Incident]:
+def _incidents(session: Session, *conditions: ColumnElement[bool]) -> list[Incident]:
     return list(session.scalars(select(Incident).where(*conditions).order_by(Incident.received_at, Incident.id)))
 
 
