@@ -49,6 +49,7 @@ MODEL_MODULES = (
     "backoffice.staff.groups",
     "backoffice.staff.password_reset",
     "backoffice.staff.sessions",
+    "backoffice.support.models",
 )
 
 #: Who hears of each case event; a new capability adds its tuple here rather than being called by the case core.

@@ -37,6 +37,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
     from backoffice.notifications.web import notification_routes
     from backoffice.reporting.web.routes import reporting_routes
     from backoffice.staff.web.routes import staff_routes
+    from backoffice.support.web.routes import support_routes
 
     return [
         page("/", start, name="start", access=PUBLIC),
@@ -47,6 +48,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
         *casework_routes(),
         *automation_routes(),
         *reporting_routes(),
+        *support_routes(),
         *api_routes(),
     ]
 

@@ -57,6 +57,8 @@ def test_open_routes_are_listed(runtime) -> None:
             "/password/new",
             "/sign-in",
             "/signed-out",
+            "/support/check",
+            "/support/check",
         ],
         "capture": [
             "/",

@@ -27,6 +27,8 @@ from backoffice.organisation.body import body_nation
 from backoffice.reporting.facts import Facts
 from backoffice.reporting.registry import Cell, Column, Context, Lead, Report, ResultTable, TableSpec, register
 from backoffice.reporting.tally import Grouping, Measure
+from backoffice.support.models import SupportRequest
+from backoffice.support.requests import KINDS
 
 _SERVICE = Column("service", "Service", "The service the incident affected.", "text")
 _PRIORITY = Column("priority", "Priority", "The incident's priority now (P1 highest).", "text")
@@ -71,6 +73,28 @@ def incident_analysis(session: Session, facts: Facts) -> ResultTable:
             for (service, priority), numbers in sorted(counts.items(), key=lambda kv: (list(levels.Service).index(
                 levels.Service(kv[0][0])), kv[0][1]))]
     return ResultTable("incidents", "Incident analysis", columns, rows)
+
+
+def support_analysis(session: Session, facts: Facts) -> ResultTable:
+    """Service requests and problems staff raised with the desk: raised, answered, closed, open at the end."""
+    start, end = facts.period.begins(), facts.cutoff
+    rows = []
+    for kind, label in KINDS.items():
+        of_kind = list(session.scalars(select(SupportRequest).where(
+            SupportRequest.kind == kind, SupportRequest.created_at < end,
+            or_(SupportRequest.closed_at.is_(None), SupportRequest.closed_at >= start))))
+        rows.append([Cell(label), Cell(sum(start <= r.created_at < end for r in of_kind)),
+                     Cell(sum(r.answered_at is not None and start <= r.answered_at < end for r in of_kind)),
+                     Cell(sum(r.closed_at is not None and start <= r.closed_at < end for r in of_kind)),
+                     Cell(sum(r.closed_at is None or r.closed_at >= end for r in of_kind)),
+                     Cell(sum(r.articles_shown > 0 for r in of_kind if start <= r.created_at < end))])
+    columns = [Column("kind", "Kind", "A service request asks for something; a problem reports a fault.", "text"),
+               Column("raised", "Raised", "Support requests raised in the period."),
+               Column("answered", "Answered", "First answered by the service desk in the period."),
+               Column("closed", "Closed", "Closed in the period."),
+               Column("open", "Open at the end", "Raised by the period's end and not closed by then."),
+               Column("suggested", "Shown help articles", "Raised in the period after help articles were suggested.")]
+    return ResultTable("support", "Service requests and problems", columns, rows)
 
 
 def _met(due: dt.datetime | None, stopped: dt.datetime | None) -> bool | None:
@@ -175,7 +199,8 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
                           Measure("closed", "Closed", "Cases closed in the period, whenever received.", closed_in)],
                          by_type, (Lead(Column("type", "Type", "The type of case.", "text"), by_type.label),),
                          order=list(types.names), total=True)
-    return [terms_table(session), incident_analysis(session, facts), target_performance(session, facts),
+    return [terms_table(session), incident_analysis(session, facts), support_analysis(session, facts),
+            target_performance(session, facts),
             major_incidents(session, facts), security_incidents(session, facts), capacity,
             key_dates(session, facts)]
 
@@ -183,7 +208,7 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
 SERVICE_REPORT = register(Report(
     name="service-report",
     title="Service report",
-    summary="Incidents by service and priority, performance against the service model's targets, P1 and P2 "
+    summary="Incidents by service and priority, service requests and problems, performance against the service model's targets, P1 and P2 "
             "incidents, security incidents and breaches, capacity (cases received by type) and key dates.",
     build=build,
     default_period="month",

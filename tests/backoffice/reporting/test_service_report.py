@@ -20,6 +20,7 @@ from backoffice.organisation.body import get_organisation
 from backoffice.reporting import service_report_mail
 from backoffice.reporting.periods import parse_period
 from backoffice.reporting.registry import Context, ReportResult, get_report, run_report
+from backoffice.support.models import SupportRequest
 from shared import jobs
 from shared.db import transaction
 from shared.mail.models import OutboxMessage
@@ -67,6 +68,14 @@ def test_a_month_of_incidents_and_cases(db: Session, office: Office) -> None:
                          received_at=london("2026-11-02 10:00"))
     db.add(Maintenance(service="", title="Database upgrade", starts_at=london("2026-10-24 20:00"),
                        ends_at=london("2026-10-25 04:00"), created_by="tests"))
+    asked = SupportRequest(reference="SR-00001", kind="service_request", subject="New user", details="Please",
+                           raised_by="a@example.gov.uk", access_key_hash="0" * 64, articles_shown=2,
+                           created_at=london("2026-10-02 09:00"), answered_at=london("2026-10-02 10:00"))
+    broken = SupportRequest(reference="SR-00002", kind="problem", subject="Export fails", details="Error",
+                            raised_by="a@example.gov.uk", access_key_hash="0" * 64,
+                            created_at=london("2026-09-28 09:00"), answered_at=london("2026-10-03 10:00"),
+                            closed_at=london("2026-10-03 10:00"), status="closed")
+    db.add_all([asked, broken])
     cases: list[Case] = [make_case(office, "2026-10-06"), make_case(office, "2026-10-07", kind="sar"),
                          make_case(office, "2026-11-07")]
     db.flush()
@@ -75,6 +84,9 @@ def test_a_month_of_incidents_and_cases(db: Session, office: Office) -> None:
     analysis = {(r["service"], r["priority"]): (r["raised"], r["resolved"], r["open"]) for r in _rows(result, "incidents")}
     assert analysis == {("Request forms", "P2"): (1, 2, 0), ("Request forms", "P3"): (1, 0, 1),
                         ("Secure Share", "P1"): (1, 1, 0), ("Case management", "P3"): (1, 0, 1)}
+    support = {r["kind"]: (r["raised"], r["answered"], r["closed"], r["open"], r["suggested"])
+               for r in _rows(result, "support")}
+    assert support == {"Service request": (1, 1, 0, 1, 1), "Problem": (0, 1, 1, 0, 0)}
     targets = {(r["service"], r["priority"]): (r["resolved"], r["resolve_met"]) for r in _rows(result, "targets")}
     assert targets == {("Request forms", "P2"): (2, 50.0), ("Secure Share", "P1"): (1, 100.0)}
     majors = {r["reference"]: (r["resolve_met"], r["report"]) for r in _rows(result, "major-incidents")}
