@@ -15,6 +15,7 @@ from backoffice.intake.new_cases import NewCase, Requester, create_case, today_i
 from backoffice.organisation.body import get_organisation
 from backoffice.staff.accounts import Role, StaffUser, create_user
 from backoffice.staff.groups import Group, add_member
+from backoffice.support import help as help_articles
 from shared import audit
 from shared.settings import Settings
 
@@ -57,4 +58,21 @@ def load_demo_data(session: Session, settings: Settings) -> list[str]:
                 requester=Requester(name=name, email=name.lower().replace(" ", ".") + "@example.com"),
                 received_on=today - dt.timedelta(days=days_ago),
             ))
+    if not help_articles.articles(session):
+        for title, body in DEMO_ARTICLES:
+            help_articles.save_article(session, actor, None, title, body)
     return lines
+
+
+#: A start on the help collection, so a newcomer sees suggestions as they write a support request.
+DEMO_ARTICLES = (
+    ("Resetting a colleague's password", "An administrator opens Administration, then Users, chooses the "
+     "colleague and selects Reset password. The colleague is emailed a link that works once, for an hour."),
+    ("Adding a bank holiday that was announced late", "Administration, then Bank holidays: add the day, its name "
+     "and the nation. Due dates worked out from then on use it, and open incidents' due times are "
+     "recalculated at once."),
+    ("Why a requester did not receive an email", "The case page lists every email sent and whether it was "
+     "delivered. Undelivered emails are also in the daily digest to the contacts set at onboarding."),
+    ("Exporting the case list", "Reports, then Case list: choose the period. A large list is written in the "
+     "background; it appears under Your exports when it has been checked for viruses."),
+)
