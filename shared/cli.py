@@ -87,6 +87,25 @@ def _demo_data(runtime: Runtime, _args: argparse.Namespace, specs: list[AppSpec]
     return 0
 
 
+def _backup(runtime: Runtime, args: argparse.Namespace) -> int:
+    from shared import backup
+
+    try:
+        if args.command == "backup":
+            summary = backup.backup(runtime.settings, runtime.engine, args.directory)
+            verb = "backed up"
+        else:
+            summary = backup.restore(runtime.settings, runtime.engine, args.directory)
+            verb = "restored and checked"
+    except backup.BackupError as exc:
+        print(f"civic {args.command}: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(summary.tables.values())
+    print(f"{verb}: {len(summary.tables)} tables ({rows:,} rows), {summary.files:,} files "
+          f"({summary.bytes:,} bytes), schema revision {summary.revision}")
+    return 0
+
+
 def build_parser(specs: list[AppSpec]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="civic", description="Correspondence case management for UK public bodies")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +124,12 @@ def build_parser(specs: list[AppSpec]) -> argparse.ArgumentParser:
     revision.add_argument("-m", "--message", required=True)
     revision.set_defaults(handler=_db)
     sub.add_parser("demo-data", help="load demo data (safe to run twice)").set_defaults(handler=_demo_data)
+    backup = sub.add_parser("backup", help="copy the database and the stored files into a new directory")
+    backup.add_argument("directory", type=Path)
+    backup.set_defaults(handler=_backup)
+    restore = sub.add_parser("restore", help="load a backup into an empty database and data directory, and check it")
+    restore.add_argument("directory", type=Path)
+    restore.set_defaults(handler=_backup)
     for spec in specs:
         if spec.add_commands is not None:
             spec.add_commands(sub)
