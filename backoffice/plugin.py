@@ -21,6 +21,7 @@ from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
 from backoffice.releases import jobs as release_jobs
 from backoffice.reporting import jobs as reporting_jobs
+from backoffice.retention import jobs as retention_jobs
 from backoffice.staff import commands as staff_commands
 from backoffice.staff import jobs as staff_jobs
 from backoffice.web import SHELL, create_app
@@ -44,6 +45,7 @@ MODEL_MODULES = (
     "backoffice.organisation.body",
     "backoffice.releases.models",
     "backoffice.reporting.models",
+    "backoffice.retention.models",
     "backoffice.staff.accounts",
     "backoffice.staff.api_clients",
     "backoffice.staff.groups",
@@ -60,7 +62,7 @@ if incidents.recompute_open not in bank_holidays.CALENDAR_LISTENERS:
     bank_holidays.CALENDAR_LISTENERS.append(incidents.recompute_open)
 
 _FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs, disclosure_jobs,
-             reporting_jobs)
+             reporting_jobs, retention_jobs)
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:

@@ -36,6 +36,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
     from backoffice.casework.web.routes import casework_routes
     from backoffice.notifications.web import notification_routes
     from backoffice.reporting.web.routes import reporting_routes
+    from backoffice.retention.web.routes import retention_routes
     from backoffice.staff.web.routes import staff_routes
     from backoffice.support.web.routes import support_routes
 
@@ -44,6 +45,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
         *dev_mail.routes(),
         *staff_routes(settings),
         *admin_routes(),  # before casework: /cases/import and /cases/export are not case references
+        *retention_routes(),
         *notification_routes(),
         *casework_routes(),
         *automation_routes(),

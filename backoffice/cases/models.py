@@ -59,6 +59,9 @@ class CaseType(Base):
     share_days: Mapped[int] = mapped_column(default=30, server_default="30")
     #: Whether a publication with documents needs a second member of staff with publishing permission to approve it.
     publication_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Months a closed case keeps its personal data and files before the retention review lists it; None keeps
+    #: them until someone decides.
+    retention_months: Mapped[int | None]
 
     statuses: Mapped[list[CaseStatus]] = relationship(order_by="CaseStatus.position", back_populates="case_type")
 
@@ -173,6 +176,10 @@ class Case(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None]
+    #: Why the case must be kept whatever its retention period (litigation, an investigation); None for none.
+    legal_hold: Mapped[str | None] = mapped_column(String(500))
+    #: When its personal data and files were destroyed under the retention schedule (statistics stay).
+    destroyed_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     case_type: Mapped[CaseType] = relationship(lazy="joined")

@@ -13,16 +13,17 @@ from starlette.responses import Response
 
 from backoffice.admin.web.common import chosen_id, field_errors, optional_int, path_int
 from backoffice.cases import case_types
-from backoffice.cases.models import StatusKind
+from backoffice.cases.models import CaseType, StatusKind
 from backoffice.clocks import RULES
 from backoffice.deadlines.permissions import GRANTABLE, ClockAction, permissions_of, set_permission
+from backoffice.retention import schedule
 from backoffice.staff.groups import list_groups
 from shared.errors import DomainError
 from shared.numbers import parse_int
 from shared.web import RequestContext
 from shared.web.forms import render_form, repeated
 
-SETTINGS_ORDER = ("name", "reference_prefix", "deadline_rule", "extension_days", "share_days", "web_enabled",
+SETTINGS_ORDER = ("name", "reference_prefix", "deadline_rule", "extension_days", "share_days", "retention_months", "web_enabled",
                   "responsible_group", "escalation_group", "groups")
 TASK_ORDER = ("task_title", "task_due", "task_group")
 
@@ -87,6 +88,11 @@ def save_settings(ctx: RequestContext) -> Response:
     if share_days is None and "share_days" in form:
         errors["share_days"] = ("Enter how many days documents sent securely stay available"
                                 if not values["share_days"].strip() else "Days must be a whole number, like 30")
+    retention: int | None = None
+    try:
+        retention = schedule.parse_months(values["retention_months"])
+    except DomainError as exc:
+        errors.update(exc.errors)
     responsible = chosen_id(values["responsible_group"], allowed)
     escalation = chosen_id(values["escalation_group"], allowed)
     if values["responsible_group"] and responsible is None:
@@ -105,6 +111,8 @@ def save_settings(ctx: RequestContext) -> Response:
         )
     except DomainError as exc:
         errors = {**field_errors(exc, "name"), **errors}
+    if "retention_months" in form and "retention_months" not in errors:
+        schedule.set_retention(ctx.db, actor, ctx.db.get_one(CaseType, case_type_id), retention)
     try:
         case_types.set_handling_groups(ctx.db, actor, case_type_id, handling)
     except DomainError as exc:

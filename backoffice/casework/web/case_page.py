@@ -38,6 +38,7 @@ from backoffice.disclosures.publishing import can_publish, publication_of
 from backoffice.intake.new_cases import FORM_ANSWERS, Answer
 from backoffice.notifications.undelivered import undelivered_for_case
 from backoffice.releases.management import shares_of
+from backoffice.retention.web.pages import retention_view
 from backoffice.staff.access import current_user
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
@@ -127,6 +128,7 @@ def case_context(session: Session, user: StaffUser, case: Case) -> dict[str, Any
         "owners": eligible_owners(session, case) if Action.ASSIGN in actions else [],
         "restricted_to": restricted_to(session, case),
         **reviews_view(session, user, case),
+        **retention_view(session, user, case),
     }
 
 

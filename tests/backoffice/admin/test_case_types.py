@@ -31,9 +31,11 @@ def test_settings_are_saved(admin, office, check_page) -> None:
         "name": "FOI request", "reference_prefix": "info", "deadline_rule": "foi_internal_review",
         "extension_days": "20", "web_enabled": "no", "responsible_group": str(office.customer_relations_id),
         "escalation_group": "", "groups": [str(office.info_governance_id), str(office.customer_relations_id)],
+        "retention_months": "36",
     })
     assert response.status_code == 303 and response.headers["location"] == path
     saved = _foi(office)
+    assert saved.retention_months == 36 and actions(office.factory, "case_type.retention_changed")
     assert (saved.name, saved.reference_prefix, saved.deadline_rule, saved.extension_days, saved.web_enabled) == (
         "FOI request", "INFO", "foi_internal_review", 20, False)
     assert saved.responsible_group_id == office.customer_relations_id and saved.escalation_group_id is None
@@ -46,13 +48,13 @@ def test_settings_are_saved(admin, office, check_page) -> None:
 def test_settings_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:
     response = admin.post(f"/admin/case-types/{office.foi_id}/settings", {
         "name": "Renamed", "reference_prefix": "x", "deadline_rule": "no-such-rule", "extension_days": "lots",
-        "web_enabled": "yes", "responsible_group": "9999", "escalation_group": "",
+        "web_enabled": "yes", "responsible_group": "9999", "escalation_group": "", "retention_months": "0",
     })
     check_page(response, status=422, title="Error: Freedom of Information request")
     text = response.text
     for message in ("Enter a prefix of 2 to 10 letters or numbers", "Select a deadline rule",
                     "Extension days must be a whole number, like 20", "Select the responsible group from the list",
-                    "Select at least one group"):
+                    "Select at least one group", "Enter a whole number of months from 1 to 1200"):
         assert message in text
     assert 'href="#reference_prefix"' in text and 'value="Renamed"' in text and 'value="lots"' in text
     saved = _foi(office)

@@ -1,0 +1,118 @@
+"""Retention: what is due, the manager's approval, the destruction (statistics kept) and the legal hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.models import Case, CaseAttachment, CaseType, StatusKind
+from backoffice.intake.new_cases import Requester
+from backoffice.releases.models import Share
+from backoffice.retention import destruction, reviews, schedule
+from backoffice.retention.models import DONE
+from shared import jobs
+from shared.audit import SYSTEM, AuditEvent
+from shared.errors import Conflict, InvalidInput, PermissionDenied
+from shared.files import storage
+from shared.mail.models import OutboxMessage
+from shared.settings import Settings
+from tests.backoffice.releases.conftest import Sharing
+from tests.factories import Office
+
+TODAY = dt.date(2026, 12, 3)
+
+
+def _closed(office: Office, kind: str, closed_on: dt.date, case: Case | None = None) -> Case:
+    case = case or office.new_case(kind, requester=Requester(name="Sam Jones", email="sam@example.com"))
+    closed = next(s for s in case.case_type.statuses if s.kind == StatusKind.CLOSED)
+    case.status_id = closed.id
+    case.status = closed
+    case.outcome = "granted_in_full" if kind == "foi" else case.outcome
+    case.closed_at = dt.datetime.combine(closed_on, dt.time(12), dt.UTC)
+    office.db.flush()
+    return case
+
+
+def _period(db: Session, key: str, months: int | None) -> None:
+    case_type = db.scalar(select(CaseType).where(CaseType.key == key))
+    assert case_type is not None
+    schedule.set_retention(db, SYSTEM, case_type, months)
+
+
+def test_what_is_due_follows_each_types_period_and_the_hold(office: Office) -> None:
+    db = office.db
+    _period(db, "sar", 12)
+    _period(db, "foi", 36)
+    old_sar = _closed(office, "sar", dt.date(2025, 11, 2))
+    _closed(office, "sar", dt.date(2025, 12, 4))  # 12 months ago tomorrow: not yet
+    held = _closed(office, "sar", dt.date(2025, 1, 10))
+    schedule.place_hold(db, SYSTEM, held, "Tribunal appeal EA/2026/0001")
+    _closed(office, "foi", dt.date(2024, 1, 5))  # 35 months
+    old_foi = _closed(office, "foi", dt.date(2023, 11, 1))
+    office.new_case("sar")  # open: never due
+    assert [c.reference for c in schedule.due_cases(db, TODAY)] == [old_foi.reference, old_sar.reference]
+    with pytest.raises(InvalidInput):
+        schedule.parse_months("0")
+    assert schedule.parse_months(" ") is None and schedule.parse_months("36") == 36
+
+
+def test_approved_reviews_destroy_personal_data_and_files_and_keep_the_statistics(
+        office: Office, settings: Settings) -> None:
+    db = office.db
+    _period(db, "sar", 12)
+    case = office.new_case("sar", requester=Requester(name="Sam Jones", email="sam.jones@example.com"))
+    sharing = Sharing(office, settings, case)
+    attachment = sharing.attach()
+    sharing.send(attachment)
+    _closed(office, "sar", dt.date(2025, 6, 1), case)
+    file_id = attachment.file_id
+    assert storage.file_path(settings.files_dir, file_id).exists()
+    mails = db.scalars(select(OutboxMessage).where(OutboxMessage.related_id == case.reference)).all()
+    assert mails
+    received, closed_at = case.received_on, case.closed_at
+
+    review = reviews.prepare_review(db, SYSTEM, TODAY)
+    assert review is not None and [i.reference for i in reviews.items_of(db, review)] == [case.reference]
+    assert reviews.prepare_review(db, SYSTEM, TODAY) is None  # one open review at a time
+    with pytest.raises(PermissionDenied):
+        reviews.approve(db, SYSTEM, office.caseworker, review)
+    reviews.approve(db, SYSTEM, office.manager, review)
+    assert db.scalar(select(jobs.Job.kind).where(jobs.Job.kind == reviews.DESTROY_JOB)) == reviews.DESTROY_JOB
+    with pytest.raises(Conflict):
+        reviews.approve(db, SYSTEM, office.manager, review)
+
+    reviews.destroy_some(db, settings, SYSTEM, review)
+    assert review.status == DONE
+    db.refresh(case)
+    assert case.requester_name == destruction.DESTROYED and case.requester_email is None
+    assert case.description == "" and "sam" not in case.subject.lower()
+    assert (case.received_on, case.closed_at, case.reference) == (received, closed_at, case.reference)
+    assert db.scalars(select(CaseAttachment).where(CaseAttachment.case_id == case.id)).all() == []
+    assert db.scalars(select(Share).where(Share.case_id == case.id)).all() == []
+    assert not storage.file_path(settings.files_dir, file_id).exists()
+    for mail in db.scalars(select(OutboxMessage).where(OutboxMessage.related_id == case.reference)):
+        assert "Sam" not in mail.body_text and mail.to_address == "destroyed@invalid"
+    entry = db.scalar(select(AuditEvent).where(AuditEvent.action == "case.destroyed"))
+    assert entry is not None and entry.object_id == case.reference
+    assert schedule.due_cases(db, TODAY) == []
+
+
+def test_a_hold_placed_after_approval_keeps_the_case_and_says_why(office: Office, settings: Settings) -> None:
+    db = office.db
+    _period(db, "sar", 12)
+    case = _closed(office, "sar", dt.date(2025, 6, 1))
+    review = reviews.prepare_review(db, SYSTEM, TODAY)
+    assert review is not None
+    reviews.approve(db, SYSTEM, office.manager, review)
+    schedule.place_hold(db, SYSTEM, case, "Complaint to the ICO pending")
+    reviews.destroy_some(db, settings, SYSTEM, review)
+    item = reviews.items_of(db, review)[0]
+    assert item.destroyed_at is None and item.skipped == "Legal hold: Complaint to the ICO pending"
+    assert case.requester_name == "Sam Jones"
+    schedule.lift_hold(db, SYSTEM, case)
+    with pytest.raises(Conflict):
+        schedule.lift_hold(db, SYSTEM, case)
+    assert [(r.id, n, d) for r, n, d in reviews.reviews(db)] == [(review.id, 1, 0)]
