@@ -12,6 +12,10 @@ A request answered before its body was read whole (too large, refused before
 reading) is answered with ``Connection: close``: the server then stops reading
 the rest instead of draining it for the next request on the connection.
 
+A body must also keep coming: after a grace period it must have averaged at least ``MIN_RATE`` bytes a second
+(far below any real connection, mobile included), or the read ends with the GOV.UK 408 page. A client
+dribbling a byte a second would otherwise hold a worker's request, and its database session, for hours.
+
 Starlette's own ``RequestBodyLimitMiddleware`` replaces any response to an
 over-declared body with a plain-text 413, which would hide the GOV.UK page and
 a refusal decided before the body mattered (CSRF, sign-in); hence this one.
@@ -19,11 +23,17 @@ a refusal decided before the body mattered (CSRF, sign-in); hence this one.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUDGET_KEY = "civic.body_budget"
+#: Seconds a body may take before the rate counts, and the slowest average it may then keep up (bytes/s).
+GRACE_SECONDS = 20.0
+MIN_RATE = 1000
 
 
 class BodyTooLarge(HTTPException):
@@ -52,6 +62,11 @@ class BodyBudget:
             raise BodyTooLarge()
 
 
+class BodyTimeout(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=408, detail="The request body stopped arriving.", headers={"Connection": "close"})
+
+
 def budget_of(scope: Scope) -> BodyBudget | None:
     budget = scope.get(BUDGET_KEY)
     return budget if isinstance(budget, BodyBudget) else None
@@ -72,9 +87,18 @@ class BodyLimitMiddleware:
         budget = BodyBudget(self.ceiling, declared, has_body)
         scope[BUDGET_KEY] = budget
 
+        started = time.monotonic()
+
         async def counted() -> Message:
             budget.check()
-            message = await receive()
+            if budget.complete:  # after the body, receive() waits for the client to go: no deadline
+                message = await receive()
+            else:
+                deadline = started + GRACE_SECONDS + budget.received / MIN_RATE
+                try:
+                    message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    raise BodyTimeout() from None
             if message["type"] == "http.request":
                 budget.received += len(message.get("body", b""))
                 if not message.get("more_body", False):

@@ -39,6 +39,8 @@ PAGES: dict[int, tuple[str, list[str]]] = {
         ],
     ),
     405: ("Page not found", ["If you typed the web address, check it is correct."]),
+    408: ("Sorry, your request took too long", ["Your browser stopped sending what you entered.",
+                                                "Go back and try again. Your answers have not been sent."]),
     409: ("This has already been changed", ["Someone else may have changed it. Go back, reload the page and check."]),
     413: (
         "The file or form you sent is too large",

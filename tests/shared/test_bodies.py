@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -18,7 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.testclient import TestClient
 
 from shared.runtime import Runtime
-from shared.web import PUBLIC, Access, RequestContext, page
+from shared.web import PUBLIC, Access, RequestContext, bodies, page
 from shared.web.factory import create_web_app
 from shared.web.routing import FILE_FORM_BYTES, Page, body_ceiling
 from shared.web.templating import Shell
@@ -232,3 +235,51 @@ def test_a_route_may_take_larger_uploads_and_the_ceiling_follows_it(runtime: Run
     assert ordinary.upload_limit(settings) == settings.max_upload_bytes
     with pytest.raises(ValueError, match="only for a route that takes files"):
         page("/form", handler, name="form", access=PUBLIC, methods=("POST",), upload_limit=lambda s: MB)
+
+
+def _dribble(count: int, every: float) -> Iterator[bytes]:
+    for _ in range(count):
+        time.sleep(every)
+        yield b" "
+
+
+def test_a_body_dribbled_a_byte_at_a_time_is_ended_and_others_are_served(probe_app, monkeypatch) -> None:
+    """Slowloris: a body that stops coming gets 408 and a closed connection once the grace is over, and
+    two hundred idle connections beside it do not stop anyone else being answered."""
+    monkeypatch.setattr(bodies, "GRACE_SECONDS", 1.0)
+    with serving(probe_app) as port:
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(200)]
+        answers: list[Answer] = []
+        slow = threading.Thread(target=lambda: answers.append(stream_post(
+            port, "/api/things", _dribble(40, 0.25), 40, {"Content-Type": "application/json"})))
+        started = time.monotonic()
+        slow.start()
+        try:
+            fine = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+            assert fine.status_code == 200
+            slow.join(timeout=30)
+            took = time.monotonic() - started
+        finally:
+            for sock in idle:
+                sock.close()
+    assert answers, "the slow request was never answered"
+    answer = answers[0]
+    assert answer.status == 408 and answer.closed
+    assert answer.sent < 40 and took < 10, (answer.sent, took)
+    assert json.loads(answer.body)["status"] == 408
+
+
+def test_a_body_that_keeps_coming_is_not_cut_off(probe_app, monkeypatch) -> None:
+    monkeypatch.setattr(bodies, "GRACE_SECONDS", 0.5)
+    monkeypatch.setattr(bodies, "MIN_RATE", 100)
+    body = b'["' + b"x" * 400 + b'"]'
+    pieces = [body[i:i + 100] for i in range(0, len(body), 100)]
+
+    def steady() -> Iterator[bytes]:
+        for piece in pieces:
+            time.sleep(0.2)  # 500 bytes/s, above the 100 bytes/s asked for
+            yield piece
+
+    with serving(probe_app) as port:
+        answer = stream_post(port, "/api/things", steady(), len(body), {"Content-Type": "application/json"})
+    assert answer.status == 201, answer.body[:300]
