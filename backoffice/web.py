@@ -34,6 +34,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
     from backoffice.api.web import api_routes
     from backoffice.automation.web.routes import automation_routes
     from backoffice.casework.web.routes import casework_routes
+    from backoffice.incidents.web.routes import incident_routes
     from backoffice.notifications.web import notification_routes
     from backoffice.reporting.web.routes import reporting_routes
     from backoffice.staff.web.routes import staff_routes
@@ -47,6 +48,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
         *casework_routes(),
         *automation_routes(),
         *reporting_routes(),
+        *incident_routes(),
         *api_routes(),
     ]
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from backoffice.incidents.maintenance import cancel_maintenance, planned_time, schedule_maintenance, upcoming_maintenance
+from backoffice.incidents import maintenance
+from backoffice.incidents.maintenance import cancel_maintenance, planned_time, schedule_maintenance
 from backoffice.incidents.service_levels import Service
 from shared.errors import Conflict, InvalidInput, NotFound
 from tests.factories import SYSTEM
@@ -31,12 +32,13 @@ def test_an_evening_window_with_notice_is_scheduled_and_listed_for_its_service_a
     everything = plan(db, "2026-12-05T09:00", "2026-12-05T17:00", service="all", title="Network move")
     plan(db, "2026-12-04T20:00", "2026-12-05T02:00", service="capture", title="Forms upgrade")
     assert evening.service == "secure_share" and everything.service == ""
-    listed = upcoming_maintenance(db, Service.SECURE_SHARE, NOW)
+    listed = maintenance.upcoming_maintenance(db, Service.SECURE_SHARE, NOW)
     assert [m.title for m in listed] == ["Database upgrade", "Network move"]
-    assert len(upcoming_maintenance(db, None, NOW)) == 3
+    assert len(maintenance.upcoming_maintenance(db, None, NOW)) == 3
     # Under way is still listed; over is not.
-    assert [m.title for m in upcoming_maintenance(db, "secure_share", at("2026-12-03T20:00"))][0] == "Database upgrade"
-    assert [m.title for m in upcoming_maintenance(db, "secure_share", at("2026-12-04T00:00"))] == ["Network move"]
+    under_way = maintenance.upcoming_maintenance(db, "secure_share", at("2026-12-03T20:00"))
+    assert under_way[0].title == "Database upgrade"
+    assert [m.title for m in maintenance.upcoming_maintenance(db, "secure_share", at("2026-12-04T00:00"))] == ["Network move"]
 
 
 @pytest.mark.parametrize(("start", "end", "field", "words"), [
@@ -52,7 +54,7 @@ def test_short_notice_core_hours_and_backwards_windows_are_refused(db: Session, 
     with pytest.raises(InvalidInput) as refused:
         plan(db, start, end)
     assert words in refused.value.errors[field]
-    assert upcoming_maintenance(db, None, NOW) == []
+    assert maintenance.upcoming_maintenance(db, None, NOW) == []
 
 
 def test_a_bank_holiday_is_outside_core_hours(db: Session) -> None:
@@ -70,7 +72,7 @@ def test_unknown_services_and_bad_titles_are_refused(db: Session, service: str, 
 def test_cancelling_withdraws_it_once_and_never_after_it_ends(db: Session) -> None:
     row = plan(db, "2026-12-03T19:00", "2026-12-03T23:00")
     cancel_maintenance(db, SYSTEM, row.id, now=NOW)
-    assert row.cancelled_at == NOW and upcoming_maintenance(db, None, NOW) == []
+    assert row.cancelled_at == NOW and maintenance.upcoming_maintenance(db, None, NOW) == []
     with pytest.raises(Conflict, match="already cancelled"):
         cancel_maintenance(db, SYSTEM, row.id, now=NOW)
     over = plan(db, "2026-12-03T20:00", "2026-12-03T22:00")
