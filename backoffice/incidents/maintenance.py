@@ -47,8 +47,14 @@ def core_hours(session: Session) -> ServiceHours:
 def schedule_maintenance(session: Session, actor: audit.Actor, *, service: object, title: object,
                          starts_at: dt.datetime, ends_at: dt.datetime,
                          now: dt.datetime | None = None) -> Maintenance:
-    """Announce planned downtime of one service (or ``"all"``/``""`` for every one)."""
-    chosen = "" if service in (ALL, "") else levels.parse_service(service).value
+    """Announce planned downtime of one service (or ``"all"`` for every one)."""
+    if service == ALL:
+        chosen = ""
+    else:
+        try:
+            chosen = levels.parse_service(service).value
+        except InvalidInput:
+            raise InvalidInput("Select the service", {"service": "Select the service, or all services"}) from None
     heading = title.strip() if isinstance(title, str) else ""
     if not heading:
         raise InvalidInput("Enter a title", {"title": "Enter what the maintenance is for"})

@@ -61,7 +61,8 @@ def test_a_bank_holiday_is_outside_core_hours(db: Session) -> None:
     assert plan(db, "2026-12-28T09:00", "2026-12-28T17:00").id  # the Boxing Day substitute, a Monday
 
 
-@pytest.mark.parametrize(("service", "title", "field"), [("nope", "Upgrade", "service"), ("capture", "  ", "title"),
+@pytest.mark.parametrize(("service", "title", "field"), [("nope", "Upgrade", "service"), ("", "Upgrade", "service"),
+                                                         ("capture", "  ", "title"),
                                                          ("capture", "x" * 201, "title")])
 def test_unknown_services_and_bad_titles_are_refused(db: Session, service: str, title: str, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:

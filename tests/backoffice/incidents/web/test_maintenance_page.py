@@ -85,7 +85,7 @@ def test_short_notice_core_hours_and_bad_boxes_are_refused_with_an_error_summary
         ({"service": "capture", "title": "", **fields("starts", next_saturday(10)),
           **fields("ends", next_saturday(11))}, "#title", "Enter what the maintenance is for"),
         ({"service": "nowhere", "title": "Upgrade", **fields("starts", next_saturday(10)),
-          **fields("ends", next_saturday(11))}, "#service", "Select the service affected"),
+          **fields("ends", next_saturday(11))}, "#service", "Select the service, or all services"),
         ({"service": "capture", "title": "Upgrade", "starts-day": "1", "starts-month": "1", "starts-year": "2030",
           "starts-time": "noon", **fields("ends", next_saturday(11))}, "#starts-time", "a time like 14:30"),
         ({"service": "capture", "title": "Upgrade"}, "#starts-day", "Enter the start"),

@@ -126,6 +126,7 @@ def test_each_step_from_the_page_with_its_time(manager: Browser, office: Office,
     page = manager.get(path)
     check_page(page)
     assert "Awaiting customer" in page.text and "None while awaiting the customer" in page.text
+    assert 'name="status"' not in page.text  # an update cannot change the status while paused
     assert manager.post(path + "/resume", {}).status_code == 303
     assert manager.post(path + "/reprioritise", {"priority": "P3", "reason": "Only some browsers"}).status_code == 303
     assert manager.post(path + "/external", {"party": "The CDN supplier"}).status_code == 303
