@@ -34,6 +34,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
     from backoffice.api.web import api_routes
     from backoffice.automation.web.routes import automation_routes
     from backoffice.casework.web.routes import casework_routes
+    from backoffice.incidents.web.routes import incident_routes
     from backoffice.notifications.web import notification_routes
     from backoffice.reporting.web.routes import reporting_routes
     from backoffice.retention.web.routes import retention_routes
@@ -50,6 +51,7 @@ def routes(settings: Settings | None = None) -> list[BaseRoute]:
         *casework_routes(),
         *automation_routes(),
         *reporting_routes(),
+        *incident_routes(),
         *support_routes(),
         *api_routes(),
     ]

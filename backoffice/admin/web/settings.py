@@ -11,6 +11,7 @@ from starlette.responses import Response
 from backoffice.admin import holidays
 from backoffice.admin.web.common import field_errors, path_int
 from backoffice.clocks import CalendarSet, Nation
+from backoffice.incidents import service_levels
 from backoffice.intake.new_cases import today_in_london
 from backoffice.organisation import bank_holidays
 from backoffice.organisation import body as organisation
@@ -18,7 +19,11 @@ from shared.errors import DomainError
 from shared.web import RequestContext
 from shared.web.forms import DATE_PARTS, date_items, date_parts, parse_date, render_form, repeated
 
-ORGANISATION_ORDER = ("nation", "domains")
+ORGANISATION_ORDER = ("nation", "service_model", "domains")
+#: The service models (seed 001), each with the hours its incident clocks count.
+MODELS = [(model, f"Service hours {terms.opens:%H:%M} to {terms.closes:%H:%M}, Monday to Friday"
+                  + ("; response targets only" if not terms.resolve else "; response and resolve targets"))
+          for model, terms in service_levels.TERMS.items()]
 #: The date input's field (its boxes are ``day-day``, ``day-month``, ``day-year``).
 DATE = "day"
 HOLIDAY_ORDER = ("kind", "name", DATE, "nation")
@@ -31,8 +36,10 @@ def organisation_page(ctx: RequestContext) -> Response:
     template = "backoffice/admin/organisation.html"
     current = organisation.get_organisation(ctx.db)
     if ctx.is_read:
-        values = {"nation": current.nation, "domains": "\n".join(current.allowed_staff_domains or [])}
-        return render_form(ctx, template, {"values": values, "saved": ctx.request.query_params.get("saved") == "yes"})
+        values = {"nation": current.nation, "domains": "\n".join(current.allowed_staff_domains or []),
+                  "service_model": service_levels.service_model(ctx.db).value}
+        return render_form(ctx, template, {"values": values, "saved": ctx.request.query_params.get("saved") == "yes",
+                                           "models": MODELS})
     values = {name: ctx.field(name) for name in ORGANISATION_ORDER}
     if repeated(ctx):
         return ctx.redirect("admin-organisation")
@@ -43,11 +50,16 @@ def organisation_page(ctx: RequestContext) -> Response:
     except DomainError as exc:
         errors.update(field_errors(exc, "nation"))
     try:
+        if values["service_model"] != service_levels.service_model(ctx.db).value:  # audited only when it changes
+            service_levels.set_service_model(ctx.db, ctx.actor, values["service_model"])
+    except DomainError as exc:
+        errors.update(field_errors(exc, "service_model"))
+    try:
         organisation.set_allowed_staff_domains(ctx.db, ctx.actor, values["domains"].splitlines())
     except DomainError as exc:
         errors.update(field_errors(exc, "domains"))
     if errors:
-        return render_form(ctx, template, {"values": values}, errors, ORGANISATION_ORDER)
+        return render_form(ctx, template, {"values": values, "models": MODELS}, errors, ORGANISATION_ORDER)
     response = ctx.redirect("admin-organisation")
     response.headers["location"] += "?saved=yes"
     return response

@@ -31,7 +31,8 @@ def _due(office, reference: str) -> dt.date:
 
 
 def test_organisation_settings_are_saved(admin, office, check_page) -> None:
-    response = admin.post("/admin/organisation", {"nation": "scotland", "domains": "Example.gov.uk\n\n@testshire.gov.uk\n"})
+    response = admin.post("/admin/organisation", {"nation": "scotland", "service_model": "plus",
+                                                  "domains": "Example.gov.uk\n\n@testshire.gov.uk\n"})
     assert response.status_code == 303
     with office.factory() as session:
         organisation = get_organisation(session)
@@ -44,13 +45,33 @@ def test_organisation_settings_are_saved(admin, office, check_page) -> None:
 
 
 def test_organisation_errors_are_shown_and_nothing_is_stored(admin, office, check_page) -> None:
-    response = admin.post("/admin/organisation", {"nation": "uk", "domains": "example.gov.uk\nnot a domain"})
+    response = admin.post("/admin/organisation", {"nation": "uk", "service_model": "gold",
+                                                  "domains": "example.gov.uk\nnot a domain"})
     check_page(response, status=422, title="Error: Organisation")
     assert "Select one nation" in response.text and "not a domain is not a domain name" in response.text
     assert "not a domain</textarea>" in response.text
+    assert 'href="#service_model">Select basic, plus or premium' in response.text
     with office.factory() as session:
         organisation = get_organisation(session)
         assert organisation.nation == "england-and-wales" and organisation.allowed_staff_domains == ["example.gov.uk"]
+        assert organisation.service_model in ("", "plus")
+
+
+def test_the_service_model_is_set_for_new_incidents_and_audited_once(admin, office, check_page) -> None:
+    from backoffice.incidents.service_levels import ServiceModel, service_model
+    from shared.audit import AuditEvent
+
+    page = admin.get("/admin/organisation")
+    check_page(page, title="Organisation")
+    assert 'value="plus" checked' in page.text and "Service hours 09:00 to 17:00" in page.text
+    form = {"nation": "england-and-wales", "service_model": "premium", "domains": "example.gov.uk"}
+    assert admin.post("/admin/organisation", form).status_code == 303
+    assert admin.post("/admin/organisation", form).status_code == 303  # unchanged: not audited again
+    with office.factory() as session:
+        assert service_model(session) is ServiceModel.PREMIUM
+        changes = session.scalars(select(AuditEvent).where(AuditEvent.action == "organisation.service_model_changed"))
+        assert len(list(changes)) == 1
+    assert 'value="premium" checked' in admin.get("/admin/organisation").text
 
 
 def test_an_added_bank_holiday_moves_the_due_date_of_new_cases(admin, office, check_page) -> None:
