@@ -23,7 +23,7 @@ NEW = "backoffice/incidents/new.html"
 #: Closed incidents stay on the list this long, so a closure just made can still be found there.
 RECENT = dt.timedelta(days=30)
 RECENT_LIMIT = 25
-NEW_ORDER = ("service", "priority", "title", "affected", "received")
+NEW_ORDER = ("service", "priority", "title", "affected", "security", "received")
 
 
 def row(ctx: RequestContext, incident: Incident) -> dict[str, Any]:
@@ -56,7 +56,8 @@ def index(ctx: RequestContext) -> Response:
 
 def _show_new(ctx: RequestContext, values: dict[str, Any], errors: dict[str, str] | None = None,
               part: str = "day") -> Response:
-    return render_form(ctx, NEW, {"values": values, "services": list(Service), "priorities": list(Priority)},
+    return render_form(ctx, NEW, {"values": values, "services": list(Service), "priorities": list(Priority),
+                                  "security_kinds": steps.SECURITY_KINDS},
                        errors, NEW_ORDER, anchors={"service": "service", "priority": "priority",
                                                    "received": f"received-{part}"})
 
@@ -83,7 +84,8 @@ def new(ctx: RequestContext) -> Response:
         with ctx.attempt():
             incident = steps.raise_incident(ctx.db, actor_of(ctx), service=values.get("service"),
                                             priority=values.get("priority"), title=values.get("title", ""),
-                                            affected=values.get("affected", ""), received_at=received.value)
+                                            affected=values.get("affected", ""), received_at=received.value,
+                                            security=values.get("security", ""))
     except InvalidInput as exc:
         found = {("received" if k == "received_at" else k): v for k, v in exc.errors.items()}
         return _show_new(ctx, values, found or {"title": exc.detail})

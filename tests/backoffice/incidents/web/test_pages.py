@@ -75,12 +75,12 @@ def test_a_manager_raises_an_incident_with_each_priority_defined_beside_it(manag
     received = utcnow() - dt.timedelta(hours=1)
     response = manager.post("/incidents/new", {"service": "disclosure_log", "priority": "P3",
                                                "title": "Search returns nothing", "affected": "Search",
-                                               **time_fields("received", received)})
+                                               "security": "security_incident", **time_fields("received", received)})
     assert response.status_code == 303
     reference = response.headers["location"].rsplit("/", 1)[1]
     raised = incident(office, reference)
     assert raised.service == "disclosure_log" and raised.priority == "P3" and raised.title == "Search returns nothing"
-    assert raised.received_at == received.replace(second=0, microsecond=0)
+    assert raised.received_at == received.replace(second=0, microsecond=0) and raised.security == "security_incident"
     page = manager.get(response.headers["location"])
     check_page(page, title=f"{reference}: Search returns nothing")
     assert f"{reference} raised" in page.text and "The P3 response target under Plus is" in page.text
