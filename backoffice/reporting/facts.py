@@ -189,7 +189,8 @@ class Facts:
         return and_(self.closed(), contains(Case.exemptions, key))
 
     def any_exemption(self) -> Condition:
-        return and_(self.closed(), Case.exemptions.is_not(None), cast(Case.exemptions, String) != "[]")
+        return and_(self.closed(), self._once("listed", lambda: and_(
+            Case.exemptions.is_not(None), cast(Case.exemptions, String) != "[]")))
 
     def only_exemption(self, key: str) -> Condition:
         return and_(self.closed(), cast(Case.exemptions, String) == f'["{key}"]')
