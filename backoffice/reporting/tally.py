@@ -10,11 +10,27 @@ the figure.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList, ColumnClause, False_, Null, True_, UnaryExpression
@@ -125,10 +141,12 @@ class _TwoLevel:
         self.flags: list[int] = []
         self.used: set[int] = set()
         self.keys: dict[str, ColumnClause[Any]] = {}
-        self.grouped: Any = None
+        #: Each element's rewriting by id: figures share their parts (``counted``, ``in_time``...).
+        self.done: dict[int, Any] = {}
         for condition in flags.values():
             made = len(self.atoms)
             self._over_groups(condition)
+            self.done.clear()
             if len(self.atoms) == made and not self._required(condition):
                 continue  # made of flags and key columns already counted: read through them
             del self.atoms[made:], self.negations[made:]
@@ -152,18 +170,24 @@ class _TwoLevel:
         return found
 
     def _read(self, atom: int) -> Any:
+        """The atom's column of the groups, by name: the groups' subquery is made once all are known."""
         self.used.add(atom)
-        return true() if self.grouped is None else self.grouped.c[f"a{atom}"] == 1
+        return literal_column(f"grouped.a{atom}", Integer) == 1
 
     def _swap(self, element: Any) -> Any:
+        if id(element) not in self.done:
+            self.done[id(element)] = self._rewrite(element)
+        return self.done[id(element)]
+
+    def _rewrite(self, element: Any) -> Any:
         found = self.by_id.get(id(element))
         if found is not None:
             return self._read(found)
         if isinstance(element, ColumnClause) and getattr(element, "table", None) is Case.__table__:
             if element.name not in KEY_COLUMNS:  # a column used as a test itself (``Case.escalated``)
                 return self._read(self._atom(element))
-            self.keys[element.name] = Case.__table__.c[element.name]
-            return Case.__table__.c[element.name] if self.grouped is None else self.grouped.c[f"k_{element.name}"]
+            column = self.keys[element.name] = Case.__table__.c[element.name]
+            return literal_column(f"grouped.k_{element.name}", column.type)
         if isinstance(element, BooleanClauseList) and element.operator in (operators.and_, operators.or_):
             return self._list(element)
         if isinstance(element, _LOGIC) or (isinstance(element, UnaryExpression) and element.operator is operators.inv):
@@ -199,19 +223,15 @@ class _TwoLevel:
 
     def query(self, conditions: Sequence[Condition], groupings: Sequence[Any]) -> tuple[Select[Any], list[Any]]:
         """The outer query: per grouping value (``g0``...), each condition's count (``m0``...)."""
-        for condition in conditions:  # first, which atoms and key columns the conditions need
-            self._over_groups(condition)
-        atoms = sorted(self.used)
-        inner = [*(cast(self.atoms[n], Integer).label(f"a{n}") for n in atoms),
+        outer = [self._over_groups(c) for c in conditions]
+        inner = [*(cast(self.atoms[n], Integer).label(f"a{n}") for n in sorted(self.used)),
                  *(column.label(f"k_{name}") for name, column in sorted(self.keys.items())),
                  *(_column_of(g).label(f"g{n}") for n, g in enumerate(groupings))]
-        self.grouped = (select(*inner, func.count().label("n")).select_from(Case).where(self.base)
-                        .group_by(*(c.element for c in inner)).subquery("grouped"))
-        counted = self.grouped.c.n
-        sums = [func.coalesce(func.sum(case((self._over_groups(c), counted), else_=0)), 0).label(f"m{n}")
-                for n, c in enumerate(conditions)]
-        rows = [self.grouped.c[f"g{n}"] for n in range(len(groupings))]
-        return select(*rows, *sums).select_from(self.grouped), rows
+        grouped = (select(*inner, func.count().label("n")).select_from(Case).where(self.base)
+                   .group_by(*(c.element for c in inner)).subquery("grouped"))
+        sums = [func.coalesce(func.sum(case((c, grouped.c.n), else_=0)), 0).label(f"m{n}") for n, c in enumerate(outer)]
+        rows = [grouped.c[f"g{n}"] for n in range(len(groupings))]
+        return select(*rows, *sums).select_from(grouped), rows
 
 
 def _terms(condition: Any, operator: Any) -> list[Any]:
@@ -243,7 +263,9 @@ def tally_together(session: Session, base: Condition, figures: Sequence[Figure],
     if groupings:
         query = query.group_by(*rows)
     counted: list[dict[Any, dict[str, int]]] = [{} for _ in groupings] or [{}]
-    for row in session.execute(query):
+    found = session.execute(query).all()
+    elements = _count_elements(session, base, by_element) if not groupings else {}
+    for row in found:
         values = list(row)
         group_values, sums = values[:len(groupings)], values[len(groupings):]
         for n, key in enumerate(group_values if groupings else [None]):
@@ -252,9 +274,25 @@ def tally_together(session: Session, base: Condition, figures: Sequence[Figure],
                 into[m.key] += int(v or 0)
     if not groupings:
         counted[0].setdefault(None, {m.key: 0 for m in plain})
-        counted[0][None].update(_count_elements(session, base, by_element))
+        counted[0][None].update(elements)
         counted[0][None].update(known)  # type: ignore[arg-type]
     return counted
+
+
+@contextmanager
+def without_jit(session: Session) -> Iterator[None]:
+    """PostgreSQL's JIT compiles a count's many expressions for about a second before a scan of a million
+    cases that takes one (the cost estimate passes its thresholds): off while a report is counted, then as
+    it was (``SET LOCAL``: the transaction's own setting)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = session.scalar(text("SELECT current_setting('jit')"))
+    session.execute(text("SELECT set_config('jit', 'off', true)"))
+    try:
+        yield
+    finally:
+        session.execute(text("SELECT set_config('jit', :was, true)"), {"was": before})
 
 
 def _count_elements(session: Session, base: Condition, measures: Sequence[Measure]) -> dict[str, int]:
@@ -270,7 +308,8 @@ def _count_elements(session: Session, base: Condition, measures: Sequence[Measur
                     else func.json_each(Case.exemptions)).table_valued("value").alias("element")
         wanted = {m.element: m.key for m in chosen}
         query = (select(elements.c.value, func.count(func.distinct(Case.id))).select_from(Case).join(elements, true())
-                 .where(base, scope, elements.c.value.in_(sorted(wanted)))  # type: ignore[arg-type]
+                 .where(base, scope, cast(Case.exemptions, String) != "[]",  # no elements to read
+                        elements.c.value.in_(sorted(wanted)))  # type: ignore[arg-type]
                  .group_by(elements.c.value))
         for value, number in session.execute(query):
             counts[wanted[value]] = int(number)
@@ -297,4 +336,4 @@ def month_grouping(expression: ColumnElement[dt.date] | InstrumentedAttribute[dt
     return Grouping("month", "Month", month, label, parse)
 
 
-__all__ = ["Figure", "Grouping", "Measure", "Ratio", "cases_behind", "measures_of", "month_grouping", "tally"]
+__all__ = ["Figure", "Grouping", "Measure", "Ratio", "cases_behind", "measures_of", "month_grouping", "tally", "without_jit"]
