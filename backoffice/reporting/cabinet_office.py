@@ -71,10 +71,12 @@ def _review_lengths(session: Session, facts: Facts, base: Condition) -> dict[int
     """Working days each review decided by the judging day took, from receipt to the decision."""
     rows = session.execute(select(Case.id, Case.case_type_id, Case.received_on, Case.responded_on)
                            .where(base, facts.answered())).all()
+    calendars = {}
     lengths = {}
     for row in rows:
-        calendar = calendar_of(session, session.get_one(CaseType, row.case_type_id))
-        lengths[row.id] = calendar.working_days_between(row.received_on, row.responded_on)
+        if row.case_type_id not in calendars:
+            calendars[row.case_type_id] = calendar_of(session, session.get_one(CaseType, row.case_type_id))
+        lengths[row.id] = calendars[row.case_type_id].working_days_between(row.received_on, row.responded_on)
     return lengths
 
 
