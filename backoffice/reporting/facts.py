@@ -43,6 +43,8 @@ EIR_LAWS = frozenset({Law.EIR, Law.EIR_SCOTLAND})
 REVIEW_TYPE_KEYS = frozenset({"foi_review"})
 REVIEW_RULES = frozenset({"foi_internal_review", "foisa_internal_review"})
 REGULATOR_TYPE_KEYS = frozenset({"regulator_complaint"})
+#: The deadline rules of complaints handled in stages (``backoffice.clocks.complaint_rules``).
+COMPLAINT_RULES = frozenset({"complaint_stage1", "complaint_stage2"})
 
 
 def contains(column: ColumnElement[Any] | InstrumentedAttribute[Any], key: str) -> Condition:
@@ -80,6 +82,11 @@ class TypeSets:
     @cached_property
     def regulator(self) -> list[int]:
         return self._where(lambda i: self.keys[i] in REGULATOR_TYPE_KEYS)
+
+    @cached_property
+    def complaints(self) -> list[int]:
+        """Complaints handled in stages: types counted on a complaint stage rule (the built-in "complaint")."""
+        return self._where(lambda i: self.rules[i] in COMPLAINT_RULES)
 
     @cached_property
     def requests(self) -> list[int]:
@@ -189,7 +196,8 @@ class Facts:
         return and_(self.closed(), contains(Case.exemptions, key))
 
     def any_exemption(self) -> Condition:
-        return and_(self.closed(), Case.exemptions.is_not(None), cast(Case.exemptions, String) != "[]")
+        return and_(self.closed(), self._once("listed", lambda: and_(
+            Case.exemptions.is_not(None), cast(Case.exemptions, String) != "[]")))
 
     def only_exemption(self, key: str) -> Condition:
         return and_(self.closed(), cast(Case.exemptions, String) == f'["{key}"]')
@@ -198,4 +206,4 @@ class Facts:
         return true()
 
 
-__all__ = ["EIR_LAWS", "INFORMATION_LAWS", "Condition", "Facts", "TypeSets", "contains"]
+__all__ = ["COMPLAINT_RULES", "EIR_LAWS", "INFORMATION_LAWS", "Condition", "Facts", "TypeSets", "contains"]

@@ -14,10 +14,10 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case, CaseType
+from backoffice.cases.models import Case, CaseStatus, CaseType
 from backoffice.deadlines.due_dates import calendar_of
 from backoffice.disclosures.deflection import deflection_counts
 from backoffice.feedback.survey import feedback_report
@@ -56,6 +56,49 @@ def figures(facts: Facts) -> list[Figure]:
                 _cases_with("automation.reminder_sent", facts)),
         Measure("escalated", "Escalated", "Cases escalated in the period.", _cases_with("case.escalated", facts)),
     ]
+
+
+#: A complaint's stages, as the complaint type's statuses name them (``case_types.BUILT_IN``).
+STAGES = (("1", "stage_1", "stage 1"), ("2", "stage_2", "stage 2"), ("3", "stage_3", "stage 3"))
+
+
+def complaint_stage_figures(session: Session, facts: Facts) -> list[Figure]:
+    """Complaints received in the period by the furthest stage each had reached on the judging day, and
+    how many were closed there.
+
+    A closed complaint's status is "Closed", so the stage is read from the audit log: the status changes
+    (by staff or a routine) into a stage's status before the period's end. Every complaint starts at
+    stage 1; one moved to stage 2 (or 3) is counted there, even if it went straight to 3. The log
+    names the status as it was labelled then, so a stage status renamed since is matched by its
+    present label only (said in the notes).
+    """
+    labels: dict[str, set[str]] = {key: set() for _, key, _ in STAGES}
+    ids = facts.types.complaints
+    for key, label in session.execute(select(CaseStatus.key, CaseStatus.label).where(
+            CaseStatus.case_type_id.in_(ids), CaseStatus.key.in_(sorted(labels)))):
+        labels[key].add(label)
+
+    def reached(key: str) -> Any:
+        if not labels[key]:
+            return false()
+        return Case.reference.in_(select(AuditEvent.object_id).where(
+            AuditEvent.action == "case.status_changed", AuditEvent.object_type == "case",
+            AuditEvent.occurred_at < facts.cutoff,
+            AuditEvent.detail["to_status"].as_string().in_(sorted(labels[key]))))
+
+    two, three = reached("stage_2"), reached("stage_3")
+    at = {"1": and_(not_(two), not_(three)), "2": and_(two, not_(three)), "3": three}
+    figures: list[Figure] = [Measure("received", "Received", "Complaints received in the period.", facts.always())]
+    for number, _, words in STAGES:
+        further = " and not moved further" if number != "3" else ""
+        figures += [
+            Measure(f"stage{number}", f"At {words}", f"Complaints whose furthest stage by the end of the period was "
+                    f"{words}{further}.", at[number]),
+            Measure(f"stage{number}_closed", f"Closed at {words}",
+                    f"Complaints closed by the end of the period at {words}.", and_(facts.closed(), at[number])),
+        ]
+    figures.append(Measure("open", "Open at the end", "Complaints not closed by the end of the period.", facts.open()))
+    return figures
 
 
 def _population(facts: Facts) -> Any:
@@ -128,6 +171,9 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
         TableSpec("owner", "Workload by owner", population, measures, by_owner, (lead(by_owner),), total=True),
         TableSpec("type", "Workload by type", population, measures, by_type, (lead(by_type),),
                   order=list(types.names), total=True),
+        TableSpec("complaints", "Complaints by stage", and_(facts.received(), facts.of_types(types.complaints)),
+                  complaint_stage_figures(session, facts), by_type, (lead(by_type),),
+                  order=[i for i in types.names if i in types.complaints], total=True),
         response_times(session, facts),
         service_figures(session, facts),
     ]
@@ -145,6 +191,9 @@ MANAGEMENT = register(Report(
         "the period's end.",
         "A case is counted with the team and owner it has now.",
         "Working days to answer are counted on each type's calendar, from the day received to the day answered.",
+        "Complaints by stage counts complaints received in the period by the furthest stage they had reached at "
+        "its end, from the status changes in the audit log; a stage status renamed since is matched by its "
+        "present name.",
     ),
 ))
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.reporting.facts import Condition, Facts, TypeSets
 from backoffice.reporting.periods import Period
-from backoffice.reporting.tally import Figure, Grouping, Measure, Ratio, cases_behind, tally_together
+from backoffice.reporting.tally import Figure, Grouping, Measure, Ratio, cases_behind, tally_together, without_jit
 from shared.errors import NotFound
 from shared.tables import Rating
 
@@ -139,8 +139,9 @@ def _load() -> None:
 
 def run_report(session: Session, report: Report, period: Period, context: Context) -> ReportResult:
     facts = Facts(session, period, context.today, TypeSets.load(session))
-    specs = list(report.build(session, facts, context))
-    counts = _count_together(session, [s for s in specs if isinstance(s, TableSpec)], facts.flags())
+    with without_jit(session):
+        specs = list(report.build(session, facts, context))
+        counts = _count_together(session, [s for s in specs if isinstance(s, TableSpec)], facts.flags())
     tables = [spec if isinstance(spec, ResultTable) else _run_table(spec, counts[id(spec)]) for spec in specs]
     return ReportResult(name=report.name, title=report.title, period=period, as_at=facts.as_at,
                         final=period.is_over(context.today), tables=tables,
