@@ -1,0 +1,435 @@
+"""Synthetic probes: every minute the worker uses each service the way a person does, over HTTP to the
+suite's own BASE_URL, keeps every result, and opens (once) or notes the recovery of an incident.
+
+Why over HTTP and not a health endpoint: a health endpoint answers while the templates, the search index or
+the routing in front of a page are broken; a person's path does not. The addresses come from BASE_URL and
+what each app declares to the suite (``shared.apps.public_url``), so the core imports no public app.
+
+The requests are bounded (connect, read, and a total per page), and a round runs its probes side by side
+with a hard limit on the whole: a target that accepts and never answers ends as a failure, and the worker
+is never held for more than :data:`ROUND_LIMIT_SECONDS`. No HTTP happens inside a database transaction:
+the round is run first, then its results are written in one short transaction (on SQLite a transaction
+takes the write lock that every web request of the probed service needs).
+
+Probes never create cases or drafts and never send email to the public: they only read public pages (a
+request form's start and first question pages, an unknown share link, the log's search) and write their
+own results. The incidents they raise tell the body's major-incident contacts, as any P1 or P2 does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backoffice.casework.urls import MOUNT as BACKOFFICE_MOUNT
+from backoffice.disclosures.paths import LOG_HOME_PAGE
+from backoffice.incidents import incidents
+from backoffice.incidents.models import Incident, ProbeResult
+from backoffice.incidents.service_levels import Priority, Service
+from backoffice.releases.sending import SHARE_PAGE
+from shared import audit
+from shared.apps import public_url
+from shared.db import utcnow
+from shared.settings import Settings
+
+#: A page slower than this worked, but is "slow" (the seed's P2 example: screens taking over 30 seconds).
+SLOW_SECONDS = 30.0
+#: Consecutive bad results that open an incident (Uptime Kuma's retries): one blip is not an outage.
+FAILURES_TO_RAISE = 3
+#: Probe results older than this are deleted: a year of availability and its comparison month are kept.
+KEEP_RESULTS = dt.timedelta(days=400)
+#: The most a whole round may take: well under the minute between rounds.
+ROUND_LIMIT_SECONDS = 50.0
+DETAIL_LIMIT = 500
+USER_AGENT = "civic-probe/1 (synthetic monitoring)"
+ACTOR = audit.Actor(type="system", label="probe")
+
+
+class Outcome(StrEnum):
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
+    SLOW = "slow"
+    PARTIAL = "partial"
+    FAIL = "fail"
+
+    @property
+    def bad(self) -> bool:
+        return self is not Outcome.PASS
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a probe waits: per connection, per read, per page in all, and when a page counts as slow."""
+
+    connect: float = 5.0
+    read: float = 40.0
+    page: float = 45.0
+    slow: float = SLOW_SECONDS
+    round: float = ROUND_LIMIT_SECONDS
+    body_bytes: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class Check:
+    """One step of a probe. A ``main`` step failing means the service's primary function is lost (fail);
+    any other failing while the main ones work is a part (partial)."""
+
+    name: str
+    ok: bool
+    seconds: float
+    note: str = ""
+    main: bool = True
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One service's result for one round, before it is stored."""
+
+    service: Service
+    at: dt.datetime
+    outcome: Outcome
+    duration_ms: int
+    detail: str
+    checks: tuple[Check, ...] = field(default=())
+
+
+class ProbeFailed(Exception):
+    """A step did not get the answer it needed; the message says what was seen instead."""
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    status: int
+    text: str
+    seconds: float
+
+
+def fetch(client: httpx.Client, url: str, limits: Limits) -> Page:
+    """GET a page within the page limit, whatever the server does: a server dripping a byte at a time is
+    cut off at the limit, not waited for read by read. Redirects are followed on the same host only."""
+    started = time.monotonic()
+    deadline = started + limits.page
+    host = urlsplit(url).netloc
+    for _ in range(5):
+        try:
+            with client.stream("GET", url) as response:
+                if response.is_redirect and "location" in response.headers:
+                    target = urljoin(url, response.headers["location"])
+                    if urlsplit(target).netloc != host:
+                        raise ProbeFailed(f"redirected away to {target[:100]}")
+                    url = target
+                    continue
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if time.monotonic() > deadline:
+                        raise ProbeFailed(f"no whole answer within {limits.page:g} s")
+                    if len(body) > limits.body_bytes:
+                        raise ProbeFailed(f"answer larger than {limits.body_bytes:,} bytes")
+                text = body.decode(response.encoding or "utf-8", "replace")
+                return Page(url=url, status=response.status_code, text=text, seconds=time.monotonic() - started)
+        except httpx.TimeoutException as exc:
+            raise ProbeFailed(f"timed out ({type(exc).__name__}) after {time.monotonic() - started:.1f} s") from exc
+        except httpx.HTTPError as exc:
+            raise ProbeFailed(f"{type(exc).__name__}: {str(exc)[:120] or 'no answer'}") from exc
+    raise ProbeFailed("too many redirects")
+
+
+def _h1(text: str) -> str:
+    found = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S)
+    return re.sub(r"<[^>]+>|\s+", " ", found.group(1)).strip() if found else ""
+
+
+class Steps:
+    """The steps of one probe, run in order; a main step that fails ends the probe (what follows needs it)."""
+
+    def __init__(self, client: httpx.Client, limits: Limits) -> None:
+        self.client, self.limits = client, limits
+        self.checks: list[Check] = []
+
+    def page(self, name: str, url: str, expect: Callable[[Page], str | None], main: bool = True) -> Page | None:
+        """Fetch ``url``; ``expect`` returns what is wrong with the page, or None when it is as designed."""
+        started = time.monotonic()
+        try:
+            page = fetch(self.client, url, self.limits)
+        except ProbeFailed as exc:
+            self.checks.append(Check(name, False, time.monotonic() - started, str(exc), main))
+            return None
+        wrong = expect(page)
+        self.checks.append(Check(name, wrong is None, page.seconds, wrong or f"{page.status}", main))
+        return page if wrong is None else None
+
+
+def renders(status: int, heading: str | None = None) -> Callable[[Page], str | None]:
+    """The page answers ``status`` with its h1 (or any h1) — what a person would see, not just a status."""
+    def expect(page: Page) -> str | None:
+        if page.status != status:
+            return f"HTTP {page.status}, expected {status}"
+        seen = _h1(page.text)
+        if not seen or (heading is not None and heading.lower() not in seen.lower()):
+            return f"HTTP {page.status} without the heading {heading or '(any)'!r} (saw {seen[:60]!r})"
+        return None
+    return expect
+
+
+def refused(page: Page) -> str | None:
+    """Anonymous access is refused: anything but the documents themselves, and not a server error."""
+    if page.status == 200 or page.status >= 500:
+        return f"HTTP {page.status}: anonymous access was not refused as designed"
+    return None
+
+
+def _link(page: Page, pattern: str) -> str | None:
+    found = re.search(r'href="(' + pattern + r')"', page.text)
+    return urljoin(page.url, found.group(1)) if found else None
+
+
+def probe_case_management(steps: Steps, settings: Settings) -> None:
+    """The staff sign-in page renders (the database's write is checked when the round is recorded)."""
+    steps.page("sign-in page", settings.url(f"{BACKOFFICE_MOUNT}/sign-in"), renders(200, "Sign in"))
+
+
+def probe_capture(steps: Steps, settings: Settings) -> None:
+    """The front page lists the FOI form, its start page renders and leads to the first question, which
+    renders with its form. No answer is saved: a draft is a requester's and is not made for a probe."""
+    home = steps.page("front page", settings.url("/"), renders(200))
+    if home is None:
+        return
+    start_url = _link(home, r"[^\"]*/request/foi")
+    if start_url is None:
+        steps.checks.append(Check("FOI start page", False, 0.0, "the front page has no link to the FOI form"))
+        return
+    start = steps.page("FOI start page", start_url, renders(200))
+    if start is None:
+        return
+    first = _link(start, re.escape(urlsplit(start_url).path) + r"/[a-z0-9_-]+")
+    if first is None:
+        steps.checks.append(Check("first question", False, 0.0, "the start page does not lead to a question"))
+        return
+    steps.page("first question", first, lambda page: renders(200)(page) or (
+        None if 'name="csrf_token"' in page.text else "the question page has no form"))
+    steps.page("progress page", public_url(settings, "request-progress"), renders(200), main=False)
+
+
+def probe_disclosure_log(steps: Steps, settings: Settings) -> None:
+    """The home page renders and a search answers with its results page; the feed is a part."""
+    home_url = public_url(settings, LOG_HOME_PAGE)
+    if steps.page("home page", home_url, renders(200)) is None:
+        return
+    steps.page("search", urljoin(home_url, "search?text=request"), renders(200, "Search"))
+    steps.page("Atom feed", urljoin(home_url, "feed.atom"),
+               lambda page: None if page.status == 200 and "<feed" in page.text else f"HTTP {page.status}",
+               main=False)
+
+
+def probe_secure_share(steps: Steps, settings: Settings) -> None:
+    """A share link's page answers as designed for a link that is not valid (the token looked up, the
+    designed "not found" page), and a share's documents are refused to someone not signed in."""
+    link = public_url(settings, SHARE_PAGE).rstrip("/") + "/" + secrets.token_urlsafe(32)
+    steps.page("share link page", link, renders(404, "Page not found"))
+    steps.page("documents, anonymously", link + "/documents", refused)
+
+
+PROBES: dict[Service, Callable[[Steps, Settings], None]] = {
+    Service.CASE_MANAGEMENT: probe_case_management,
+    Service.CAPTURE: probe_capture,
+    Service.DISCLOSURE_LOG: probe_disclosure_log,
+    Service.SECURE_SHARE: probe_secure_share,
+}
+
+
+def outcome_of(checks: Sequence[Check], limits: Limits) -> Outcome:
+    if not checks or any(not c.ok and c.main for c in checks):
+        return Outcome.FAIL
+    if any(not c.ok for c in checks):
+        return Outcome.PARTIAL
+    if any(c.seconds > limits.slow for c in checks):
+        return Outcome.SLOW
+    return Outcome.PASS
+
+
+def describe(checks: Sequence[Check], limits: Limits) -> str:
+    """Each step in a few words, the bad ones first: the evidence an incident shows."""
+    def words(check: Check) -> str:
+        state = "ok" if check.ok else "FAILED"
+        if check.ok and check.seconds > limits.slow:
+            state = "SLOW"
+        return f"{check.name}: {state} in {check.seconds:.1f} s ({check.note})" if check.note else \
+            f"{check.name}: {state} in {check.seconds:.1f} s"
+    ordered = sorted(checks, key=lambda c: (c.ok and c.seconds <= limits.slow))
+    return "; ".join(words(c) for c in ordered)[:DETAIL_LIMIT]
+
+
+def probe(service: Service, settings: Settings, limits: Limits) -> Finding:
+    at = utcnow().replace(microsecond=0)
+    started = time.monotonic()
+    timeout = httpx.Timeout(connect=limits.connect, read=limits.read, write=limits.read, pool=limits.connect)
+    with httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=False) as client:
+        steps = Steps(client, limits)
+        try:
+            PROBES[service](steps, settings)
+        except Exception as exc:  # noqa: BLE001 - a probe's own fault is a failed result, never a lost one
+            steps.checks.append(Check("probe", False, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
+    checks = tuple(steps.checks)
+    return Finding(service=service, at=at, outcome=outcome_of(checks, limits),
+                   duration_ms=int((time.monotonic() - started) * 1000), detail=describe(checks, limits),
+                   checks=checks)
+
+
+def run_round(settings: Settings, limits: Limits | None = None,
+              services: Sequence[Service] = tuple(PROBES)) -> list[Finding]:
+    """Every service's probe side by side; a probe still running at the round's limit is a failure, and is
+    left to end by its own timeouts in a thread nobody waits for (the worker moves on)."""
+    limits = limits or Limits()
+    at = utcnow().replace(microsecond=0)
+    pool = ThreadPoolExecutor(max_workers=len(services), thread_name_prefix="probe")
+    try:
+        futures: dict[Service, Future[Finding]] = {s: pool.submit(probe, s, settings, limits) for s in services}
+        wait_for(list(futures.values()), timeout=limits.round)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    findings = []
+    for service, future in futures.items():
+        if future.done() and not future.cancelled():
+            findings.append(future.result())
+        else:
+            findings.append(Finding(service=service, at=at, outcome=Outcome.FAIL,
+                                    duration_ms=int(limits.round * 1000),
+                                    detail=f"no result within the round's limit of {limits.round:g} s"))
+    return findings
+
+
+# The decision ---------------------------------------------------------------------------------------------
+
+class Action(StrEnum):
+    NOTHING = "nothing"
+    RAISE = "raise"
+    ESCALATE = "escalate"
+    NOTE_RECOVERY = "note_recovery"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    priority: Priority | None = None
+
+
+def decide(recent: Sequence[Outcome], open_priority: Priority | None, recovery_noted: bool = False) -> Decision:
+    """What the latest results (oldest first) call for, given the probe's open incident (its priority).
+
+    Three bad results in a row open an incident: P1 when all three failed, else P2 (slow or partial: the
+    primary function still works). With one open, no second is raised; a P2 whose service now fails
+    outright three times is raised to P1; the first pass after it is noted for a person to confirm.
+    """
+    if not recent:
+        return Decision(Action.NOTHING)
+    last = list(recent[-FAILURES_TO_RAISE:])
+    run_of_bad = len(last) == FAILURES_TO_RAISE and all(o.bad for o in last)
+    priority = Priority.P1 if run_of_bad and all(o is Outcome.FAIL for o in last) else Priority.P2
+    if open_priority is None:
+        return Decision(Action.RAISE, priority) if run_of_bad else Decision(Action.NOTHING)
+    if recent[-1] is Outcome.PASS:
+        return Decision(Action.NOTHING) if recovery_noted else Decision(Action.NOTE_RECOVERY)
+    if run_of_bad and priority is Priority.P1 and open_priority is not Priority.P1:
+        return Decision(Action.ESCALATE, Priority.P1)
+    return Decision(Action.NOTHING)
+
+
+def _evidence_line(result: ProbeResult) -> str:
+    return f"{result.at:%Y-%m-%d %H:%M:%S} UTC {result.outcome} in {result.duration_ms} ms: {result.detail}"
+
+
+def check_database_write(session: Session) -> Check:
+    """The database takes a write: a row written and rolled back in a savepoint, timed."""
+    started = time.monotonic()
+    try:
+        nested = session.begin_nested()
+        try:
+            session.add(ProbeResult(service=Service.CASE_MANAGEMENT.value, at=utcnow(), outcome="write",
+                                    duration_ms=0, detail="the probe's write check (rolled back)"))
+            session.flush()
+        finally:
+            nested.rollback()
+    except Exception as exc:  # noqa: BLE001 - the failure is the finding
+        return Check("database write", False, time.monotonic() - started, f"{type(exc).__name__}: {exc}"[:200])
+    return Check("database write", True, time.monotonic() - started)
+
+
+def with_check(finding: Finding, check: Check, limits: Limits) -> Finding:
+    checks = (*finding.checks, check)
+    return Finding(service=finding.service, at=finding.at, outcome=outcome_of(checks, limits),
+                   duration_ms=finding.duration_ms + int(check.seconds * 1000), detail=describe(checks, limits),
+                   checks=checks)
+
+
+def record_round(session: Session, findings: Sequence[Finding], limits: Limits | None = None) -> list[Incident]:
+    """Keep every result and act on each service's latest ones; returns the incidents raised or changed.
+
+    Case management's result also carries the database write check, done here in the caller's transaction.
+    """
+    limits = limits or Limits()
+    touched: list[Incident] = []
+    for finding in findings:
+        if finding.service is Service.CASE_MANAGEMENT:
+            finding = with_check(finding, check_database_write(session), limits)
+        session.add(ProbeResult(service=finding.service.value, at=finding.at, outcome=finding.outcome.value,
+                                duration_ms=finding.duration_ms, detail=finding.detail[:DETAIL_LIMIT]))
+        session.flush()
+        incident = act(session, finding.service)
+        if incident is not None:
+            touched.append(incident)
+    return touched
+
+
+def latest_results(session: Session, service: Service, count: int = FAILURES_TO_RAISE) -> list[ProbeResult]:
+    """The service's latest results, oldest first."""
+    rows = session.scalars(select(ProbeResult).where(ProbeResult.service == service.value)
+                           .order_by(ProbeResult.at.desc(), ProbeResult.id.desc()).limit(count))
+    return list(reversed(list(rows)))
+
+
+def act(session: Session, service: Service) -> Incident | None:
+    """The domain step: what :func:`decide` says, through the incident steps (which email the contacts)."""
+    results = latest_results(session, service)
+    open_incident = incidents.open_probe_incident(session, service)
+    decision = decide([Outcome(r.outcome) for r in results],
+                      Priority(open_incident.priority) if open_incident else None,
+                      recovery_noted=bool(open_incident and open_incident.probe_recovered_at))
+    evidence = "\n".join(_evidence_line(r) for r in results)
+    if decision.action is Action.RAISE and decision.priority is not None:
+        what = "is failing" if decision.priority is Priority.P1 else "is slow or partly failing"
+        return incidents.raise_incident(
+            session, ACTOR, service=service.value, priority=decision.priority.value,
+            title=f"{service.label} {what} (synthetic probe)", affected=f"{service.label}: the probe's path",
+            received_at=results[0].at, probe=service.value,
+            evidence=f"{FAILURES_TO_RAISE} probe results in a row were bad:\n{evidence}")
+    if open_incident is None:
+        return None
+    if decision.action is Action.ESCALATE:
+        return incidents.reprioritise(session, ACTOR, open_incident, priority=Priority.P1.value,
+                                      reason=f"The probe now sees {service.label} fail outright:\n{evidence}")
+    if decision.action is Action.NOTE_RECOVERY:
+        incidents.note_probe_recovery(session, ACTOR, open_incident,
+                                      f"The probe passed again; confirm and resolve:\n{_evidence_line(results[-1])}")
+        return open_incident
+    return None
+
+
+def sweep_results(session: Session, now: dt.datetime | None = None) -> int:
+    """Delete results older than :data:`KEEP_RESULTS`, so a minute's probes stay a bounded table."""
+    cutoff = (now or utcnow()) - KEEP_RESULTS
+    result = session.execute(delete(ProbeResult).where(ProbeResult.at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
