@@ -114,18 +114,24 @@ class Page:
     status: int
     text: str
     seconds: float
+    #: Where a redirect that was not followed (a form's answer) leads.
+    location: str = ""
 
 
-def fetch(client: httpx.Client, url: str, limits: Limits) -> Page:
-    """GET a page within the page limit, whatever the server does: a server dripping a byte at a time is
-    cut off at the limit, not waited for read by read. Redirects are followed on the same host only."""
+def fetch(client: httpx.Client, url: str, limits: Limits, form: dict[str, str] | None = None) -> Page:
+    """GET a page (or POST ``form``) within the page limit, whatever the server does: a server dripping a
+    byte at a time is cut off at the limit, not waited for read by read. A GET's redirects are followed on
+    the same host only; a POST's answer is returned as it is (its redirect says where the form went)."""
     started = time.monotonic()
     deadline = started + limits.page
     host = urlsplit(url).netloc
     for _ in range(5):
         try:
-            with client.stream("GET", url) as response:
-                if response.is_redirect and "location" in response.headers:
+            request = client.build_request("POST", url, data=form) if form is not None \
+                else client.build_request("GET", url)
+            response = client.send(request, stream=True)
+            try:
+                if form is None and response.is_redirect and "location" in response.headers:
                     target = urljoin(url, response.headers["location"])
                     if urlsplit(target).netloc != host:
                         raise ProbeFailed(f"redirected away to {target[:100]}")
@@ -139,7 +145,11 @@ def fetch(client: httpx.Client, url: str, limits: Limits) -> Page:
                     if len(body) > limits.body_bytes:
                         raise ProbeFailed(f"answer larger than {limits.body_bytes:,} bytes")
                 text = body.decode(response.encoding or "utf-8", "replace")
-                return Page(url=url, status=response.status_code, text=text, seconds=time.monotonic() - started)
+                location = urljoin(url, response.headers.get("location", ""))
+                return Page(url=url, status=response.status_code, text=text, seconds=time.monotonic() - started,
+                            location=location if "location" in response.headers else "")
+            finally:
+                response.close()
         except httpx.TimeoutException as exc:
             raise ProbeFailed(f"timed out ({type(exc).__name__}) after {time.monotonic() - started:.1f} s") from exc
         except httpx.HTTPError as exc:
@@ -159,11 +169,13 @@ class Steps:
         self.client, self.limits = client, limits
         self.checks: list[Check] = []
 
-    def page(self, name: str, url: str, expect: Callable[[Page], str | None], main: bool = True) -> Page | None:
-        """Fetch ``url``; ``expect`` returns what is wrong with the page, or None when it is as designed."""
+    def page(self, name: str, url: str, expect: Callable[[Page], str | None], main: bool = True,
+             form: dict[str, str] | None = None) -> Page | None:
+        """Fetch ``url`` (POST ``form``, when given); ``expect`` returns what is wrong with the page, or None
+        when it is as designed."""
         started = time.monotonic()
         try:
-            page = fetch(self.client, url, self.limits)
+            page = fetch(self.client, url, self.limits, form)
         except ProbeFailed as exc:
             self.checks.append(Check(name, False, time.monotonic() - started, str(exc), main))
             return None
@@ -201,9 +213,47 @@ def probe_case_management(steps: Steps, settings: Settings) -> None:
     steps.page("sign-in page", settings.url(f"{BACKOFFICE_MOUNT}/sign-in"), renders(200, "Sign in"))
 
 
+#: What the probe answers a request form's text questions with: a draft that says what it is.
+PROBE_ANSWER = "Synthetic probe (not a request)"
+
+
+def _form_of(page: Page) -> tuple[str, dict[str, str]] | None:
+    """The page's form: where it posts and the answers a person would give to its text questions (the
+    hidden honeypot group, which a person never sees, left empty)."""
+    found = re.search(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", page.text, re.S | re.I)
+    if found is None:
+        return None
+    action = re.search(r'action="([^"]*)"', found.group(0)[:300])
+    body = re.sub(r"<div[^>]*\bhidden\b[^>]*>.*?</div>", "", found.group(1), flags=re.S)
+    answers = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', body))
+    for tag in re.findall(r"<input\b[^>]*>", body):
+        name = re.search(r'name="([^"]+)"', tag)
+        if name and re.search(r'type="(text|email|tel)"', tag) and 'tabindex="-1"' not in tag:
+            answers[name.group(1)] = "probe@example.invalid" if 'type="email"' in tag else PROBE_ANSWER
+    for name in re.findall(r'<textarea[^>]*name="([^"]+)"', body):
+        answers[name] = PROBE_ANSWER
+    return urljoin(page.url, action.group(1) if action else page.url), answers
+
+
+def draft_saved(question_url: str) -> Callable[[Page], str | None]:
+    """The answer was kept: the form moves on to another page (not back to itself, not "check your email",
+    where a form caught as a robot's is sent)."""
+    def expect(page: Page) -> str | None:
+        if page.status != 303 or not page.location:
+            return f"HTTP {page.status}, expected 303 to the next page"
+        moved_to = urlsplit(page.location).path
+        if moved_to == urlsplit(question_url).path or moved_to.endswith("/check-your-email"):
+            return f"the form went to {moved_to} instead of the next page"
+        return None
+    return expect
+
+
 def probe_capture(steps: Steps, settings: Settings) -> None:
     """The front page lists the FOI form, its start page renders and leads to the first question, which
-    renders with its form. No answer is saved: a draft is a requester's and is not made for a probe."""
+    renders with its form; the first answer is saved as a draft and the next page renders from it.
+
+    The draft is a draft like any other: it never becomes a case (that needs its email confirmed, and the
+    probe never reaches check your answers) and it is purged with the other drafts after their lifetime."""
     home = steps.page("front page", settings.url("/"), renders(200))
     if home is None:
         return
@@ -218,8 +268,13 @@ def probe_capture(steps: Steps, settings: Settings) -> None:
     if first is None:
         steps.checks.append(Check("first question", False, 0.0, "the start page does not lead to a question"))
         return
-    steps.page("first question", first, lambda page: renders(200)(page) or (
+    question = steps.page("first question", first, lambda page: renders(200)(page) or (
         None if 'name="csrf_token"' in page.text else "the question page has no form"))
+    form = _form_of(question) if question is not None else None
+    if question is not None and form is not None:
+        saved = steps.page("draft saved", form[0], draft_saved(first), form=form[1])
+        if saved is not None:
+            steps.page("next page from the draft", saved.location, renders(200))
     steps.page("progress page", public_url(settings, "request-progress"), renders(200), main=False)
 
 

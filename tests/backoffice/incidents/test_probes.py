@@ -23,6 +23,7 @@ from backoffice.incidents.models import Incident, IncidentEvent, ProbeResult
 from backoffice.incidents.probes import Action, Decision, Finding, Limits, Outcome, decide
 from backoffice.incidents.service_levels import Priority, Service
 from backoffice.organisation.body import get_organisation
+from capture.models import Draft
 from shared import jobs
 from shared.db import transaction, utcnow
 from shared.mail.models import OutboxMessage
@@ -194,7 +195,7 @@ def test_every_probe_passes_against_the_real_server(live: Settings) -> None:
     for service, found in findings.items():
         assert found.outcome is PASS, (service, found.detail)
     assert [c.name for c in findings[Service.CAPTURE].checks] == [
-        "front page", "FOI start page", "first question", "progress page"]
+        "front page", "FOI start page", "first question", "draft saved", "next page from the draft", "progress page"]
     assert [c.name for c in findings[Service.DISCLOSURE_LOG].checks] == ["home page", "search", "Atom feed"]
     assert [c.name for c in findings[Service.SECURE_SHARE].checks] == ["share link page", "documents, anonymously"]
 
@@ -213,6 +214,8 @@ def test_the_worker_runs_a_round_and_keeps_each_result_without_creating_cases(li
         assert "database write: ok" in case_management.detail and "sign-in page: ok" in case_management.detail
         assert session.scalar(select(func.count()).select_from(Case)) == 0
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        [draft] = session.scalars(select(Draft)).all()  # the probe's draft: saved, never confirmed, purged in time
+        assert draft.answers == {"name": probes.PROBE_ANSWER} and draft.case_type_key == "foi"
 
 
 def test_a_page_that_is_not_as_designed_is_a_failure(live: Settings) -> None:
