@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from backoffice.incidents import probes
@@ -24,7 +25,9 @@ SWEEP_EVERY_SECONDS = 24 * 3600
 
 
 def handle_probe(session: Session, _payload: dict[str, Any], context: jobs.JobContext) -> None:
-    findings = probes.run_round(context.settings)
+    bind = session.get_bind()  # the engine: nothing is read in the job's own transaction before the round
+    known = probes.known_publication(bind) if isinstance(bind, Engine) else None
+    findings = probes.run_round(context.settings, known=known)
     bad = [f"{f.service.value} {f.outcome.value}" for f in findings if f.outcome.bad]
     if bad:
         log.warning("probe round: %s", ", ".join(bad))

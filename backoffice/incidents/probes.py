@@ -27,13 +27,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from enum import StrEnum
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from backoffice.casework.urls import MOUNT as BACKOFFICE_MOUNT
+from backoffice.disclosures.models import PUBLISHED, Publication
 from backoffice.disclosures.paths import LOG_HOME_PAGE
 from backoffice.incidents import incidents
 from backoffice.incidents.models import Incident, ProbeResult
@@ -41,7 +42,7 @@ from backoffice.incidents.service_levels import Priority, Service
 from backoffice.releases.sending import SHARE_PAGE
 from shared import audit
 from shared.apps import public_url
-from shared.db import utcnow
+from shared.db import read_only, utcnow
 from shared.settings import Settings
 
 #: A page slower than this worked, but is "slow" (the seed's P2 example: screens taking over 30 seconds).
@@ -50,6 +51,8 @@ SLOW_SECONDS = 30.0
 FAILURES_TO_RAISE = 3
 #: Probe results older than this are deleted: a year of availability and its comparison month are kept.
 KEEP_RESULTS = dt.timedelta(days=400)
+#: A publication the log's search must find was published at least this long ago (the index has caught up).
+INDEXED_AFTER = dt.timedelta(minutes=10)
 #: The most a whole round may take: well under the minute between rounds.
 ROUND_LIMIT_SECONDS = 50.0
 DETAIL_LIMIT = 500
@@ -208,9 +211,9 @@ def _link(page: Page, pattern: str) -> str | None:
     return urljoin(page.url, found.group(1)) if found else None
 
 
-def probe_case_management(steps: Steps, settings: Settings) -> None:
+def probe_case_management(steps: Steps, target: Target) -> None:
     """The staff sign-in page renders (the database's write is checked when the round is recorded)."""
-    steps.page("sign-in page", settings.url(f"{BACKOFFICE_MOUNT}/sign-in"), renders(200, "Sign in"))
+    steps.page("sign-in page", target.settings.url(f"{BACKOFFICE_MOUNT}/sign-in"), renders(200, "Sign in"))
 
 
 #: What the probe answers a request form's text questions with: a draft that says what it is.
@@ -248,13 +251,13 @@ def draft_saved(question_url: str) -> Callable[[Page], str | None]:
     return expect
 
 
-def probe_capture(steps: Steps, settings: Settings) -> None:
+def probe_capture(steps: Steps, target: Target) -> None:
     """The front page lists the FOI form, its start page renders and leads to the first question, which
     renders with its form; the first answer is saved as a draft and the next page renders from it.
 
     The draft is a draft like any other: it never becomes a case (that needs its email confirmed, and the
     probe never reaches check your answers) and it is purged with the other drafts after their lifetime."""
-    home = steps.page("front page", settings.url("/"), renders(200))
+    home = steps.page("front page", target.settings.url("/"), renders(200))
     if home is None:
         return
     start_url = _link(home, r"[^\"]*/request/foi")
@@ -275,29 +278,74 @@ def probe_capture(steps: Steps, settings: Settings) -> None:
         saved = steps.page("draft saved", form[0], draft_saved(first), form=form[1])
         if saved is not None:
             steps.page("next page from the draft", saved.location, renders(200))
-    steps.page("progress page", public_url(settings, "request-progress"), renders(200), main=False)
+    steps.page("progress page", public_url(target.settings, "request-progress"), renders(200), main=False)
 
 
-def probe_disclosure_log(steps: Steps, settings: Settings) -> None:
-    """The home page renders and a search answers with its results page; the feed is a part."""
-    home_url = public_url(settings, LOG_HOME_PAGE)
+@dataclass(frozen=True)
+class Known:
+    """A published response the log's search must return: the canary, taken from the log itself."""
+
+    reference: str
+    title: str
+
+
+def known_publication(bind: Engine, now: dt.datetime | None = None) -> Known | None:
+    """The newest publication published long enough ago to be in the index, read before the round in a
+    read-only session of its own (no lock held while the probes wait on HTTP); None when the log is empty
+    or the database cannot be read (the case management probe reports that)."""
+    cutoff = (now or utcnow()) - INDEXED_AFTER
+    try:
+        with Session(bind=bind) as reader:
+            read_only(reader)
+            row = reader.execute(select(Publication.reference, Publication.title)
+                                 .where(Publication.status == PUBLISHED, Publication.first_published_at <= cutoff)
+                                 .order_by(Publication.first_published_at.desc(), Publication.id.desc())
+                                 .limit(1)).first()
+    except Exception:  # noqa: BLE001 - without a known publication the search is still probed
+        return None
+    return Known(reference=row.reference, title=row.title) if row else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a probe is pointed at: the suite's addresses, and what the log's search must find."""
+
+    settings: Settings
+    known: Known | None = None
+
+
+def finds(known: Known | None) -> Callable[[Page], str | None]:
+    """The search results page renders and, when the log has a publication, lists it."""
+    def expect(page: Page) -> str | None:
+        wrong = renders(200, "Search")(page)
+        if wrong is None and known is not None and known.reference not in page.text:
+            return f"the search for {known.title[:60]!r} did not return {known.reference}"
+        return wrong
+    return expect
+
+
+def probe_disclosure_log(steps: Steps, target: Target) -> None:
+    """The home page renders and a search returns a known publication (any search, when the log is empty);
+    the feed is a part."""
+    home_url = public_url(target.settings, LOG_HOME_PAGE)
     if steps.page("home page", home_url, renders(200)) is None:
         return
-    steps.page("search", urljoin(home_url, "search?text=request"), renders(200, "Search"))
+    words = target.known.title if target.known else "request"
+    steps.page("search", urljoin(home_url, "search?" + urlencode({"text": words})), finds(target.known))
     steps.page("Atom feed", urljoin(home_url, "feed.atom"),
                lambda page: None if page.status == 200 and "<feed" in page.text else f"HTTP {page.status}",
                main=False)
 
 
-def probe_secure_share(steps: Steps, settings: Settings) -> None:
+def probe_secure_share(steps: Steps, target: Target) -> None:
     """A share link's page answers as designed for a link that is not valid (the token looked up, the
     designed "not found" page), and a share's documents are refused to someone not signed in."""
-    link = public_url(settings, SHARE_PAGE).rstrip("/") + "/" + secrets.token_urlsafe(32)
+    link = public_url(target.settings, SHARE_PAGE).rstrip("/") + "/" + secrets.token_urlsafe(32)
     steps.page("share link page", link, renders(404, "Page not found"))
     steps.page("documents, anonymously", link + "/documents", refused)
 
 
-PROBES: dict[Service, Callable[[Steps, Settings], None]] = {
+PROBES: dict[Service, Callable[[Steps, Target], None]] = {
     Service.CASE_MANAGEMENT: probe_case_management,
     Service.CAPTURE: probe_capture,
     Service.DISCLOSURE_LOG: probe_disclosure_log,
@@ -327,14 +375,14 @@ def describe(checks: Sequence[Check], limits: Limits) -> str:
     return "; ".join(words(c) for c in ordered)[:DETAIL_LIMIT]
 
 
-def probe(service: Service, settings: Settings, limits: Limits) -> Finding:
+def probe(service: Service, settings: Settings, limits: Limits, known: Known | None = None) -> Finding:
     at = utcnow().replace(microsecond=0)
     started = time.monotonic()
     timeout = httpx.Timeout(connect=limits.connect, read=limits.read, write=limits.read, pool=limits.connect)
     with httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=False) as client:
         steps = Steps(client, limits)
         try:
-            PROBES[service](steps, settings)
+            PROBES[service](steps, Target(settings, known))
         except Exception as exc:  # noqa: BLE001 - a probe's own fault is a failed result, never a lost one
             steps.checks.append(Check("probe", False, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
     checks = tuple(steps.checks)
@@ -343,15 +391,16 @@ def probe(service: Service, settings: Settings, limits: Limits) -> Finding:
                    checks=checks)
 
 
-def run_round(settings: Settings, limits: Limits | None = None,
-              services: Sequence[Service] = tuple(PROBES)) -> list[Finding]:
+def run_round(settings: Settings, limits: Limits | None = None, services: Sequence[Service] = tuple(PROBES),
+              known: Known | None = None) -> list[Finding]:
     """Every service's probe side by side; a probe still running at the round's limit is a failure, and is
     left to end by its own timeouts in a thread nobody waits for (the worker moves on)."""
     limits = limits or Limits()
     at = utcnow().replace(microsecond=0)
     pool = ThreadPoolExecutor(max_workers=len(services), thread_name_prefix="probe")
     try:
-        futures: dict[Service, Future[Finding]] = {s: pool.submit(probe, s, settings, limits) for s in services}
+        futures: dict[Service, Future[Finding]] = {s: pool.submit(probe, s, settings, limits, known)
+                                                   for s in services}
         wait_for(list(futures.values()), timeout=limits.round)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

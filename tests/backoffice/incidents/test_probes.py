@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backoffice import plugin
 from backoffice.cases.models import Case
+from backoffice.disclosures.indexing import LOG_SCHEMA
 from backoffice.incidents import jobs as incident_jobs
 from backoffice.incidents import probes
 from backoffice.incidents.incidents import PROBE_RECOVERED, RAISED
@@ -28,9 +29,11 @@ from shared import jobs
 from shared.db import transaction, utcnow
 from shared.mail.models import OutboxMessage
 from shared.runtime import Runtime
+from shared.search.indexes import new_generation, swap_in
 from shared.serve import create_suite
 from shared.settings import Settings
 from tests.conftest import SPECS
+from tests.disclosurelog.conftest import Log, log  # noqa: F401 - the fixture
 from tests.factories import seed_body
 from tests.shared.live import serving
 
@@ -216,6 +219,27 @@ def test_the_worker_runs_a_round_and_keeps_each_result_without_creating_cases(li
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
         [draft] = session.scalars(select(Draft)).all()  # the probe's draft: saved, never confirmed, purged in time
         assert draft.answers == {"name": probes.PROBE_ANSWER} and draft.case_type_key == "foi"
+
+
+def test_the_log_search_must_return_a_known_publication(runtime: Runtime, log: Log) -> None:  # noqa: F811
+    """The canary is the log's own newest publication old enough to be indexed: an index that lost its
+    documents still renders a results page, and only looking for a known one tells."""
+    reference = log.publish("Pothole repairs on the high street")
+    log.publish("Published a minute ago", when=utcnow() - dt.timedelta(minutes=1))  # not indexed yet, maybe
+    log.index()
+    known = probes.known_publication(runtime.engine)
+    assert known == probes.Known(reference, "Pothole repairs on the high street")
+    with serving(create_suite(runtime, SPECS, with_worker=False)) as port:
+        live = dataclasses.replace(runtime.settings, base_url=f"http://127.0.0.1:{port}")
+        [found] = probes.run_round(live, services=[Service.DISCLOSURE_LOG], known=known)
+        assert found.outcome is PASS, found.detail
+        search_dir = runtime.settings.search_dir
+        swap_in(search_dir, LOG_SCHEMA, new_generation(search_dir, LOG_SCHEMA))  # an empty index in use
+        deadline = time.monotonic() + 10
+        while (lost := probes.run_round(live, services=[Service.DISCLOSURE_LOG], known=known)[0]).outcome is PASS:
+            assert time.monotonic() < deadline, "the emptied index was never seen"
+            time.sleep(0.2)
+    assert lost.outcome is FAIL and f"did not return {reference}" in lost.detail, lost.detail
 
 
 def test_a_page_that_is_not_as_designed_is_a_failure(live: Settings) -> None:
