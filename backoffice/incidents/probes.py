@@ -30,7 +30,7 @@ from enum import StrEnum
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from backoffice.casework.urls import MOUNT as BACKOFFICE_MOUNT
@@ -42,7 +42,7 @@ from backoffice.incidents.service_levels import Priority, Service
 from backoffice.releases.sending import SHARE_PAGE
 from shared import audit
 from shared.apps import public_url
-from shared.db import read_only, utcnow
+from shared.db import is_postgres, read_only, utcnow
 from shared.settings import Settings
 
 #: A page slower than this worked, but is "slow" (the seed's P2 example: screens taking over 30 seconds).
@@ -56,6 +56,9 @@ INDEXED_AFTER = dt.timedelta(minutes=10)
 #: The most a whole round may take: well under the minute between rounds.
 ROUND_LIMIT_SECONDS = 50.0
 DETAIL_LIMIT = 500
+#: The PostgreSQL advisory lock that keeps two rounds from recording at once (two workers, a late round): each
+#: would otherwise see no open incident and raise its own. SQLite's one write lock does the same there.
+RECORDING_LOCK = 0x16_0B_E5
 USER_AGENT = "civic-probe/1 (synthetic monitoring)"
 ACTOR = audit.Actor(type="system", label="probe")
 
@@ -471,10 +474,18 @@ def check_database_write(session: Session) -> Check:
     return Check("database write", True, time.monotonic() - started)
 
 
+SEVERITY = (Outcome.PASS, Outcome.SLOW, Outcome.PARTIAL, Outcome.FAIL)
+
+
 def with_check(finding: Finding, check: Check, limits: Limits) -> Finding:
+    """The finding with one more step: its outcome the worse of the two (a finding the round's limit cut
+    short has no steps, and stays a failure)."""
     checks = (*finding.checks, check)
-    return Finding(service=finding.service, at=finding.at, outcome=outcome_of(checks, limits),
-                   duration_ms=finding.duration_ms + int(check.seconds * 1000), detail=describe(checks, limits),
+    outcome = max(finding.outcome, outcome_of([check], limits), key=SEVERITY.index)
+    detail = describe([check], limits) + "; " + finding.detail if not check.ok else \
+        finding.detail + "; " + describe([check], limits)
+    return Finding(service=finding.service, at=finding.at, outcome=outcome,
+                   duration_ms=finding.duration_ms + int(check.seconds * 1000), detail=detail[:DETAIL_LIMIT],
                    checks=checks)
 
 
@@ -484,6 +495,8 @@ def record_round(session: Session, findings: Sequence[Finding], limits: Limits |
     Case management's result also carries the database write check, done here in the caller's transaction.
     """
     limits = limits or Limits()
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORDING_LOCK})
     touched: list[Incident] = []
     for finding in findings:
         if finding.service is Service.CASE_MANAGEMENT:

@@ -32,7 +32,7 @@ from shared.runtime import Runtime
 from shared.search.indexes import new_generation, swap_in
 from shared.serve import create_suite
 from shared.settings import Settings
-from tests.conftest import SPECS
+from tests.conftest import ON_POSTGRES, SPECS
 from tests.disclosurelog.conftest import Log, log  # noqa: F401 - the fixture
 from tests.factories import seed_body
 from tests.shared.live import serving
@@ -163,6 +163,9 @@ def test_case_managements_result_carries_the_database_write(db: Session) -> None
     probes.record_round(db, [finding(Service.CASE_MANAGEMENT, PASS, 0, "sign-in page: ok in 0.1 s")])
     [row] = db.scalars(select(ProbeResult)).all()  # the write check's own row was rolled back
     assert row.outcome == "pass" and "database write: ok" in row.detail
+    cut_short = finding(Service.CASE_MANAGEMENT, FAIL, 0, "no result within the round's limit of 50 s")
+    probes.record_round(db, [cut_short])  # no steps at all: the write working does not make it a pass
+    assert db.scalars(select(ProbeResult.outcome).order_by(ProbeResult.id.desc())).first() == "fail"
 
 
 def test_the_sweep_keeps_a_bounded_table(db: Session) -> None:
@@ -305,3 +308,36 @@ def test_a_server_that_never_answers_ends_by_the_timeout(settings: Settings, dri
     assert took < QUICK.round + 1
     assert {f.outcome for f in findings} == {FAIL}, [f.detail for f in findings]
     assert all("timed out" in f.detail or "within" in f.detail for f in findings), [f.detail for f in findings]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite's one write lock already keeps two rounds apart")
+def test_two_rounds_recorded_at_once_raise_one_incident(runtime: Runtime) -> None:
+    """Two workers recording the third failure at the same moment: the second waits for the first, then sees
+    its incident (a PostgreSQL advisory lock for the recording), so no service gets two."""
+    services = list(Service)
+    with transaction(runtime.factory) as session:
+        get_organisation(session)  # made once here, not by two rounds at once
+        for service in services:
+            probes.record_round(session, [finding(service, FAIL, 3), finding(service, FAIL, 2)])
+    barrier = threading.Barrier(2 * len(services))
+    errors: list[BaseException] = []
+
+    def record(service: Service) -> None:
+        try:
+            barrier.wait(timeout=10)
+            with transaction(runtime.factory) as session:
+                probes.record_round(session, [finding(service, FAIL, 1)])
+                time.sleep(0.2)  # keep the transaction open while the other round looks
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=record, args=(s,)) for s in services for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with runtime.factory() as session:
+        raised = session.scalars(select(Incident.service).order_by(Incident.service)).all()
+    assert raised == sorted(s.value for s in services)
