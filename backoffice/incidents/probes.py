@@ -11,9 +11,10 @@ is never held for more than :data:`ROUND_LIMIT_SECONDS`. No HTTP happens inside 
 the round is run first, then its results are written in one short transaction (on SQLite a transaction
 takes the write lock that every web request of the probed service needs).
 
-Probes never create cases or drafts and never send email to the public: they only read public pages (a
-request form's start and first question pages, an unknown share link, the log's search) and write their
-own results. The incidents they raise tell the body's major-incident contacts, as any P1 or P2 does.
+Probes never create cases and never send email to the public: they read public pages (a request form's
+start and first question pages, an unknown share link, the log's search), save one answer as a draft that
+is never confirmed (so never a case, and purged with the other drafts), and write their own results. The
+incidents they raise tell the body's major-incident contacts, as any P1 or P2 does.
 """
 
 from __future__ import annotations
@@ -221,6 +222,8 @@ def probe_case_management(steps: Steps, target: Target) -> None:
 
 #: What the probe answers a request form's text questions with: a draft that says what it is.
 PROBE_ANSWER = "Synthetic probe (not a request)"
+#: Pages a form may go to next that record what a requester was shown: opened by people only.
+NOT_OPENED = ("/published-answers", "/suggestions")
 
 
 def _form_of(page: Page) -> tuple[str, dict[str, str]] | None:
@@ -279,7 +282,8 @@ def probe_capture(steps: Steps, target: Target) -> None:
     form = _form_of(question) if question is not None else None
     if question is not None and form is not None:
         saved = steps.page("draft saved", form[0], draft_saved(first), form=form[1])
-        if saved is not None:
+        # Published answers offered to a requester are counted (deflection): the probe does not open them.
+        if saved is not None and not urlsplit(saved.location).path.endswith(NOT_OPENED):
             steps.page("next page from the draft", saved.location, renders(200))
     steps.page("progress page", public_url(target.settings, "request-progress"), renders(200), main=False)
 
@@ -378,12 +382,17 @@ def describe(checks: Sequence[Check], limits: Limits) -> str:
     return "; ".join(words(c) for c in ordered)[:DETAIL_LIMIT]
 
 
-def probe(service: Service, settings: Settings, limits: Limits, known: Known | None = None) -> Finding:
+def probe(service: Service, settings: Settings, limits: Limits, known: Known | None = None,
+          progress: list[Check] | None = None) -> Finding:
+    """One service's probe; its steps are appended to ``progress`` as they end, so a round that cannot
+    wait for the rest still knows what was seen."""
     at = utcnow().replace(microsecond=0)
     started = time.monotonic()
     timeout = httpx.Timeout(connect=limits.connect, read=limits.read, write=limits.read, pool=limits.connect)
     with httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=False) as client:
         steps = Steps(client, limits)
+        if progress is not None:
+            steps.checks = progress
         try:
             PROBES[service](steps, Target(settings, known))
         except Exception as exc:  # noqa: BLE001 - a probe's own fault is a failed result, never a lost one
@@ -394,28 +403,35 @@ def probe(service: Service, settings: Settings, limits: Limits, known: Known | N
                    checks=checks)
 
 
+def cut_short(service: Service, at: dt.datetime, seen: Sequence[Check], limits: Limits) -> Finding:
+    """A probe still running at the round's limit. Its steps so far say which: slow, when they all worked
+    and one was already slow (slow pages explain the overrun: P2's "screens taking over 30 seconds"),
+    else a failure (a step that never answers)."""
+    slow = bool(seen) and all(c.ok for c in seen) and any(c.seconds > limits.slow for c in seen)
+    unfinished = Check("the rest", False, limits.round, f"not finished within the round's limit of {limits.round:g} s",
+                       main=not slow)
+    checks = (*seen, unfinished)
+    return Finding(service=service, at=at, outcome=Outcome.SLOW if slow else Outcome.FAIL,
+                   duration_ms=int(limits.round * 1000), detail=describe(checks, limits), checks=checks)
+
+
 def run_round(settings: Settings, limits: Limits | None = None, services: Sequence[Service] = tuple(PROBES),
               known: Known | None = None) -> list[Finding]:
-    """Every service's probe side by side; a probe still running at the round's limit is a failure, and is
-    left to end by its own timeouts in a thread nobody waits for (the worker moves on)."""
+    """Every service's probe side by side. A probe still running at the round's limit is judged on what it
+    saw (:func:`cut_short`) and left to end by its own timeouts in a thread nobody waits for: the worker
+    moves on."""
     limits = limits or Limits()
     at = utcnow().replace(microsecond=0)
+    progress: dict[Service, list[Check]] = {s: [] for s in services}
     pool = ThreadPoolExecutor(max_workers=len(services), thread_name_prefix="probe")
     try:
-        futures: dict[Service, Future[Finding]] = {s: pool.submit(probe, s, settings, limits, known)
-                                                   for s in services}
+        futures: dict[Service, Future[Finding]] = {
+            s: pool.submit(probe, s, settings, limits, known, progress[s]) for s in services}
         wait_for(list(futures.values()), timeout=limits.round)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    findings = []
-    for service, future in futures.items():
-        if future.done() and not future.cancelled():
-            findings.append(future.result())
-        else:
-            findings.append(Finding(service=service, at=at, outcome=Outcome.FAIL,
-                                    duration_ms=int(limits.round * 1000),
-                                    detail=f"no result within the round's limit of {limits.round:g} s"))
-    return findings
+    return [future.result() if future.done() and not future.cancelled()
+            else cut_short(service, at, list(progress[service]), limits) for service, future in futures.items()]
 
 
 # The decision ---------------------------------------------------------------------------------------------

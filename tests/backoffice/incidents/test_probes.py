@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import http.server
 import socket
 import threading
 import time
@@ -292,6 +293,52 @@ def _silent_server(drip: bool) -> tuple[socket.socket, threading.Event]:
 
     threading.Thread(target=serve, daemon=True).start()
     return listener, stop
+
+
+class _SlowSite(http.server.BaseHTTPRequestHandler):
+    """Every page answers after 1.2 s, except the FOI form's, which hangs: a site that is slow, then stuck."""
+
+    def do_GET(self) -> None:
+        time.sleep(10 if self.path == "/request/foi" else 1.2)
+        body = b'<h1>Sign in</h1><a href="/request/foi">Freedom of Information</a>'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_slow_pages_are_slow_even_when_the_round_cannot_wait_for_the_rest(settings: Settings) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowSite)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    limits = Limits(connect=1.0, read=3.0, page=3.5, slow=1.0, round=2.5)
+    try:
+        started = time.monotonic()
+        found = {f.service: f for f in probes.run_round(
+            dataclasses.replace(settings, base_url=f"http://127.0.0.1:{server.server_address[1]}"), limits,
+            services=[Service.CASE_MANAGEMENT, Service.CAPTURE])}
+        took = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert took < limits.round + 0.5
+    assert found[Service.CASE_MANAGEMENT].outcome is SLOW  # finished, in 1.2 s a page
+    assert found[Service.CASE_MANAGEMENT].detail.startswith("sign-in page: SLOW in 1.2 s")
+    assert found[Service.CAPTURE].outcome is SLOW, found[Service.CAPTURE].detail  # slow, then cut short
+    assert "not finished within the round's limit of 2.5 s" in found[Service.CAPTURE].detail
+
+
+def test_a_probe_cut_short_without_a_slow_page_is_a_failure() -> None:
+    at, limits = utcnow(), Limits()
+    assert probes.cut_short(Service.CAPTURE, at, [], limits).outcome is FAIL
+    assert probes.cut_short(Service.CAPTURE, at, [probes.Check("front page", True, 0.1)], limits).outcome is FAIL
+    slow_then_broken = [probes.Check("front page", True, 31.0), probes.Check("start", False, 2.0, "HTTP 500")]
+    assert probes.cut_short(Service.CAPTURE, at, slow_then_broken, limits).outcome is FAIL
+    assert probes.cut_short(Service.CAPTURE, at, slow_then_broken[:1], limits).outcome is SLOW
 
 
 @pytest.mark.parametrize("drip", [False, True], ids=["silent", "dripping"])
