@@ -20,6 +20,7 @@ incidents they raise tell the body's major-incident contacts, as any P1 or P2 do
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 import time
@@ -44,6 +45,7 @@ from backoffice.releases.sending import SHARE_PAGE
 from shared import audit
 from shared.apps import public_url
 from shared.db import is_postgres, read_only, utcnow
+from shared.errors import Conflict, InvalidInput
 from shared.settings import Settings
 
 #: A page slower than this worked, but is "slow" (the seed's P2 example: screens taking over 30 seconds).
@@ -61,6 +63,7 @@ DETAIL_LIMIT = 500
 #: would otherwise see no open incident and raise its own. SQLite's one write lock does the same there.
 RECORDING_LOCK = 0x16_0B_E5
 USER_AGENT = "civic-probe/1 (synthetic monitoring)"
+log = logging.getLogger(__name__)
 ACTOR = audit.Actor(type="system", label="probe")
 
 
@@ -170,7 +173,7 @@ def _h1(text: str) -> str:
 
 
 class Steps:
-    """The steps of one probe, run in order; a main step that fails ends the probe (what follows needs it)."""
+    """The steps of one probe, in order: each probe stops where what follows needs a step that failed."""
 
     def __init__(self, client: httpx.Client, limits: Limits) -> None:
         self.client, self.limits = client, limits
@@ -441,6 +444,7 @@ class Action(StrEnum):
     RAISE = "raise"
     ESCALATE = "escalate"
     NOTE_RECOVERY = "note_recovery"
+    NOTE_RELAPSE = "note_relapse"
 
 
 @dataclass(frozen=True)
@@ -454,7 +458,8 @@ def decide(recent: Sequence[Outcome], open_priority: Priority | None, recovery_n
 
     Three bad results in a row open an incident: P1 when all three failed, else P2 (slow or partial: the
     primary function still works). With one open, no second is raised; a P2 whose service now fails
-    outright three times is raised to P1; the first pass after it is noted for a person to confirm.
+    outright three times is raised to P1; the first pass after it is noted for a person to confirm, and
+    three bad results after that note withdraw it (the service is not back after all).
     """
     if not recent:
         return Decision(Action.NOTHING)
@@ -465,6 +470,8 @@ def decide(recent: Sequence[Outcome], open_priority: Priority | None, recovery_n
         return Decision(Action.RAISE, priority) if run_of_bad else Decision(Action.NOTHING)
     if recent[-1] is Outcome.PASS:
         return Decision(Action.NOTHING) if recovery_noted else Decision(Action.NOTE_RECOVERY)
+    if run_of_bad and recovery_noted:
+        return Decision(Action.NOTE_RELAPSE, priority)
     if run_of_bad and priority is Priority.P1 and open_priority is not Priority.P1:
         return Decision(Action.ESCALATE, Priority.P1)
     return Decision(Action.NOTHING)
@@ -540,6 +547,18 @@ def act(session: Session, service: Service) -> Incident | None:
     decision = decide([Outcome(r.outcome) for r in results],
                       Priority(open_incident.priority) if open_incident else None,
                       recovery_noted=bool(open_incident and open_incident.probe_recovered_at))
+    if decision.action is Action.NOTHING:
+        return None
+    try:
+        with session.begin_nested():  # a step the incident refuses leaves the results recorded
+            return _carry_out(session, service, decision, results, open_incident)
+    except (InvalidInput, Conflict) as exc:
+        log.warning("probe %s: %s refused: %s", service.value, decision.action.value, exc)
+        return None
+
+
+def _carry_out(session: Session, service: Service, decision: Decision, results: list[ProbeResult],
+               open_incident: Incident | None) -> Incident | None:
     evidence = "\n".join(_evidence_line(r) for r in results)
     if decision.action is Action.RAISE and decision.priority is not None:
         what = "is failing" if decision.priority is Priority.P1 else "is slow or partly failing"
@@ -556,6 +575,11 @@ def act(session: Session, service: Service) -> Incident | None:
     if decision.action is Action.NOTE_RECOVERY:
         incidents.note_probe_recovery(session, ACTOR, open_incident,
                                       f"The probe passed again; confirm and resolve:\n{_evidence_line(results[-1])}")
+        return open_incident
+    if decision.action is Action.NOTE_RELAPSE:
+        open_incident.probe_recovered_at = None  # the next pass is noted again
+        incidents.post_update(session, ACTOR, open_incident, public=False,
+                              text=f"The probe sees {service.label} failing again since it passed:\n{evidence}")
         return open_incident
     return None
 

@@ -12,12 +12,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice import plugin
 from backoffice.cases.models import Case
 from backoffice.disclosures.indexing import LOG_SCHEMA
+from backoffice.incidents import incidents as steps
 from backoffice.incidents import jobs as incident_jobs
 from backoffice.incidents import probes
 from backoffice.incidents.incidents import PROBE_RECOVERED, RAISED
@@ -35,7 +37,7 @@ from shared.serve import create_suite
 from shared.settings import Settings
 from tests.conftest import ON_POSTGRES, SPECS
 from tests.disclosurelog.conftest import Log, log  # noqa: F401 - the fixture
-from tests.factories import seed_body
+from tests.factories import SYSTEM, seed_body
 from tests.shared.live import serving
 
 PASS, SLOW, PARTIAL, FAIL = Outcome.PASS, Outcome.SLOW, Outcome.PARTIAL, Outcome.FAIL
@@ -74,6 +76,11 @@ def test_a_p2_whose_service_then_fails_outright_is_raised_to_p1() -> None:
 def test_a_pass_with_one_open_notes_the_recovery_once() -> None:
     assert decide([FAIL, FAIL, PASS], Priority.P1) == Decision(Action.NOTE_RECOVERY)
     assert decide([FAIL, FAIL, PASS], Priority.P1, recovery_noted=True) == Decision(Action.NOTHING)
+
+
+def test_three_bad_results_after_the_recovery_note_withdraw_it() -> None:
+    assert decide([PASS, FAIL, FAIL], Priority.P1, recovery_noted=True) == Decision(Action.NOTHING)
+    assert decide([FAIL, FAIL, FAIL], Priority.P1, recovery_noted=True) == Decision(Action.NOTE_RELAPSE, Priority.P1)
 
 
 def test_the_outcome_of_a_probe_from_its_steps() -> None:
@@ -145,8 +152,31 @@ def test_a_flood_of_failures_makes_one_incident_and_the_pass_is_noted_not_resolv
     assert incident.resolved_at is None and incident.status == "investigating"
     noted = db.scalars(select(IncidentEvent.kind).where(IncidentEvent.incident_id == incident.id)).all()
     assert noted.count(PROBE_RECOVERED) == 1
-    assert rounds(db, Service.SECURE_SHARE, [PASS, FAIL, FAIL, FAIL, PASS]) == []  # noted once; still one
-    assert len(probe_incidents(db)) == 1
+    assert rounds(db, Service.SECURE_SHARE, [PASS, FAIL, FAIL]) == []  # noted once
+    assert rounds(db, Service.SECURE_SHARE, [FAIL]) == [incident]  # not back after all: the note withdrawn
+    assert incident.probe_recovered_at is None
+    relapse = db.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+                         .order_by(IncidentEvent.id.desc())).first()
+    assert relapse is not None and relapse.kind == "update" and not relapse.public
+    assert "failing again" in relapse.text
+    assert rounds(db, Service.SECURE_SHARE, [PASS]) == [incident]
+    noted = db.scalars(select(IncidentEvent.kind).where(IncidentEvent.incident_id == incident.id)).all()
+    assert noted.count(PROBE_RECOVERED) == 2
+    assert len(probe_incidents(db)) == 1 and incident.resolved_at is None
+
+
+def test_a_step_the_incident_refuses_still_keeps_the_result(db: Session) -> None:
+    """A person's update timed a minute ahead (clocks a little apart): the probe's note, timed now, would
+    come before it and is refused; the round's result is kept all the same, and the next pass notes it."""
+    [incident] = rounds(db, Service.CAPTURE, [FAIL, FAIL, FAIL])
+    steps.post_update(db, SYSTEM, incident, text="Looking into it", public=False,
+                      at=utcnow() + dt.timedelta(minutes=1))
+    assert rounds(db, Service.CAPTURE, [PASS]) == []
+    assert incident.probe_recovered_at is None
+    assert db.scalar(select(func.count()).select_from(ProbeResult)) == 4
+    with time_machine.travel(utcnow() + dt.timedelta(minutes=2)):
+        assert rounds(db, Service.CAPTURE, [PASS]) == [incident]
+    assert incident.probe_recovered_at is not None
 
 
 def test_slow_rounds_open_a_p2_and_other_services_are_apart(db: Session) -> None:
