@@ -25,7 +25,7 @@ from shared import worker as worker_loop
 from shared.apps import Schedule
 from shared.db import transaction
 from shared.runtime import Runtime
-from shared.search.indexes import CURRENT
+from shared.search.indexes import CURRENT, forget_engines
 from shared.serve import create_suite
 from tests.conftest import SPECS, spec
 from tests.factories import seed_body
@@ -107,4 +107,5 @@ def test_a_broken_search_index_opens_a_p1_and_its_recovery_is_noted(runtime: Run
             stop.set()
             loop.join(timeout=60)
             probe_runtime.engine.dispose()
+            forget_engines()
     assert not loop.is_alive()

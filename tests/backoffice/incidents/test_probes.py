@@ -32,7 +32,7 @@ from shared import jobs
 from shared.db import transaction, utcnow
 from shared.mail.models import OutboxMessage
 from shared.runtime import Runtime
-from shared.search.indexes import new_generation, swap_in
+from shared.search.indexes import forget_engines, new_generation, swap_in
 from shared.serve import create_suite
 from shared.settings import Settings
 from tests.conftest import ON_POSTGRES, SPECS
@@ -224,6 +224,7 @@ def live(runtime: Runtime) -> Iterator[Settings]:
         seed_body(session)
     with serving(create_suite(runtime, SPECS, with_worker=False)) as port:
         yield dataclasses.replace(runtime.settings, base_url=f"http://127.0.0.1:{port}")
+    forget_engines()  # the log's search index the server opened
 
 
 def test_every_probe_passes_against_the_real_server(live: Settings) -> None:
@@ -355,7 +356,7 @@ def test_slow_pages_are_slow_even_when_the_round_cannot_wait_for_the_rest(settin
     finally:
         server.shutdown()
         server.server_close()
-    assert took < limits.round + 0.5
+    assert took < limits.round + 1.0
     assert found[Service.CASE_MANAGEMENT].outcome is SLOW  # finished, in 1.2 s a page
     assert found[Service.CASE_MANAGEMENT].detail.startswith("sign-in page: SLOW in 1.2 s")
     assert found[Service.CAPTURE].outcome is SLOW, found[Service.CAPTURE].detail  # slow, then cut short
