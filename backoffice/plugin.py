@@ -17,6 +17,7 @@ from backoffice.clocks import cli as deadline_cli
 from backoffice.disclosures import commands as disclosure_commands
 from backoffice.disclosures import jobs as disclosure_jobs
 from backoffice.incidents import incidents
+from backoffice.incidents import jobs as incident_jobs
 from backoffice.notifications import jobs as notification_jobs
 from backoffice.organisation import bank_holidays
 from backoffice.releases import jobs as release_jobs
@@ -62,7 +63,7 @@ if incidents.recompute_open not in bank_holidays.CALENDAR_LISTENERS:
     bank_holidays.CALENDAR_LISTENERS.append(incidents.recompute_open)
 
 _FEATURES = (staff_jobs, api_jobs, notification_jobs, automation_sweep, release_jobs, disclosure_jobs,
-             reporting_jobs, retention_jobs)
+             reporting_jobs, retention_jobs, incident_jobs)
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:
