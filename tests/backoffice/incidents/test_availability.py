@@ -191,3 +191,25 @@ def test_the_future_is_not_measured(db: Session) -> None:
         probes(db, "2026-12-07T00:00:00", "2026-12-07T08:59:00")
         figures = day(db, "2026-12-07")
     assert minutes(figures.scheduled) == 60 and figures.end == at("2026-12-07T09:00:00")
+
+
+def test_the_two_scans_agree_on_irregular_results(db: Session) -> None:
+    """SQLite's string scan and the windowed query find the same spans (on SQLite both can run)."""
+    import random
+
+    from backoffice.incidents import availability as measure
+    from backoffice.incidents.service_levels import Service
+
+    rng = random.Random(16)
+    moment, rows = at("2026-12-07T07:00:00"), []
+    for _ in range(400):
+        moment += dt.timedelta(seconds=rng.choice([5, 30, 60, 60, 60, 170, 181, 240, 900]))
+        rows.append({"service": SERVICE, "at": moment, "outcome": rng.choice(["pass", "pass", "fail", "slow"]),
+                     "duration_ms": 1})
+    db.execute(insert(ProbeResult), rows)
+    start, end = at("2026-12-07T08:00:00"), moment - dt.timedelta(minutes=20)
+    windowed = measure._probe_spans_windowed(db, Service.CAPTURE, start, end)
+    assert windowed[0] and windowed[1]
+    if db.get_bind().dialect.name == "sqlite":
+        assert measure._probe_spans_sqlite(db, Service.CAPTURE, start, end) == windowed
+    assert measure.probe_spans(db, Service.CAPTURE, start, end) == windowed
