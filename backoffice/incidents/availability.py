@@ -330,9 +330,9 @@ def _ledger(session: Session, service: Service, start: dt.datetime, end: dt.date
     return _Ledger(hours, maintenance, no_data, downtime)
 
 
-def _period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def _period(start: dt.datetime, end: dt.datetime, now: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
     """UTC, to now at the latest: the future is not measured."""
-    begin, finish = start.astimezone(dt.UTC), min(end.astimezone(dt.UTC), utcnow())
+    begin, finish = start.astimezone(dt.UTC), min(end.astimezone(dt.UTC), (now or utcnow()).astimezone(dt.UTC))
     return begin, max(begin, finish)
 
 
@@ -345,10 +345,11 @@ def _figures(service: Service, ledger: _Ledger, start: dt.datetime, end: dt.date
                         downtime=_total(_intersect(ledger.downtime, bounds)))
 
 
-def availability(session: Session, service: Service | str, start: dt.datetime, end: dt.datetime) -> Availability:
-    """The service's availability from ``start`` to ``end`` (aware instants; a future end is now)."""
+def availability(session: Session, service: Service | str, start: dt.datetime, end: dt.datetime,
+                 now: dt.datetime | None = None) -> Availability:
+    """The service's availability from ``start`` to ``end`` (aware instants; an end after ``now`` is now)."""
     chosen = levels.parse_service(service)
-    begin, finish = _period(start, end)
+    begin, finish = _period(start, end, now)
     return _figures(chosen, _ledger(session, chosen, begin, finish), begin, finish)
 
 
@@ -356,11 +357,11 @@ def london_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=LONDON).astimezone(dt.UTC)
 
 
-def availability_by_day(session: Session, service: Service | str, first: dt.date,
-                        last: dt.date) -> list[DayAvailability]:
+def availability_by_day(session: Session, service: Service | str, first: dt.date, last: dt.date,
+                        now: dt.datetime | None = None) -> list[DayAvailability]:
     """One entry per London day from ``first`` to ``last``, from one pass over the whole stretch."""
     chosen = levels.parse_service(service)
-    begin, finish = _period(london_midnight(first), london_midnight(last + _DAY))
+    begin, finish = _period(london_midnight(first), london_midnight(last + _DAY), now)
     ledger = _ledger(session, chosen, begin, finish)
     days: list[DayAvailability] = []
     day = first

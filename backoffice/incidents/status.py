@@ -186,7 +186,7 @@ def service_status(session: Session, service: levels.Service | str, now: dt.date
     probe_state, checked_at = _probe_state(session, chosen, moment)
     state = _worst([probe_state, *(PRIORITY_STATE[Priority(p.priority)] for p in open_incidents)])
 
-    measured = measure.availability_by_day(session, chosen, first, today)
+    measured = measure.availability_by_day(session, chosen, first, today, moment)
     days: list[StatusDay] = []
     for entry in measured:
         begin = measure.london_midnight(entry.day)
