@@ -135,8 +135,14 @@ def build(data_dir: Path, probes: int, incidents: int, now: dt.datetime, seed: i
             "investigating", "plus", _stamp(received), _stamp(responded), _stamp(resolved), None,
             _stamp(response_due), _stamp(resolve_due), "Supplier" if rng.random() < 0.03 else "", "bench", "",
             _stamp(received)))
-    db.executemany(f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) "  # noqa: S608
-                   f"VALUES ({', '.join('?' * len(INCIDENT_COLUMNS))})", incident_rows)
+    # Text columns added since (NOT NULL, defaulted by the model, not the table) get "", so the bench
+    # keeps working as the table grows.
+    extra = tuple(name for _, name, kind, notnull, default, key in db.execute("PRAGMA table_info(incidents)")
+                  if notnull and default is None and not key and name not in INCIDENT_COLUMNS
+                  and kind.upper().startswith("VARCHAR"))
+    columns = INCIDENT_COLUMNS + extra
+    db.executemany(f"INSERT INTO incidents ({', '.join(columns)}) "  # noqa: S608
+                   f"VALUES ({', '.join('?' * len(columns))})", [row + ("",) * len(extra) for row in incident_rows])
     windows = []
     for _ in range(24):
         begin = start + rng.randrange(probes) * MINUTE
