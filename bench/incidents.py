@@ -13,7 +13,8 @@ Then it measures, median of ``--runs`` runs after one warm-up, each beside its b
 process on the same rows:
 
 - ``availability`` over the year (the code the pages and the service report call), beside a plain
-  ``COUNT(*) ... GROUP BY outcome`` over the same probe rows: what counting checks would cost;
+  ``COUNT(*) ... GROUP BY outcome`` over the same probe rows: what counting checks would cost; and,
+  once, the window-function query PostgreSQL uses, run here on SQLite, to show why SQLite does not;
 - ``attainment`` over the preceding 12 months, beside a plain ``GROUP BY service, priority`` with the
   met counts;
 - ``service_status`` (the public status page: 90 days by day), beside the same COUNT over 90 days;
@@ -43,6 +44,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from backoffice.incidents import availability as measure
 from backoffice.incidents.attainment import attainment
 from backoffice.incidents.availability import availability
 from backoffice.incidents.service_levels import Priority, Service
@@ -195,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             bare, counts = timed(args.runs, lambda: session.execute(count_sql, bounds).all())
             line("availability, the year", ours, bare)
             print(f"    {figures!r}\n    checks counted: {counts}")
+            windowed, _ = timed(1, lambda: measure._probe_spans_windowed(session, SERVICE, year_start, now))
+            line("  the windowed query (PostgreSQL's)", windowed, bare)
 
             attain_sql = text(
                 "SELECT service, priority, COUNT(*), SUM(CASE WHEN resolved_at <= resolve_due_at THEN 1 ELSE 0 END), "
