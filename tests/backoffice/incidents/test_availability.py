@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -196,20 +197,26 @@ def test_the_future_is_not_measured(db: Session) -> None:
 def test_the_two_scans_agree_on_irregular_results(db: Session) -> None:
     """SQLite's string scan and the windowed query find the same spans (on SQLite both can run)."""
     import random
+    import re
 
     from backoffice.incidents import availability as measure
     from backoffice.incidents.service_levels import Service
 
     rng = random.Random(16)
-    moment, rows = at("2026-12-07T07:00:00"), []
+    moment, rows = at("2026-12-07T07:00:00"), list[dict[str, Any]]()
     for _ in range(400):
         moment += dt.timedelta(seconds=rng.choice([5, 30, 60, 60, 60, 170, 181, 240, 900]))
         rows.append({"service": SERVICE, "at": moment, "outcome": rng.choice(["pass", "pass", "fail", "slow"]),
                      "duration_ms": 1})
     db.execute(insert(ProbeResult), rows)
     start, end = at("2026-12-07T08:00:00"), moment - dt.timedelta(minutes=20)
-    windowed = measure._probe_spans_windowed(db, Service.CAPTURE, start, end)
-    assert windowed[0] and windowed[1]
+    # The reference: every row, in Python.
+    kept = [r for r in rows if start - STALE <= r["at"] < end]
+    flags = "".join("f" if r["outcome"] == "fail" else "p" for r in kept)
+    expected = measure._spans_of_rows([r["at"] for r in kept], (m.span() for m in re.finditer("f+", flags)),
+                                      start, end)
+    assert expected[0] and expected[1] and len(expected[0]) > 5
+    assert measure._probe_spans_windowed(db, Service.CAPTURE, start, end) == expected
     if db.get_bind().dialect.name == "sqlite":
-        assert measure._probe_spans_sqlite(db, Service.CAPTURE, start, end) == windowed
-    assert measure.probe_spans(db, Service.CAPTURE, start, end) == windowed
+        assert measure._probe_spans_sqlite(db, Service.CAPTURE, start, end) == expected
+    assert measure.probe_spans(db, Service.CAPTURE, start, end) == expected
