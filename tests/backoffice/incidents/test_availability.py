@@ -205,7 +205,7 @@ def test_the_two_scans_agree_on_irregular_results(db: Session) -> None:
     rng = random.Random(16)
     moment, rows = at("2026-12-07T07:00:00"), list[dict[str, Any]]()
     for _ in range(400):
-        moment += dt.timedelta(seconds=rng.choice([5, 30, 60, 60, 60, 170, 181, 240, 900]))
+        moment += dt.timedelta(seconds=rng.choice([5, 30, 60, 60, 60, 170, 180, 181, 240, 900]))
         rows.append({"service": SERVICE, "at": moment, "outcome": rng.choice(["pass", "pass", "fail", "slow"]),
                      "duration_ms": 1})
     db.execute(insert(ProbeResult), rows)
