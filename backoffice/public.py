@@ -239,3 +239,28 @@ __all__ += [
     "search_log",
     "sitemap_entries",
 ]
+
+
+# Service status: each public app's status page and its Atom feed of incidents. ``service`` is the
+# service's key ("capture", "secure_share", "disclosure_log"); only public updates leave the core.
+from backoffice.incidents.status import (  # noqa: E402
+    IncidentFeed,
+    PlannedMaintenance,
+    PublicIncident,
+    PublicUpdate,
+    ServiceStatus,
+    StatusDay,
+    incident_feed,
+    service_status,
+)
+
+__all__ += [
+    "IncidentFeed",
+    "PlannedMaintenance",
+    "PublicIncident",
+    "PublicUpdate",
+    "ServiceStatus",
+    "StatusDay",
+    "incident_feed",
+    "service_status",
+]

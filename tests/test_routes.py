@@ -80,6 +80,8 @@ def test_open_routes_are_listed(runtime) -> None:
             "/request/{type_key}/suggestions",
             "/request/{type_key}/{page_key}",
             "/sent",
+            "/status",
+            "/status.atom",
         ],
         "disclosurelog": [
             "/",
@@ -92,6 +94,8 @@ def test_open_routes_are_listed(runtime) -> None:
             "/search",
             "/search.atom",
             "/sitemap.xml",
+            "/status",
+            "/status.atom",
         ],
         "secureshare": [
             "/",
@@ -104,6 +108,8 @@ def test_open_routes_are_listed(runtime) -> None:
             "/s/{token}/history.csv",
             "/s/{token}/remove",
             "/s/{token}/sign-out",
+            "/status",
+            "/status.atom",
         ],
     }
     wanted = sorted(f"{key} {path}" for key, paths in expected.items() for path in [*paths, *expected_everywhere])

@@ -8,11 +8,13 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from backoffice.public import incident_feed, service_status
 from capture.web import confirm, feedback, journey, progress, published_answers
 from capture.web.common import MOUNT
 from shared.runtime import Runtime
 from shared.web import PUBLIC, page
 from shared.web.factory import create_web_app
+from shared.web.status_page import status_pages
 from shared.web.templating import NavItem, Shell
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -50,6 +52,7 @@ def routes() -> list[BaseRoute]:
         page("/progress/status", progress.status, name="progress-status", access=PUBLIC),
         page("/feedback", feedback.feedback, name="feedback", access=PUBLIC, methods=BOTH),
         page("/feedback/thanks", feedback.thanks, name="feedback-thanks", access=PUBLIC),
+        *status_pages("capture", service_status, incident_feed),
         # Capture's own script and styles, ahead of (and inside) the shared /static mount.
         Mount("/static/capture", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from backoffice.public import incident_feed, service_status
 from disclosurelog.web import feeds, pages
 from shared.runtime import Runtime
 from shared.web import PUBLIC, page
 from shared.web.factory import create_web_app
+from shared.web.status_page import status_pages
 from shared.web.templating import Shell
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -37,6 +39,7 @@ def routes() -> list:  # type: ignore[type-arg]
         page("/feed.json", feeds.json_feed, name="feed-json", access=PUBLIC),
         page("/disclosure-log.csv", feeds.log_csv, name="log-csv", access=PUBLIC),
         page("/sitemap.xml", feeds.sitemap, name="sitemap", access=PUBLIC),
+        *status_pages("disclosure_log", service_status, incident_feed),
     ]
 
 

@@ -12,11 +12,13 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.responses import Response
 
+from backoffice.public import incident_feed, service_status
 from secureshare.web import documents, link
 from secureshare.web.headers import ShareHeadersMiddleware
 from shared.runtime import Runtime
 from shared.web import PUBLIC, RequestContext, page
 from shared.web.factory import create_web_app
+from shared.web.status_page import status_pages
 from shared.web.templating import Shell
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -47,6 +49,7 @@ def routes() -> list:  # type: ignore[type-arg]
         page(_SHARE + "/sign-out", documents.sign_out, name="sign-out", access=PUBLIC, methods=("POST",)),
         page(_SHARE + "/remove", documents.remove, name="remove", access=PUBLIC, methods=BOTH),
         page("/removed", documents.removed, name="removed", access=PUBLIC),
+        *status_pages("secure_share", service_status, incident_feed),
     ]
 
 

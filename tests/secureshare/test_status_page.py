@@ -1,0 +1,16 @@
+"""Secure Share's status page and Atom feed of incidents (the checks every public app shares)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+
+from tests.factories import Office
+from tests.pages import PageChecker
+from tests.status_pages import App, check_status_page_and_feed
+
+
+def test_the_status_page_and_feed_of_secure_share(office: Office, share_app: Starlette, session_factory: sessionmaker[Session],
+                                                  check_page: PageChecker) -> None:
+    check_status_page_and_feed(App("secureshare", "/secure-share", "secure_share", "Secure Share"),
+                               share_app, session_factory, check_page)
