@@ -20,6 +20,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from backoffice.cases.models import Case
 from backoffice.incidents import clock as incident_clock
 from backoffice.incidents import service_levels as levels
+from backoffice.incidents.attainment import attainment
+from backoffice.incidents.availability import availability
 from backoffice.incidents.incidents import SECURITY_KINDS, STATUS_NAMES
 from backoffice.incidents.models import Incident, Maintenance, MajorOutageReport
 from backoffice.organisation.bank_holidays import deadline_engine
@@ -95,6 +97,54 @@ def support_analysis(session: Session, facts: Facts) -> ResultTable:
                Column("open", "Open at the end", "Raised by the period's end and not closed by then."),
                Column("suggested", "Shown help articles", "Raised in the period after help articles were suggested.")]
     return ResultTable("support", "Service requests and problems", columns, rows)
+
+
+def _minutes(value: dt.timedelta) -> float:
+    return round(value.total_seconds() / 60, 1)
+
+
+def availability_record(session: Session, facts: Facts) -> ResultTable:
+    """Each service's availability in the period, from time inside 08:00-18:30 on working days."""
+    columns = [_SERVICE,
+               Column("measured", "Measured (hours)", "Availability hours less maintenance and time with no probe data.",
+                      "number"),
+               Column("downtime", "Downtime (minutes)", "Failing probes and P1 incidents, inside the hours.", "number"),
+               Column("maintenance", "Maintenance (minutes)", "Planned maintenance inside the hours, not downtime.",
+                      "number"),
+               Column("no_data", "No probe data (minutes)", "Time nothing was measured, shown apart.", "number"),
+               Column("availability", "Availability (%)", "Of the measured time, the share the service was up.",
+                      "percent"),
+               Column("budget_left", "Error budget left (minutes)", "Downtime the 99.9 % target still allows.",
+                      "number"),
+               Column("met", "Target met", "99.9 % of the measured time.", "text")]
+    rows = []
+    for service in levels.Service:
+        figures = availability(session, service, facts.period.begins(), facts.cutoff)
+        share = figures.availability
+        rows.append([Cell(service.label), Cell(round(figures.measured.total_seconds() / 3600, 1)),
+                     Cell(_minutes(figures.downtime)), Cell(_minutes(figures.maintenance)),
+                     Cell(_minutes(figures.no_data)), Cell(None if share is None else round(100 * share, 3)),
+                     Cell(_minutes(figures.budget_left)),
+                     Cell("" if figures.met is None else "Yes" if figures.met else "No")])
+    return ResultTable("availability", "Availability record", columns, rows)
+
+
+def twelve_month_attainment(session: Session, facts: Facts) -> ResultTable:
+    """Seed 001's measure: 95 % per priority per service, over the 12 months to the period's end."""
+    columns = [_SERVICE, _PRIORITY,
+               Column("resolved", "Resolved in 12 months", "Incidents resolved (or worked around) in the 12 months "
+                      "to the period's end."),
+               Column("response", "Response within target (%)", "Of those with a response target.", "percent"),
+               Column("resolve", "Resolved within target (%)", "Of those with a resolve target.", "percent"),
+               Column("attained", "95 % attained", "Both measures at 95 % or more (where there is a target).", "text")]
+    rows = []
+    for row in attainment(session, facts.cutoff):
+        shares = [share for share in (row.response, row.resolve) if share.share is not None]
+        attained = "" if not shares else "Yes" if all(share.attained for share in shares) else "No"
+        rows.append([Cell(levels.Service(row.service).label), Cell(row.priority), Cell(row.resolved),
+                     Cell(None if row.response.share is None else round(100 * row.response.share, 1)),
+                     Cell(None if row.resolve.share is None else round(100 * row.resolve.share, 1)), Cell(attained)])
+    return ResultTable("attainment", "Target attainment over the last 12 months", columns, rows)
 
 
 def _met(due: dt.datetime | None, stopped: dt.datetime | None) -> bool | None:
@@ -200,7 +250,8 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
                          by_type, (Lead(Column("type", "Type", "The type of case.", "text"), by_type.label),),
                          order=list(types.names), total=True)
     return [terms_table(session), incident_analysis(session, facts), support_analysis(session, facts),
-            target_performance(session, facts),
+            availability_record(session, facts), target_performance(session, facts),
+            twelve_month_attainment(session, facts),
             major_incidents(session, facts), security_incidents(session, facts), capacity,
             key_dates(session, facts)]
 
@@ -208,7 +259,8 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
 SERVICE_REPORT = register(Report(
     name="service-report",
     title="Service report",
-    summary="Incidents by service and priority, service requests and problems, performance against the service model's targets, P1 and P2 "
+    summary="Incidents by service and priority, service requests and problems, the availability record, "
+            "performance against the service model's targets, P1 and P2 "
             "incidents, security incidents and breaches, capacity (cases received by type) and key dates.",
     build=build,
     default_period="month",

@@ -89,6 +89,13 @@ def test_a_month_of_incidents_and_cases(db: Session, office: Office) -> None:
     assert support == {"Service request": (1, 1, 0, 1, 1), "Problem": (0, 1, 1, 0, 0)}
     targets = {(r["service"], r["priority"]): (r["resolved"], r["resolve_met"]) for r in _rows(result, "targets")}
     assert targets == {("Request forms", "P2"): (2, 50.0), ("Secure Share", "P1"): (1, 100.0)}
+    record = {r["service"]: (r["downtime"], r["availability"]) for r in _rows(result, "availability")}
+    assert record["Secure Share"][0] == 120.0  # the P1, 10:00 to 12:00, with no probe data otherwise
+    attained = {(r["service"], r["priority"]): (r["response"], r["resolve"], r["attained"])
+                for r in _rows(result, "attainment")}
+    # The P1 was resolved in 2 of its 4 hours, but first answered then too: its 1-hour response was missed.
+    assert attained[("Secure Share", "P1")] == (0.0, 100.0, "No")
+    assert attained[("Request forms", "P2")][1:] == (50.0, "No")
     majors = {r["reference"]: (r["resolve_met"], r["report"]) for r in _rows(result, "major-incidents")}
     assert majors == {p1.reference: ("Yes", "Not written"), p2.reference: ("No", "Not written"),
                       old.reference: ("Yes", "Not written")}
