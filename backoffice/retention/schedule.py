@@ -29,7 +29,7 @@ def parse_months(text: str) -> int | None:
     value = text.strip()
     if not value:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= MAX_MONTHS:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_MONTHS:
         raise InvalidInput("Enter the retention period as a number of months",
                            {"retention_months": f"Enter a whole number of months from 1 to {MAX_MONTHS}, "
                                                 "or leave it blank to keep closed cases"})
