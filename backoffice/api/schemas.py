@@ -746,6 +746,18 @@ def _value_error(schema: Schema, value: Any) -> str | None:
     return None
 
 
+#: JSON may escape half a UTF-16 pair (``"\\ud800"``): Python reads it as a string no database can store.
+NOT_UNICODE = "Must be text: half of a UTF-16 surrogate pair is not a character"
+
+
+def _is_unicode(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
     """Errors of ``value`` against ``schema``, keyed by dotted field name, first error per field.
 
@@ -760,6 +772,8 @@ def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
     allowed = [types] if isinstance(types, str) else list(types or [])
     if allowed and not any(_is(value, t) for t in allowed):
         return {name: _refusal(schema, "type", "Must be " + " or ".join(_TYPE_NAMES[t] for t in allowed))}
+    if isinstance(value, str) and not _is_unicode(value):
+        return {name: NOT_UNICODE}
     if schema.get("format") == "date" and isinstance(value, str) and parse_date(value) is None:
         return {name: "Must be a real date in the format YYYY-MM-DD"}
     if schema.get("format") == "date-time" and isinstance(value, str) and (problem := instant_error(value)):
@@ -777,7 +791,8 @@ def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
         if schema.get("additionalProperties") is False:
             for key in value:
                 if key not in properties:
-                    errors[prefix + str(key)] = "Unknown field; allowed here: " + ", ".join(properties)
+                    where = prefix + (str(key) if _is_unicode(str(key)) else str(key).encode("utf-8", "replace").decode())
+                    errors[where] = "Unknown field; allowed here: " + ", ".join(properties)
         for key, sub in properties.items():
             if key in value:
                 for where, message in check(sub, value[key], prefix + key).items():

@@ -310,3 +310,21 @@ def test_the_document_publishes_each_incident_operations_scope(doc: dict[str, An
         assert doc["paths"][f"/incidents/{{reference}}/{step}"]["post"]["security"] == [
             {"bearerToken": ["incidents:write"]}]
     assert schemas.MESSAGES not in str(doc["components"]["schemas"]["IncidentCreate"])
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"service": "capture", "priority": "P3", "title": "a\\ud800b"}',
+    b'{"service": "capture", "priority": "P3", "title": "Down", "affected": "\\udfff"}',
+    b'{"service": "capture", "priority": "P3", "title": "Down", "\\ud800": 1}',
+])
+def test_half_a_surrogate_pair_is_a_422_not_a_5xx(api: Api, auth: dict[str, str], doc: dict[str, Any],
+                                                   raw: bytes) -> None:
+    """JSON can escape what no database stores; the same check guards the case bodies."""
+    response = api.client.post(f"{PREFIX}/incidents", content=raw, headers={**auth, "Content-Type": "application/json"})
+    _documented(doc, "/incidents", "post", response)
+    assert response.status_code == 422, response.text
+    assert _count(api) == 0
+    case = api.post(content=raw.replace(b'"service": "capture", "priority": "P3", "title"', b'"subject"')
+                    .replace(b"{", b'{"case_type": "foi", "description": "d", "requester": {"name": "n", '
+                             b'"email": "a@example.com"}, ', 1), headers={"Content-Type": "application/json"})
+    assert case.status_code == 422, case.text
