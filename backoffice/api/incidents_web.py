@@ -67,6 +67,7 @@ def incident_json(ctx: RequestContext, incident: Incident) -> dict[str, Any]:
         "response": _target(computed.response),
         "resolve": _target(computed.resolve),
         "paused_seconds": int(computed.paused_time.total_seconds()),
+        "security": incident.security or None,
         "external_cause": incident.external_cause,
         "raised_by": incident.raised_by,
         "timeline": [{"at": _utc(event.at), "kind": event.kind, "name": steps.EVENT_NAMES.get(event.kind, event.kind),
@@ -98,7 +99,7 @@ def create_incident(ctx: RequestContext) -> Response:
     values = json_body(ctx, "IncidentCreate")
     incident = steps.raise_incident(ctx.db, actor_of(ctx), service=values["service"], priority=values["priority"],
                                     title=values["title"], affected=values.get("affected") or "",
-                                    received_at=_at(values, "received_at"))
+                                    received_at=_at(values, "received_at"), security=values.get("security") or "")
     ctx.db.flush()
     return ctx.json(incident_json(ctx, incident), status_code=201,
                     headers={"Location": incident_url(ctx.settings, incident.reference)})

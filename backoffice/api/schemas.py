@@ -539,6 +539,10 @@ SCHEMAS: dict[str, Schema] = {
                                                  "or fewer"}},
             "received_at": _instant("When the incident was reported or noticed; default now. Received out of "
                                     "service hours, its clocks start at the next service period."),
+            "security": {"type": ["string", "null"], "enum": [*incidents.SECURITY_KINDS, None],
+                         "description": "security_incident or personal_data_breach when it is one (the service "
+                                        "report lists them apart); null or absent when not.",
+                         MESSAGES: {"enum": "Security must be " + " or ".join(incidents.SECURITY_KINDS) + ", or null"}},
         },
     },
     "IncidentRespond": {
@@ -638,7 +642,7 @@ SCHEMAS: dict[str, Schema] = {
         "required": ["reference", "service", "service_name", "priority", "priority_definition", "title", "affected",
                      "status", "service_model", "received_at", "clock_started_at", "responded_at", "resolved_at",
                      "closed_at", "response_due_at", "resolve_due_at", "explanation", "response", "resolve",
-                     "paused_seconds", "external_cause", "raised_by", "timeline", "links"],
+                     "paused_seconds", "security", "external_cause", "raised_by", "timeline", "links"],
         "properties": {
             "reference": {"type": "string", "examples": ["INC-00042"]},
             "service": {"type": "string", "enum": list(INCIDENT_SERVICES)},
@@ -664,6 +668,8 @@ SCHEMAS: dict[str, Schema] = {
             "response": _ref("IncidentTarget"),
             "resolve": _ref("IncidentTarget"),
             "paused_seconds": {"type": "integer", "description": "Service time spent awaiting the customer."},
+            "security": {"type": ["string", "null"], "enum": [*incidents.SECURITY_KINDS, None],
+                         "description": "A security incident or personal data breach; null when not."},
             "external_cause": {"type": "string", "description": "Who the cause lies with, when another party; "
                                                                 "such an incident does not count against availability."},
             "raised_by": {"type": "string"},

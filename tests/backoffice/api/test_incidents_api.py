@@ -82,8 +82,8 @@ def test_a_p2_raised_on_a_monday_at_ten_is_due_a_response_at_noon_and_resolved_b
     got = response.json()
     assert got["reference"].startswith("INC-") and got["status"] == "investigating"
     assert response.headers["location"] == got["links"]["self"] == f"http://testserver/backoffice/api/v1/incidents/{got['reference']}"
-    assert (got["service_model"], got["received_at"], got["clock_started_at"]) == (
-        "plus", "2026-12-07T10:00:00+00:00", "2026-12-07T10:00:00+00:00")
+    assert (got["service_model"], got["received_at"], got["clock_started_at"], got["security"]) == (
+        "plus", "2026-12-07T10:00:00+00:00", "2026-12-07T10:00:00+00:00", None)
     assert got["response_due_at"] == got["response"]["due_at"] == "2026-12-07T12:00:00+00:00"  # 2 service hours
     assert got["resolve_due_at"] == got["resolve"]["due_at"] == "2026-12-07T18:00:00+00:00"  # 8: 10:00-18:00
     assert got["response"]["target"] == {"amount": 2, "unit": "hours"}
@@ -126,6 +126,9 @@ def test_received_out_of_hours_the_clocks_start_at_the_next_service_period(
 def test_without_a_time_an_incident_is_received_now(api: Api, auth: dict[str, str], doc: dict[str, Any]) -> None:
     got = _raise(api, auth, doc, priority="P5", affected=None, received_at=None).json()
     assert got["received_at"] == "2026-12-09T12:00:00+00:00" and got["affected"] == ""
+    assert got["security"] is None
+    breach = _raise(api, auth, doc, priority="P3", security="personal_data_breach").json()
+    assert breach["security"] == "personal_data_breach"
     assert got["response_due_at"] is None and got["response"]["target"] is None  # P5 has no target
     assert "No response target" in got["explanation"]
 
@@ -225,7 +228,9 @@ def test_a_closed_incident_cannot_be_resolved_or_reprioritised(
     ({"priority": "p2"}, "priority", "Select a priority from P1 to P5"),
     ({"title": " \t"}, "title", "Enter a title"),
     ({"title": "t" * 201}, "title", "Title must be 200 characters or fewer"),
-    ({"severity": "high"}, "severity", "Unknown field; allowed here: service, priority, title, affected, received_at"),
+    ({"severity": "high"}, "severity",
+     "Unknown field; allowed here: service, priority, title, affected, received_at, security"),
+    ({"security": "breach"}, "security", "Security must be security_incident or personal_data_breach"),
 ])
 def test_bad_input_is_a_422_naming_the_field_and_nothing_is_stored(
         api: Api, auth: dict[str, str], doc: dict[str, Any], values: dict[str, Any], field: str, detail: str) -> None:
