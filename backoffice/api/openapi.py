@@ -128,7 +128,8 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
             "title": f"{settings.org_name} case management API",
             "version": "1.0.0",
             "description": "Create and read correspondence cases (FOI, EIR, SAR, complaints, enquiries) from other "
-                           "systems. Errors are RFC 9457 problem documents.",
+                           "systems, and raise and work public-service incidents. Errors are RFC 9457 problem "
+                           "documents.",
         },
         "servers": [{"url": settings.url(API_PREFIX)}],
         "security": [],
@@ -140,6 +141,7 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
             **share_paths(),
             **publication_paths(),
             "/reports/{report}": report_path(),
+            **incident_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -409,3 +411,76 @@ def share_paths() -> dict[str, Any]:
             "unlockShare", "Unlock a share locked after too many wrong email addresses",
             "The share is not locked, it has ended, or the case is closed."),
     }
+
+
+_INCIDENT = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+             "description": "The incident reference, such as INC-00042 (any letter case)."}
+_INCIDENT_LOCATION = {"Location": {"schema": {"type": "string", "format": "uri"},
+                                   "description": "The incident's API address."}}
+_TIMES = ("Times are RFC 3339 with their offset; one without, in the future, before 2000 or before the "
+          "incident's last step is refused (422). Times in answers are UTC.")
+#: path -> (operationId, summary, request schema, what a 409 means here).
+_INCIDENT_STEPS = {
+    "respond": ("respondToIncident", "Record the response: the response clock stops", "IncidentRespond",
+                "The incident was already responded to, or is closed."),
+    "pause": ("pauseIncident", "Awaiting the customer: the resolve clock stops in service time", "IncidentPause",
+              "The incident is already awaiting the customer, or is resolved or closed."),
+    "resume": ("resumeIncident", "The customer responded: the resolve clock runs again", "IncidentResume",
+               "The incident is not awaiting the customer, or is resolved or closed."),
+    "resolve": ("resolveIncident", "Resolved (a workaround counts): the resolve clock stops", "IncidentResolve",
+                "The incident is already resolved, or is closed."),
+    "reprioritise": ("reprioritiseIncident", "A new priority, its targets from the original start",
+                     "IncidentReprioritise", "The incident is closed."),
+}
+
+
+def incident_paths() -> dict[str, Any]:
+    """Incidents: raise one, read it with its timeline, and the steps that move its two clocks."""
+    body_problems = {"400": _problem("The body is not valid JSON."),
+                     "415": _problem("The body is not sent as application/json.")}
+    paths: dict[str, Any] = {
+        "/incidents": {"post": _secured("incidents:write", {
+            "operationId": "raiseIncident",
+            "summary": "Raise an incident; its response and resolve due times are worked out and explained",
+            "description": "The due times run in the service hours of the body's service model (basic 09:00-17:00, "
+                           "plus and premium 08:00-18:30, Monday to Friday, not on the body's bank holidays, "
+                           "Europe/London); one received out of hours starts at the next service period. P1 and "
+                           "P2 incidents email the major-incident contacts. " + _TIMES,
+            "requestBody": {"required": True, **_body("IncidentCreate")},
+            "responses": {
+                "201": {"description": "Raised.", "headers": _INCIDENT_LOCATION, **_body("Incident")},
+                **body_problems,
+                "422": _problem("The body does not match IncidentCreate, or a value is refused (a time in the "
+                                "future, before 2000 or without its offset); errors lists each field and nothing "
+                                "was stored."),
+            },
+        })},
+        "/incidents/{reference}": {"get": _secured("incidents:read", {
+            "operationId": "getIncident",
+            "summary": "One incident: both due times with their explanations, and its whole timeline",
+            "description": "The timeline has the public updates (those on the status page) and the internal ones, "
+                           "and every move of a due time with its cause.",
+            "parameters": [_INCIDENT],
+            "responses": {"200": {"description": "The incident.", **_body("Incident")},
+                          "404": _problem("No incident has this reference.")},
+        })},
+    }
+    for step, (operation_id, summary, schema, conflict) in _INCIDENT_STEPS.items():
+        paths[f"/incidents/{{reference}}/{step}"] = {"post": _secured("incidents:write", {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": "On the incident's timeline, made by the API client; a due time it moves is recorded "
+                           "with the cause. " + _TIMES,
+            "parameters": [_INCIDENT],
+            "requestBody": {"required": True, **_body(schema)},
+            "responses": {
+                "200": {"description": "The incident, with its due times now.", **_body("Incident")},
+                **body_problems,
+                "404": _problem("No incident has this reference."),
+                "409": _problem(conflict),
+                "422": _problem(f"The body does not match {schema}, or a value is refused (a time in the future, "
+                                "before the incident's last step or without its offset, the priority it already "
+                                "has); errors lists each field."),
+            },
+        })}
+    return paths

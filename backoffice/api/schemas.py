@@ -35,6 +35,10 @@ from backoffice.casework.urls import MOUNT, case_page_url
 from backoffice.deadlines.state import PauseReason
 from backoffice.disclosures import publishing as disclosure
 from backoffice.disclosures.models import AWAITING_APPROVAL, DRAFT, PUBLISHED, WITHDRAWN
+from backoffice.incidents import incidents
+from backoffice.incidents.service_levels import Priority as IncidentPriority
+from backoffice.incidents.service_levels import Service as IncidentService
+from backoffice.incidents.service_levels import ServiceModel
 from backoffice.intake.new_cases import EARLIEST_RECEIVED, LATEST_RECEIVED, LIMITS, NewCase, Requester
 from backoffice.releases.management import REASON_LIMIT as SHARE_REASON_LIMIT
 from backoffice.releases.sending import MESSAGE_LIMIT as SHARE_MESSAGE_LIMIT
@@ -72,6 +76,34 @@ MESSAGES = "x-messages"
 WHITESPACE = "\\x00\\t-\\r\\x1c- \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 NOT_BLANK = f"[^{WHITESPACE}]"
 PHONE = "^(?:[0-9+() \\-]{6,40})?(?![\\s\\S])"
+
+
+
+#: Incidents: the services, priorities and statuses as the API names them (the domain's own values).
+INCIDENT_SERVICES = tuple(service.value for service in IncidentService)
+INCIDENT_PRIORITIES = tuple(priority.value for priority in IncidentPriority)
+INCIDENT_STATUSES = tuple(incidents.STATUS_NAMES)
+SERVICE_MODELS = tuple(model.value for model in ServiceModel)
+#: An instant as RFC 3339 (JSON Schema's date-time) says: seconds and an offset always; ASCII digits only.
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
+INSTANT_LIMIT = 40  # what backoffice.incidents.times.parse_instant reads
+INSTANT_MESSAGE = "Enter the time as an ISO 8601 date and time with its offset, like 2026-12-03T10:15:00Z"
+
+
+def _instant(description: str) -> Schema:
+    """An optional time with its offset; the rules no schema can say (not in the future, from 2000) are
+    :func:`backoffice.incidents.times.parse_instant`'s."""
+    return {"type": ["string", "null"], "format": "date-time", "maxLength": INSTANT_LIMIT,
+            "description": f"{description} RFC 3339 with its offset (2026-12-07T10:00:00Z or "
+                           "2026-06-01T10:00:00+01:00), from 2000, not in the future.",
+            MESSAGES: {"maxLength": INSTANT_MESSAGE}}
+
+
+def _incident_priority() -> Schema:
+    return {"type": "string", "enum": list(INCIDENT_PRIORITIES),
+            "description": "The service definition's priorities: " + "; ".join(
+                f"{priority.value}: {priority.definition}" for priority in IncidentPriority) + ".",
+            MESSAGES: {"enum": "Select a priority from P1 to P5"}}
 
 
 def _text(limit: int, blank: str, too_long: str, description: str | None = None) -> Schema:
@@ -487,6 +519,169 @@ SCHEMAS: dict[str, Schema] = {
             },
         },
     },
+    "IncidentCreate": {
+        "type": "object",
+        "description": "Raise an incident on a public service or the case management core. Its response and resolve "
+                       "due times follow the body's service model (basic, plus or premium), in service hours.",
+        "additionalProperties": False,
+        "required": ["service", "priority", "title"],
+        "properties": {
+            "service": {"type": "string", "enum": list(INCIDENT_SERVICES),
+                        "description": "The service affected: " + "; ".join(
+                            f"{service.value} ({service.label})" for service in IncidentService) + ".",
+                        MESSAGES: {"enum": "Service must be one of: " + ", ".join(INCIDENT_SERVICES)}},
+            "priority": _incident_priority(),
+            "title": _text(incidents.TITLE_LIMIT, "Enter a title", f"Title must be {incidents.TITLE_LIMIT} "
+                           "characters or fewer", "What is wrong, in a line."),
+            "affected": {**_TEXT_OR_NULL, "maxLength": incidents.TEXT_LIMIT,
+                         "description": "What is affected (who, which journeys); optional.",
+                         MESSAGES: {"maxLength": f"What is affected must be {incidents.TEXT_LIMIT:,} characters "
+                                                 "or fewer"}},
+            "received_at": _instant("When the incident was reported or noticed; default now. Received out of "
+                                    "service hours, its clocks start at the next service period."),
+            "security": {"type": ["string", "null"], "enum": [*incidents.SECURITY_KINDS, None],
+                         "description": "security_incident or personal_data_breach when it is one (the service "
+                                        "report lists them apart); null or absent when not.",
+                         MESSAGES: {"enum": "Security must be " + " or ".join(incidents.SECURITY_KINDS) + ", or null"}},
+        },
+    },
+    "IncidentRespond": {
+        "type": "object",
+        "description": "Record the response (the first reply to whoever reported it): the response clock stops.",
+        "additionalProperties": False,
+        "properties": {"at": _instant("When the response was made; default now.")},
+    },
+    "IncidentPause": {
+        "type": "object",
+        "description": "Awaiting the customer: the resolve clock stops (in service time) until resumed; the "
+                       "response clock does not.",
+        "additionalProperties": False,
+        "properties": {
+            "reason": {**_TEXT_OR_NULL, "maxLength": incidents.TEXT_LIMIT,
+                       "description": "What you are waiting for; kept on the timeline.",
+                       MESSAGES: {"maxLength": f"The reason must be {incidents.TEXT_LIMIT:,} characters or fewer"}},
+            "at": _instant("When the customer was asked; default now."),
+        },
+    },
+    "IncidentResume": {
+        "type": "object",
+        "description": "The customer responded: the resolve clock runs again from here.",
+        "additionalProperties": False,
+        "properties": {"at": _instant("When the customer responded; default now.")},
+    },
+    "IncidentResolve": {
+        "type": "object",
+        "description": "The user is told it is resolved (a workaround counts): the resolve clock stops, and a "
+                       "response is recorded if none was.",
+        "additionalProperties": False,
+        "properties": {
+            "text": {**_TEXT_OR_NULL, "maxLength": incidents.TEXT_LIMIT,
+                     "description": "What was done; a public line on the timeline.",
+                     MESSAGES: {"maxLength": f"What was done must be {incidents.TEXT_LIMIT:,} characters or fewer"}},
+            "workaround": {"type": ["boolean", "null"], "default": False,
+                           "description": "true: resolved with a workaround, not fixed."},
+            "at": _instant("When the user was told; default now."),
+        },
+    },
+    "IncidentReprioritise": {
+        "type": "object",
+        "description": "A new priority, with why: its targets run from the incident's original start, with the "
+                       "time already awaiting the customer kept.",
+        "additionalProperties": False,
+        "required": ["priority", "reason"],
+        "properties": {
+            "priority": _incident_priority(),
+            "reason": _text(incidents.TEXT_LIMIT, "Enter the reason for the change",
+                            f"The reason must be {incidents.TEXT_LIMIT:,} characters or fewer",
+                            "Why; kept on the timeline."),
+            "at": _instant("When the priority changed; default now."),
+        },
+    },
+    "IncidentTarget": {
+        "type": "object",
+        "description": "One of the incident's two clocks: its target under the service model, when it falls due "
+                       "and why, in words.",
+        "additionalProperties": False,
+        "required": ["target", "due_at", "stopped_at", "explanation"],
+        "properties": {
+            "target": {"type": ["object", "null"], "description": "null when the model sets no target for the "
+                       "priority (P5, or resolve under basic).",
+                       "additionalProperties": False, "required": ["amount", "unit"],
+                       "properties": {"amount": {"type": "integer"},
+                                      "unit": {"type": "string", "enum": ["hours", "working_days"]}}},
+            "due_at": {"type": ["string", "null"], "format": "date-time",
+                       "description": "UTC; null with no target, or while the resolve clock is paused."},
+            "stopped_at": {"type": ["string", "null"], "format": "date-time",
+                           "description": "When the clock stopped (responded, resolved); null while it runs."},
+            "explanation": {"type": "string", "description": "How the due time was worked out, in plain English."},
+        },
+    },
+    "IncidentEvent": {
+        "type": "object",
+        "description": "One line of the timeline: public (on the status page) or internal.",
+        "additionalProperties": False,
+        "required": ["at", "kind", "name", "text", "public", "status", "actor", "detail"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time", "description": "When it happened (UTC)."},
+            "kind": {"type": "string", "description": "raised, update, responded, paused, resumed, resolved, "
+                                                      "reprioritised, deadline_moved, closed…"},
+            "name": {"type": "string", "description": "The kind as the staff pages name it."},
+            "text": {"type": "string"},
+            "public": {"type": "boolean"},
+            "status": {"type": ["string", "null"], "enum": [*INCIDENT_STATUSES, None],
+                       "description": "The status this event set; null when it set none."},
+            "actor": {"type": "string", "description": "Who: a member of staff, an API client or a probe; empty "
+                                                       "for a due time the system moved."},
+            "detail": {"type": "object", "description": "The event's facts: a move's from, to and cause, a "
+                                                        "reprioritisation's from and to, a resolve's workaround."},
+        },
+    },
+    "Incident": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["reference", "service", "service_name", "priority", "priority_definition", "title", "affected",
+                     "status", "service_model", "received_at", "clock_started_at", "responded_at", "resolved_at",
+                     "closed_at", "response_due_at", "resolve_due_at", "explanation", "response", "resolve",
+                     "paused_seconds", "security", "external_cause", "raised_by", "timeline", "links"],
+        "properties": {
+            "reference": {"type": "string", "examples": ["INC-00042"]},
+            "service": {"type": "string", "enum": list(INCIDENT_SERVICES)},
+            "service_name": {"type": "string"},
+            "priority": {"type": "string", "enum": list(INCIDENT_PRIORITIES)},
+            "priority_definition": {"type": "string", "description": "The service definition's words for it."},
+            "title": {"type": "string"},
+            "affected": {"type": "string"},
+            "status": {"type": "string", "enum": list(INCIDENT_STATUSES)},
+            "service_model": {"type": "string", "enum": list(SERVICE_MODELS),
+                              "description": "The model the incident was raised under; its clocks keep it."},
+            "received_at": {"type": "string", "format": "date-time"},
+            "clock_started_at": {"type": "string", "format": "date-time",
+                                 "description": "The start of service time at or after received_at."},
+            "responded_at": {"type": ["string", "null"], "format": "date-time"},
+            "resolved_at": {"type": ["string", "null"], "format": "date-time"},
+            "closed_at": {"type": ["string", "null"], "format": "date-time"},
+            "response_due_at": {"type": ["string", "null"], "format": "date-time",
+                                "description": "UTC; null when the model sets no response target."},
+            "resolve_due_at": {"type": ["string", "null"], "format": "date-time",
+                               "description": "UTC; null with no resolve target or while awaiting the customer."},
+            "explanation": {"type": "string", "description": "Both due times explained, in plain English."},
+            "response": _ref("IncidentTarget"),
+            "resolve": _ref("IncidentTarget"),
+            "paused_seconds": {"type": "integer", "description": "Service time spent awaiting the customer."},
+            "security": {"type": ["string", "null"], "enum": [*incidents.SECURITY_KINDS, None],
+                         "description": "A security incident or personal data breach; null when not."},
+            "external_cause": {"type": "string", "description": "Who the cause lies with, when another party; "
+                                                                "such an incident does not count against availability."},
+            "raised_by": {"type": "string"},
+            "timeline": {"type": "array", "items": _ref("IncidentEvent"), "description": "Oldest first."},
+            "links": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["self"],
+                "properties": {"self": {"type": "string", "format": "uri"}},
+            },
+        },
+    },
     "FieldError": {
         "type": "object",
         "additionalProperties": False,
@@ -557,12 +752,24 @@ def _value_error(schema: Schema, value: Any) -> str | None:
     return None
 
 
+#: JSON may escape half a UTF-16 pair (``"\\ud800"``): Python reads it as a string no database can store.
+NOT_UNICODE = "Must be text: half of a UTF-16 surrogate pair is not a character"
+
+
+def _is_unicode(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
     """Errors of ``value`` against ``schema``, keyed by dotted field name, first error per field.
 
     Every keyword the schemas use is enforced here (``KEYWORDS``; a test keeps the list and the
     schemas together): type, required, additionalProperties false, properties, items, format
-    date, enum, minLength, maxLength, pattern, minimum, maximum and anyOf.
+    date and date-time, enum, minLength, maxLength, pattern, minimum, maximum and anyOf.
     """
     if "$ref" in schema:
         return check(SCHEMAS[schema["$ref"].removeprefix(REF)], value, field)
@@ -571,8 +778,12 @@ def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
     allowed = [types] if isinstance(types, str) else list(types or [])
     if allowed and not any(_is(value, t) for t in allowed):
         return {name: _refusal(schema, "type", "Must be " + " or ".join(_TYPE_NAMES[t] for t in allowed))}
+    if isinstance(value, str) and not _is_unicode(value):
+        return {name: NOT_UNICODE}
     if schema.get("format") == "date" and isinstance(value, str) and parse_date(value) is None:
         return {name: "Must be a real date in the format YYYY-MM-DD"}
+    if schema.get("format") == "date-time" and isinstance(value, str) and (problem := instant_error(value)):
+        return {name: problem}
     value_error = _value_error(schema, value)
     if value_error is not None:
         return {name: value_error}
@@ -586,7 +797,8 @@ def check(schema: Schema, value: Any, field: str = "") -> dict[str, str]:
         if schema.get("additionalProperties") is False:
             for key in value:
                 if key not in properties:
-                    errors[prefix + str(key)] = "Unknown field; allowed here: " + ", ".join(properties)
+                    where = prefix + (str(key) if _is_unicode(str(key)) else str(key).encode("utf-8", "replace").decode())
+                    errors[where] = "Unknown field; allowed here: " + ", ".join(properties)
         for key, sub in properties.items():
             if key in value:
                 for where, message in check(sub, value[key], prefix + key).items():
@@ -623,6 +835,21 @@ def parse_date(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def instant_error(value: str) -> str | None:
+    """Why ``value`` is not an RFC 3339 date-time Python reads as one instant; None when it is one."""
+    if INSTANT.fullmatch(value):
+        try:
+            dt.datetime.fromisoformat(value.upper())
+        except ValueError:
+            return INSTANT_MESSAGE
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(value).tzinfo is None if len(value) <= INSTANT_LIMIT else False
+    except ValueError:
+        naive = False
+    return "Give the time's offset (Z or +01:00): a time without one is ambiguous" if naive else INSTANT_MESSAGE
 
 
 def field_errors(errors: Mapping[str, str], *, in_body: bool) -> list[dict[str, str]]:

@@ -24,6 +24,7 @@ from backoffice.api import (
     clock,
     closing_web,
     idempotency,
+    incidents_web,
     openapi,
     publication_web,
     queries,
@@ -182,6 +183,23 @@ def publication_routes() -> list[BaseRoute]:
     ]
 
 
+def incident_routes() -> list[BaseRoute]:
+    """Incidents (issue #16): raise one, read it with its timeline, and the steps that move its clocks."""
+    wrap, post = _problems, ("POST",)
+    incident = "/api/v1/incidents/{reference}"
+    write = requires("incidents:write")
+    steps = {"respond": incidents_web.respond, "pause": incidents_web.pause, "resume": incidents_web.resume,
+             "resolve": incidents_web.resolve, "reprioritise": incidents_web.reprioritise}
+    return [
+        api_page("/api/v1/incidents", wrap(incidents_web.create_incident), name="api-incident-create", access=write,
+                 methods=post),
+        api_page(incident, wrap(incidents_web.show_incident), name="api-incident",
+                 access=requires("incidents:read")),
+        *(api_page(f"{incident}/{step}", wrap(handler), name=f"api-incident-{step}", access=write, methods=post)
+          for step, handler in steps.items()),
+    ]
+
+
 def api_routes() -> list[BaseRoute]:
     """The API's routes, for ``backoffice.web.routes()`` (the back office is mounted at /backoffice).
 
@@ -205,6 +223,7 @@ def api_routes() -> list[BaseRoute]:
                  access=write, methods=("POST",)),
         *share_routes(),
         *publication_routes(),
+        *incident_routes(),
         api_page("/api/v1/reports/{report}", wrap(reports_web.show_report), name="api-report",
                  access=requires("reports:read")),
         api_page("/api/v1/openapi.json", openapi_document, name="api-openapi", access=PUBLIC),

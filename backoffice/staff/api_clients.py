@@ -39,7 +39,10 @@ SCOPES: dict[str, str] = {
     "disclosures:read": "Read a case's Disclosure Log entry, with its personal-data check.",
     "disclosures:write": "Publish closed FOI and EIR cases' responses to the Disclosure Log, and withdraw them.",
     "reports:read": "Read statutory and management reports (FOI statistics, timeliness).",
-    "incidents:write": "Record and update public-service incidents.",
+    "incidents:read": "Read public-service incidents: their due times, explanations and whole timeline, internal "
+                      "updates included.",
+    "incidents:write": "Raise public-service incidents and work them: respond, pause while awaiting the customer, "
+                       "resume, resolve, reprioritise.",
 }
 DEFAULT_LIFETIME_DAYS = 90
 LONDON = ZoneInfo("Europe/London")
