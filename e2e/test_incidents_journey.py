@@ -1,6 +1,6 @@
 """Incidents in a real browser, as a manager, at 320 and 1280 px: a P2 raised by keyboard alone (a service
-and a priority picked in their radios, its definition beside it), a public update posted, and the
-incident resolved and closed; a P1 whose close is refused, with the error summary first, until its major
+and a priority picked in their radios, its definition beside it), a public update posted and seen on the
+public status page, and the incident resolved and closed; a P1 whose close is refused, with the error summary first, until its major
 outage report is written; and the planned maintenance page. Every page goes through ``check_page`` (axe
 WCAG 2.2 AA, reflow at 320 px, console and CSP). One signed-in browser context per width for the module.
 """
@@ -126,6 +126,12 @@ def test_a_manager_raises_a_p2_by_keyboard_updates_the_public_and_resolves_it(ma
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Public update posted")
     expect(page.locator("#timeline + ol")).to_contain_text("We know downloads are slow")
     expect(page.locator("#timeline + ol .govuk-tag--blue").first).to_have_text("Public")
+
+    # The public sees it on the request forms' status page (the first service), with the public update.
+    visit(page, "/capture/status", name="The status page with the public update")
+    expect(page.locator("main")).to_contain_text(title)
+    expect(page.locator("main")).to_contain_text("We know downloads are slow and are working on it.")
+    visit(page, f"{INCIDENTS}/{reference}", name="Back to the incident")
 
     # Resolved, then closed.
     page.locator("#resolve-text").fill("A cache was cleared.")
