@@ -1,5 +1,5 @@
-"""Asking for the case list as a file, writing it (at once when small, by the worker when not), and
-finding it again.
+"""Asking for the case list, or a report over many cases, as a file; writing it (at once when small, by the
+worker when not); finding it again.
 
 A list of up to ``AT_ONCE`` cases is written while the manager waits; a longer one is queued, and the
 worker writes it with its progress kept on the export, so the exports page can say how far it has got.
@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.reporting import case_export
+from backoffice.reporting import case_export, exports
 from backoffice.reporting.models import FAILED, QUEUED, WRITING, WRITTEN, ReportExport
 from backoffice.reporting.periods import Period, parse_period
+from backoffice.reporting.registry import Context, Report, get_report, run_report
 from backoffice.staff.accounts import Role, StaffUser
 from shared import audit, jobs, tables
 from shared.db import utcnow
@@ -34,6 +35,8 @@ from shared.tables import Format
 CASE_LIST = "case-list"
 EXPORT_JOB = "reporting.export"
 AT_ONCE = 10_000
+#: A report over more cases than this is offered as a file the worker prepares, not a download at once.
+LARGE_REPORT = 100_000
 EXPORTER = audit.Actor(type="system", id=None, label="case list export")
 SHOWN = 20
 #: How long a written export is kept to download.
@@ -57,14 +60,46 @@ def request_case_list(session: Session, settings: Settings, actor: audit.Actor, 
     return export
 
 
+def request_report(session: Session, actor: audit.Actor, user: StaffUser, report: Report, period: Period,
+                   fmt: Format) -> ReportExport:
+    """A report over many cases, written by the worker into a stored file (so a long count never holds a
+    request); the requester downloads it from "Your exports"."""
+    total = case_export.count(session, period)
+    export = ReportExport(report=report.name, period_key=period.key, format=fmt, rows_total=total,
+                          requested_by_id=user.id)
+    session.add(export)
+    session.flush()
+    audit.record(session, actor, "report.export_requested", "report_export", str(export.id),
+                 f"{report.title}, {period.label} ({fmt.upper()}), over {total} cases",
+                 {"report": report.name, "period": period.key, "format": fmt, "cases": total})
+    jobs.enqueue(session, EXPORT_JOB, {"export_id": export.id}, max_attempts=3)
+    return export
+
+
+def title_of(export: ReportExport) -> str:
+    if export.report == CASE_LIST:
+        return "Case list"
+    try:
+        return get_report(export.report).title
+    except NotFound:
+        return export.report
+
+
 def write_export(session: Session, settings: Settings, export: ReportExport, today: dt.date,
                  progress: Callable[[int], None] | None = None) -> None:
     period = parse_period(export.period_key, today)
     fmt: Format = export.format  # type: ignore[assignment]
-    table = case_export.table(session, period, today, progress)
-    stored = store_written(session, settings, EXPORTER, filename=f"cases-{period.key.replace('..', '-to-')}"
-                           f"{tables.extension(fmt)}", content_type=tables.content_type(fmt),
-                           write=lambda out: tables.write(fmt, out, [table]))
+    if export.report == CASE_LIST:
+        table = case_export.table(session, period, today, progress)
+        name = f"cases-{period.key.replace('..', '-to-')}{tables.extension(fmt)}"
+        stored = store_written(session, settings, EXPORTER, filename=name, content_type=tables.content_type(fmt),
+                               write=lambda out: tables.write(fmt, out, [table]))
+    else:
+        result = run_report(session, get_report(export.report), period, Context(today=today,
+                                                                                 body_name=settings.org_name))
+        stored = store_written(session, settings, EXPORTER, filename=exports.filename(result, fmt),
+                               content_type=tables.content_type(fmt),
+                               write=lambda out: exports.write_report(fmt, out, result))
     session.flush()  # the file's row before the export points at it
     export.file_id = stored.id
     export.status = WRITTEN
@@ -151,6 +186,8 @@ def state(session: Session, settings: Settings, export: ReportExport) -> tuple[s
         done = read_progress(settings, export.id)
         if done is None:
             return f"Waiting to start: {export.rows_total:,} cases", False
+        if export.report != CASE_LIST:
+            return f"Counting {export.rows_total:,} cases", False
         return f"Writing: {done:,} of {export.rows_total:,} cases", False
     stored = session.get(StoredFile, export.file_id) if export.file_id else None
     if stored is None:
@@ -160,8 +197,9 @@ def state(session: Session, settings: Settings, export: ReportExport) -> tuple[s
 
 def record_download(session: Session, actor: audit.Actor, export: ReportExport) -> None:
     audit.record(session, actor, "report.export_downloaded", "report_export", str(export.id),
-                 f"Downloaded the case list for {export.period_key}", {"file_id": export.file_id})
+                 f"Downloaded {title_of(export).lower()} for {export.period_key}", {"file_id": export.file_id})
 
 
-__all__ = ["AT_ONCE", "CASE_LIST", "EXPORT_JOB", "KEPT", "export_for", "exports_of", "forget_old", "handle_export",
-           "record_download", "request_case_list", "state", "write_export"]
+__all__ = ["AT_ONCE", "CASE_LIST", "EXPORT_JOB", "KEPT", "LARGE_REPORT", "export_for", "exports_of", "forget_old",
+           "handle_export", "record_download", "request_case_list", "request_report", "state", "title_of",
+           "write_export"]

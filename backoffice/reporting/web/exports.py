@@ -1,4 +1,4 @@
-"""The case list export: what it holds, asking for one, following its progress, downloading it."""
+"""The case list export and report files over many cases: asking for one, following its progress, downloading it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from starlette.responses import Response
 
 from backoffice.reporting import case_export, exporting
 from backoffice.reporting.exports import parse_format
+from backoffice.reporting.registry import get_report
 from backoffice.reporting.web.pages import chosen_period, period_form, report_context
 from backoffice.staff.access import current_user
+from shared.errors import InvalidInput
 from shared.files import storage
 from shared.files.service import download_headers, open_for_download
 from shared.web import RequestContext
@@ -47,12 +49,27 @@ def create(ctx: RequestContext) -> Response:
     return ctx.redirect("report-exports")
 
 
+def prepare(ctx: RequestContext) -> Response:
+    """A report over many cases as a file the worker writes: the page offers this instead of a link."""
+    report = get_report(ctx.request.path_params["report"])
+    if repeated(ctx):
+        return ctx.redirect("report-exports")
+    period, errors, _ = chosen_period(ctx, source=ctx.field)
+    fmt = parse_format(ctx.field("format"))
+    if period is None or fmt is None:
+        raise InvalidInput("Choose a real period and the kind of file", {**errors, "format": "Choose the kind of file"})
+    assert ctx.actor is not None
+    with ctx.attempt():
+        exporting.request_report(ctx.db, ctx.actor, current_user(ctx), report, period, fmt)
+    return ctx.redirect("report-exports")
+
+
 def index(ctx: RequestContext) -> Response:
     user = current_user(ctx)
     rows = []
     for export in exporting.exports_of(ctx.db, user):
         words, ready = exporting.state(ctx.db, ctx.settings, export)
-        rows.append({"export": export, "state": words, "ready": ready,
+        rows.append({"export": export, "state": words, "ready": ready, "title": exporting.title_of(export),
                      "href": ctx.path_for("report-export-file", export_id=export.id)})
     return ctx.render("backoffice/reports/exports.html", {"rows": rows, "kept_days": exporting.KEPT.days})
 

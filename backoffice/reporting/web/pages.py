@@ -14,7 +14,7 @@ from starlette.responses import Response
 from backoffice.cases.access import can_see
 from backoffice.casework.web.listing import page_number, pagination
 from backoffice.intake.new_cases import today_in_london
-from backoffice.reporting import exports
+from backoffice.reporting import case_export, exporting, exports
 from backoffice.reporting.choices import period_choices
 from backoffice.reporting.dashboard import Point, dashboard
 from backoffice.reporting.periods import Period, custom, last_quarter, parse_period
@@ -101,7 +101,9 @@ def show(ctx: RequestContext) -> Response:
         return ctx.render("backoffice/reports/report.html", {**values, "result": None}, status_code=422)
     result = run_report(ctx.db, report, period, report_context(ctx))
     base_query = {"period": period.key}
-    values.update(result=result, query=urlencode(base_query), formats=exports.FORMATS,
+    cases = case_export.count(ctx.db, period)
+    values.update(result=result, query=urlencode(base_query), formats=exports.FORMATS, cases=cases,
+                  large=cases > exporting.LARGE_REPORT,
                   download_href=lambda fmt: ctx.path_for("report-download", report=report.name) + "?" + urlencode(
                       {**base_query, "format": fmt}),
                   figure_href=lambda table, cell: ctx.path_for("report-cases", report=report.name) + "?" + urlencode(

@@ -22,4 +22,6 @@ def reporting_routes() -> list[BaseRoute]:
         page("/reports/{report:str}", pages.show, name="report", access=MANAGERS),
         page("/reports/{report:str}/cases", pages.cases, name="report-cases", access=MANAGERS),
         page("/reports/{report:str}/download", pages.download, name="report-download", access=MANAGERS),
+        page("/reports/{report:str}/files", exports.prepare, name="report-prepare", access=MANAGERS,
+             methods=("POST",)),
     ]

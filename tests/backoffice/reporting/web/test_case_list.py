@@ -106,3 +106,27 @@ def test_the_page_shows_how_far_the_worker_has_got(browser: Callable[[Role], Bro
         export_id = session.scalars(select(ReportExport.id)).one()
     exporting._note_progress(runtime.settings, export_id)(2)  # what the worker writes after each batch
     assert "Writing: 2 of 3 cases" in manager.get("/reports/exports").text
+
+
+def test_a_report_over_many_cases_is_prepared_by_the_worker(
+        browser: Callable[[Role], Browser], office: Office, runtime: Runtime, clamd_socket: str,
+        monkeypatch: pytest.MonkeyPatch, check_page: Callable[..., object]) -> None:
+    monkeypatch.setattr(exporting, "LARGE_REPORT", 2)  # the quarter's 3 cases are "many"
+    manager = browser(Role.MANAGER)
+    page = manager.get("/reports/cabinet-office-return?period=2026-Q1")
+    check_page(page, title="Cabinet Office FOI return")
+    assert "Prepare the file" in page.text and "/download?" not in page.text
+    assert manager.post("/reports/cabinet-office-return/files", {"period": "2026-Q1", "format": "xlsx"}).status_code \
+        == 303
+    waiting = manager.get("/reports/exports")
+    assert "Cabinet Office FOI return" in waiting.text and "Waiting to start: 3 cases" in waiting.text
+    _work(runtime, clamd_socket)
+    exports = manager.get("/reports/exports")
+    check_page(exports, title="Your exports")
+    response = manager.get(_download_link(exports.text))
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert "Definitions" in book.sheetnames
+    rows = list(book[book.sheetnames[0]].iter_rows(values_only=True))
+    assert "Total requests received" in rows[0] and rows[1][rows[0].index("Total requests received")] == 3
+    refused = manager.post("/reports/cabinet-office-return/files", {"period": "2026-Q1", "format": "pdf"})
+    assert refused.status_code == 422
