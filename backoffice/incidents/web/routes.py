@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from backoffice.incidents.web import incident, listing, maintenance
+from backoffice.incidents.web import incident, listing, maintenance, performance
 from backoffice.staff.access import MANAGERS
 from shared.web import page
 
@@ -20,6 +20,9 @@ def incident_routes() -> list[BaseRoute]:
              methods=("GET", "POST")),
         page("/incidents/maintenance/{maintenance_id:id}/cancel", maintenance.cancel,
              name="incident-maintenance-cancel", access=MANAGERS, methods=POST),
+        page("/incidents/performance", performance.page, name="incident-performance", access=MANAGERS),
+        page("/incidents/performance/incidents", performance.incidents, name="incident-performance-incidents",
+             access=MANAGERS),
         page("/incidents/{reference:str}", incident.show, name="incident", access=MANAGERS),
         page("/incidents/{reference:str}/report", incident.report, name="incident-report", access=MANAGERS,
              methods=("GET", "POST")),
