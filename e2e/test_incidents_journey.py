@@ -174,3 +174,14 @@ def test_the_maintenance_page(manager: Page) -> None:
     expect(manager.locator("h1")).to_have_text("Planned maintenance")
     _go(manager, manager.get_by_role("button", name="Schedule the maintenance").click, "Maintenance, nothing filled")
     expect(manager.locator(".govuk-error-summary")).to_contain_text("Enter the start")
+
+
+def test_service_performance_and_its_incidents(manager: Page) -> None:
+    visit(manager, f"{INCIDENTS}/performance", name="Service performance")
+    expect(manager.locator("h1")).to_have_text("Service performance")
+    expect(manager.locator("main")).to_contain_text("Availability")
+    # The P2 and P1 journeys above (earlier in this module) resolved incidents: follow the first count.
+    counts = manager.locator("main table a.govuk-link")
+    expect(counts.first).to_be_visible()
+    _go(manager, counts.first.click, "The incidents behind a count")
+    expect(manager.locator("h1")).to_contain_text("resolved in the last 12 months")
