@@ -350,14 +350,14 @@ SUGGESTION_FIELDS = ("title", "summary")
 
 def suggest(session: Session, engine: SearchEngine, text: str, limit: int = SUGGESTIONS) -> tuple[Suggestion, ...]:
     """Up to ``limit`` published responses for a draft request's words (any word may match; best first)."""
-    words = sorted({w.strip(".,;:!?()\"'").lower() for w in _clean(text, 1000).split()}, key=lambda w: (-len(w), w))
-    # The longest words say most of what a draft is about, and each word more is another posting list to
-    # merge across every field: five keep a suggestion well inside a keystroke's budget.
-    words = [w for w in words if len(w) > 3][:SUGGESTION_WORDS]
+    words = [w for w in dict.fromkeys(w.strip(".,;:!?()\"'").lower() for w in _clean(text, 1000).split())
+             if len(w) > 2]
     if not words:
         return ()
+    # The draft's rarest words say most of what it is about ("allotments", not "council"), and match the
+    # fewest responses to score: five keep a suggestion well inside a keystroke's budget.
     results = engine.search(SearchQuery(text=" ".join(words), match=Match.ANY, per_page=limit,
-                                        fields=SUGGESTION_FIELDS))
+                                        fields=SUGGESTION_FIELDS, rarest=SUGGESTION_WORDS))
     wanted = [int(hit.id) for hit in results.hits if hit.id.isdigit()]
     found = {p.id: p for p in session.scalars(select(Publication).where(Publication.id.in_(wanted),
                                                                         Publication.status == PUBLISHED))}
