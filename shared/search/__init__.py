@@ -94,6 +94,9 @@ class SearchQuery:
     #: document has is left out). For free text such as a draft request, whose rare words say what it is
     #: about while its common ones match half the index, each one more list of matches to score.
     rarest: int | None = None
+    #: False: ``total`` is only the hits found, not every match, for a caller that shows no count (a
+    #: suggestion): counting is a second pass over every match, longer than finding the best few.
+    count_all: bool = True
     #: Exact-value filters: values of one field are OR-ed, fields are AND-ed (``{"outcome": ("granted",)}``).
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     ranges: tuple[DateRange, ...] = ()

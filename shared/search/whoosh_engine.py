@@ -495,7 +495,8 @@ class WhooshEngine:
                 # The matches already found are the cheapest filter; else whoosh finds the restrictions'.
                 options["filter"] = set(docnums) if docnums is not None else restricted
             found = searcher.search(text_query or wq.Every(), limit=page * per_page, **options)
-            total = len(docnums) if docnums is not None else len(found)
+            total = (len(docnums) if docnums is not None else len(found) if query.count_all
+                     else found.scored_length())
             shown = range((page - 1) * per_page, min(found.scored_length(), page * per_page))
             marks = {name: self._terms(name, query.text) for name in query.highlight}
             hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None, marks=marks) for i in shown)

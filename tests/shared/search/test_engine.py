@@ -305,3 +305,10 @@ def test_rarest_keeps_the_words_fewest_documents_have(engine):
     assert rarest("council housing kitchens", 3) == ["1", "3", "4", "5"]
     results = engine.search(SearchQuery(text="zzyzx qqxq", match=Match.ANY, rarest=5, facets=("outcome",)))
     assert (results.total, results.hits, results.facets) == (0, (), {"outcome": ()})
+
+
+def test_without_counting_all_the_total_is_the_hits_found(engine):
+    counted = engine.search(SearchQuery(text="housing council", match=Match.ANY, per_page=2))
+    found = engine.search(SearchQuery(text="housing council", match=Match.ANY, per_page=2, count_all=False))
+    assert (counted.total, found.total) == (3, 2)
+    assert [h.id for h in found.hits] == [h.id for h in counted.hits]
