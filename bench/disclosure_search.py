@@ -15,6 +15,10 @@ documents of 300–1,500 words in pages of about 300 words, 12 categories, 5 out
 
     PYTHONPATH=. .venv/bin/python bench/disclosure_search.py --records 2000
     PYTHONPATH=. .venv/bin/python bench/disclosure_search.py --records 10000 --queries 300
+    PYTHONPATH=. .venv/bin/python bench/disclosure_search.py --records 50000 --data /tmp/ds50k  # seed once, reuse
+
+Sessions that only read are read-only, as a web GET's are: on SQLite a write transaction holds the one write
+lock, and the worker's catch-up would wait for it.
 """
 
 from __future__ import annotations
