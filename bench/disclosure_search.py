@@ -15,6 +15,10 @@ documents of 300–1,500 words in pages of about 300 words, 12 categories, 5 out
 
     PYTHONPATH=. .venv/bin/python bench/disclosure_search.py --records 2000
     PYTHONPATH=. .venv/bin/python bench/disclosure_search.py --records 10000 --queries 300
+    PYTHONPATH=. .venv/bin/python bench/disclosure_search.py --records 50000 --data /tmp/ds50k  # seed once, reuse
+
+Sessions that only read are read-only, as a web GET's are: on SQLite a write transaction holds the one write
+lock, and the worker's catch-up would wait for it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from backoffice.disclosures.models import PUBLISHED, WITHDRAWN, Publication
 from backoffice.disclosures.search import LogQuery, search_log, suggest
 from shared import audit, migrations
 from shared.apps import discover, import_models
-from shared.db import make_engine, make_session_factory, transaction, utcnow
+from shared.db import make_engine, make_session_factory, read_only, transaction, utcnow
 from shared.search import SearchQuery
 from shared.search.indexes import forget_engines
 from shared.settings import load_settings
@@ -139,6 +143,16 @@ def seed(path: Path, corpus: Corpus, n: int) -> list[dict[str, Any]]:
     return records
 
 
+def restore(path: Path, first: dict[str, Any]) -> None:
+    """Undo what a previous run's amend and withdraw did to response 1, and forget its changes."""
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE publications SET status = ?, title = ?, withdrawn_at = NULL WHERE id = 1",
+                (PUBLISHED, first["title"]))
+    raw.execute("DELETE FROM publication_changes")
+    raw.commit()
+    raw.close()
+
+
 def fts5(path: Path, records: list[dict[str, Any]]) -> tuple[sqlite3.Connection, float]:
     raw = sqlite3.connect(path)
     raw.executescript("""
@@ -205,24 +219,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="keep the seeded database (and index) here, and reuse a database seeded there before "
+                             "with the same --records (seeding 50,000 takes minutes)")
     args = parser.parse_args()
     import_models(discover())
     with tempfile.TemporaryDirectory(prefix="disclosure-bench-") as tmp:
-        root = Path(tmp)
-        settings = load_settings({"DATA_DIR": tmp, "DATABASE_URL": f"sqlite:///{root / 'bench.db'}",
+        root = args.data.resolve() if args.data else Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "fts.db").unlink(missing_ok=True)
+        reuse = args.data is not None and (root / "seeded.json").is_file() and json.loads(
+            (root / "seeded.json").read_text()) == {"records": args.records}
+        settings = load_settings({"DATA_DIR": str(root), "DATABASE_URL": f"sqlite:///{root / 'bench.db'}",
                                   "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
                                   "BASE_URL": "http://localhost"})
-        migrations.upgrade(settings.database_url)
-        factory = make_session_factory(make_engine(settings.database_url))
-        with transaction(factory) as session:
-            seed_built_in_types(session, audit.SYSTEM)
         corpus = Corpus(20261203)
         started = time.perf_counter()
-        records = seed(root / "bench.db", corpus, args.records)
-        print(f"seeded {args.records:,} responses in {time.perf_counter() - started:.0f} s "
+        if reuse:
+            records = [corpus.record() for _ in range(args.records)]
+            restore(root / "bench.db", records[0])
+        else:
+            (root / "bench.db").unlink(missing_ok=True)
+            (root / "seeded.json").unlink(missing_ok=True)
+            migrations.upgrade(settings.database_url)
+            with transaction(make_session_factory(make_engine(settings.database_url))) as session:
+                seed_built_in_types(session, audit.SYSTEM)
+            records = seed(root / "bench.db", corpus, args.records)
+            if args.data:
+                (root / "seeded.json").write_text(json.dumps({"records": args.records}))
+        factory = make_session_factory(make_engine(settings.database_url))
+        print(f"{'reused' if reuse else 'seeded'} {args.records:,} responses in {time.perf_counter() - started:.0f} s "
               f"({sum(len(p) for r in records for _, p in r['documents']):,} pages)")
 
-        with factory() as session:
+        with read_only(factory()) as session:
             started = time.perf_counter()
             engine = indexing.rebuild(session, settings.search_dir, None)
             took = time.perf_counter() - started
@@ -236,7 +265,7 @@ def main() -> None:
         common = corpus.words[:400]
         queries = [" ".join(rng.sample(common, rng.choice((1, 2)))) for _ in range(args.queries)]
         engine = indexing.log_engine(settings)
-        with factory() as session:
+        with read_only(factory()) as session:
             def ours(text: str) -> object:
                 return search_log(session, engine, LogQuery(text=text))
 
@@ -257,10 +286,13 @@ def main() -> None:
         stop = threading.Event()
 
         def host() -> None:
-            with factory() as worker_session:
+            with read_only(factory()) as worker_session:
                 while not stop.is_set():
                     try:
-                        indexing.catch_up(worker_session, indexing.log_engine(settings))
+                        began = time.perf_counter()
+                        applied = indexing.catch_up(worker_session, indexing.log_engine(settings))
+                        if applied:
+                            print(f"  catch-up: {applied} change(s) in {time.perf_counter() - began:.2f} s")
                     except Exception as exc:  # noqa: BLE001 - as the worker's host task does: say so, go round again
                         print(f"catch-up failed: {exc!r}")
                     worker_session.rollback()
@@ -275,7 +307,7 @@ def main() -> None:
                 target.title = "Zyxwvut unique bench title"
                 target.updated_at = utcnow()
                 record_change(session, target.id)
-            with factory() as session:
+            with read_only(factory()) as session:
                 found = wait_for(lambda: search_log(session, engine, LogQuery(text="zyxwvut")).total == 1)
             with transaction(factory) as session:
                 target = session.get(Publication, 1)

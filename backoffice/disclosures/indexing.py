@@ -29,7 +29,7 @@ from backoffice.disclosures.models import PUBLISHED, Publication, PublicationDoc
 from backoffice.disclosures.models import PublicationChange as Change
 from shared.db import utcnow
 from shared.search import Field, FieldKind, IndexDocument, IndexWriter, SearchEngine, SearchSchema
-from shared.search.indexes import new_generation, open_engine, swap_in
+from shared.search.indexes import new_generation, open_engine, rebuilding, swap_in
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ TEXT_FIELDS = ("title", "summary", "request", "documents")
 #: rest of a huge spreadsheet adds little to finding the response and a lot to the index.
 DOCUMENT_TEXT_CAP = 2_000_000
 REPLAY_WINDOW = dt.timedelta(seconds=60)
+#: From this many responses a rebuild writes each segment's parts as files of their own (see
+#: ``WhooshEngine.writer``): every process's reader then opens the index without copying it.
+SEPARATE_FILES_FROM = 5000
 BATCH = 500
 
 
@@ -165,12 +168,17 @@ def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None
 
     Readers keep the old index until the swap, so search never stops. The new index starts at the
     sequence's end as it was before reading, then catches up, so a change made during the build is not lost.
-    The words are analysed in ``procs`` processes (one per core by default), each writing its own segments.
+    The words are analysed in ``procs`` processes (one per core by default), each writing its own segment.
+    The segments are not merged into one afterwards: that rewrite, in one process, took longer than the
+    build itself at 50,000 responses, and a later small commit never merges them (whoosh's policy merges
+    small segments only). Call it in a read-only session on SQLite: a write transaction would keep every
+    other writer waiting for the whole build.
     """
     start = session.scalar(select(func.max(Change.seq))) or 0
     engine = new_generation(root, LOG_SCHEMA)
     procs = procs or max(1, min(4, os.cpu_count() or 1))
-    with engine.writer(procs=procs, limitmb=256, multisegment=procs > 1) as writer:
+    large = published_count(session) >= SEPARATE_FILES_FROM
+    with engine.writer(procs=procs, limitmb=256, multisegment=procs > 1, compound=not large) as writer:
         for ids in _published_ids(session):
             publications = session.scalars(select(Publication).where(Publication.id.in_(ids))
                                            .options(selectinload(Publication.documents))).all()
@@ -180,7 +188,27 @@ def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None
             if progress is not None:
                 progress(len(ids))
         writer.set_checkpoint(start)
-    engine.optimize()
     catch_up(session, engine)
     swap_in(root, LOG_SCHEMA, engine)
     return engine
+
+
+def keep_current(session: Session, settings: Settings) -> int:
+    """Bring this host's index up to date: catch up, or first rebuild it when it was made for other fields.
+
+    A release that changes ``LOG_SCHEMA`` leaves each host an index its documents no longer fit, so the
+    worker rebuilds it from the database (searches keep the old one until the swap). One process of the
+    host builds; the others leave the index alone meanwhile and follow the swap. The session should be
+    read-only (see :func:`rebuild`). The number of changes applied, or of responses indexed by a rebuild.
+    """
+    engine = log_engine(settings)
+    if engine.matches_schema():
+        return catch_up(session, engine)
+    with rebuilding(settings.search_dir, LOG_SCHEMA) as mine:
+        if not mine:
+            return 0
+        engine.refresh()
+        if engine.matches_schema():  # another process rebuilt it just before
+            return catch_up(session, engine)
+        log.warning("The disclosure log index in %s was made for other fields: rebuilding it", settings.search_dir)
+        return rebuild(session, settings.search_dir).document_count()

@@ -90,6 +90,13 @@ class SearchQuery:
     match: Match = Match.ALL
     #: The TEXT fields to look in (every one when empty): a suggestion reads titles, not whole documents.
     fields: tuple[str, ...] = ()
+    #: Keep only this many of the words: those the fewest documents have in the fields looked in (a word no
+    #: document has is left out). For free text such as a draft request, whose rare words say what it is
+    #: about while its common ones match half the index, each one more list of matches to score.
+    rarest: int | None = None
+    #: False: ``total`` is only the hits found, not every match, for a caller that shows no count (a
+    #: suggestion): counting is a second pass over every match, longer than finding the best few.
+    count_all: bool = True
     #: Exact-value filters: values of one field are OR-ed, fields are AND-ed (``{"outcome": ("granted",)}``).
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     ranges: tuple[DateRange, ...] = ()
@@ -179,6 +186,10 @@ class SearchEngine(Protocol):
         ...
 
     def document_count(self) -> int: ...
+
+    def matches_schema(self) -> bool:
+        """Whether the index was made for this schema's fields (else it wants a rebuild)."""
+        ...
 
 
 class Progress(Protocol):

@@ -14,10 +14,13 @@ opens the new one at its next refresh.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from shared.search import SearchSchema
@@ -120,6 +123,27 @@ def swap_in(root: Path, schema: SearchSchema, engine: WhooshEngine) -> None:
         cached.refresh()
 
 
+@contextmanager
+def rebuilding(root: Path, schema: SearchSchema) -> Iterator[bool]:
+    """Whether the caller may rebuild the schema's index now: False while another process or thread of this
+    host is rebuilding it (one build is enough, and two would each cost the whole build's time).
+
+    Held for the block; a lock on a file, so a process that dies lets go of it.
+    """
+    home = _home(root, schema)
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home / ".rebuild.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 def forget_engines() -> None:
     """Close this process's engines (tests, and a process about to fork)."""
     with _lock:
@@ -128,4 +152,4 @@ def forget_engines() -> None:
         _engines.clear()
 
 
-__all__ = ["current_directory", "forget_engines", "new_generation", "open_engine", "swap_in"]
+__all__ = ["current_directory", "forget_engines", "new_generation", "open_engine", "rebuilding", "swap_in"]

@@ -338,8 +338,15 @@ class WhooshEngine:
         return values
 
     @contextmanager
-    def writer(self, *, procs: int = 1, limitmb: int = 128, multisegment: bool = False) -> Iterator[_Writer]:
+    def writer(self, *, procs: int = 1, limitmb: int = 128, multisegment: bool = False,
+               compound: bool = True) -> Iterator[_Writer]:
         """One batch: committed when the block ends, cancelled if it raises.
+
+        ``compound=False`` leaves a segment's parts as separate files, for the large segments of a bulk
+        build: this whoosh reads a compound file's parts through an in-memory copy, so every reader opened
+        on a compound index (the writer's own, each process's refresh) copied all of it, seconds at 50,000
+        responses. Not for small batches: it refuses to open a segment with an empty part (a small
+        segment's postings can all sit in its term file).
 
         ``procs`` > 1 (with ``multisegment``) builds a large index in several processes: only for filling a
         fresh generation (each id once), since an upsert there cannot replace a document of the same batch.
@@ -347,7 +354,7 @@ class WhooshEngine:
         ``LOCK_TIMEOUT`` (there is meant to be one writer). The checkpoint is written after the commit: a crash between the two leaves it behind the index,
         and replaying changes already applied is harmless (upserts and deletes by id).
         """
-        options: dict[str, Any] = {"timeout": LOCK_TIMEOUT, "limitmb": limitmb}
+        options: dict[str, Any] = {"timeout": LOCK_TIMEOUT, "limitmb": limitmb, "compound": compound}
         if procs > 1:
             options.update(procs=procs, multisegment=multisegment)
         try:
@@ -399,25 +406,38 @@ class WhooshEngine:
 
     # Reading
 
-    def _text_query(self, text: str, match: Match, only: tuple[str, ...] = ()) -> wq.Query | None:
+    def _text_query(self, text: str, match: Match, only: tuple[str, ...] = (), *, rarest: int | None = None,
+                    searcher: Searcher | None = None) -> wq.Query | None:
         """The query for what a person typed, or None when it has no word worth searching for."""
         words, phrases = _query_parts(text)
         fields = tuple(f for f in self._text_fields if not only or f in only) or self._text_fields
-        parts: list[wq.Query] = []
+        word_parts: list[tuple[int, wq.Query]] = []
+        seen: set[tuple[str, ...]] = set()
         for word in words:
+            terms = [wq.Term(name, t.text) for name in fields for t in self._analyzers[name](word, mode="query")]
+            if not terms:
+                continue
+            frequency = 0
+            if rarest is not None and searcher is not None:
+                key = tuple(f"{t.fieldname}:{t.text}" for t in terms)
+                if key in seen:  # "repair" and "repaired" are one word to the index
+                    continue
+                seen.add(key)
+                frequency = sum(searcher.doc_frequency(t.fieldname, t.text) for t in terms)
+                if not frequency:
+                    continue
+            word_parts.append((frequency, wq.DisjunctionMax(terms) if len(terms) > 1 else terms[0]))
+        if rarest is not None and searcher is not None:
+            word_parts = sorted(word_parts, key=lambda fq: fq[0])[:max(0, rarest)]
+        parts: list[wq.Query] = [q for _, q in word_parts]
+        for phrase in phrases:
             alternatives: list[wq.Query] = []
             for name in fields:
-                alternatives.extend(wq.Term(name, t.text) for t in self._analyzers[name](word, mode="query"))
-            if alternatives:
-                parts.append(wq.DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
-        for phrase in phrases:
-            alternatives = []
-            for name in fields:
-                terms = [t.text for t in self._analyzers[name](phrase, mode="query")]
-                if len(terms) > 1:
-                    alternatives.append(wq.Phrase(name, terms))
-                elif terms:
-                    alternatives.append(wq.Term(name, terms[0]))
+                texts = [t.text for t in self._analyzers[name](phrase, mode="query")]
+                if len(texts) > 1:
+                    alternatives.append(wq.Phrase(name, texts))
+                elif texts:
+                    alternatives.append(wq.Term(name, texts[0]))
             if alternatives:
                 parts.append(wq.DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
         if not parts:
@@ -449,20 +469,24 @@ class WhooshEngine:
     def search(self, query: SearchQuery) -> Results:
         page = max(1, query.page)
         per_page = max(1, query.per_page)
-        text_query = self._text_query(query.text, query.match, query.fields)
         restrictions = self._restrictions(query)
-        parts = ([text_query] if text_query else []) + restrictions
-        whole: wq.Query = wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every()
         # Restrictions are a filter, not part of the scored query: matching one adds nothing to a score.
         restricted: wq.Query | None = (wq.And(restrictions) if len(restrictions) > 1
                                        else restrictions[0] if restrictions else None)
         sort_by = query.sort_by
         if sort_by is not None and self.schema.field(sort_by).kind not in (FieldKind.DATE, FieldKind.NUMBER):
             raise ValueError(f"cannot sort by {sort_by}")
-        if sort_by is None and text_query is None:
-            sort_by = self._first_date
         with self._lock:
             searcher = self._fresh()
+            text_query = self._text_query(query.text, query.match, query.fields, rarest=query.rarest,
+                                          searcher=searcher)
+            if query.rarest is not None and text_query is None and query.text.strip():
+                # Not one of the words is in the index: nothing matches (rather than everything, newest first).
+                return Results(total=0, page=page, per_page=per_page, hits=(), facets=dict.fromkeys(query.facets, ()))
+            parts = ([text_query] if text_query else []) + restrictions
+            whole: wq.Query = wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every()
+            if sort_by is None and text_query is None:
+                sort_by = self._first_date
             docnums: list[int] | None = None
             if query.facets:
                 docnums = sorted(_matching(searcher, whole, self._postings))
@@ -471,7 +495,8 @@ class WhooshEngine:
                 # The matches already found are the cheapest filter; else whoosh finds the restrictions'.
                 options["filter"] = set(docnums) if docnums is not None else restricted
             found = searcher.search(text_query or wq.Every(), limit=page * per_page, **options)
-            total = len(docnums) if docnums is not None else len(found)
+            total = (len(docnums) if docnums is not None else len(found) if query.count_all
+                     else found.scored_length())
             shown = range((page - 1) * per_page, min(found.scored_length(), page * per_page))
             marks = {name: self._terms(name, query.text) for name in query.highlight}
             hits = tuple(self._hit(searcher, found, i, query, scored=sort_by is None, marks=marks) for i in shown)

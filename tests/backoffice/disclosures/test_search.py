@@ -217,3 +217,47 @@ def test_several_years_are_any_of_them_not_the_years_between(db: Session, office
     assert sorted(h.title for h in results.hits) == ["Library report 2019", "Library report 2023"]
     years = next(f for f in results.facets if f.key == "year")
     assert [(v.value, v.count, v.selected) for v in years.values] == [("2023", 1, True), ("2019", 1, True)]
+
+
+def test_the_worker_rebuilds_an_index_made_for_other_fields(runtime: Runtime, settings: Settings) -> None:
+    from backoffice.disclosures import jobs as index_jobs
+    from shared.db import transaction
+    from shared.jobs import JobContext
+    from shared.search import SearchSchema
+    from shared.search.indexes import current_directory, rebuilding
+    from tests.factories import seed_office
+
+    # The index as an earlier release made it: one field fewer than LOG_SCHEMA has now.
+    older = SearchSchema(indexing.LOG_SCHEMA.name, indexing.LOG_SCHEMA.fields[:-1])
+    open_engine(settings.search_dir, older)
+    forget_engines()
+    first = current_directory(settings.search_dir, indexing.LOG_SCHEMA)
+    with transaction(runtime.factory) as session:
+        committed = seed_office(session, runtime.factory)
+        committed.session = session
+        published(committed, "Allotment waiting list")
+        published(committed, "Cemetery fees")
+    try:
+        engine = indexing.log_engine(settings)
+        assert not engine.matches_schema()
+        # A job runs in its own write transaction: it leaves the rebuild to the host task.
+        with runtime.factory() as session:
+            index_jobs.handle_index(session, {}, JobContext(settings=settings, job_id=1, attempts=1))
+        # While another process of this host is rebuilding, the host task leaves the index alone.
+        with rebuilding(settings.search_dir, indexing.LOG_SCHEMA) as mine:
+            assert mine
+            index_jobs.catch_up_this_host(runtime)
+        assert current_directory(settings.search_dir, indexing.LOG_SCHEMA) == first
+        index_jobs.catch_up_this_host(runtime)
+        assert current_directory(settings.search_dir, indexing.LOG_SCHEMA) != first
+        assert engine.matches_schema() and engine.document_count() == 2
+        with runtime.factory() as session:
+            assert search_log(session, engine, query("allotment")).total == 1
+        # Matching now, the next run only catches up.
+        with transaction(runtime.factory) as session:
+            committed.session = session
+            published(committed, "Allotment rents")
+        index_jobs.catch_up_this_host(runtime)
+        assert engine.document_count() == 3
+    finally:
+        forget_engines()

@@ -290,3 +290,25 @@ def test_a_search_can_look_in_some_text_fields_only(tmp_path: Path) -> None:
     assert engine.search(SearchQuery(text="gritting")).total == 1
     assert engine.search(SearchQuery(text="gritting", fields=("title",))).total == 0
     assert engine.search(SearchQuery(text="potholes", fields=("title",))).total == 1
+
+
+def test_rarest_keeps_the_words_fewest_documents_have(engine):
+    def rarest(text: str, n: int) -> list[str]:
+        return sorted(_ids(engine, text=text, match=Match.ANY, fields=("title", "summary"), rarest=n))
+
+    # kitchens: one document; fines: one (title and summary); council: two; housing: two.
+    assert rarest("council housing kitchens", 1) == ["5"]
+    assert rarest("council housing fines", 2) == ["1", "2", "3"]
+    # A word the index lacks is left out rather than counted as the rarest; one word's forms count once.
+    assert rarest("zzyzx kitchens", 1) == ["5"]
+    assert rarest("repair repairing kitchens", 2) == ["1", "5"]
+    assert rarest("council housing kitchens", 3) == ["1", "3", "4", "5"]
+    results = engine.search(SearchQuery(text="zzyzx qqxq", match=Match.ANY, rarest=5, facets=("outcome",)))
+    assert (results.total, results.hits, results.facets) == (0, (), {"outcome": ()})
+
+
+def test_without_counting_all_the_total_is_the_hits_found(engine):
+    counted = engine.search(SearchQuery(text="housing council", match=Match.ANY, per_page=2))
+    found = engine.search(SearchQuery(text="housing council", match=Match.ANY, per_page=2, count_all=False))
+    assert (counted.total, found.total) == (3, 2)
+    assert [h.id for h in found.hits] == [h.id for h in counted.hits]
