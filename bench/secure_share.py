@@ -195,7 +195,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def poll_health(base: str, stop: Callable[[], bool]) -> list[float]:
-    samples = []
+    samples: list[float] = []
     with httpx.Client(base_url=base, timeout=30) as client:
         while not samples or not stop():  # at least one sample, however short the run
             started = time.perf_counter()

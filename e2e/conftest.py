@@ -148,7 +148,7 @@ def base_url(live_server: LiveServer | None) -> str:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Attach the server's log lines written during a failing test to its report."""
-    outcome = yield
+    outcome: Any = yield  # pluggy's Result: typed as what the generator receives, which Iterator cannot say
     report = outcome.get_result()
     server = _LIVE.get("server")
     if call.when == "setup":
