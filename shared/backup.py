@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -53,8 +52,9 @@ def _is_sqlite(url: str) -> bool:
 
 
 def _libpq_url(url: str) -> str:
-    """pg_dump takes a libpq URL: no "+psycopg" driver, the password (if any) in the environment instead."""
+    """pg_dump takes a libpq URL: no "+psycopg" driver, and a connect timeout so a dead server is said plainly."""
     parsed = make_url(url).set(drivername="postgresql")
+    parsed = parsed.update_query_dict({"connect_timeout": parsed.query.get("connect_timeout", "10")})
     return parsed.render_as_string(hide_password=False)
 
 
@@ -134,8 +134,7 @@ def _sqlite_backup(engine: Engine, path: Path) -> None:
 
 def _run(command: list[str], name: str) -> None:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600,
-                              env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600)
     except FileNotFoundError:
         raise BackupError(f"{name} was not found: install PostgreSQL's client programs (Debian: postgresql-client)") \
             from None
