@@ -269,7 +269,7 @@ def _download_a_case_list(page: Page, quarter: Period, total: int, *, scanned: b
     expect(page.locator("main tbody tr").first).to_contain_text(quarter.key)
     if not scanned:
         return
-    link = f"Download XLSX for {quarter.key}"
+    link = f"Download XLSX of Case list for {quarter.key}"
     deadline = time.monotonic() + SCAN_WAIT
     while not page.get_by_role("link", name=link).count():
         assert time.monotonic() < deadline, f"the export was not ready within {SCAN_WAIT:.0f} s: " + \
