@@ -256,7 +256,7 @@ def _other_periods_and_reports(page: Page, quarter: Period, granted: int) -> Non
     assert custom == granted, (custom, granted)
 
     # The other reports for last quarter.
-    for name in ("timeliness", "management", "s45-publication"):
+    for name in ("timeliness", "management", "s45-publication", "service-report"):
         visit(page, f"{REPORTS}/{name}?period={quarter.key}")
         expect(page.locator("#figures")).to_have_text(quarter.label)
 
