@@ -238,6 +238,7 @@ def main() -> None:
         if reuse:
             records = [corpus.record() for _ in range(args.records)]
             restore(root / "bench.db", records[0])
+            migrations.upgrade(settings.database_url)  # a database seeded before the latest migrations
         else:
             (root / "bench.db").unlink(missing_ok=True)
             (root / "seeded.json").unlink(missing_ok=True)
