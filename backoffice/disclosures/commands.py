@@ -6,6 +6,7 @@ import argparse
 
 from tqdm import tqdm
 
+from shared.db import read_only
 from shared.runtime import Runtime
 
 
@@ -20,7 +21,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _rebuild(runtime: Runtime, _args: argparse.Namespace) -> int:
     from backoffice.disclosures import indexing
 
-    with runtime.factory() as session:
+    # Read-only: on SQLite a write transaction would hold every other writer for the whole build.
+    with read_only(runtime.factory()) as session:
         total = indexing.published_count(session)
         with tqdm(total=total, unit="response", desc="Disclosure Log") as bar:
             engine = indexing.rebuild(session, runtime.settings.search_dir, bar.update)

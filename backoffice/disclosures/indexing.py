@@ -61,6 +61,9 @@ REPLAY_WINDOW = dt.timedelta(seconds=60)
 #: From this many responses a rebuild writes each segment's parts as files of their own (see
 #: ``WhooshEngine.writer``): every process's reader then opens the index without copying it.
 SEPARATE_FILES_FROM = 5000
+#: Below this many responses the build's segments are merged into one: seconds of work that keep the tail of
+#: a typical council's searches short (several segments are each searched and their hits combined).
+MERGE_BELOW = 25_000
 BATCH = 500
 
 
@@ -169,15 +172,17 @@ def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None
     Readers keep the old index until the swap, so search never stops. The new index starts at the
     sequence's end as it was before reading, then catches up, so a change made during the build is not lost.
     The words are analysed in ``procs`` processes (one per core by default), each writing its own segment.
-    The segments are not merged into one afterwards: that rewrite, in one process, took longer than the
-    build itself at 50,000 responses, and a later small commit never merges them (whoosh's policy merges
-    small segments only). Call it in a read-only session on SQLite: a write transaction would keep every
+    The segments are merged into one afterwards only below ``MERGE_BELOW`` responses, where it takes
+    seconds and keeps the slowest searches short; at 50,000 that rewrite, in one process, took longer than
+    the build itself, and a later small commit never merges them (whoosh's policy merges small segments
+    only). Call it in a read-only session on SQLite: a write transaction would keep every
     other writer waiting for the whole build.
     """
     start = session.scalar(select(func.max(Change.seq))) or 0
     engine = new_generation(root, LOG_SCHEMA)
     procs = procs or max(1, min(4, os.cpu_count() or 1))
-    large = published_count(session) >= SEPARATE_FILES_FROM
+    count = published_count(session)
+    large = count >= SEPARATE_FILES_FROM
     with engine.writer(procs=procs, limitmb=256, multisegment=procs > 1, compound=not large) as writer:
         for ids in _published_ids(session):
             publications = session.scalars(select(Publication).where(Publication.id.in_(ids))
@@ -188,6 +193,8 @@ def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None
             if progress is not None:
                 progress(len(ids))
         writer.set_checkpoint(start)
+    if 0 < count < MERGE_BELOW:
+        engine.optimize()
     catch_up(session, engine)
     swap_in(root, LOG_SCHEMA, engine)
     return engine
