@@ -12,7 +12,6 @@ escapes every text, after dropping the characters XML 1.0 cannot hold.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -34,29 +33,15 @@ from disclosurelog.web.common import absolute, disposition
 from disclosurelog.web.pages import query_of, search_href
 from shared.db import read_only
 from shared.web import RequestContext
+from shared.web.xml import ATOM
+from shared.web.xml import add as _add
+from shared.web.xml import stamp as _stamp
+from shared.web.xml import xml_text as _text
 
-ATOM = "http://www.w3.org/2005/Atom"
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: Asked again each time (a withdrawal must leave every feed at once), but not stored by nobody.
 FEED_CACHE = "no-cache"
-
-
-def _text(value: str) -> str:
-    return _NOT_XML.sub("", value)
-
-
-def _stamp(when: dt.datetime) -> str:
-    """RFC 3339, in UTC, to the second."""
-    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k: _text(v) for k, v in attributes.items()})
-    if text is not None:
-        element.text = _text(text)
-    return element
 
 
 def _xml(root: ET.Element, media_type: str) -> Response:

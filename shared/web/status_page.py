@@ -11,7 +11,6 @@ which never changes: a reader that has seen an incident knows it again after eac
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 from xml.etree import ElementTree as ET
@@ -20,8 +19,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from shared.web.routing import PUBLIC, Page, RequestContext, page
+from shared.web.xml import ATOM
+from shared.web.xml import add as _add
+from shared.web.xml import stamp as _stamp
 
-ATOM = "http://www.w3.org/2005/Atom"
 TEMPLATE = "shared/status.html"
 PAGE_NAME = "service-status"
 FEED_NAME = "service-status-feed"
@@ -29,7 +30,6 @@ FEED_NAME = "service-status-feed"
 FEED_CACHE = "no-cache"
 #: An empty feed still needs an updated time: a fixed one, so the feed does not change while nothing does.
 NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Update(Protocol):
@@ -71,22 +71,6 @@ class Feed(Protocol):
 
 StatusOf = Callable[[Session, str], Any]
 FeedOf = Callable[[Session, str], Feed]
-
-
-def _clean(value: str) -> str:
-    return _NOT_XML.sub("", value)
-
-
-def _stamp(when: dt.datetime) -> str:
-    """RFC 3339, in UTC, to the second."""
-    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k: _clean(v) for k, v in attributes.items()})
-    if text is not None:
-        element.text = _clean(text)
-    return element
 
 
 def entry_url(page_url: str, reference: str) -> str:
