@@ -20,10 +20,11 @@ run: setup clamav
 	clamd_dir=$$(realpath -m "$${DATA_DIR:-var}/clamav"); \
 	CLAMD_SOCKET="$$clamd_dir/clamd.sock" exec $(CIVIC) serve --clamd-dir "$$clamd_dir"
 
-## make test: the same set-up, Debian's chromium and clamav-daemon when missing, then the whole suite
-## (serially; the fixtures give each pytest-xdist worker its own PostgreSQL schema, but -n is not on yet)
+## make test: the same set-up, Debian's chromium and clamav-daemon when missing, then the whole suite,
+## one pytest-xdist worker per core (tests/scheduling.py: whole modules to a worker, the journeys on one;
+## each worker has its own PostgreSQL schema and clamd)
 test: setup system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 setup: $(VENV)/.installed $(ASSETS)/dist/VERSION
 

@@ -22,6 +22,7 @@ from e2e.harness.mail import MailSink
 from e2e.harness.report import Report
 from e2e.harness.server import LiveServer, drop_postgres_schema, is_postgres
 from shared import clamd_local
+from tests.scheduling import pytest_xdist_make_scheduler  # noqa: F401 - the hook, for pytest-xdist
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,15 +50,11 @@ def pytest_report_header() -> str:
     return f"e2e target: a live `civic serve` on {'PostgreSQL ' + db if is_postgres(db) else 'a temporary SQLite database'}"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.e2e)
-            # Under pytest-xdist (``make test``) every journey runs on one worker: one live server, one
-            # browser, one report, as in a serial run.
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+            item.add_marker(pytest.mark.e2e)  # under pytest-xdist they all run on one worker: tests/scheduling.py
 
 
 # ---------------------------------------------------------------- server and mail

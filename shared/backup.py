@@ -22,6 +22,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import MetaData, func, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
@@ -54,8 +55,12 @@ def _is_sqlite(url: str) -> bool:
 def _libpq_url(url: str) -> str:
     """pg_dump takes a libpq URL: no "+psycopg" driver, and a connect timeout so a dead server is said plainly."""
     parsed = make_url(url).set(drivername="postgresql")
-    parsed = parsed.update_query_dict({"connect_timeout": parsed.query.get("connect_timeout", "10")})
-    return parsed.render_as_string(hide_password=False)
+    query = {**parsed.query, "connect_timeout": parsed.query.get("connect_timeout", "10")}
+    base = parsed.set(query={}).render_as_string(hide_password=False)
+    # libpq decodes %20 but not "+", which SQLAlchemy writes for a space ("options=-c a=b -c c=d").
+    return base + "?" + "&".join(f"{quote(key, safe='')}={quote(str(value), safe='')}"
+                                 for key, values in query.items()
+                                 for value in (values if isinstance(values, tuple) else (values,)))
 
 
 def _sha256(path: Path) -> str:
@@ -106,8 +111,8 @@ def backup(settings: Settings, engine: Engine, target: Path) -> Summary:
     if _is_sqlite(url):
         _sqlite_backup(engine, target / SQLITE_COPY)
     else:
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={target / POSTGRES_COPY}",
-              f"--dbname={_libpq_url(url)}"], "pg_dump")
+        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--schema={_schema(engine)}",
+              f"--file={target / POSTGRES_COPY}", f"--dbname={_libpq_url(url)}"], "pg_dump")
     tables = _counts(engine)
     revision = _revision(engine)
     _copy_tree(settings.files_dir, target / FILES)
@@ -118,6 +123,13 @@ def backup(settings: Settings, engine: Engine, target: Path) -> Summary:
         "files": {name: {"size": size, "sha256": digest} for name, (size, digest) in files.items()}}
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return Summary(tables, len(files), sum(size for size, _ in files.values()), revision)
+
+
+def _schema(engine: Engine) -> str:
+    """The schema the suite's tables are in (``public``, or the one a deployer's search_path names): only
+    it is dumped, so another application's schemas in the same database are not copied into the backup."""
+    with engine.connect() as connection:
+        return str(connection.execute(text("SELECT current_schema()")).scalar_one())
 
 
 def _sqlite_backup(engine: Engine, path: Path) -> None:

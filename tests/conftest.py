@@ -23,6 +23,7 @@ from shared.db import make_engine
 from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
 from tests.pages import PageChecker
+from tests.scheduling import pytest_xdist_make_scheduler  # noqa: F401 - the hook, for pytest-xdist
 
 pytest_plugins = ["tests.smtp_fixture", "tests.clamd_fixture"]
 
@@ -52,17 +53,6 @@ def postgres_test_url(url: str, schema: str | None) -> str:
     only a crash of the server could tell apart (what is committed is visible and locked exactly as before)."""
     options = "-csynchronous_commit%3Doff" + (f"%20-csearch_path%3D{schema}" if schema else "")
     return url + ("&" if "?" in url else "?") + f"options={options}"
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each test module on one xdist worker, in order (``--dist loadgroup``): module-scoped worlds
-    (tests/test_route_fuzz.py) share one database that another module's test would empty in between."""
-    here = Path(__file__).parent
-    for item in items:
-        path = Path(str(item.fspath))
-        if here in path.parents and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(str(path.relative_to(here.parent))))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """``civic backup`` and ``civic restore`` on a populated suite: every row and every file's bytes come back.
 
-On PostgreSQL the restore goes into the run's own schema, emptied first (CI's one database is all there is).
+On PostgreSQL the restore goes into the run's own schema (public, or a pytest-xdist worker's), emptied first
+(CI's one database is all there is).
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def _restore_target(tmp_path: Path, settings: Settings) -> Settings:
         url = settings.database_url
         engine = make_engine(url)
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            if schema == "public":  # an empty database has it; the restore makes any other schema itself
+                connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     else:
         url = f"sqlite:///{data / 'civic.db'}"
