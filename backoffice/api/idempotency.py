@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` for case creation: a retried POST returns the case the first attempt made.
+"""``Idempotency-Key`` for creating a case or raising an incident: a retried POST returns what the first
+attempt made.
 
 The key row is inserted *before* the case is created, in the same transaction,
 so two attempts racing each other cannot both create a case: the unique
@@ -32,8 +33,16 @@ KEY_PATTERN = f"^[ -~]{{1,{MAX_KEY_LENGTH}}}(?![\\s\\S])"
 KEEP_FOR = dt.timedelta(days=30)
 
 
-def request_hash(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+#: What a key was used to make; a key is one client's for one request, so using it for the other is a reuse.
+CASE = "case"
+INCIDENT = "incident"
+
+
+def request_hash(body: Any, makes: str = CASE) -> str:
+    """The request's fingerprint. A case's is its body's alone (as keys stored before incidents had keys
+    were made); an incident's covers what it makes too, so a case's key sent to raise an incident is refused."""
+    value = body if makes == CASE else {makes: body}
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def check_key(key: str) -> str:
@@ -58,9 +67,10 @@ def _replay(row: ApiIdempotencyKey, digest: str) -> str:
     return row.reference
 
 
-def claim(session: Session, client_id: int, key: str, body: Any) -> tuple[ApiIdempotencyKey | None, str | None]:
+def claim(session: Session, client_id: int, key: str, body: Any,
+          makes: str = CASE) -> tuple[ApiIdempotencyKey | None, str | None]:
     """Either (a new row to fill in, None) or (None, the reference an earlier attempt created)."""
-    digest = request_hash(body)
+    digest = request_hash(body, makes)
     row = _existing(session, client_id, key)
     if row is not None:
         return None, _replay(row, digest)

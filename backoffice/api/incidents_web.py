@@ -16,6 +16,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from backoffice.api import idempotency
+from backoffice.api.access import current_client
 from backoffice.api.requests import actor_of, json_body, require_json
 from backoffice.api.schemas import API_PREFIX
 from backoffice.incidents import clock as clocks
@@ -96,11 +98,22 @@ def _incident(ctx: RequestContext, schema: str) -> tuple[Incident, dict[str, Any
 
 
 def create_incident(ctx: RequestContext) -> Response:
+    """Raise one; with an Idempotency-Key a retry (a monitoring tool that timed out) gets the first one back."""
     values = json_body(ctx, "IncidentCreate")
+    key = ctx.request.headers.get(idempotency.HEADER)
+    row = None
+    if key is not None:
+        row, earlier = idempotency.claim(ctx.db, current_client(ctx).id, idempotency.check_key(key), ctx.body_json,
+                                         idempotency.INCIDENT)
+        if earlier is not None:
+            return ctx.json(incident_json(ctx, steps.get_incident(ctx.db, earlier)), status_code=200,
+                            headers={"Location": incident_url(ctx.settings, earlier), "Idempotent-Replayed": "true"})
     incident = steps.raise_incident(ctx.db, actor_of(ctx), service=values["service"], priority=values["priority"],
                                     title=values["title"], affected=values.get("affected") or "",
                                     received_at=_at(values, "received_at"), security=values.get("security") or "")
     ctx.db.flush()
+    if row is not None:
+        row.reference = incident.reference
     return ctx.json(incident_json(ctx, incident), status_code=201,
                     headers={"Location": incident_url(ctx.settings, incident.reference)})
 

@@ -24,6 +24,6 @@ class ApiIdempotencyKey(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
-    #: Set in the same transaction that creates the case; NULL only while that transaction runs.
+    #: The case's or incident's, set in the transaction that makes it; NULL only while that transaction runs.
     reference: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -102,12 +102,7 @@ def document(settings: Settings, case_types: Sequence[str] | None = None) -> dic
         "post": _secured("cases:write", {
             "operationId": "createCase",
             "summary": "Create a case; its statutory due date is worked out from the case type and received_on",
-            "parameters": [{
-                "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
-                "description": "Any unique string (a UUID). Retrying with the same key and body returns the case "
-                               "the first attempt created (200) instead of creating another.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
-            }],
+            "parameters": [_idempotency_key("case")],
             "requestBody": {"required": True, **_body("CaseCreate")},
             "responses": {
                 "201": {"description": "Created.", "headers": _LOCATION, **_body("Case")},
@@ -434,6 +429,15 @@ _INCIDENT_STEPS = {
 }
 
 
+def _idempotency_key(thing: str) -> dict[str, Any]:
+    return {
+        "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+        "description": f"Any unique string (a UUID). Retrying with the same key and body returns the {thing} "
+                       "the first attempt created (200) instead of creating another.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+    }
+
+
 def incident_paths() -> dict[str, Any]:
     """Incidents: raise one, read it with its timeline, and the steps that move its two clocks."""
     body_problems = {"400": _problem("The body is not valid JSON."),
@@ -446,10 +450,15 @@ def incident_paths() -> dict[str, Any]:
                            "plus and premium 08:00-18:30, Monday to Friday, not on the body's bank holidays, "
                            "Europe/London); one received out of hours starts at the next service period. P1 and "
                            "P2 incidents email the major-incident contacts. " + _TIMES,
+            "parameters": [_idempotency_key("incident")],
             "requestBody": {"required": True, **_body("IncidentCreate")},
             "responses": {
                 "201": {"description": "Raised.", "headers": _INCIDENT_LOCATION, **_body("Incident")},
-                **body_problems,
+                "200": {"description": "A retry with the same Idempotency-Key: the incident raised before.",
+                        "headers": _INCIDENT_LOCATION, **_body("Incident")},
+                "400": _problem("The body is not valid JSON, or the Idempotency-Key header is not usable."),
+                "409": _problem("An earlier request with this Idempotency-Key is still being processed."),
+                "415": body_problems["415"],
                 "422": _problem("The body does not match IncidentCreate, or a value is refused (a time in the "
                                 "future, before 2000 or without its offset); errors lists each field and nothing "
                                 "was stored."),

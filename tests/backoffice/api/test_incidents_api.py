@@ -18,6 +18,7 @@ from backoffice.incidents import incidents as steps
 from backoffice.incidents.models import Incident
 from shared import audit
 from tests.backoffice.api.conftest import Api
+from tests.backoffice.api.conftest import body as case_body
 from tests.backoffice.api.schema_check import assert_valid
 from tests.factories import SYSTEM
 
@@ -333,3 +334,51 @@ def test_half_a_surrogate_pair_is_a_422_not_a_5xx(api: Api, auth: dict[str, str]
                     .replace(b"{", b'{"case_type": "foi", "description": "d", "requester": {"name": "n", '
                              b'"email": "a@example.com"}, ', 1), headers={"Content-Type": "application/json"})
     assert case.status_code == 422, case.text
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_incident_raised_before(
+        api: Api, auth: dict[str, str], doc: dict[str, Any]) -> None:
+    payload = {"service": "capture", "priority": "P1", "title": "No form can be sent", "received_at": MONDAY_10}
+    keyed = {**auth, "Idempotency-Key": "monitor-alert-7731"}
+    first = api.client.post(f"{PREFIX}/incidents", json=payload, headers=keyed)
+    _documented(doc, "/incidents", "post", first)
+    again = api.client.post(f"{PREFIX}/incidents", json=payload, headers=keyed)
+    _documented(doc, "/incidents", "post", again)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
+    assert again.json()["reference"] == first.json()["reference"]
+    assert again.headers["location"] == first.headers["location"]
+    assert _count(api) == 1
+    other = api.client.post(f"{PREFIX}/incidents", json={**payload, "title": "Something else"}, headers=keyed)
+    assert other.status_code == 422 and "different body" in other.json()["detail"], other.text
+    assert _count(api) == 1
+    unkeyed = api.client.post(f"{PREFIX}/incidents", json=payload, headers=auth)
+    assert unkeyed.status_code == 201 and _count(api) == 2  # without a key, two posts are two incidents
+
+
+def test_an_idempotency_key_that_was_refused_can_be_used_again_and_a_bad_one_is_a_400(
+        api: Api, auth: dict[str, str], doc: dict[str, Any]) -> None:
+    keyed = {**auth, "Idempotency-Key": "retry-after-fixing"}
+    refused = api.client.post(f"{PREFIX}/incidents", json={"service": "capture", "priority": "P9", "title": "x"},
+                              headers=keyed)
+    assert refused.status_code == 422 and _count(api) == 0
+    fixed = api.client.post(f"{PREFIX}/incidents", json={"service": "capture", "priority": "P3", "title": "x"},
+                            headers=keyed)
+    assert fixed.status_code == 201, fixed.text
+    bad = api.client.post(f"{PREFIX}/incidents", json={"service": "capture", "priority": "P3", "title": "y"},
+                          headers={**auth, "Idempotency-Key": "k" * 201})
+    _documented(doc, "/incidents", "post", bad)
+    assert bad.status_code == 400 and "Idempotency-Key" in _fields(bad), bad.text
+    assert _count(api) == 1
+
+
+def test_a_case_s_idempotency_key_does_not_raise_an_incident(api: Api, auth: dict[str, str]) -> None:
+    """A key is one request's: the same key on the other endpoint is a reuse, whatever the body."""
+    _, token = api.new_client("Both", ("incidents:write", "cases:write"))
+    keyed = {"Authorization": f"Bearer {token}", "Idempotency-Key": "shared-key"}
+    made = api.client.post(f"{PREFIX}/cases", json=case_body(), headers=keyed)
+    assert made.status_code == 201, made.text
+    refused = api.client.post(f"{PREFIX}/incidents", json={"service": "capture", "priority": "P3", "title": "x"},
+                              headers=keyed)
+    assert refused.status_code == 422 and "different body" in refused.json()["detail"], refused.text
+    assert _count(api) == 0
