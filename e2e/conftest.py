@@ -178,8 +178,11 @@ def report(request: pytest.FixtureRequest, base_url: str) -> Iterator[Report]:
 # ---------------------------------------------------------------- browser and pages
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per journey module, stopped when the module ends: Playwright's sync API keeps an event
+    loop running in the thread while it is open, and under pytest-xdist the worker that ran the journeys
+    goes on to other modules, whose ``asyncio.run`` would find it."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

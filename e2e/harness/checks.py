@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from playwright.sync_api import ConsoleMessage, Page, Response
+from playwright.sync_api import ConsoleMessage, Page, Request, Response
 
 from e2e.harness.axe import format_violations, run_axe
 from e2e.harness.report import PageRecord, Report
@@ -47,6 +47,13 @@ class PageState:
 _STATES: weakref.WeakKeyDictionary[Page, PageState] = weakref.WeakKeyDictionary()
 
 
+def _cancelled_by_navigation(request: Request) -> bool:
+    """The browser's own fetch of an icon (resource type "other"), cancelled because the journey moved on to
+    the next page before it finished: not the page's fault. A document, script, style sheet or image that
+    fails still counts."""
+    return request.resource_type == "other" and (request.failure or "").startswith("net::ERR_ABORTED")
+
+
 def attach(page: Page, state: PageState) -> Page:
     """Watch a page for console errors, uncaught exceptions, CSP violations and failed sub-resources."""
 
@@ -65,7 +72,7 @@ def attach(page: Page, state: PageState) -> Page:
     page.on("console", on_console)
     page.on("pageerror", lambda error: state.console_errors.append(f"uncaught exception: {error}"))
     page.on("response", on_response)
-    page.on("requestfailed", lambda request: state.bad_responses.append(
+    page.on("requestfailed", lambda request: None if _cancelled_by_navigation(request) else state.bad_responses.append(
         f"request failed ({request.failure}) for {request.resource_type} {request.url}"))
     # Belt and braces: CSP violations are also console errors, but this catches them without a console.
     page.add_init_script(
