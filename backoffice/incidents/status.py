@@ -116,6 +116,13 @@ class IncidentFeed:
     entries: tuple[PublicIncident, ...]
 
 
+def public_title(incident: Incident) -> str:
+    """A security incident or personal data breach is shown by its impact alone: its own title may say what
+    was attacked or whose data, which the public page and its feed must not (its public updates say what
+    the body chooses to)."""
+    return IMPACT_NAMES[Priority(incident.priority)] if incident.security else incident.title
+
+
 def _public(session: Session, incidents: Sequence[Incident]) -> list[PublicIncident]:
     """The incidents with their public updates, from one query for all their timelines."""
     events: dict[int, list[IncidentEvent]] = defaultdict(list)
@@ -135,7 +142,7 @@ def _public(session: Session, incidents: Sequence[Incident]) -> list[PublicIncid
         priority = Priority(incident.priority)
         updated = max([incident.received_at, *(u.at for u in updates)])
         found.append(PublicIncident(
-            reference=incident.reference, title=incident.title, priority=priority.value,
+            reference=incident.reference, title=public_title(incident), priority=priority.value,
             impact=IMPACT_NAMES[priority], status=incident.status,
             status_name=STATUS_NAMES.get(incident.status, incident.status), received_at=incident.received_at,
             resolved_at=incident.resolved_at, updated_at=updated, updates=tuple(updates)))

@@ -127,3 +127,18 @@ def test_the_feed_lists_the_service_s_incidents_newest_change_first(db: Session)
     assert [e.reference for e in feed.entries] == [older.reference, newer.reference]
     assert feed.updated == at("2026-12-10T10:00:00") and feed.name == "Disclosure log"
     assert feed.entries[1].summary == "Investigating: Search is slow"
+
+
+def test_a_security_incident_is_shown_by_its_impact_not_its_title(db: Session) -> None:
+    breach = steps.raise_incident(db, SYSTEM, service="secure_share", priority="P2",
+                                  title="Share links of the Smith SAR sent to the wrong address",
+                                  received_at=at("2026-12-10T09:00:00"), security="personal_data_breach")
+    steps.post_update(db, SYSTEM, breach, text="Some downloads are paused while we check them", public=True,
+                      at=at("2026-12-10T09:30:00"))
+    db.flush()
+    shown = service_status(db, "secure_share").open_incidents
+    assert [(i.reference, i.title) for i in shown] == [(breach.reference, "Significant disruption")]
+    assert [u.text for u in shown[0].updates] == ["Some downloads are paused while we check them"]
+    feed = incident_feed(db, "secure_share")
+    assert [e.title for e in feed.entries] == ["Significant disruption"]
+    assert "Smith" not in repr(feed) and "Smith" not in repr(service_status(db, "secure_share"))
