@@ -23,12 +23,14 @@ import datetime as dt
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
@@ -418,6 +420,25 @@ def cut_short(service: Service, at: dt.datetime, seen: Sequence[Check], limits: 
                    duration_ms=int(limits.round * 1000), detail=describe(checks, limits), checks=checks)
 
 
+def _in_background(run: Callable[..., Finding], *args: Any) -> Future[Finding]:
+    """``run(*args)`` in a daemon thread of its own. Not a ThreadPoolExecutor: Python joins an executor's
+    threads when it exits, so a probe waiting out its read timeouts on a server that accepted the connection
+    and never answers (one that failed to start, say) would hold ``civic serve`` open for minutes after it
+    was told to stop."""
+    future: Future[Finding] = Future()
+
+    def work() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(run(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever reads the future
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="probe", daemon=True).start()
+    return future
+
+
 def run_round(settings: Settings, limits: Limits | None = None, services: Sequence[Service] = tuple(PROBES),
               known: Known | None = None) -> list[Finding]:
     """Every service's probe side by side. A probe still running at the round's limit is judged on what it
@@ -426,13 +447,8 @@ def run_round(settings: Settings, limits: Limits | None = None, services: Sequen
     limits = limits or Limits()
     at = utcnow().replace(microsecond=0)
     progress: dict[Service, list[Check]] = {s: [] for s in services}
-    pool = ThreadPoolExecutor(max_workers=len(services), thread_name_prefix="probe")
-    try:
-        futures: dict[Service, Future[Finding]] = {
-            s: pool.submit(probe, s, settings, limits, known, progress[s]) for s in services}
-        wait_for(list(futures.values()), timeout=limits.round)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    futures = {s: _in_background(probe, s, settings, limits, known, progress[s]) for s in services}
+    wait_for(list(futures.values()), timeout=limits.round)
     return [future.result() if future.done() and not future.cancelled()
             else cut_short(service, at, list(progress[service]), limits) for service, future in futures.items()]
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -419,3 +423,27 @@ def test_two_rounds_recorded_at_once_raise_one_incident(runtime: Runtime) -> Non
     with runtime.factory() as session:
         raised = session.scalars(select(Incident.service).order_by(Incident.service)).all()
     assert raised == sorted(s.value for s in services)
+
+
+def test_a_probe_still_waiting_does_not_hold_the_process_open_when_it_exits(settings: Settings) -> None:
+    """What `civic serve` met when its port was taken: the first round's probes waited on a socket that
+    accepted and never answered, and the process, told to stop, stayed until their read timeouts ended."""
+    listener, stop = _silent_server(False)
+    try:
+        port = listener.getsockname()[1]
+        script = ("import dataclasses, sys\n"
+                  "from backoffice.incidents import probes\n"
+                  "from shared.settings import load_settings\n"
+                  "limits = probes.Limits(connect=5, read=60, page=60, slow=30, round=0.5)\n"
+                  f"probes.run_round(dataclasses.replace(load_settings(), base_url='http://127.0.0.1:{port}'), limits)\n"
+                  "sys.exit(3)\n")
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[3], capture_output=True, text=True,
+                              timeout=50, check=False,
+                              env={**os.environ, "DATA_DIR": str(settings.data_dir), "APP_ENV": "development"})
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        listener.close()
+    assert done.returncode == 3, done.stderr
+    assert took < 30, f"the process took {took:.0f} s to exit: its probe threads held it"
