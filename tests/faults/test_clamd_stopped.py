@@ -87,7 +87,8 @@ def test_uploads_while_clamd_is_stopped_stay_quarantined_until_it_returns(
     with transaction(runtime.factory) as session:
         office: Office = seed_office(session, runtime.factory)
     clamd.stop()
-    time_machine.move_to(dt.datetime.now(dt.UTC), tick=True)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    time_machine.move_to(now, tick=False)  # stands still but for the moves below: each wait is exact
 
     # A requester sends a subject access request with evidence of identity, while clamd is down.
     with TestClient(starlette_app("capture", runtime), raise_server_exceptions=False) as capture:
@@ -129,16 +130,16 @@ def test_uploads_while_clamd_is_stopped_stay_quarantined_until_it_returns(
             worker.run_until_idle()
             scans = _scan_jobs(runtime)
             assert len(scans) == len(uploaded)
-            started = dt.datetime.now(dt.UTC)
             for job in scans:
                 assert (job.status, job.attempts) == (jobs.PENDING, attempt), (job.status, job.attempts)
                 assert job.last_error is not None and "ScannerUnavailable" in job.last_error
                 assert f"clamd at {clamd.socket} did not answer" in job.last_error, job.last_error
-                wait = _aware(job.run_at) - started
-                assert jobs.backoff(attempt) - dt.timedelta(seconds=3) < wait <= jobs.backoff(attempt), wait
+                assert _aware(job.run_at) - now == jobs.backoff(attempt)
             unscanned_refused()
-            assert worker.run_until_idle() == 0  # backing off: not due yet
-            time_machine.move_to(max(_aware(job.run_at) for job in scans) + dt.timedelta(seconds=1), tick=True)
+            time_machine.move_to(now + jobs.backoff(attempt) - dt.timedelta(seconds=1), tick=False)
+            assert worker.run_until_idle() == 0  # backing off: not due a second early
+            now += jobs.backoff(attempt)
+            time_machine.move_to(now, tick=False)
 
         # clamd is back on the same socket: the next round releases the clean files, and only them.
         clamd_factory(Path(clamd.socket).parent)
