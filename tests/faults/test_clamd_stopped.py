@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import io
 import re
 from collections.abc import Callable
@@ -20,14 +21,17 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from backoffice.cases import tasks, workflow
 from backoffice.cases.models import Case, CaseAttachment
+from backoffice.disclosures.models import Publication
+from backoffice.staff.accounts import StaffUser
 from shared import clamd_local, jobs
 from shared.db import transaction
 from shared.files import CLEAN, INFECTED, QUARANTINED, SCAN_JOB, StoredFile
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.worker import build_worker
-from tests.backoffice.casework.helpers import form_fields
+from tests.backoffice.casework.helpers import form_fields, submit
 from tests.capture.conftest import Requester
 from tests.capture.test_journeys import SAR_ANSWERS, confirm_by_email
 from tests.conftest import SPECS, starlette_app
@@ -41,6 +45,7 @@ EICAR = clamd_local.EICAR
 EVIDENCE = b"Passport number 123456789, scanned.\n"
 LETTER = b"Dear council,\nPlease find my letter attached.\n"
 MINUTES = b"Minutes of the meeting of 3 March.\n"
+TIMETABLE = b"Route 1: every 20 minutes from 7am.\n"
 
 
 @pytest.fixture
@@ -81,6 +86,18 @@ def _upload(client: TestClient, reference: str, name: str, content: bytes) -> in
     return response.status_code
 
 
+def _closed_foi_case(runtime: Runtime, office: Office) -> str:
+    made = office.new_case("foi")
+    with transaction(runtime.factory) as session:
+        case = session.get(Case, made.id)
+        user = session.get(StaffUser, office.ids["manager"])
+        assert case is not None and user is not None
+        for task in tasks.tasks_of(session, case):
+            tasks.finish_task(session, office.actor(user), user, case, task.id, tasks.DONE)
+        workflow.close(session, office.actor(user), user, case, outcome="granted_in_part", exemptions=("s40",))
+        return case.reference
+
+
 def test_uploads_while_clamd_is_stopped_stay_quarantined_until_it_returns(
         runtime: Runtime, clamd: clamd_local.LocalClamd, clamd_factory: Callable[..., clamd_local.LocalClamd],
         smtp: SmtpServer, check_page: PageChecker, time_machine: Any) -> None:
@@ -108,6 +125,15 @@ def test_uploads_while_clamd_is_stopped_stay_quarantined_until_it_returns(
         signed_in(client, runtime.factory, runtime.settings.secret_key, office.ids["caseworker"])
         for name, content in (("letter.txt", LETTER), ("minutes.txt", MINUTES), ("eicar.txt", EICAR)):
             assert _upload(client, reference, name, content) == 303, name
+        # And a redacted document for the disclosure log, on a closed FOI case.
+        foi = _closed_foi_case(runtime, office)
+        base = f"/cases/{foi}/publication"
+        prepared = submit(client, base, base, {"title": "Bus timetables 2025", "summary": "We sent the timetables.",
+                                               "request_text": "Please send the 2025 bus timetables."})
+        assert prepared.status_code == 303, prepared.text[:3000]
+        fields = form_fields(client.get(base).text, base + "/documents")
+        assert client.post(base + "/documents", data=fields, follow_redirects=False,
+                           files={"file": ("timetables.txt", io.BytesIO(TIMETABLE), "text/plain")}).status_code == 303
         worker = build_worker(runtime, SPECS)
         uploaded = {"passport.txt", "letter.txt", "minutes.txt", "eicar.txt"}
 
@@ -124,12 +150,18 @@ def test_uploads_while_clamd_is_stopped_stay_quarantined_until_it_returns(
                 assert refused.status_code == 404 and refused.content not in (EVIDENCE, LETTER, MINUTES, EICAR)
             share = client.get(f"/cases/{reference}/send-documents")
             assert share.status_code == 200 and 'name="attachment_ids"' not in share.text  # nothing to pick
+            assert "timetables.txt – waiting for the virus check" in client.get(base).text
+            refused = submit(client, base, base + "/publish")
+            assert refused.status_code == 409 and "timetables.txt" in html.unescape(refused.text), \
+                re.findall(r"timetables[^<]*|[^>]*virus[^<]*", refused.text)
+            with runtime.factory() as session:
+                assert session.scalars(select(Publication.status)).one() != "published"
 
         # Two rounds with clamd down: each scan fails and waits longer (5 s, then 10 s) before the next try.
         for attempt in (1, 2):
             worker.run_until_idle()
             scans = _scan_jobs(runtime)
-            assert len(scans) == len(uploaded)
+            assert len(scans) == len(uploaded) + 1  # and the disclosure log's document
             for job in scans:
                 assert (job.status, job.attempts) == (jobs.PENDING, attempt), (job.status, job.attempts)
                 assert job.last_error is not None and "ScannerUnavailable" in job.last_error
@@ -144,7 +176,8 @@ def test_uploads_while_clamd_is_stopped_stay_quarantined_until_it_returns(
         # clamd is back on the same socket: the next round releases the clean files, and only them.
         clamd_factory(Path(clamd.socket).parent)
         worker.run_until_idle()
-        assert {(job.status, job.attempts) for job in _scan_jobs(runtime)} == {(jobs.DONE, 3)}
+        scans = _scan_jobs(runtime)
+        assert len(scans) == len(uploaded) + 1 and {(job.status, job.attempts) for job in scans} == {(jobs.DONE, 3)}
         attached = _files(runtime, reference)
         assert {name: status for name, (_, status) in attached.items()} == {
             "passport.txt": CLEAN, "letter.txt": CLEAN, "minutes.txt": CLEAN, "eicar.txt": INFECTED}
@@ -162,3 +195,9 @@ def test_uploads_while_clamd_is_stopped_stay_quarantined_until_it_returns(
         offered = {re.search(r'value="(\d+)"', tag).group(1)  # type: ignore[union-attr]
                    for tag in re.findall(r'<input[^>]*name="attachment_ids"[^>]*>', share.text)}
         assert offered == {str(attached[n][0]) for n in ("passport.txt", "letter.txt", "minutes.txt")}, offered
+        publication_page = client.get(base).text
+        assert "waiting for the virus check" not in publication_page  # it said so until the page was fixed
+        assert "timetables.txt – checked for viruses; its text is read" in publication_page
+        assert submit(client, base, base + "/publish").status_code == 303
+        with runtime.factory() as session:
+            assert session.scalars(select(Publication.status)).one() == "published"
