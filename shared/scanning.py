@@ -90,6 +90,11 @@ def _connect(settings: Settings, timeout: float) -> socket.socket:
     return socket.create_connection((settings.clamd_host, settings.clamd_port), timeout=timeout)
 
 
+def _address(settings: Settings) -> str:
+    """Where clamd was looked for, for the error an operator reads on a job that keeps failing."""
+    return settings.clamd_socket or f"{settings.clamd_host}:{settings.clamd_port}"
+
+
 def _reply(sock: socket.socket) -> str:
     """Read up to the terminating NUL (or until clamd closes)."""
     data = b""
@@ -131,7 +136,7 @@ def scan(settings: Settings, stream: BinaryIO, timeout: float | None = None, *, 
                 pass  # clamd stopped reading: its reply (a limit, say) is still there to read
             reply = _reply(sock)
     except OSError as exc:
-        raise ScannerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        raise ScannerUnavailable(f"clamd at {_address(settings)} did not answer ({type(exc).__name__}: {exc})") from exc
     return _result(reply)
 
 

@@ -231,6 +231,14 @@ def read_pending(session: Session, settings: Settings, publication: Publication)
     return done
 
 
+def passed_scan(session: Session, publication: Publication) -> set[int]:
+    """The documents whose file ClamAV has passed: an upload passed but not yet read (its text is read
+    on publishing) is no longer waiting for the virus check, and the page must not say it is."""
+    file_ids = {document.file_id: document.id for document in documents_of(session, publication)}
+    clean = session.scalars(select(StoredFile.id).where(StoredFile.id.in_(file_ids), StoredFile.status == CLEAN))
+    return {file_ids[file_id] for file_id in clean}
+
+
 def require_clean(session: Session, publication: Publication) -> None:
     """Refuse to make public a publication with a document ClamAV has not passed (fail closed)."""
     for document in documents_of(session, publication):

@@ -67,6 +67,7 @@ def _page(ctx: RequestContext, user: StaffUser, case: Case, values: dict[str, An
     context = {
         "case": case, "publication": publication, "values": values, "attachments": attachments,
         "categories": categories.categories(ctx.db, active_only=True), "findings": findings,
+        "passed_scan": documents.passed_scan(ctx.db, publication) if publication is not None else set(),
         "open_findings": [f for f in findings if f.open], "problem": publishing.publishable_problem(ctx.db, case),
         "status_words": STATUS_WORDS, "flash": pop_flash(ctx),
         "needs_approval": publication is not None and publishing.needs_approval(publication, case),
