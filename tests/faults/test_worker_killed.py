@@ -50,9 +50,9 @@ from backoffice.reporting.exporting import EXPORT_JOB, EXPORTER, request_report
 from backoffice.reporting.models import WRITTEN, ReportExport
 from backoffice.reporting.periods import parse_period
 from backoffice.reporting.registry import get_report
-from shared import audit, jobs
+from shared import audit, clamd_local, jobs
 from shared.db import transaction, utcnow
-from shared.files import CLEAN, SCAN_JOB, StoredFile, file_path, store_upload
+from shared.files import CLEAN, INFECTED, SCAN_JOB, StoredFile, file_path, store_upload
 from shared.files.storage import sweep_orphans
 from shared.mail.models import SENT, OutboxMessage
 from shared.mail.outbox import JOB_KIND as MAIL_JOB
@@ -159,6 +159,21 @@ def _scan(world: World) -> Callable[[str], None]:
             scanned = [e for e in audit.history(session, "file", file_id) if e.action == "file.scanned_clean"]
         assert len(scanned) == 1
         assert file_path(world.settings.files_dir, file_id).exists()
+    return check
+
+
+def _scan_infected(world: World) -> Callable[[str], None]:
+    with world.session() as session:
+        file_id = store_upload(session, world.settings, SYSTEM, filename="invoice.txt",
+                               stream=io.BytesIO(clamd_local.EICAR)).id
+
+    def check(_when: str) -> None:
+        with world.runtime.factory() as session:
+            stored = session.get(StoredFile, file_id)
+            assert stored is not None and stored.status == INFECTED, stored and (stored.status, stored.scan_error)
+            found = [e for e in audit.history(session, "file", file_id) if e.action == "file.infected"]
+        assert len(found) == 1
+        assert not file_path(world.settings.files_dir, file_id).exists()
     return check
 
 
@@ -302,6 +317,7 @@ def _probe(world: World) -> Callable[[str], None]:
 KINDS: dict[str, tuple[str, Callable[[World], Callable[[str], None]]]] = {
     "mail": (MAIL_JOB, _mail),
     "scan": (SCAN_JOB, _scan),
+    "scan-infected": (SCAN_JOB, _scan_infected),
     "index": (INDEX_JOB, _index),
     "share-purge": (PURGE_JOB, _purge),
     "share-sweep": (SWEEP_JOB, _share_sweep),
