@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,7 +34,13 @@ LEASE = dt.timedelta(seconds=1)
 WHEN = ("before", "after")
 
 
-def _die() -> None:
+def killed_at(data_dir: Path, when: str) -> Path:
+    """The file the worker writes just before it kills itself: proof the test's kill point was reached."""
+    return data_dir / f"killed-{when}"
+
+
+def _die(data_dir: Path, when: str) -> None:
+    killed_at(data_dir, when).write_text(str(os.getpid()))
     sys.stdout.flush()
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -43,10 +50,10 @@ def dying(kind: jobs.JobKind, when: str) -> jobs.JobKind:
 
     def handle(session: Session, payload: dict[str, Any], context: jobs.JobContext) -> None:
         if when == "before":
-            _die()
+            _die(context.settings.data_dir, when)
         kind.handle(session, payload, context)
         session.flush()  # every write the handler made is in the database's open transaction
-        _die()
+        _die(context.settings.data_dir, when)
 
     return dataclasses.replace(kind, handle=handle)
 
