@@ -1,7 +1,7 @@
 """A worker that SIGKILLs itself in the middle of one job kind: ``python -m tests.faults.killed_worker KIND WHEN``.
 
 It is the real worker (``shared.worker.build_worker`` over the discovered apps, settings from the environment
-as ``civic worker`` reads them) with a one-second lease, taking only jobs of ``KIND``, whose handler is
+as ``civic worker`` reads them) with a half-second lease, taking only jobs of ``KIND``, whose handler is
 wrapped so that the process kills itself:
 
 * ``before``: the job is leased (the lease and its attempt committed) but its handler has not run;
@@ -30,7 +30,7 @@ from shared.runtime import Runtime
 from shared.settings import load_settings
 from shared.worker import build_worker
 
-LEASE = dt.timedelta(seconds=1)
+LEASE = dt.timedelta(seconds=0.5)
 WHEN = ("before", "after")
 
 

@@ -3,7 +3,7 @@
 Each case commits one kind's work, drains every other job, then starts a real worker process
 (tests/faults/killed_worker.py) that takes only that kind's job and kills itself: ``before`` its handler runs
 (the lease and its attempt committed), or ``after`` the handler has done everything (mail handed to the SMTP
-server, bytes written or deleted, rows flushed) with the job's transaction still open. Once the one-second
+server, bytes written or deleted, rows flushed) with the job's transaction still open. Once the half-second
 lease has run out a worker of the test's own runs the queue until idle, as ``civic worker --once`` does.
 
 Then every job is done (none running, failed or left pending), and each effect happened once. The one
@@ -40,7 +40,9 @@ from backoffice.disclosures.indexing import keep_current, log_engine
 from backoffice.incidents.jobs import PROBE_JOB
 from backoffice.incidents.models import Incident, ProbeResult
 from backoffice.intake.new_cases import Requester
+from backoffice.notifications.catalogue import Notice
 from backoffice.notifications.sending import JOB_KIND as NOTICE_JOB
+from backoffice.notifications.sending import send as send_notice
 from backoffice.releases.history import Happened, history_of
 from backoffice.releases.jobs import SWEEP_JOB
 from backoffice.releases.management import PURGE_JOB, files_of, revoke
@@ -145,6 +147,25 @@ def _mail(world: World) -> Callable[[str], None]:
         with world.runtime.factory() as session:
             statuses = list(session.scalars(select(OutboxMessage.status)))
         assert statuses == [SENT]
+    return check
+
+
+def _notice(world: World) -> Callable[[str], None]:
+    case_id = dataclasses.replace(world.office, session=None).new_case("foi").id
+    _drain(world.runtime)  # the new case's own notices
+    with world.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert send_notice(session, Notice.CASE_ASSIGNED, case, ["caseworker@example.gov.uk"]) == 1
+        before = set(session.scalars(select(OutboxMessage.id)))
+    world.smtp.handler.reset()
+
+    def check(_when: str) -> None:
+        with world.runtime.factory() as session:
+            rendered = [(m.to_address, m.status) for m in session.scalars(select(OutboxMessage))
+                        if m.id not in before]
+        assert rendered == [("caseworker@example.gov.uk", SENT)]  # rendered into the outbox once
+        assert len(world.smtp.received) == 1
     return check
 
 
@@ -317,6 +338,7 @@ def _probe(world: World) -> Callable[[str], None]:
 
 KINDS: dict[str, tuple[str, Callable[[World], Callable[[str], None]]]] = {
     "mail": (MAIL_JOB, _mail),
+    "notice": (NOTICE_JOB, _notice),
     "scan": (SCAN_JOB, _scan),
     "scan-infected": (SCAN_JOB, _scan_infected),
     "index": (INDEX_JOB, _index),
