@@ -10,8 +10,10 @@ not retried: it stays quarantined with ``scan_error`` saying why in plain Englis
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from shared import audit, jobs, scanning
@@ -72,10 +74,30 @@ def handle_scan(session: Session, payload: dict[str, Any], context: jobs.JobCont
         f"Virus found ({stored.signature}); the file was deleted",
         {"signature": stored.signature, "sha256": stored.sha256},
     )
-    # Deleted before the commit: if the commit then fails the retry finds no bytes and the
-    # file stays quarantined for good, which errs on the safe side.
-    storage.remove(files_dir, stored.id)
+    _remove_once_committed(session, files_dir, stored.id)
     log.warning("file %s infected with %s: bytes deleted", stored.id, stored.signature)
+
+
+def _remove_once_committed(session: Session, files_dir: Path, file_id: str) -> None:
+    """Delete an infected file's bytes once its verdict is committed, not before.
+
+    Deleted before, a worker killed (or a commit failed) in between left a quarantined file with no bytes:
+    every retry raised ``StoredBytesMissing`` until the queue gave up, and the file was never decided
+    (tests/faults/test_worker_killed.py). Now the retry finds the bytes and the virus again. A worker killed
+    in the instant after the commit leaves the bytes of a file marked infected, which is never served.
+    """
+
+    waiting = {file_id}  # emptied by whichever of commit and rollback comes first
+
+    def remove(_session: Session) -> None:
+        if waiting:
+            storage.remove(files_dir, waiting.pop())
+
+    def forget(_session: Session) -> None:
+        waiting.clear()
+
+    event.listen(session, "after_commit", remove, once=True)
+    event.listen(session, "after_rollback", forget, once=True)
 
 
 def _cannot_scan(session: Session, stored: StoredFile, error: scanning.ScanImpossible, attempts: int) -> None:

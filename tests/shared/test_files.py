@@ -191,6 +191,29 @@ def test_the_scan_job_is_idempotent(runtime: Runtime, clamd_settings: Settings) 
 
 
 @pytest.mark.clamd
+def test_an_infected_verdict_rolled_back_keeps_the_bytes_for_the_retry(runtime: Runtime,
+                                                                        clamd_settings: Settings) -> None:
+    """The bytes go only once "infected" is committed: a rolled-back (or killed) run leaves a file the retry
+    can still scan, not a quarantined file with no bytes that no run can decide."""
+    stored = upload(runtime, clamd_settings, "invoice.txt", clamd_local.EICAR)
+    path = files.file_path(clamd_settings.files_dir, stored.id)
+    context = jobs.JobContext(settings=clamd_settings, job_id=0, attempts=1)
+    with runtime.factory() as session:
+        session.begin()
+        file_scan.handle_scan(session, {"file_id": stored.id}, context)
+        session.flush()
+        assert path.exists()
+        session.rollback()
+        session.begin()
+        session.commit()  # a later transaction of the same session deletes nothing of the rolled-back one
+    assert path.exists() and reload(runtime, stored.id).status == files.QUARANTINED
+    with transaction(runtime.factory) as session:
+        file_scan.handle_scan(session, {"file_id": stored.id}, context)
+        assert path.exists()
+    assert not path.exists() and reload(runtime, stored.id).status == files.INFECTED
+
+
+@pytest.mark.clamd
 def test_while_clamd_is_down_the_file_stays_quarantined_and_the_scan_is_retried(
     runtime: Runtime, settings: Settings, clamd_factory: Callable[..., clamd_local.LocalClamd]
 ) -> None:
