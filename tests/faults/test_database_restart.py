@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
 from backoffice.api.models import ApiIdempotencyKey
 from backoffice.cases.models import Case
@@ -33,12 +34,12 @@ from shared import audit
 from shared.jobs import Job
 from shared.runtime import Runtime
 from shared.serve import create_suite
+from shared.web.errors import database_unavailable
 from tests.conftest import ON_POSTGRES, SPECS
 from tests.factories import SYSTEM, seed_body
 from tests.shared.live import serving
 
-pytestmark = [pytest.mark.faults,
-              pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: SQLite has no server to restart")]
+pytestmark = pytest.mark.faults
 
 UPSTREAM = ("127.0.0.1", 5432)
 DOWN_SECONDS = 2.0
@@ -229,6 +230,7 @@ def proxy() -> Iterator[RestartingProxy]:
     running.close()
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: SQLite has no server to restart")
 def test_a_restart_under_load_gives_503s_never_500s_and_the_suite_recovers_by_itself(
         runtime: Runtime, proxy: RestartingProxy) -> None:
     with runtime.factory() as session, session.begin():
@@ -286,3 +288,14 @@ def test_a_restart_under_load_gives_503s_never_500s_and_the_suite_recovers_by_it
     assert len(set(references)) == len(references)
     assert audited == keys == len(cases), (audited, keys, len(cases))
     assert all(acknowledged.get(case.id) == 1 for case in cases), (acknowledged, [c.id for c in cases])
+
+
+def test_only_errors_that_say_the_database_is_out_of_reach_are_503s() -> None:
+    """The restart above shows psycopg's OperationalError; a closed connection used again is an InterfaceError,
+    and any driver error that made SQLAlchemy drop its connection counts too. A wrong statement stays a 500."""
+    cause = Exception("server closed the connection unexpectedly")
+    assert database_unavailable(OperationalError("SELECT 1", {}, cause))
+    assert database_unavailable(InterfaceError("SELECT 1", {}, cause))
+    assert database_unavailable(DBAPIError("SELECT 1", {}, cause, connection_invalidated=True))
+    assert not database_unavailable(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    assert not database_unavailable(ProgrammingError("SELEC 1", {}, Exception("syntax error")))

@@ -10,6 +10,7 @@ which some CI runners forbid; that test is then skipped, saying so.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
 import os
@@ -24,6 +25,10 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from backoffice.cases.models import CaseAttachment
+from backoffice.intake.new_cases import NewCase, create_case
+from backoffice.intake.new_cases import Requester as CaseRequester
+from backoffice.staff.api_clients import create_api_client
 from shared.db import transaction
 from shared.files import StoredFile
 from shared.files.service import NO_SPACE_MESSAGE
@@ -31,7 +36,7 @@ from shared.jobs import Job
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.capture.conftest import Requester
-from tests.factories import seed_body
+from tests.factories import SYSTEM, seed_body
 from tests.pages import PageChecker
 from tests.smtp_fixture import SmtpServer
 
@@ -82,6 +87,30 @@ def test_an_upload_below_the_reserve_is_refused_on_its_form_and_nothing_is_kept(
     assert _files_on_disk(runtime.settings.files_dir) == []  # nor any bytes, not even a temporary file
     check = person.get("/request/sar/check", follow_redirects=False)
     assert check.status_code == 303 and check.headers["location"].endswith("/request/sar/identity")
+
+
+def test_an_api_attachment_below_the_reserve_is_a_503_problem_with_retry_after(
+        app_client: Callable[..., TestClient], runtime: Runtime) -> None:
+    with runtime.factory() as session, session.begin():
+        seed_body(session)
+        _client, token = create_api_client(session, SYSTEM, "Records system", ("cases:read", "cases:write"))
+        reference = create_case(session, SYSTEM, NewCase(
+            case_type="foi", subject="Bus timetables", description="Please send them.",
+            requester=CaseRequester(name="Sam Jones", email="sam@example.com"), received_on=dt.date(2025, 12, 22),
+            channel="email")).reference
+    before = _stored(runtime)
+    response = app_client("backoffice").post(
+        f"/api/v1/cases/{reference}/attachments", headers={"Authorization": f"Bearer {token}"},
+        files={"file": ("Response.txt", io.BytesIO(b"Our response.\n"), "text/plain")})
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["retry-after"].isdigit()
+    assert [(e["field"], e["detail"]) for e in response.json()["errors"]] == [("file", NO_SPACE_MESSAGE)], \
+        response.json()
+    assert _stored(runtime) == before
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(CaseAttachment)) == 0
+    assert _files_on_disk(runtime.settings.files_dir) == []
 
 
 _CHILD = textwrap.dedent("""
