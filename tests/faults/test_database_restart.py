@@ -15,6 +15,7 @@ import dataclasses
 import itertools
 import re
 import socket
+import sqlite3
 import struct
 import threading
 import time
@@ -26,16 +27,18 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
+from starlette.testclient import TestClient
 
 from backoffice.api.models import ApiIdempotencyKey
 from backoffice.cases.models import Case
 from backoffice.staff.api_clients import create_api_client
-from shared import audit
+from shared import audit, db
 from shared.jobs import Job
 from shared.runtime import Runtime
 from shared.serve import create_suite
+from shared.settings import Settings
 from shared.web.errors import database_unavailable
-from tests.conftest import ON_POSTGRES, SPECS
+from tests.conftest import ON_POSTGRES, SPECS, starlette_app
 from tests.factories import SYSTEM, seed_body
 from tests.shared.live import serving
 
@@ -299,3 +302,36 @@ def test_only_errors_that_say_the_database_is_out_of_reach_are_503s() -> None:
     assert database_unavailable(DBAPIError("SELECT 1", {}, cause, connection_invalidated=True))
     assert not database_unavailable(IntegrityError("INSERT", {}, Exception("duplicate key")))
     assert not database_unavailable(ProgrammingError("SELEC 1", {}, Exception("syntax error")))
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite only: its equivalent of a server away is a write lock held too long")
+def test_sqlite_locked_past_its_busy_timeout_gives_the_503_page_and_then_recovers(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holds SQLite's write lock (a backup, a stuck script) past the busy timeout: the form's
+    save is the GOV.UK 503 page with Retry-After, not a 500; once the lock is let go the same save goes through.
+    The busy timeout is cut from 10 s to 1 s so the test is quick (it is read when a connection is opened)."""
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_SECONDS", 1)
+    locked = Runtime.from_settings(settings)
+    try:
+        with locked.factory() as session, session.begin():
+            seed_body(session)
+        client = TestClient(starlette_app("capture", locked), raise_server_exceptions=False)
+        found = _CSRF.search(client.get("/request/foi/name").text)
+        assert found is not None
+        holder = sqlite3.connect(str(settings.data_dir / "civic.db"), isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # straight to SQLite, as another program would: no queue of ours
+            started = time.monotonic()
+            refused = client.post("/request/foi/name", data={"name": "Sam Jones", "csrf_token": found.group(1)},
+                                  follow_redirects=False)
+            took = time.monotonic() - started
+        finally:
+            holder.rollback()
+            holder.close()
+        assert refused.status_code == 503 and UNAVAILABLE in refused.text, refused.text[:2000]
+        assert refused.headers["retry-after"].isdigit() and took < 5
+        saved = client.post("/request/foi/name", data={"name": "Sam Jones", "csrf_token": found.group(1)},
+                            follow_redirects=False)
+        assert saved.status_code == 303, saved.text[:2000]
+    finally:
+        locked.engine.dispose()
