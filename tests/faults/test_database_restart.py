@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 from starlette.testclient import TestClient
 
@@ -44,7 +45,6 @@ from tests.shared.live import serving
 
 pytestmark = pytest.mark.faults
 
-UPSTREAM = ("127.0.0.1", 5432)
 DOWN_SECONDS = 2.0
 BEFORE_SECONDS = 1.5
 AFTER_SECONDS = 3.0
@@ -55,7 +55,8 @@ UNAVAILABLE = "Sorry, the service is unavailable"
 class RestartingProxy:
     """127.0.0.1:<port> → PostgreSQL, which :meth:`restart` makes look restarted to everyone connected."""
 
-    def __init__(self) -> None:
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self._upstream = upstream
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
         self._links: set[socket.socket] = set()
@@ -96,7 +97,7 @@ class RestartingProxy:
                 continue
             client.settimeout(None)
             try:
-                server = socket.create_connection(UPSTREAM, timeout=5)
+                server = socket.create_connection(self._upstream, timeout=5)
             except OSError:
                 client.close()
                 continue
@@ -227,8 +228,10 @@ def _problem_with(response: httpx.Response) -> str:
 
 
 @pytest.fixture
-def proxy() -> Iterator[RestartingProxy]:
-    running = RestartingProxy()
+def proxy(settings: Settings) -> Iterator[RestartingProxy]:
+    """Between the suite and the PostgreSQL server that DATABASE_URL names (CI's is 127.0.0.1:5432)."""
+    url = make_url(settings.database_url)
+    running = RestartingProxy((url.host or "127.0.0.1", url.port or 5432))
     yield running
     running.close()
 
@@ -240,8 +243,7 @@ def test_a_restart_under_load_gives_503s_never_500s_and_the_suite_recovers_by_it
         seed_body(session)
         _client, token = create_api_client(session, SYSTEM, "Contact centre CRM", ("cases:read", "cases:write"))
     url = runtime.settings.database_url
-    proxied_url = re.sub(r"@127\.0\.0\.1:5432/", f"@127.0.0.1:{proxy.port}/", url)
-    assert proxied_url != url, url
+    proxied_url = make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     proxied = Runtime.from_settings(dataclasses.replace(runtime.settings, database_url=proxied_url))
     try:
         with serving(create_suite(proxied, SPECS, with_worker=False)) as port, \
