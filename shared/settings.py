@@ -43,6 +43,7 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("MAX_UPLOAD_MB", "10", "Largest file a person may upload, in megabytes."),
     ("STAFF_MAX_UPLOAD_MB", "2048", "Largest file staff may upload as a response document, in megabytes. Uploads are also held to SCANNER_MAX_MB: the smaller of the two applies."),
     ("SCANNER_MAX_MB", "2048", "Largest file your clamd scans, in megabytes: set it to clamd's `StreamMaxLength` (see the ClamAV section). A larger file is refused at upload, and one clamd refuses stays quarantined as too large for the virus scanner."),
+    ("DISK_RESERVE_MB", "1024", "Free space to keep on DATA_DIR's filesystem, in megabytes: an upload that would leave less is refused with \"The service cannot take files just now\", so the database and the worker never meet a full disk."),
     ("RATE_LIMIT_SCALE", "1", "Multiplies the staff sign-in and password-reset rate limits, e.g. for many staff behind one address."),
     ("OIDC_ISSUER", "(unset)", "OpenID Connect issuer for staff single sign-on (https). Single sign-on is on when issuer, client id and secret are all set; register BASE_URL/backoffice/sign-in/sso/callback."),
     ("OIDC_CLIENT_ID", "(unset)", "Client id registered with the identity provider."),
@@ -102,6 +103,8 @@ class Settings:
     staff_max_upload_bytes: int = 2048 * 1024 * 1024
     #: SCANNER_MAX_MB, held to what ClamAV can scan at all (CLAMAV_MAX_FILE_BYTES).
     scanner_max_bytes: int = CLAMAV_MAX_FILE_BYTES
+    #: DISK_RESERVE_MB: free space an upload must leave on DATA_DIR's filesystem.
+    disk_reserve_bytes: int = 1024 * 1024 * 1024
     rate_limit_scale: int = 1
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
@@ -217,12 +220,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_upload_mb = int(env.get("MAX_UPLOAD_MB") or 10)
         staff_max_upload_mb = int(env.get("STAFF_MAX_UPLOAD_MB") or 2048)
         scanner_max_mb = int(env.get("SCANNER_MAX_MB") or 2048)
+        disk_reserve_mb = int(env.get("DISK_RESERVE_MB") or 1024)
         rate_limit_scale = max(1, int(env.get("RATE_LIMIT_SCALE") or 1))
     except ValueError as exc:
         raise SettingsError(f"A numeric setting is not a number: {exc}") from exc
     _check_smtp_security(env, smtp_tls=smtp_tls, smtp_starttls=smtp_starttls)
     if min(max_upload_mb, staff_max_upload_mb, scanner_max_mb) < 1:
         raise SettingsError("MAX_UPLOAD_MB, STAFF_MAX_UPLOAD_MB and SCANNER_MAX_MB must be at least 1")
+    if disk_reserve_mb < 0:
+        raise SettingsError("DISK_RESERVE_MB cannot be negative")
     if scanner_max_mb > 4095:
         raise SettingsError("SCANNER_MAX_MB cannot be over 4095: clamd's StreamMaxLength is at most 4G")
     secret = env.get("SECRET_KEY") or ""
@@ -263,6 +269,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         staff_max_upload_bytes=staff_max_upload_mb * 1024 * 1024,
         scanner_max_bytes=min(scanner_max_mb * 1024 * 1024, CLAMAV_MAX_FILE_BYTES),
+        disk_reserve_bytes=disk_reserve_mb * 1024 * 1024,
         rate_limit_scale=rate_limit_scale,
         oidc_issuer=env.get("OIDC_ISSUER") or None,
         oidc_client_id=env.get("OIDC_CLIENT_ID") or None,

@@ -101,6 +101,7 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
     draft = drafts.load(ctx.db, ctx.request.session, type_key)
     old = draft.answers if draft else {}
     uploads: dict[str, StoredFile] = {}
+    status = 422
     for q in (q for q in page.questions if q.type == "file"):
         upload = form.get(q.key) if form is not None else None
         if isinstance(upload, UploadFile) and upload.filename:
@@ -111,6 +112,7 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
                                               stream=upload.file, allowed=DOCUMENTS, field=q.key)
             except InvalidInput as exc:
                 page_input.errors.update(exc.errors)
+                status = max(status, exc.status)  # a full disk is the service's fault (503), not the file's
         elif not isinstance(old.get(q.key), dict) and q.required:
             page_input.errors[q.key] = f"Select {q.noun}"
         elif not isinstance(old.get(q.key), dict):
@@ -118,7 +120,7 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
     if page_input.errors:
         for stored in uploads.values():
             drafts.delete_files(ctx.db, ctx.settings.files_dir, [stored.id])
-        return _render_page(ctx, definition, page, draft, page_input.values, page_input.errors, change, status=422)
+        return _render_page(ctx, definition, page, draft, page_input.values, page_input.errors, change, status=status)
     for key, stored in uploads.items():
         page_input.answers[key] = {"id": stored.id, "name": stored.original_name, "size": stored.size}
     draft = draft or drafts.load_or_start(ctx.db, ctx.request.session, type_key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import unicodedata
@@ -25,6 +26,8 @@ from shared.files import storage
 from shared.files.kinds import DOCUMENTS, FileKind, FileRules, TextSniffer, detect, extension_of, name_agrees
 from shared.files.models import CLEAN, INFECTED, QUARANTINED, StoredFile, new_file_id
 from shared.settings import Settings
+
+log = logging.getLogger("civic.files")
 
 SCAN_JOB = "files.scan"
 #: With the queue's backoff (5 s doubling, capped at an hour) ten attempts span about six hours.
@@ -45,6 +48,18 @@ class FileTypeNotAllowed(InvalidInput):
 
 class FileEmpty(InvalidInput):
     title = "The selected file is empty"
+
+
+class FilesUnavailable(InvalidInput):
+    """DATA_DIR is (nearly) full: the form is shown again with this error, as a 503, and nothing is kept."""
+
+    status = 503
+    title = "The service cannot take files just now"
+    headers = {"Retry-After": "600"}  # noqa: RUF012 - read by the error handler, never changed
+
+
+#: The error summary's words for :class:`FilesUnavailable`.
+NO_SPACE_MESSAGE = "The service cannot take files just now. Try again later"
 
 
 class FileNotReady(Conflict):
@@ -118,9 +133,12 @@ def store_upload(
     sniffer = TextSniffer()
     files_dir = settings.files_dir
     try:
-        received = storage.receive(files_dir, stream, limit, sniffer.feed)
+        received = storage.receive(files_dir, stream, limit, sniffer.feed, reserve=settings.disk_reserve_bytes)
     except storage.UploadTooLarge:
         raise _refusal(FileTooLarge, field, f"The selected file must be smaller than {limit_in_words(limit)}") from None
+    except storage.NoSpace:
+        log.error("upload refused: less than DISK_RESERVE_MB free on %s", files_dir)
+        raise _refusal(FilesUnavailable, field, NO_SPACE_MESSAGE) from None
     try:
         sniffer.feed(b"", final=True)
         kind = _check(received, sniffer.is_text, extension, allowed, field)
@@ -128,6 +146,9 @@ def store_upload(
             name = (name or "file") + kind.extensions[0]
         file_id = new_file_id()
         storage.put(files_dir, file_id, received.path)
+    except storage.NoSpace:
+        received.path.unlink(missing_ok=True)
+        raise _refusal(FilesUnavailable, field, NO_SPACE_MESSAGE) from None
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +34,24 @@ _ID = re.compile(r"[0-9a-f]{32}")
 
 class UploadTooLarge(Exception):
     """The stream went past the limit; raised as soon as it does, so nothing more is read."""
+
+
+class NoSpace(Exception):
+    """DATA_DIR's filesystem is (nearly) full: the upload is refused and nothing of it is kept."""
+
+
+#: What the kernel says when a write finds the filesystem or the user's quota full.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def room(files_dir: Path, reserve: int) -> int:
+    """Bytes an upload may take now and still leave ``reserve`` free on the store's filesystem (0 or less: none).
+
+    Checked before anything is written, and again as the stream goes past it: a full disk
+    would otherwise fail the database and the worker too, not just this upload.
+    """
+    probe = files_dir if files_dir.exists() else files_dir.parent
+    return shutil.disk_usage(probe).free - reserve
 
 
 def file_path(files_dir: Path, file_id: str) -> Path:
@@ -56,19 +76,31 @@ class Received:
     head: bytes
 
 
-def receive(files_dir: Path, stream: BinaryIO, max_bytes: int, on_chunk: Callable[[bytes], None]) -> Received:
-    """Copy the stream to a temporary file, hashing as it goes and stopping at ``max_bytes``."""
+def receive(files_dir: Path, stream: BinaryIO, max_bytes: int, on_chunk: Callable[[bytes], None],
+            reserve: int = 0) -> Received:
+    """Copy the stream to a temporary file, hashing as it goes and stopping at ``max_bytes``.
+
+    Raises :class:`NoSpace` (the partial file removed) when writing would leave less than
+    ``reserve`` bytes free, or when the filesystem says it is full (ENOSPC, EDQUOT) all the same.
+    """
     digest = hashlib.sha256()
     size = 0
     head = b""
-    fd, name = tempfile.mkstemp(dir=incoming_dir(files_dir), prefix="upload-")
-    path = Path(name)
+    incoming = incoming_dir(files_dir)
+    space = room(incoming, reserve)
+    if space <= 0:
+        raise NoSpace
+    path: Path | None = None
     try:
+        fd, name = tempfile.mkstemp(dir=incoming, prefix="upload-")
+        path = Path(name)
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
                     raise UploadTooLarge
+                if size > space:
+                    raise NoSpace
                 if len(head) < 8192:
                     head += chunk[: 8192 - len(head)]
                 digest.update(chunk)
@@ -76,8 +108,11 @@ def receive(files_dir: Path, stream: BinaryIO, max_bytes: int, on_chunk: Callabl
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
+    except BaseException as exc:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            raise NoSpace from exc
         raise
     return Received(path=path, size=size, sha256=digest.hexdigest(), head=head)
 
@@ -85,7 +120,12 @@ def receive(files_dir: Path, stream: BinaryIO, max_bytes: int, on_chunk: Callabl
 def put(files_dir: Path, file_id: str, received: Path) -> Path:
     """Move a received file into its final place (atomic: same filesystem)."""
     final = file_path(files_dir, file_id)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno in _FULL:  # a new fan-out directory needs a block too
+            raise NoSpace from exc
+        raise
     os.replace(received, final)
     os.chmod(final, 0o600)
     return final

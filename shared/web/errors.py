@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -153,9 +153,25 @@ async def rate_limited(request: Request, exc: Exception) -> Response:
                    headers={"Retry-After": str(exc.retry_after_seconds)})
 
 
+#: What a person or client is told to wait, in seconds, when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached (down, restarting, connection cut), rather
+    than that a statement was wrong: an OperationalError or InterfaceError, or any driver error that made
+    SQLAlchemy throw the connection away (``connection_invalidated``). Those are 503s that a retry mends."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
 async def unavailable(request: Request, exc: Exception) -> Response:
-    log.error("database unavailable: %s", exc)
-    return respond(request, 503, "The database is unavailable.", headers={"Retry-After": "30"})
+    """The GOV.UK 503 page (or a 503 problem under the API) with Retry-After, for a database out of reach;
+    any other driver error is a fault of ours, the 500 page."""
+    if not database_unavailable(exc):
+        return await server_error(request, exc)
+    log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return respond(request, 503, "The database is unavailable.", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def stale(request: Request, exc: Exception) -> Response:
@@ -165,6 +181,8 @@ async def stale(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    if database_unavailable(exc):  # raised where no handler of the app's could take it (a middleware)
+        return await unavailable(request, exc)
     return respond(request, 500, "An unexpected error happened.")
 
 
@@ -172,7 +190,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception,
     DomainError: domain_error,
     RateLimited: rate_limited,
-    OperationalError: unavailable,
+    DBAPIError: unavailable,
     StaleDataError: stale,
     Exception: server_error,
 }

@@ -46,7 +46,7 @@ def upload(ctx: RequestContext) -> Response:
                                                  chosen.file, ctx.field("description"))
     except InvalidInput as exc:
         errors = {FIELDS.get(k, k): v for k, v in exc.errors.items()} or {FIELDS["file"]: exc.detail}
-        return case_page.show_with_errors(ctx, errors, values)
+        return case_page.show_with_errors(ctx, errors, values, status_code=exc.status)  # 503: DATA_DIR full
     name = _name(ctx, attachment.file_id)
     flash(ctx, f"{name} attached. It can be downloaded once it has been checked for viruses")
     return ctx.redirect("case", reference=reference)
