@@ -103,6 +103,9 @@ class Settings:
     #: SCANNER_MAX_MB, held to what ClamAV can scan at all (CLAMAV_MAX_FILE_BYTES).
     scanner_max_bytes: int = CLAMAV_MAX_FILE_BYTES
     rate_limit_scale: int = 1
+    #: BODY_GRACE_SECONDS: how long a request body may take before its rate counts (None: the default of
+    #: ``shared.web.bodies``); shorter only to test the slow-body guard against a real server quickly.
+    body_grace_seconds: float | None = None
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
@@ -264,6 +267,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         staff_max_upload_bytes=staff_max_upload_mb * 1024 * 1024,
         scanner_max_bytes=min(scanner_max_mb * 1024 * 1024, CLAMAV_MAX_FILE_BYTES),
         rate_limit_scale=rate_limit_scale,
+        body_grace_seconds=float(env["BODY_GRACE_SECONDS"]) if env.get("BODY_GRACE_SECONDS") else None,
         oidc_issuer=env.get("OIDC_ISSUER") or None,
         oidc_client_id=env.get("OIDC_CLIENT_ID") or None,
         oidc_client_secret=env.get("OIDC_CLIENT_SECRET") or None,
