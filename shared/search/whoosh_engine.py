@@ -351,7 +351,7 @@ class WhooshEngine:
             self._checked = time.monotonic()
 
     def _fresh(self) -> Searcher:
-        if self._damage is not None or time.monotonic() - self._checked > REFRESH_EVERY:
+        if time.monotonic() - self._checked > REFRESH_EVERY:  # a damaged index too: retried once a second
             self.refresh()
         if self._damage is not None:
             raise IndexUnavailable(self._damage)
