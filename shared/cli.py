@@ -34,14 +34,11 @@ def serve_banner(settings: Settings, specs: Sequence[AppSpec]) -> list[str]:
 def _serve(runtime: Runtime, args: argparse.Namespace, specs: list[AppSpec]) -> int:
     import uvicorn
 
-    from shared.serve import create_suite, log_config, run_processes
+    from shared.serve import create_suite, run_processes, server_options
 
     settings = runtime.settings
     print("\n".join(serve_banner(settings, specs)))
-    # uvicorn's own proxy handling stays off (it would trust 127.0.0.1 by default): each app applies
-    # TRUSTED_PROXIES itself, the same in one process, in --workers N and on its own.
-    options = {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,
-               "server_header": False, "log_config": log_config()}
+    options = server_options(settings)
     # The local clamd (make run) is the server's child: it stops with the server, however that stops.
     with clamd_local.for_the_server(args.clamd_dir) if args.clamd_dir else contextlib.nullcontext():
         if args.workers > 1:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import h11
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route, get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from shared.apps import AppSpec, home
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.web.templating import warm
 from shared.worker import run_forever
 
@@ -107,6 +111,69 @@ def suite_without_worker() -> Starlette:
     specs = discover()
     import_models(specs)
     return create_suite(Runtime.from_settings(), specs, with_worker=False)
+
+
+#: Seconds a connection may wait for a request's head: after it opens, or after the last response
+#: (uvicorn's keep-alive timeout, which this also applies to a connection that never sent a request).
+HEAD_TIMEOUT_SECONDS = 5
+
+
+class HeadTimeoutH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, with a deadline for each request's head.
+
+    uvicorn times out a keep-alive connection only between requests, and only until its first byte: a
+    connection opened and never written to, or a head sent a byte every few seconds, is held for ever.
+    Each costs little, but thousands of them use up the process's file descriptors and then no one gets
+    in. Here the head must be whole within ``timeout_keep_alive`` of the connection opening or of the
+    previous response, else the connection is closed. A body has its own guard (``shared.web.bodies``).
+    """
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_head()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:  # the head is in: the request is under way
+            self._cancel_head_timer()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def _await_head(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for ``civic serve`` (with ``host`` and ``port``), in one place for the fault tests.
+
+    uvicorn's own proxy handling stays off (it would trust 127.0.0.1 by default): each app applies
+    TRUSTED_PROXIES itself, the same in one process, in --workers N and on its own. No
+    ``limit_concurrency``: it counts open connections, so idle ones would turn real visitors away with
+    503s; the head timeout above bounds them instead.
+    """
+    return {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False,
+            "server_header": False, "log_config": log_config(), "http": "shared.serve:HeadTimeoutH11Protocol",
+            "timeout_keep_alive": HEAD_TIMEOUT_SECONDS}
 
 
 def log_config() -> dict[str, Any]:

@@ -45,6 +45,7 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("SCANNER_MAX_MB", "2048", "Largest file your clamd scans, in megabytes: set it to clamd's `StreamMaxLength` (see the ClamAV section). A larger file is refused at upload, and one clamd refuses stays quarantined as too large for the virus scanner."),
     ("DISK_RESERVE_MB", "1024", "Free space to keep on DATA_DIR's filesystem, in megabytes: an upload that would leave less is refused with \"The service cannot take files just now\", so the database and the worker never meet a full disk."),
     ("RATE_LIMIT_SCALE", "1", "Multiplies the staff sign-in and password-reset rate limits, e.g. for many staff behind one address."),
+    ("BODY_GRACE_SECONDS", "20", "Seconds a request body may take before it must keep up 1,000 bytes a second (else 408); shorter only for tests."),
     ("OIDC_ISSUER", "(unset)", "OpenID Connect issuer for staff single sign-on (https). Single sign-on is on when issuer, client id and secret are all set; register BASE_URL/backoffice/sign-in/sso/callback."),
     ("OIDC_CLIENT_ID", "(unset)", "Client id registered with the identity provider."),
     ("OIDC_CLIENT_SECRET", "(unset)", "Client secret (sent with client_secret_basic)."),
@@ -106,6 +107,9 @@ class Settings:
     #: DISK_RESERVE_MB: free space an upload must leave on DATA_DIR's filesystem.
     disk_reserve_bytes: int = 1024 * 1024 * 1024
     rate_limit_scale: int = 1
+    #: BODY_GRACE_SECONDS: how long a request body may take before its rate counts (None: the default of
+    #: ``shared.web.bodies``); shorter only to test the slow-body guard against a real server quickly.
+    body_grace_seconds: float | None = None
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
@@ -271,6 +275,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         scanner_max_bytes=min(scanner_max_mb * 1024 * 1024, CLAMAV_MAX_FILE_BYTES),
         disk_reserve_bytes=disk_reserve_mb * 1024 * 1024,
         rate_limit_scale=rate_limit_scale,
+        body_grace_seconds=float(env.get("BODY_GRACE_SECONDS") or 0) or None,
         oidc_issuer=env.get("OIDC_ISSUER") or None,
         oidc_client_id=env.get("OIDC_CLIENT_ID") or None,
         oidc_client_secret=env.get("OIDC_CLIENT_SECRET") or None,

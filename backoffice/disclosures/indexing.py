@@ -201,7 +201,8 @@ def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None
 
 
 def keep_current(session: Session, settings: Settings) -> int:
-    """Bring this host's index up to date: catch up, or first rebuild it when it was made for other fields.
+    """Bring this host's index up to date: catch up, or first rebuild it when it was made for other fields
+    or cannot be read (deleted, damaged files: ``SearchEngine.damage``).
 
     A release that changes ``LOG_SCHEMA`` leaves each host an index its documents no longer fit, so the
     worker rebuilds it from the database (searches keep the old one until the swap). One process of the
@@ -209,6 +210,7 @@ def keep_current(session: Session, settings: Settings) -> int:
     read-only (see :func:`rebuild`). The number of changes applied, or of responses indexed by a rebuild.
     """
     engine = log_engine(settings)
+    engine.refresh()  # notices a generation deleted or swapped since (a cheap look at the link)
     if engine.matches_schema():
         return catch_up(session, engine)
     with rebuilding(settings.search_dir, LOG_SCHEMA) as mine:
@@ -217,5 +219,11 @@ def keep_current(session: Session, settings: Settings) -> int:
         engine.refresh()
         if engine.matches_schema():  # another process rebuilt it just before
             return catch_up(session, engine)
-        log.warning("The disclosure log index in %s was made for other fields: rebuilding it", settings.search_dir)
+        damage = engine.damage()
+        if damage is not None:
+            log.warning("The disclosure log index in %s cannot be read (%s): rebuilding it", settings.search_dir,
+                        damage)
+        else:
+            log.warning("The disclosure log index in %s was made for other fields: rebuilding it",
+                        settings.search_dir)
         return rebuild(session, settings.search_dir).document_count()

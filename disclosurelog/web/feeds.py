@@ -30,8 +30,9 @@ from backoffice.public import (
     sitemap_entries,
 )
 from disclosurelog.web.common import absolute, disposition
-from disclosurelog.web.pages import query_of, search_href
+from disclosurelog.web.pages import query_of, search_href, search_rebuilding
 from shared.db import read_only
+from shared.search import IndexUnavailable
 from shared.web import RequestContext
 from shared.web.xml import ATOM
 from shared.web.xml import add as _add
@@ -84,7 +85,10 @@ def search_atom(ctx: RequestContext) -> Response:
     """The newest results of any search, as a feed: the same parameters as the results page."""
     query, _errors = query_of(ctx)
     query = type(query)(**{**query.__dict__, "sort": "newest", "page": 1})
-    results = search_log(ctx.db, log_engine(ctx.settings), query)
+    try:
+        results = search_log(ctx.db, log_engine(ctx.settings), query)
+    except IndexUnavailable:
+        return search_rebuilding(ctx)
     entries = []
     for hit in results.hits:
         published = dt.datetime.combine(hit.published_on, dt.time(12), dt.UTC)

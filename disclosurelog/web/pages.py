@@ -35,6 +35,7 @@ from disclosurelog.web.common import (
 from shared.errors import NotFound
 from shared.files import file_path
 from shared.files.words import TYPES_IN_WORDS, size_in_words, type_in_words
+from shared.search import IndexUnavailable
 from shared.web import RequestContext
 from shared.web.downloads import file_response
 
@@ -136,13 +137,25 @@ def _pagination(ctx: RequestContext, results: LogResults) -> dict[str, Any] | No
     return found
 
 
+#: Seconds a client is told to wait before searching again while the index is rebuilt.
+RETRY_AFTER_SECONDS = 60
+
+
+def search_rebuilding(ctx: RequestContext) -> Response:
+    """The index is damaged or gone and the worker is rebuilding it: say so (503), never fail (500)."""
+    response = ctx.render("disclosurelog/search_unavailable.html", {"rebuilding": True}, status_code=503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def search(ctx: RequestContext) -> Response:
     query, errors = query_of(ctx)
     try:
-        engine = log_engine(ctx.settings)
+        results = search_log(ctx.db, log_engine(ctx.settings), query)
     except ImportError:  # the engine is not installed on this host: say so rather than fail
         return ctx.render("disclosurelog/search_unavailable.html", status_code=503)
-    results = search_log(ctx.db, engine, query)
+    except IndexUnavailable:
+        return search_rebuilding(ctx)
     removals = []
     for facet in results.facets:
         field = FILTER_FIELDS.get(facet.key)

@@ -191,12 +191,21 @@ class SearchEngine(Protocol):
         """Whether the index was made for this schema's fields (else it wants a rebuild)."""
         ...
 
+    def damage(self) -> str | None:
+        """Why the index cannot be read (it wants a rebuild), or None when it can."""
+        ...
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be read (its directory gone, its files damaged): search says it is being rebuilt,
+    and the worker, seeing :meth:`SearchEngine.damage`, rebuilds it from the database."""
+
 
 class Progress(Protocol):
     def __call__(self, done: int) -> None: ...
 
 
 __all__ = [
-    "DateRange", "FacetCount", "Field", "FieldKind", "FieldValue", "Hit", "IndexDocument", "IndexWriter", "Match",
-    "Progress", "Results", "SearchEngine", "SearchQuery", "SearchSchema", "Segment", "Snippet",
+    "DateRange", "FacetCount", "Field", "FieldKind", "FieldValue", "Hit", "IndexDocument", "IndexUnavailable",
+    "IndexWriter", "Match", "Progress", "Results", "SearchEngine", "SearchQuery", "SearchSchema", "Segment", "Snippet",
 ]

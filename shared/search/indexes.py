@@ -75,7 +75,7 @@ def open_engine(root: Path, schema: SearchSchema) -> WhooshEngine:
     """This process's engine for the schema's index (made empty when there is none yet).
 
     One per index per process, kept: it follows ``current``, so a rebuild swapped in elsewhere is picked
-    up at its next refresh.
+    up at its next refresh. It is returned even when ``current`` names no index (see ``damage()``).
     """
     home = _home(root, schema)
     home.mkdir(parents=True, exist_ok=True)
@@ -85,11 +85,13 @@ def open_engine(root: Path, schema: SearchSchema) -> WhooshEngine:
         if engine is not None:
             return engine
         directory = current_directory(root, schema)
-        if directory is None or not directory.is_dir():
+        if directory is None and not os.path.lexists(home / CURRENT):  # the first index of this host
             directory = _fresh_directory(home)
             WhooshEngine(directory, schema).close()
             _point(home, directory)
-        engine = WhooshEngine(directory, schema, follow=home / CURRENT)
+        # A link naming nothing usable makes a damaged engine (search says so; the worker rebuilds), not a
+        # silently empty index.
+        engine = WhooshEngine(directory or home / CURRENT, schema, follow=home / CURRENT)
         _engines[key] = engine
         return engine
 

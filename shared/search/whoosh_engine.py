@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import tempfile
@@ -41,6 +42,7 @@ from shared.search import (
     FieldValue,
     Hit,
     IndexDocument,
+    IndexUnavailable,
     Match,
     Results,
     SearchQuery,
@@ -48,6 +50,8 @@ from shared.search import (
     Snippet,
 )
 from shared.search.snippets import Analyzer, analysed_terms, cut
+
+log = logging.getLogger(__name__)
 
 #: A query of more words than this is a paste, not a search: the rest is ignored.
 MAX_WORDS = 50
@@ -242,6 +246,14 @@ class WhooshEngine:
 
     ``follow`` is a symlink naming the generation to use (see :mod:`shared.search.indexes`): when it
     points somewhere new, the next refresh opens that directory instead.
+
+    Such an engine (the one every process serves from) also notices damage: the link gone or naming no
+    directory, or Whoosh failing to open or read the files. It then raises
+    :class:`~shared.search.IndexUnavailable` rather than answering, and says why in :meth:`damage` for the
+    worker to rebuild. Noticing costs nothing extra per search: the link is looked at by the refresh that
+    runs at most once a second anyway, and a damaged file shows as an error from the read that meets it
+    (the whole index is never checked). A damaged engine tries to open the link's generation again at each
+    refresh, so a rebuild swapped in by another process heals it.
     """
 
     def __init__(self, directory: Path, schema: SearchSchema, *, follow: Path | None = None) -> None:
@@ -255,13 +267,20 @@ class WhooshEngine:
         self._first_date = next((f.name for f in schema.fields if f.kind is FieldKind.DATE), None)
         self._follow = follow
         self._lock = threading.RLock()
-        self._open(directory)
+        self._damage: str | None = None
+        self.directory = directory
+        if follow is None:
+            self._open(directory)
+        else:
+            self._checked = time.monotonic()
+            self._reopen(directory)
 
     # Opening and refreshing
 
     def _open(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        if wi.exists_in(str(directory)):
+        if self._follow is None:
+            directory.mkdir(parents=True, exist_ok=True)
+        if self._follow is not None or wi.exists_in(str(directory)):
             ix = wi.open_dir(str(directory))
         else:
             ix = wi.create_in(str(directory), self._whoosh_schema)
@@ -280,15 +299,48 @@ class WhooshEngine:
         except OSError:
             return None
 
+    def _broken(self, why: str, exc: BaseException | None = None) -> None:
+        if self._damage is None:
+            log.error("The search index in %s cannot be read (%s): search is off until it is rebuilt",
+                      self.directory, why, exc_info=exc)
+        self._damage = why
+
+    def _reopen(self, target: Path | None) -> None:
+        """Open the generation the link names, or note why it cannot be (a following engine only)."""
+        self._checked = time.monotonic()
+        if target is None or not target.is_dir():
+            self._broken(f"{self._follow} names no index directory")
+            return
+        old = getattr(self, "_searcher", None)
+        try:
+            self._open(target)
+        except Exception as exc:  # noqa: BLE001 - whatever damaged files make Whoosh raise is "damaged"
+            self.directory = target
+            self._broken(f"{type(exc).__name__} opening {target.name}", exc)
+            return
+        self._damage = None
+        if old is not None:
+            old.close()
+
+    def damage(self) -> str | None:
+        with self._lock:
+            return self._damage
+
     def refresh(self) -> None:
         with self._lock:
-            target = self._target()
-            if target is not None and target != self.directory.resolve():
-                old = self._searcher
-                self._open(target)
-                old.close()
+            if self._follow is not None:
+                target = self._target()
+                if self._damage is not None or target is None or target != self.directory.resolve():
+                    self._reopen(target)
+                    return
+            try:
+                latest = self._ix.latest_generation()
+            except Exception as exc:
+                if self._follow is None:
+                    raise
+                self._broken(f"{type(exc).__name__} listing {self.directory.name}", exc)
                 return
-            if self._ix.latest_generation() != self._searcher.reader().generation():
+            if latest != self._searcher.reader().generation():
                 # A new searcher rather than ``Searcher.refresh``, which fails on a searcher of an empty index.
                 old, self._searcher = self._searcher, self._ix.searcher()
                 old.close()
@@ -299,18 +351,38 @@ class WhooshEngine:
             self._checked = time.monotonic()
 
     def _fresh(self) -> Searcher:
-        if time.monotonic() - self._checked > REFRESH_EVERY:
+        if time.monotonic() - self._checked > REFRESH_EVERY:  # a damaged index too: retried once a second
             self.refresh()
+        if self._damage is not None:
+            raise IndexUnavailable(self._damage)
         return self._searcher
+
+    @contextmanager
+    def _reading(self) -> Iterator[Searcher]:
+        """The searcher, under the lock; an error reading the files marks a following engine damaged."""
+        with self._lock:
+            searcher = self._fresh()
+            try:
+                yield searcher
+            except Exception as exc:
+                if self._follow is None or isinstance(exc, IndexUnavailable):
+                    raise
+                self._broken(f"{type(exc).__name__} reading {self.directory.name}", exc)
+                raise IndexUnavailable(self._damage or "") from exc
 
     def matches_schema(self) -> bool:
         """Whether the index on disk was made for this schema's fields (else it wants a rebuild: documents
-        with a field it lacks cannot be written, and a field whose kind changed would answer wrongly)."""
-        return _shape(self._ix.schema) == _shape(self._whoosh_schema)
+        with a field it lacks cannot be written, and a field whose kind changed would answer wrongly).
+        False while the index is damaged."""
+        with self._lock:
+            if self._damage is not None:
+                return False
+            return _shape(self._ix.schema) == _shape(self._whoosh_schema)
 
     def close(self) -> None:
         with self._lock:
-            self._searcher.close()
+            if getattr(self, "_searcher", None) is not None:
+                self._searcher.close()
 
     # Writing
 
@@ -401,8 +473,8 @@ class WhooshEngine:
         self.refresh()
 
     def document_count(self) -> int:
-        with self._lock:
-            return int(self._fresh().doc_count())
+        with self._reading() as searcher:
+            return int(searcher.doc_count())
 
     # Reading
 
@@ -476,8 +548,7 @@ class WhooshEngine:
         sort_by = query.sort_by
         if sort_by is not None and self.schema.field(sort_by).kind not in (FieldKind.DATE, FieldKind.NUMBER):
             raise ValueError(f"cannot sort by {sort_by}")
-        with self._lock:
-            searcher = self._fresh()
+        with self._reading() as searcher:
             text_query = self._text_query(query.text, query.match, query.fields, rarest=query.rarest,
                                           searcher=searcher)
             if query.rarest is not None and text_query is None and query.text.strip():
@@ -574,8 +645,7 @@ class WhooshEngine:
         words = [w.lower() for w in _WORD.findall(text[:MAX_QUERY_CHARS])][:MAX_WORDS]
         if not words:
             return None
-        with self._lock:
-            searcher = self._fresh()
+        with self._reading() as searcher:
             reader = searcher.reader()
             corrector = searcher.corrector(field)
             analyzer = self._analyzers[field]
@@ -593,8 +663,8 @@ class WhooshEngine:
 
     def stored(self, id: str) -> Mapping[str, FieldValue] | None:
         """The stored fields of one document, or None when the index has no such id."""
-        with self._lock:
-            found = self._fresh().document(id=id)
+        with self._reading() as searcher:
+            found = searcher.document(id=id)
         if found is None:
             return None
         return {name: _from_stored(self._kinds[name], v) for name, v in found.items() if name in self._kinds}

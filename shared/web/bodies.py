@@ -73,9 +73,11 @@ def budget_of(scope: Scope) -> BodyBudget | None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, ceiling: int) -> None:
+    def __init__(self, app: ASGIApp, ceiling: int, grace_seconds: float | None = None) -> None:
         self.app = app
         self.ceiling = ceiling
+        #: None: ``GRACE_SECONDS`` (read at each request); else ``Settings.body_grace_seconds``.
+        self.grace_seconds = grace_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,13 +90,14 @@ class BodyLimitMiddleware:
         scope[BUDGET_KEY] = budget
 
         started = time.monotonic()
+        grace = GRACE_SECONDS if self.grace_seconds is None else self.grace_seconds
 
         async def counted() -> Message:
             budget.check()
             if budget.complete:  # after the body, receive() waits for the client to go: no deadline
                 message = await receive()
             else:
-                deadline = started + GRACE_SECONDS + budget.received / MIN_RATE
+                deadline = started + grace + budget.received / MIN_RATE
                 try:
                     message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - time.monotonic()))
                 except TimeoutError:

@@ -132,7 +132,8 @@ def create_web_app(
             Middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies),
             Middleware(RequestIdMiddleware, app_key=shell.app_key),
             Middleware(SecurityHeadersMiddleware, settings=settings),
-            Middleware(BodyLimitMiddleware, ceiling=body_ceiling(settings, all_routes)),
+            Middleware(BodyLimitMiddleware, ceiling=body_ceiling(settings, all_routes),
+                       grace_seconds=settings.body_grace_seconds),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from shared.search import Field, FieldKind, IndexDocument, SearchQuery, SearchSchema, indexes
+from shared.search import Field, FieldKind, IndexDocument, IndexUnavailable, SearchQuery, SearchSchema, indexes
 from shared.search.whoosh_engine import WhooshEngine
 
 SCHEMA = SearchSchema("log", (Field("title", FieldKind.TEXT, stored=True), Field("outcome", FieldKind.KEYWORD)))
@@ -63,3 +65,51 @@ def test_a_generation_of_another_index_is_refused(tmp_path):
     other = WhooshEngine(tmp_path / "elsewhere", SCHEMA)
     with pytest.raises(ValueError):
         indexes.swap_in(tmp_path, SCHEMA, other)
+
+
+def test_a_current_link_naming_nothing_is_damage_not_an_empty_index(tmp_path):
+    home = tmp_path / "log"
+    home.mkdir()
+    (home / "current").symlink_to("gen-gone")
+    engine = indexes.open_engine(tmp_path, SCHEMA)
+    assert engine.damage() is not None and not engine.matches_schema()
+    with pytest.raises(IndexUnavailable):
+        engine.search(SearchQuery())
+    assert not list(home.glob("gen-*"))  # no silently empty generation was made in its place
+
+    rebuilt = indexes.new_generation(tmp_path, SCHEMA)
+    _fill(rebuilt, "housing repairs")
+    indexes.swap_in(tmp_path, SCHEMA, rebuilt)
+    assert engine.damage() is None and engine.search(SearchQuery(text="housing")).total == 1
+
+
+def test_damaged_files_are_noticed_when_read_and_retried_at_most_once_a_second(tmp_path, monkeypatch):
+    engine = indexes.open_engine(tmp_path, SCHEMA)
+    _fill(engine, "housing repairs")
+    for toc in engine.directory.glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    indexes.forget_engines()  # a process opening the damaged files
+    engine = indexes.open_engine(tmp_path, SCHEMA)
+    assert engine.damage() is not None
+    opened: list[object] = []
+    real_open = engine._open
+
+    def counted_open(directory: object) -> None:
+        opened.append(directory)
+        real_open(directory)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_open", counted_open)
+    for _ in range(20):
+        with pytest.raises(IndexUnavailable):
+            engine.search(SearchQuery(text="housing"))
+    assert len(opened) <= 1  # a search of a damaged index costs no reopening, bar one a second
+
+
+def test_a_deleted_index_directory_is_noticed_at_the_next_refresh(tmp_path):
+    engine = indexes.open_engine(tmp_path, SCHEMA)
+    _fill(engine, "housing repairs")
+    shutil.rmtree(tmp_path / "log")
+    engine.refresh()
+    assert engine.damage() is not None
+    with pytest.raises(IndexUnavailable):
+        engine.document_count()
