@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from capture import drafts
