@@ -166,10 +166,10 @@ def test_a_thousand_confirmations_at_once_make_a_thousand_numbered_acknowledged_
           f"p95 {_percentile(timings, 95):.0f} ms, max {max(timings):.0f} ms; statuses {dict(statuses)}; "
           f"{len(failures)} dropped; {settings.database_url.split(':')[0]}; load {os.getloadavg()[0]:.1f}")
 
-    log = (tmp_path / "serve.log").read_text()
-    problems = [line for line in log.splitlines() if " 500 " in line or "Traceback" in line or "ERROR" in line]
+    served = (tmp_path / "serve.log").read_text()
+    problems = [line for line in served.splitlines() if " 500 " in line or "Traceback" in line or "ERROR" in line]
     assert not failures and not [status for status in statuses if status >= 500], \
-        (statuses, len(failures), failures[:3], problems[:10], log[-2000:])
+        (statuses, len(failures), failures[:3], problems[:10], served[-2000:])
     assert set(statuses) <= {200, 303, 410}, statuses
     doubles = len(range(0, REQUESTERS, DOUBLE_CLICK_EVERY))
     # Each first POST goes to the confirmation page, and so does each later click (the cookie remembers the
