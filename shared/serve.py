@@ -214,6 +214,9 @@ def run_processes(factory: str, workers: int, options: dict[str, Any]) -> None:
     from uvicorn import Config
     from uvicorn.supervisors import Multiprocess
 
-    config = Config(factory, factory=True, workers=workers, **options)
+    # The supervisor kills a process that misses its health check (5 s by default). The process answers it
+    # from a thread that waits its turn for the GIL, so under a burst (a thousand confirmations at once on
+    # two cores) a busy but healthy process missed it and was killed with its requests in flight.
+    config = Config(factory, factory=True, workers=workers, timeout_worker_healthcheck=60, **options)
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[bind_tcp(config)]).run()

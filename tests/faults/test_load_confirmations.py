@@ -1,4 +1,4 @@
-"""A thousand requesters confirm their requests at once, over HTTP, against the real ``civic serve --workers 2``.
+"""Hundreds of requesters (a thousand with ``LOAD_REQUESTERS=1000``) confirm their requests at once, over HTTP, against the real ``civic serve --workers 2``.
 
 What must hold however the requests interleave: exactly one case per confirmed draft, references unique
 and gap-free for the type and year (auditors count them), each requester acknowledged exactly once (after
@@ -41,7 +41,8 @@ from tests.factories import seed_body
 pytestmark = [pytest.mark.faults, pytest.mark.load]
 
 REPO = Path(__file__).resolve().parents[2]
-REQUESTERS = int(os.environ.get("LOAD_REQUESTERS", "1000"))
+#: 300 in ``make test``, so CI stays inside its time; ``LOAD_REQUESTERS=1000`` is the issue's full run.
+REQUESTERS = int(os.environ.get("LOAD_REQUESTERS", "300"))
 IN_FLIGHT = 150
 #: Every tenth requester double-clicks: two POSTs of the same link at the same instant.
 DOUBLE_CLICK_EVERY = 10
