@@ -254,7 +254,7 @@ async def _download(client: httpx.AsyncClient, site: Site, r: Results) -> None:
 
 def search_url(rng: random.Random) -> str:
     words = " ".join(rng.sample(WORDS, rng.choice((1, 1, 2))))
-    params = [f"q={words.replace(' ', '+')}"] + rng.sample(FACETS, rng.choice((0, 0, 1, 2)))
+    params = [f"q={words.replace(' ', '+')}", *rng.sample(FACETS, rng.choice((0, 0, 1, 2)))]
     return "/disclosure-log/search?" + "&".join(params)
 
 
