@@ -230,6 +230,11 @@ class Site:
     sha256: str
     size: int
     server_pid: int
+    log: Path
+
+    def restarts(self) -> list[str]:
+        """The supervisor's lines about a process it found dead (or killed as hung) and replaced."""
+        return [line for line in self.log.read_text(errors="replace").splitlines() if "died" in line]
 
 
 async def _download(client: httpx.AsyncClient, site: Site, r: Results) -> None:
@@ -388,7 +393,7 @@ def serving(url: str, data: Path, *, document_mb: int, responses: int, workers: 
         cookie, file_ids = sign_in(base, token)
         _wait_until_searchable(base, responses)
         yield Site(base=base, cookie=cookie, download=f"/secure-share/s/{token}/documents/{file_ids[0]}",
-                   sha256=sha256_of(stored), size=os.path.getsize(stored), server_pid=server.pid)
+                   sha256=sha256_of(stored), size=os.path.getsize(stored), server_pid=server.pid, log=log_path)
     finally:
         server.terminate()
         try:
@@ -435,7 +440,8 @@ def main() -> int:
         for n in range(args.rounds):
             rounds.append(asyncio.run(one_round(site, args.downloads, args.searches, args.requesters, seed=n)))
             rss.append(settled_rss(pids))
-    ok = True
+        restarts = site.restarts()
+    ok = not restarts
     print(f"{'RSS MB':<20}" + "".join(f"{'after ' + str(i) if i else 'start':>10}" for i in range(len(rss))))
     for pid in pids:
         print(f"{'worker ' + str(pid):<20}" + "".join(f"{m[pid]:>10.1f}" for m in rss))
@@ -454,6 +460,7 @@ def main() -> int:
         print(f"capture form page p95 / healthz p95: {form:.1f} / {health:.1f} ms = {form / health:.2f} "
               f"(target < 100 ms and < 2)\n")
         ok &= not r.errors and r.downloads_complete == args.downloads
+    print(f"worker processes replaced by uvicorn's supervisor: {len(restarts)}" + (f" {restarts}" if restarts else ""))
     return 0 if ok else 1
 
 
