@@ -390,8 +390,10 @@ def _wait_until_searchable(base: str, responses: int) -> None:
 
 
 @contextlib.contextmanager
-def serving(url: str, data: Path, *, document_mb: int, responses: int, workers: int = 2) -> Iterator[Site]:
-    """Migrate, seed and share, then ``civic serve --workers N`` on a free port until the block ends."""
+def serving(url: str, data: Path, *, document_mb: int, responses: int, workers: int = 2,
+            server_env: dict[str, str] | None = None) -> Iterator[Site]:
+    """Migrate, seed and share, then ``civic serve --workers N`` (``server_env`` added to its environment) on a
+    free port until the block ends."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "NOTIFY_", "CLAMD_"))}
@@ -408,7 +410,7 @@ def serving(url: str, data: Path, *, document_mb: int, responses: int, workers: 
     log_path = data / "serve.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "--workers", str(workers)],
-                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                  cwd=REPO, env=env | (server_env or {}), stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(base, server, log_path)
         cookie, file_ids = sign_in(base, token)

@@ -26,10 +26,13 @@ REQUESTERS = 3
 DOCUMENT_MB = 1
 RESPONSES = 40
 #: What the second round may add to both workers' RSS together. One round streams 200 MB in 1 MiB pieces
-#: and renders 200 result pages; a leaked piece per download would add 200 MB, while the allocator's
-#: jitter between equal rounds (measured: +6 to +20 MB here, and the bench's rounds go up and down) stays
-#: under it. A leak smaller than ~250 KB a request would pass: the bench's longer runs are for that.
-RSS_BOUND_MB = 48.0
+#: and renders 200 result pages; a leaked piece per download would add 200 MB. A leak smaller than ~150 KB
+#: a request would pass: the bench's longer runs are for that.
+RSS_BOUND_MB = 64.0
+#: glibc serves a 1 MiB piece from its arenas once a freed mmap has raised its threshold, and keeps the
+#: arenas' high-water mark: one process's RSS then jumped 44 MB between equal rounds with nothing leaked.
+#: With the threshold fixed, each piece is mapped and unmapped, so RSS follows what is really held.
+SERVER_ENV = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,8 @@ def site() -> Iterator[Site]:
     kind = "postgres" if url.startswith("postgresql") else "sqlite"
     with tempfile.TemporaryDirectory(prefix="public-load-") as tmp, \
             database(kind, Path(tmp), url, name=f"{url.rsplit('/', 1)[-1]}_public_load") as db_url, \
-            serving(db_url, Path(tmp), document_mb=DOCUMENT_MB, responses=RESPONSES) as running:
+            serving(db_url, Path(tmp), document_mb=DOCUMENT_MB, responses=RESPONSES,
+                    server_env=SERVER_ENV) as running:
         yield running
 
 
