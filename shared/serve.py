@@ -209,14 +209,21 @@ def bind_tcp(config: Any) -> socket.socket:
     return sock
 
 
+#: How long uvicorn's supervisor waits for a process to answer its liveness ping before it kills it (and
+#: every connection it holds) and starts another. uvicorn's 5 s is too short for a busy process: the ping is
+#: answered by a thread that needs the GIL, and with a few hundred downloads and searches in flight on two
+#: shared cores it waited longer than that, so a working process was killed mid-download (and one still
+#: importing the apps at start-up was killed the same way). A process that is truly hung is still replaced.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def run_processes(factory: str, workers: int, options: dict[str, Any]) -> None:
-    """``uvicorn.run(factory, workers=N)``, except for the socket (see :func:`bind_tcp`)."""
+    """``uvicorn.run(factory, workers=N)``, except for the socket (see :func:`bind_tcp`) and the liveness
+    ping's patience (:data:`WORKER_HEALTHCHECK_SECONDS`)."""
     from uvicorn import Config
     from uvicorn.supervisors import Multiprocess
 
-    # The supervisor kills a process that misses its health check (5 s by default). The process answers it
-    # from a thread that waits its turn for the GIL, so under a burst (a thousand confirmations at once on
-    # two cores) a busy but healthy process missed it and was killed with its requests in flight.
-    config = Config(factory, factory=True, workers=workers, timeout_worker_healthcheck=60, **options)
+    config = Config(factory, factory=True, workers=workers,
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, **options)
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[bind_tcp(config)]).run()
