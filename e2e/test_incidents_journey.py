@@ -27,7 +27,8 @@ INCIDENTS = f"{BO}/incidents"
 
 
 @pytest.fixture(scope="module")
-def _pages(live_server: LiveServer | None) -> Iterator[dict[int, Page]]:
+def _pages(live_server: LiveServer | None, browser: Browser) -> Iterator[dict[int, Page]]:
+    """Pages kept for the module; they ask for the browser so that it is closed after them."""
     if live_server is None:
         pytest.skip("raises incidents: needs the harness's own server")
     pages: dict[int, Page] = {}

@@ -59,7 +59,8 @@ def _quarter() -> Period:
 
 
 @pytest.fixture(scope="module")
-def _pages(live_server: LiveServer | None) -> Iterator[dict[int, Page]]:
+def _pages(live_server: LiveServer | None, browser: Browser) -> Iterator[dict[int, Page]]:
+    """Pages kept for the module; they ask for the browser so that it is closed after them."""
     if live_server is None:
         pytest.skip("imports cases and creates an export: needs the harness's own server")
     pages: dict[int, Page] = {}
