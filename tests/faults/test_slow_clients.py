@@ -24,7 +24,6 @@ from urllib.parse import urljoin
 
 import httpx
 import pytest
-import uvicorn
 
 from shared.db import transaction
 from shared.runtime import Runtime
@@ -32,7 +31,7 @@ from shared.search.indexes import forget_engines
 from shared.serve import HEAD_TIMEOUT_SECONDS, create_suite, server_options
 from tests.conftest import SPECS
 from tests.factories import seed_body
-from tests.shared.live import Answer, stream_post
+from tests.shared.live import Answer, serving, stream_post
 
 pytestmark = pytest.mark.faults
 
@@ -45,25 +44,10 @@ ANSWER_WITHIN = 5.0
 ANSWER = "Slow clients fault test"
 
 
-@contextlib.contextmanager
-def civic_server(runtime: Runtime) -> Iterator[int]:
+def civic_server(runtime: Runtime) -> contextlib.AbstractContextManager[int]:
     """``civic serve`` in a thread: the suite behind uvicorn with the options the command uses."""
-    options = {**server_options(runtime.settings), "host": "127.0.0.1", "port": 0, "log_level": "warning"}
-    config = uvicorn.Config(create_suite(runtime, SPECS, with_worker=False), **options)
-    server = uvicorn.Server(config)
-    sock = config.bind_socket()
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="civic-serve", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield int(sock.getsockname()[1])
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
+    return serving(create_suite(runtime, SPECS, with_worker=False),
+                   **{**server_options(runtime.settings), "host": "127.0.0.1", "port": 0, "lifespan": "auto"})
 
 
 def _link(page: httpx.Response, pattern: str) -> str:

@@ -13,22 +13,25 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
 
 @contextlib.contextmanager
-def serving(app: ASGIApp) -> Iterator[int]:
-    """Serve ``app`` on a free loopback port for the length of the block; yields the port."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+def serving(app: ASGIApp, **options: Any) -> Iterator[int]:
+    """Serve ``app`` on a free loopback port for the length of the block; yields the port. ``options`` are
+    uvicorn's, over these defaults (no lifespan: the caller has set the app up)."""
+    config = uvicorn.Config(app, **{"host": "127.0.0.1", "port": 0, "log_level": "warning", "lifespan": "off",
+                                    **options})
     server = uvicorn.Server(config)
     sock = config.bind_socket()
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.02)
     try:
         yield int(sock.getsockname()[1])
