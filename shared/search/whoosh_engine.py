@@ -53,6 +53,10 @@ from shared.search.snippets import Analyzer, analysed_terms, cut
 
 log = logging.getLogger(__name__)
 
+#: Errors that say the code is wrong, not the files: a search meeting one stays a 500 (and a test fails)
+#: rather than being taken for damage and sending the worker to rebuild the index again and again.
+_OUR_BUGS: tuple[type[Exception], ...] = (TypeError, AttributeError, NameError, AssertionError)
+
 #: A query of more words than this is a paste, not a search: the rest is ignored.
 MAX_WORDS = 50
 #: Characters of a query looked at (50 words fit many times over).
@@ -365,7 +369,7 @@ class WhooshEngine:
             try:
                 yield searcher
             except Exception as exc:
-                if self._follow is None or isinstance(exc, IndexUnavailable):
+                if self._follow is None or isinstance(exc, (IndexUnavailable, *_OUR_BUGS)):
                     raise
                 self._broken(f"{type(exc).__name__} reading {self.directory.name}", exc)
                 raise IndexUnavailable(self._damage or "") from exc

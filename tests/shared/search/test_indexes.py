@@ -113,3 +113,17 @@ def test_a_deleted_index_directory_is_noticed_at_the_next_refresh(tmp_path):
     assert engine.damage() is not None
     with pytest.raises(IndexUnavailable):
         engine.document_count()
+
+
+def test_an_error_of_the_code_is_not_taken_for_damage(tmp_path, monkeypatch):
+    """A bug stays a bug (a 500 that a test sees), not "being rebuilt" with the worker rebuilding for ever."""
+    engine = indexes.open_engine(tmp_path, SCHEMA)
+    _fill(engine, "housing repairs")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise TypeError("a bug in the query code")
+
+    monkeypatch.setattr(engine, "_text_query", broken)
+    with pytest.raises(TypeError):
+        engine.search(SearchQuery(text="housing"))
+    assert engine.damage() is None
