@@ -42,7 +42,7 @@ from backoffice.releases.history import HistoryEntry, history_csv
 from backoffice.releases.management import SharedFile
 from backoffice.releases.sending import SHARE_PAGE
 from backoffice.releases.state import IDLE_LIMIT as SHARE_IDLE_LIMIT
-from shared import audit
+from shared import audit, configuration
 
 #: The channel of a request made through a public web form.
 WEB_FORM = Channel.WEB_FORM.value
@@ -87,8 +87,10 @@ def _web_type(session: Session, case_type: CaseType) -> WebCaseType:
 
 
 def web_case_types(session: Session) -> list[WebCaseType]:
-    """The active types that take web requests, in the administrator's order."""
-    return [_web_type(session, t) for t in case_types(session, web_only=True)]
+    """The active types that take web requests, in the administrator's order (every public page asks,
+    so each process keeps them until the configuration changes)."""
+    return list(configuration.cached(session, "backoffice.web_case_types", lambda: tuple(
+        _web_type(session, t) for t in case_types(session, web_only=True))))
 
 
 def web_case_type(session: Session, key: str) -> WebCaseType | None:
@@ -98,7 +100,8 @@ def web_case_type(session: Session, key: str) -> WebCaseType | None:
 
 def intake_form(session: Session, type_key: str) -> FormDefinition:
     """The form of an active type (web or not: a draft outlives a switch); ``NotFound`` for no such type."""
-    return form_for(session, get_case_type(session, type_key))
+    return configuration.cached(session, ("backoffice.intake_form", type_key),
+                                lambda: form_for(session, get_case_type(session, type_key)))
 
 
 def create_request_case(session: Session, actor: audit.Actor, new: NewCase) -> CreatedCase:

@@ -1,6 +1,7 @@
 """Import point for every table the shared infrastructure owns."""
 
 from shared.audit import AuditEvent
+from shared.configuration import ConfigurationVersion
 from shared.files.models import StoredFile
 from shared.idempotency import IdempotencyKey
 from shared.jobs import Job
@@ -8,4 +9,4 @@ from shared.links import EmailLink
 from shared.mail.models import OutboxMessage
 from shared.ratelimit import RateLimitCounter
 
-__all__ = ["AuditEvent", "EmailLink", "IdempotencyKey", "Job", "OutboxMessage", "RateLimitCounter", "StoredFile"]
+__all__ = ["AuditEvent", "ConfigurationVersion", "EmailLink", "IdempotencyKey", "Job", "OutboxMessage", "RateLimitCounter", "StoredFile"]

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from shared import migrations
 from shared.apps import AppSpec, discover, import_models
+from shared.configuration import new_token
 from shared.db import make_engine
 from shared.runtime import Runtime
 from shared.settings import Settings, load_settings
@@ -100,8 +101,10 @@ class _PostgresEmptier:
                 "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND t.tgtype & 8 <> 0")).scalars())
-        # Children before parents, so that no foreign key is ever left pointing at a deleted row.
-        self.tables = [t.name for t in reversed(reflected.sorted_tables) if t.name != "alembic_version"]
+        # Children before parents, so that no foreign key is ever left pointing at a deleted row. The
+        # configuration token's row, which the migrations write, is kept and given a new token instead.
+        self.tables = [t.name for t in reversed(reflected.sorted_tables)
+                       if t.name not in ("alembic_version", "configuration_versions")]
 
     def __call__(self) -> None:
         if not self.tables:
@@ -118,6 +121,8 @@ class _PostgresEmptier:
                         conn.execute(text(f'TRUNCATE "{table}" CASCADE'))
                     else:
                         conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - a reflected name
+            conn.execute(text("INSERT INTO configuration_versions (id, token) VALUES (1, :token) "
+                              "ON CONFLICT (id) DO UPDATE SET token = excluded.token"), {"token": new_token()})
             conn.execute(text(
                 "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
                 "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared import configuration
 from shared.db import Base, utcnow
 
 
@@ -64,6 +65,9 @@ class CaseType(Base):
     retention_months: Mapped[int | None]
 
     statuses: Mapped[list[CaseStatus]] = relationship(order_by="CaseStatus.position", back_populates="case_type")
+
+
+configuration.watch(CaseType)
 
 
 class CaseTypeGroup(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import JSON, ForeignKey, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.cases.models import CaseType
-from shared import audit
+from shared import audit, configuration
 from shared.apps import reserved_page_keys
 from shared.db import Base, utcnow
 from shared.errors import InvalidInput
@@ -40,6 +40,9 @@ class IntakeForm(Base):
     case_type_id: Mapped[int] = mapped_column(ForeignKey("case_types.id", ondelete="CASCADE"), unique=True)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+configuration.watch(IntakeForm)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from backoffice.casework.urls import case_page_url
 from backoffice.notifications.catalogue import DEFAULTS, PLACEHOLDERS, PROGRESS_PAGE, Audience, Notice, Template
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
+from shared import configuration
 from shared.apps import public_url
 from shared.db import Base
 from shared.mail import send_email
@@ -36,14 +37,20 @@ class NotificationSetting(Base):
     body: Mapped[str | None] = mapped_column(Text)
 
 
+configuration.watch(NotificationSetting)
+
+
 def _setting(session: Session, case_type_id: int, notice: Notice) -> NotificationSetting | None:
     return session.scalar(select(NotificationSetting).where(
         NotificationSetting.case_type_id == case_type_id, NotificationSetting.notice == notice.value))
 
 
 def is_enabled(session: Session, case_type_id: int, notice: Notice) -> bool:
-    setting = _setting(session, case_type_id, notice)
-    return setting is None or setting.enabled
+    """Asked for every email a change may send; each process keeps the switches until the configuration changes."""
+    switched_off = configuration.cached(session, "backoffice.notifications.off", lambda: frozenset(
+        session.execute(select(NotificationSetting.case_type_id, NotificationSetting.notice)
+                        .where(NotificationSetting.enabled.is_(False))).tuples()))
+    return (case_type_id, notice.value) not in switched_off
 
 
 def template_for(session: Session, case_type_id: int, notice: Notice) -> Template:

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared import audit
+from shared import audit, configuration
 from shared.db import Base, utcnow
 
 
@@ -25,9 +25,15 @@ class NotificationOptions(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+configuration.watch(NotificationOptions)
+
+
 def group_emails_on(session: Session) -> bool:
-    row = session.get(NotificationOptions, 1)
-    return True if row is None else row.group_emails
+    def read() -> bool:
+        row = session.get(NotificationOptions, 1)
+        return True if row is None else row.group_emails
+
+    return configuration.cached(session, "backoffice.notifications.group_emails", read)
 
 
 def set_group_emails(session: Session, actor: audit.Actor, on: bool) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.clocks import Nation
-from shared import audit
+from shared import audit, configuration
 from shared.db import Base, utcnow
 from shared.errors import InvalidInput
 
@@ -35,6 +35,9 @@ class Organisation(Base):
     #: The support service model (basic, plus, premium) incident targets are measured under.
     service_model: Mapped[str] = mapped_column(String(10), default="plus", server_default="plus")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+configuration.watch(Organisation)
 
 
 def get_organisation(session: Session) -> Organisation:
