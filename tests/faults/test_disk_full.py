@@ -22,6 +22,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from sqlalchemy import func, select
@@ -42,7 +43,7 @@ from backoffice.staff.accounts import StaffUser
 from backoffice.staff.api_clients import create_api_client
 from shared.db import transaction, utcnow
 from shared.files import StoredFile, file_path
-from shared.files.service import NO_SPACE_MESSAGE
+from shared.files.service import NO_SPACE_MESSAGE, FilesUnavailable, store_written
 from shared.jobs import FAILED, PENDING, Job, Worker
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -209,6 +210,26 @@ def test_an_export_below_the_reserve_waits_for_disk_space_and_is_written_once_th
         assert all(file_path(roomy.files_dir, e.file_id or "").exists() for e in exports)
         assert session.scalar(select(func.count()).select_from(Job).where(Job.status == FAILED)) == 0
     assert "Waiting for disk space" not in client.get("/reports/exports").text
+
+
+def test_a_file_the_service_writes_is_stopped_as_it_grows_past_the_reserve_and_removed(runtime: Runtime) -> None:
+    free = shutil.disk_usage(runtime.settings.data_dir).free
+    tight = dataclasses.replace(runtime.settings, disk_reserve_bytes=free - 4 * 1024 * 1024)  # 4 MB of room
+    chunks: list[int] = []
+
+    def write(out: BinaryIO) -> None:
+        for _ in range(16 * 1024):  # 1 GB in 64 KB chunks, were nothing to stop it
+            out.write(b"x" * 65536)
+            chunks.append(1)
+
+    with runtime.factory() as session:
+        with pytest.raises(FilesUnavailable) as refused:
+            store_written(session, tight, SYSTEM, filename="cases.csv", content_type="text/csv", write=write)
+        assert refused.value.errors == {"file": NO_SPACE_MESSAGE}
+        assert not session.new  # nothing added to the caller's transaction
+    assert 0 < len(chunks) < 16 * 1024  # refused while writing, not before it and not at the end
+    assert _files_on_disk(runtime.settings.files_dir) == []
+    assert _stored(runtime) == (0, 0)
 
 
 _CHILD = textwrap.dedent("""
