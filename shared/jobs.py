@@ -6,9 +6,10 @@ a job whose lease runs out (its worker died) is taken again, so handlers must
 be idempotent. Every lease counts as an attempt, so a job that kills its worker
 each time (a segfault, the OOM killer) is given up on like one that raises: it
 runs at most ``max_attempts`` times, then fails and its ``give_up`` runs. A handler that cannot do its
-work yet through no fault of its own (DATA_DIR full) raises :class:`RetryLater`: the job waits with the same
-backoff, and the wait is not one of its attempts, so it is never given up on for waiting. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two workers off
-one job; on SQLite the write lock taken by ``BEGIN IMMEDIATE`` does the same.
+work yet through no fault of its own (DATA_DIR full) raises :class:`RetryLater`: the job waits with the
+same backoff, and the wait is not one of its attempts, so it is never given up on for waiting. On
+PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two workers off one job; on SQLite the write lock taken by
+``BEGIN IMMEDIATE`` does the same.
 """
 
 from __future__ import annotations

@@ -198,10 +198,10 @@ def state(session: Session, settings: Settings, export: ReportExport) -> tuple[s
     """What the exports page says of it, and whether it can be downloaded now."""
     if export.status == FAILED:
         return export.error or "The export failed", False
-    if export.status == WAITING:
-        return "Waiting for disk space: it will be written when there is room", False
-    if export.status in (QUEUED, WRITING):
-        done = read_progress(settings, export.id)
+    if export.status in (QUEUED, WAITING, WRITING):
+        done = read_progress(settings, export.id)  # a waiting export being tried again has progress
+        if done is None and export.status == WAITING:
+            return "Waiting for disk space: it will be written when there is room", False
         if done is None:
             return f"Waiting to start: {export.rows_total:,} cases", False
         if export.report != CASE_LIST:
