@@ -5,8 +5,11 @@ crash can never lose it. Delivery is at least once: a worker leases a job, and
 a job whose lease runs out (its worker died) is taken again, so handlers must
 be idempotent. Every lease counts as an attempt, so a job that kills its worker
 each time (a segfault, the OOM killer) is given up on like one that raises: it
-runs at most ``max_attempts`` times, then fails and its ``give_up`` runs. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two workers off
-one job; on SQLite the write lock taken by ``BEGIN IMMEDIATE`` does the same.
+runs at most ``max_attempts`` times, then fails and its ``give_up`` runs. A handler that cannot do its
+work yet through no fault of its own (DATA_DIR full) raises :class:`RetryLater`: the job waits with the
+same backoff, and the wait is not one of its attempts, so it is never given up on for waiting. On
+PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two workers off one job; on SQLite the write lock taken by
+``BEGIN IMMEDIATE`` does the same.
 """
 
 from __future__ import annotations
@@ -88,6 +91,16 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 
 
+class RetryLater(Exception):
+    """Raised by a handler whose work must wait for something outside it (room on the disk): not a failure.
+
+    The job is put back with :func:`backoff`, its ``waiting`` hook (if any) saying so where people look, and
+    its ``max_attempts`` grows by the one this lease took, so only real failures (and crashes, which never
+    get here) use up its attempts. What it waits for is the operator's to fix; until then it tries again,
+    at most once an hour.
+    """
+
+
 @dataclass(frozen=True)
 class JobContext:
     settings: Settings
@@ -97,14 +110,17 @@ class JobContext:
 
 Handler = Callable[[Session, dict[str, Any], JobContext], None]
 GiveUp = Callable[[Session, dict[str, Any], str], None]
+#: Records that the job is waiting (:class:`RetryLater`): the session, the payload, the reason.
+Waiting = Callable[[Session, dict[str, Any], str], None]
 
 
 @dataclass(frozen=True)
 class JobKind:
-    """What a job kind does, and what to record when it fails for good."""
+    """What a job kind does, what to record when it fails for good, and what while it waits."""
 
     handle: Handler
     give_up: GiveUp | None = None
+    waiting: Waiting | None = None
 
 
 @dataclass
@@ -218,6 +234,10 @@ class Worker:
                 kind.handle(session, dict(job.payload), context)
                 self._finish(session, job.id)
                 return self._lease_next(session, utcnow()) if lease_next else None
+        except RetryLater as exc:
+            log.warning("job %s (%s) waits: %s", job.id, job.kind, exc)
+            self._wait(job, kind, str(exc))
+            return None
         except Exception as exc:  # noqa: BLE001 - any failure is retried, never lost
             log.warning("job %s (%s) failed on attempt %s: %s", job.id, job.kind, job.attempts, exc)
             self._fail(job, kind, "".join(traceback.format_exception_only(exc)).strip())
@@ -243,6 +263,26 @@ class Worker:
             else:
                 row.status = PENDING
                 row.run_at = utcnow() + backoff(row.attempts)
+
+    def _wait(self, job: Job, kind: JobKind, reason: str) -> None:
+        """Put the job back for later without spending an attempt; its ``waiting`` hook runs in a savepoint,
+        so its failure cannot leave the job leased."""
+        with self.factory() as session, session.begin():
+            row = session.get(Job, job.id)
+            if row is None or row.locked_by != self.name:
+                return
+            row.last_error = f"waiting: {reason}"[:4000]
+            row.locked_until = None
+            row.status = PENDING
+            row.run_at = utcnow() + backoff(row.attempts)
+            row.max_attempts += 1
+            if kind.waiting is None:
+                return
+            try:
+                with session.begin_nested():
+                    kind.waiting(session, dict(row.payload), reason)
+            except Exception:  # logged; the job still waits
+                log.exception("job %s (%s): its waiting hook failed", row.id, row.kind)
 
     def run_until_idle(self, limit: int = 10_000) -> int:
         """Run due jobs until none is left: what tests and `civic worker --once` use."""

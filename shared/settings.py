@@ -43,7 +43,7 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("MAX_UPLOAD_MB", "10", "Largest file a person may upload, in megabytes."),
     ("STAFF_MAX_UPLOAD_MB", "2048", "Largest file staff may upload as a response document, in megabytes. Uploads are also held to SCANNER_MAX_MB: the smaller of the two applies."),
     ("SCANNER_MAX_MB", "2048", "Largest file your clamd scans, in megabytes: set it to clamd's `StreamMaxLength` (see the ClamAV section). A larger file is refused at upload, and one clamd refuses stays quarantined as too large for the virus scanner."),
-    ("DISK_RESERVE_MB", "1024", "Free space to keep on DATA_DIR's filesystem, in megabytes: an upload that would leave less is refused with \"The service cannot take files just now\", so the database and the worker never meet a full disk."),
+    ("DISK_RESERVE_MB", "1024", "Free space to keep on DATA_DIR's filesystem, in megabytes: an upload that would leave less is refused with \"The service cannot take files just now\", and a report export waits until there is room, so the database and the worker never meet a full disk."),
     ("RATE_LIMIT_SCALE", "1", "Multiplies the staff sign-in and password-reset rate limits, e.g. for many staff behind one address."),
     ("BODY_GRACE_SECONDS", "20", "Seconds a request body may take before it must keep up 1,000 bytes a second (else 408); shorter only for tests."),
     ("OIDC_ISSUER", "(unset)", "OpenID Connect issuer for staff single sign-on (https). Single sign-on is on when issuer, client id and secret are all set; register BASE_URL/backoffice/sign-in/sso/callback."),

@@ -5,6 +5,8 @@ A list of up to ``AT_ONCE`` cases is written while the manager waits; a longer o
 worker writes it with its progress kept on the export, so the exports page can say how far it has got.
 Either way the file is a stored file: scanned for viruses before it is served, like every other. Asking
 for one and downloading it are both in the audit log, since the list holds requesters' personal data.
+When DATA_DIR has no room above DISK_RESERVE_MB the file is not written (nor half of it): the export waits,
+saying so, and the worker writes it once there is room (``shared.files`` refuses, ``shared.jobs`` waits).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.reporting import case_export, exports
-from backoffice.reporting.models import FAILED, QUEUED, WRITING, WRITTEN, ReportExport
+from backoffice.reporting.models import FAILED, QUEUED, WAITING, WRITING, WRITTEN, ReportExport
 from backoffice.reporting.periods import Period, parse_period
 from backoffice.reporting.registry import Context, Report, get_report, run_report
 from backoffice.staff.accounts import Role, StaffUser
@@ -28,7 +30,7 @@ from shared.db import utcnow
 from shared.errors import NotFound
 from shared.files import storage
 from shared.files.models import StoredFile
-from shared.files.service import scan_status_message, store_written
+from shared.files.service import FilesUnavailable, scan_status_message, store_written
 from shared.settings import Settings
 from shared.tables import Format
 
@@ -54,9 +56,12 @@ def request_case_list(session: Session, settings: Settings, actor: audit.Actor, 
                  f"Case list of {total} cases received {period.label} ({fmt.upper()})",
                  {"period": period.key, "format": fmt, "cases": total})
     if total <= AT_ONCE:
-        write_export(session, settings, export, today)
-    else:
-        jobs.enqueue(session, EXPORT_JOB, {"export_id": export.id}, max_attempts=3)
+        try:
+            write_export(session, settings, export, today)
+            return export
+        except FilesUnavailable:  # nothing written: the worker writes it once there is room
+            export.status = WAITING
+    jobs.enqueue(session, EXPORT_JOB, {"export_id": export.id}, max_attempts=3)
     return export
 
 
@@ -119,8 +124,11 @@ def _note_progress(settings: Settings, export_id: int) -> Callable[[int], None]:
 
     def note(done: int) -> None:
         partial = path.with_suffix(".partial")
-        partial.write_text(str(done))
-        os.replace(partial, path)
+        try:
+            partial.write_text(str(done))
+            os.replace(partial, path)
+        except OSError:  # a full disk, say: the file being counted meets it too, and waits; a note is not worth failing
+            partial.unlink(missing_ok=True)
 
     return note
 
@@ -140,6 +148,14 @@ def handle_export(session: Session, payload: dict[str, Any], context: jobs.JobCo
         write_export(session, context.settings, export, dt.date.today(), _note_progress(context.settings, export.id))
     finally:
         progress_path(context.settings, export.id).unlink(missing_ok=True)
+
+
+def wait_for_space(session: Session, payload: dict[str, Any], _reason: str) -> None:
+    """The job's ``waiting`` hook: ``write_export`` met a full disk (``FilesUnavailable``), and the exports
+    page says the file waits for disk space until the worker, trying again, finds room."""
+    export = session.get(ReportExport, int(payload.get("export_id", 0)))
+    if export is not None and export.status != WRITTEN:
+        export.status = WAITING
 
 
 def give_up_export(session: Session, payload: dict[str, Any], error: str) -> None:
@@ -182,8 +198,10 @@ def state(session: Session, settings: Settings, export: ReportExport) -> tuple[s
     """What the exports page says of it, and whether it can be downloaded now."""
     if export.status == FAILED:
         return export.error or "The export failed", False
-    if export.status in (QUEUED, WRITING):
-        done = read_progress(settings, export.id)
+    if export.status in (QUEUED, WAITING, WRITING):
+        done = read_progress(settings, export.id)  # a waiting export being tried again has progress
+        if done is None and export.status == WAITING:
+            return "Waiting for disk space: it will be written when there is room", False
         if done is None:
             return f"Waiting to start: {export.rows_total:,} cases", False
         if export.report != CASE_LIST:
@@ -202,4 +220,4 @@ def record_download(session: Session, actor: audit.Actor, export: ReportExport) 
 
 __all__ = ["AT_ONCE", "CASE_LIST", "EXPORT_JOB", "KEPT", "LARGE_REPORT", "export_for", "exports_of", "forget_old",
            "handle_export", "record_download", "request_case_list", "request_report", "state", "title_of",
-           "write_export"]
+           "wait_for_space", "write_export"]

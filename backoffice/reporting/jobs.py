@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backoffice.reporting import service_report_mail
-from backoffice.reporting.exporting import EXPORT_JOB, forget_old, give_up_export, handle_export
+from backoffice.reporting.exporting import EXPORT_JOB, forget_old, give_up_export, handle_export, wait_for_space
 from shared import jobs
 from shared.apps import Schedule
 
@@ -20,7 +20,8 @@ def tidy(session: Session, _payload: dict[str, Any], context: jobs.JobContext) -
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:
-    return {EXPORT_JOB: jobs.JobKind(handle=handle_export, give_up=give_up_export), TIDY: jobs.JobKind(handle=tidy),
+    return {EXPORT_JOB: jobs.JobKind(handle=handle_export, give_up=give_up_export, waiting=wait_for_space),
+            TIDY: jobs.JobKind(handle=tidy),
             service_report_mail.CHECK: jobs.JobKind(handle=service_report_mail.check),
             service_report_mail.SEND: jobs.JobKind(handle=service_report_mail.send)}
 

@@ -11,6 +11,8 @@ from shared.db import Base, utcnow
 
 QUEUED = "queued"
 WRITING = "writing"
+#: DATA_DIR had no room above DISK_RESERVE_MB: the worker writes it when there is (``shared.jobs.RetryLater``).
+WAITING = "waiting"
 WRITTEN = "written"
 FAILED = "failed"
 

@@ -7,11 +7,7 @@ Nothing is served until the scan says clean.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import os
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -50,8 +46,12 @@ class FileEmpty(InvalidInput):
     title = "The selected file is empty"
 
 
-class FilesUnavailable(InvalidInput):
-    """DATA_DIR is (nearly) full: the form is shown again with this error, as a 503, and nothing is kept."""
+class FilesUnavailable(InvalidInput, jobs.RetryLater):
+    """DATA_DIR is (nearly) full: the form is shown again with this error, as a 503, and nothing is kept.
+
+    In the worker it is a :class:`~shared.jobs.RetryLater`: a job that meets a full disk waits for room
+    with the queue's backoff, and is never given up on for it.
+    """
 
     status = 503
     title = "The service cannot take files just now"
@@ -175,49 +175,37 @@ def store_upload(
     return stored
 
 
-class HashingWriter(io.RawIOBase):
-    """A file the service writes (an export), hashed and counted as it is written."""
-
-    def __init__(self, out: BinaryIO) -> None:
-        self._out = out
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self._out.write(data)
-        self.digest.update(data)
-        self.size += len(data)
-        return len(data)
-
-
 def store_written(
     session: Session, settings: Settings, actor: audit.Actor, *, filename: str, content_type: str,
     write: Callable[[BinaryIO], None],
 ) -> StoredFile:
     """Store a file the service itself writes (``write`` gets the stream), quarantined and queued for its
     virus scan like an upload, in the caller's transaction. What it holds came from people (case subjects,
-    comments), so it is served only once ClamAV has said it is clean, as every stored file is."""
-    fd, name = tempfile.mkstemp(dir=storage.incoming_dir(settings.files_dir), prefix="written-")
-    path = Path(name)
+    comments), so it is served only once ClamAV has said it is clean, as every stored file is.
+
+    It keeps ``DISK_RESERVE_MB`` free as an upload does: :class:`FilesUnavailable` (nothing kept, nothing
+    added to the session) when there is no room, which a worker's job takes as "wait and try again"."""
+    files_dir = settings.files_dir
     try:
-        with os.fdopen(fd, "wb") as raw:
-            out = HashingWriter(raw)
-            write(out)  # type: ignore[arg-type]
-            raw.flush()
-            os.fsync(raw.fileno())
-        file_id = new_file_id()
-        storage.put(settings.files_dir, file_id, path)
+        written = storage.write_new(files_dir, write, reserve=settings.disk_reserve_bytes)
+    except storage.NoSpace:
+        log.error("file not written: less than DISK_RESERVE_MB free on %s", files_dir)
+        raise _refusal(FilesUnavailable, "file", NO_SPACE_MESSAGE) from None
+    file_id = new_file_id()
+    try:
+        storage.put(files_dir, file_id, written.path)
+    except storage.NoSpace:
+        written.path.unlink(missing_ok=True)
+        raise _refusal(FilesUnavailable, "file", NO_SPACE_MESSAGE) from None
     except BaseException:
-        path.unlink(missing_ok=True)
+        written.path.unlink(missing_ok=True)
         raise
-    stored = StoredFile(id=file_id, original_name=clean_name(filename), content_type=content_type, size=out.size,
-                        sha256=out.digest.hexdigest(), status=QUARANTINED, uploaded_by=actor.label)
+    stored = StoredFile(id=file_id, original_name=clean_name(filename), content_type=content_type, size=written.size,
+                        sha256=written.sha256, status=QUARANTINED, uploaded_by=actor.label)
     session.add(stored)
-    audit.record(session, actor, "file.written", OBJECT_TYPE, file_id, f"Wrote {stored.original_name} ({out.size} bytes)",
-                 {"name": stored.original_name, "size": out.size, "sha256": stored.sha256})
+    audit.record(session, actor, "file.written", OBJECT_TYPE, file_id,
+                 f"Wrote {stored.original_name} ({written.size} bytes)",
+                 {"name": stored.original_name, "size": written.size, "sha256": stored.sha256})
     jobs.enqueue(session, SCAN_JOB, {"file_id": file_id}, max_attempts=SCAN_MAX_ATTEMPTS)
     return stored
 

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import errno
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -76,6 +77,58 @@ class Received:
     head: bytes
 
 
+class _Reserved(io.RawIOBase):
+    """The new file, refusing (:class:`NoSpace`) to grow past the room there was when it was opened, and
+    hashing what it is given: the check "while writing" for uploads and for the files the service writes."""
+
+    def __init__(self, out: BinaryIO, space: int) -> None:
+        self._out = out
+        self._space = space
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        size = memoryview(data).nbytes
+        if self.size + size > self._space:
+            raise NoSpace
+        self._out.write(data)
+        self.digest.update(data)
+        self.size += size
+        return size
+
+
+@contextlib.contextmanager
+def _new_file(files_dir: Path, reserve: int, prefix: str) -> Iterator[tuple[Path, _Reserved]]:
+    """A temporary file under ``.incoming``, flushed to disk when the block ends, removed if it raises.
+
+    Refused (:class:`NoSpace`) before anything is written when less than ``reserve`` is free, as it grows
+    past that, and when the filesystem says it is full (ENOSPC, EDQUOT) all the same: a full disk would
+    otherwise fail the database and the worker too, not just this file.
+    """
+    path: Path | None = None
+    try:
+        incoming = incoming_dir(files_dir)
+        space = room(incoming, reserve)
+        if space <= 0:
+            raise NoSpace
+        fd, name = tempfile.mkstemp(dir=incoming, prefix=prefix)
+        path = Path(name)
+        with os.fdopen(fd, "wb") as raw:
+            out = _Reserved(raw, space)
+            yield path, out
+            raw.flush()
+            os.fsync(raw.fileno())
+    except BaseException as exc:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            raise NoSpace from exc
+        raise
+
+
 def receive(files_dir: Path, stream: BinaryIO, max_bytes: int, on_chunk: Callable[[bytes], None],
             reserve: int = 0) -> Received:
     """Copy the stream to a temporary file, hashing as it goes and stopping at ``max_bytes``.
@@ -83,38 +136,29 @@ def receive(files_dir: Path, stream: BinaryIO, max_bytes: int, on_chunk: Callabl
     Raises :class:`NoSpace` (the partial file removed) when writing would leave less than
     ``reserve`` bytes free, or when the filesystem says it is full (ENOSPC, EDQUOT) all the same.
     """
-    digest = hashlib.sha256()
     size = 0
     head = b""
-    incoming = incoming_dir(files_dir)
-    space = room(incoming, reserve)
-    if space <= 0:
-        raise NoSpace
-    path: Path | None = None
-    try:
-        fd, name = tempfile.mkstemp(dir=incoming, prefix="upload-")
-        path = Path(name)
-        with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise UploadTooLarge
-                if size > space:
-                    raise NoSpace
-                if len(head) < 8192:
-                    head += chunk[: 8192 - len(head)]
-                digest.update(chunk)
-                on_chunk(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException as exc:
-        if path is not None:
-            path.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.errno in _FULL:
-            raise NoSpace from exc
-        raise
-    return Received(path=path, size=size, sha256=digest.hexdigest(), head=head)
+    with _new_file(files_dir, reserve, "upload-") as (path, out):
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise UploadTooLarge
+            if len(head) < 8192:
+                head += chunk[: 8192 - len(head)]
+            on_chunk(chunk)
+            out.write(chunk)
+    return Received(path=path, size=out.size, sha256=out.digest.hexdigest(), head=head)
+
+
+def write_new(files_dir: Path, write: Callable[[BinaryIO], None], reserve: int = 0) -> Received:
+    """A file the service writes itself (``write`` gets the stream), to :func:`put` in place.
+
+    The same reserve as :func:`receive`, checked before and while writing, with the same
+    :class:`NoSpace` and the partial file removed.
+    """
+    with _new_file(files_dir, reserve, "written-") as (path, out):
+        write(out)  # type: ignore[arg-type]  # a raw binary stream; writers wrap it as they need
+    return Received(path=path, size=out.size, sha256=out.digest.hexdigest(), head=b"")
 
 
 def put(files_dir: Path, file_id: str, received: Path) -> Path:

@@ -1,5 +1,7 @@
 """The fault test: DATA_DIR full. An upload is refused on its form with a clear error (a 503, the service's
-fault, not the file's), no partial file is left behind, and nothing of it reaches the database.
+fault, not the file's), no partial file is left behind, and nothing of it reaches the database. A file the
+worker writes (a report export) is not written either: the export waits for disk space, saying so, and is
+written once there is room, never given up on for the wait.
 
 Two ways to a full disk: (a) the free space is below DISK_RESERVE_MB, which the file store checks before and
 while writing (set here above the real free space, so it runs everywhere); (b) the filesystem really is full
@@ -20,23 +22,34 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from backoffice.cases import tasks, workflow
 from backoffice.cases.models import CaseAttachment
+from backoffice.disclosures import publishing
+from backoffice.disclosures.models import PublicationDocument
 from backoffice.intake.new_cases import NewCase, create_case
 from backoffice.intake.new_cases import Requester as CaseRequester
+from backoffice.reporting import exporting
+from backoffice.reporting.jobs import job_kinds
+from backoffice.reporting.models import WAITING, WRITTEN, ReportExport
+from backoffice.reporting.periods import parse_period
+from backoffice.reporting.registry import get_report
+from backoffice.staff.accounts import StaffUser
 from backoffice.staff.api_clients import create_api_client
-from shared.db import transaction
-from shared.files import StoredFile
-from shared.files.service import NO_SPACE_MESSAGE
-from shared.jobs import Job
+from shared.db import transaction, utcnow
+from shared.files import StoredFile, file_path
+from shared.files.service import NO_SPACE_MESSAGE, FilesUnavailable, store_written
+from shared.jobs import FAILED, PENDING, Job, Worker
 from shared.runtime import Runtime
 from shared.settings import Settings
+from tests.backoffice.casework.helpers import error_summary, form_fields
 from tests.capture.conftest import Requester
-from tests.factories import SYSTEM, seed_body
+from tests.factories import SYSTEM, Office, seed_body, seed_office, signed_in
 from tests.pages import PageChecker
 from tests.smtp_fixture import SmtpServer
 
@@ -111,6 +124,112 @@ def test_an_api_attachment_below_the_reserve_is_a_503_problem_with_retry_after(
     with runtime.factory() as session:
         assert session.scalar(select(func.count()).select_from(CaseAttachment)) == 0
     assert _files_on_disk(runtime.settings.files_dir) == []
+
+
+def _closed_case_to_publish(runtime: Runtime) -> tuple[Office, str]:
+    """A closed FOI case with its disclosure log entry started (no documents yet), committed."""
+    with transaction(runtime.factory) as session:
+        office = seed_office(session, runtime.factory)
+        case = create_case(session, SYSTEM, NewCase(case_type="foi", subject="Bus timetables", channel="email",
+                                                     description="Send the 2025 bus timetables.",
+                                                     requester=CaseRequester(name="Sam Jones",
+                                                                             email="sam@example.com")))
+        user = session.get(StaffUser, office.ids["manager"])
+        assert user is not None
+        actor = office.actor(user)
+        for task in tasks.tasks_of(session, case):
+            tasks.finish_task(session, actor, user, case, task.id, tasks.DONE)
+        workflow.close(session, actor, user, case, outcome="granted_in_part", exemptions=("s40",))
+        publishing.save_entry(session, runtime.settings, actor, user, case, title="Bus timetables 2025",
+                              summary="We sent the timetables.", request_text="Please send the 2025 bus timetables.",
+                              category_id=None)
+        return office, case.reference
+
+
+def test_a_disclosure_log_document_below_the_reserve_is_refused_on_its_form_and_nothing_is_kept(
+        app_client: Callable[..., TestClient], runtime: Runtime, check_page: PageChecker) -> None:
+    office, reference = _closed_case_to_publish(runtime)
+    client = signed_in(app_client("backoffice"), runtime.factory, runtime.settings.secret_key,
+                       office.ids["caseworker"])
+    base = f"/cases/{reference}/publication"
+    fields = form_fields(client.get(base).text, base + "/documents")
+    before = _stored(runtime)
+    page = client.post(base + "/documents", data=fields, follow_redirects=False,
+                       files={"file": ("Redacted timetables.txt", b"Route 1 timetable.\n", "text/plain")})
+    check_page(page, status=503)
+    assert error_summary(page.text) == [("#file", NO_SPACE_MESSAGE)], page.text[:3000]
+    assert _stored(runtime) == before  # no stored file, no scan job
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(PublicationDocument)) == 0
+    assert _files_on_disk(runtime.settings.files_dir) == []
+
+
+def _make_due(runtime: Runtime) -> None:
+    """As if the backoff had passed: the waiting jobs are due now."""
+    with transaction(runtime.factory) as session:
+        for job in session.scalars(select(Job).where(Job.status == PENDING)):
+            job.run_at = utcnow()
+
+
+def test_an_export_below_the_reserve_waits_for_disk_space_and_is_written_once_there_is_room(
+        app_client: Callable[..., TestClient], runtime: Runtime, check_page: PageChecker) -> None:
+    today = dt.date.today()
+    period = parse_period(f"{today.year}", today)
+    with transaction(runtime.factory) as session:
+        office = dataclasses.replace(seed_office(session, runtime.factory), session=session)
+        office.new_case("foi")
+        manager = office.manager
+        # A small case list is written at once, while the manager waits; with no room it goes to the worker.
+        listed = exporting.request_case_list(session, runtime.settings, office.actor(manager), manager, period,
+                                             "csv", today).id
+        counted = exporting.request_report(session, office.actor(manager), manager, get_report("timeliness"),
+                                           period, "csv").id
+        manager_id = manager.id
+    worker = Worker(settings=runtime.settings, factory=runtime.factory, kinds=job_kinds())
+    for _ in range(5):  # more than its max_attempts (3): waiting is not failing
+        _make_due(runtime)
+        assert worker.run_until_idle() == 2
+    with runtime.factory() as session:
+        assert {e.id: e.status for e in session.scalars(select(ReportExport))} == {listed: WAITING, counted: WAITING}
+        waiting = list(session.scalars(select(Job).where(Job.kind == exporting.EXPORT_JOB)))
+        assert [(j.status, j.attempts) for j in waiting] == [(PENDING, 5)] * 2
+        assert all(j.run_at > utcnow() and (j.last_error or "").startswith("waiting: ") for j in waiting)
+        assert session.scalar(select(func.count()).select_from(StoredFile)) == 0
+    assert _files_on_disk(runtime.settings.files_dir) == []  # no partial export, no progress note
+    client = signed_in(app_client("backoffice"), runtime.factory, runtime.settings.secret_key, manager_id)
+    listing = client.get("/reports/exports")
+    check_page(listing, title="Your exports")
+    assert listing.text.count("Waiting for disk space: it will be written when there is room") == 2
+
+    roomy = dataclasses.replace(runtime.settings, disk_reserve_bytes=0)  # the operator made room
+    _make_due(runtime)
+    assert Worker(settings=roomy, factory=runtime.factory, kinds=job_kinds()).run_until_idle() == 2
+    with runtime.factory() as session:
+        exports = list(session.scalars(select(ReportExport)))
+        assert [e.status for e in exports] == [WRITTEN, WRITTEN]
+        assert all(file_path(roomy.files_dir, e.file_id or "").exists() for e in exports)
+        assert session.scalar(select(func.count()).select_from(Job).where(Job.status == FAILED)) == 0
+    assert "Waiting for disk space" not in client.get("/reports/exports").text
+
+
+def test_a_file_the_service_writes_is_stopped_as_it_grows_past_the_reserve_and_removed(runtime: Runtime) -> None:
+    free = shutil.disk_usage(runtime.settings.data_dir).free
+    tight = dataclasses.replace(runtime.settings, disk_reserve_bytes=free - 4 * 1024 * 1024)  # 4 MB of room
+    chunks: list[int] = []
+
+    def write(out: BinaryIO) -> None:
+        for _ in range(16 * 1024):  # 1 GB in 64 KB chunks, were nothing to stop it
+            out.write(b"x" * 65536)
+            chunks.append(1)
+
+    with runtime.factory() as session:
+        with pytest.raises(FilesUnavailable) as refused:
+            store_written(session, tight, SYSTEM, filename="cases.csv", content_type="text/csv", write=write)
+        assert refused.value.errors == {"file": NO_SPACE_MESSAGE}
+        assert not session.new  # nothing added to the caller's transaction
+    assert 0 < len(chunks) < 16 * 1024  # refused while writing, not before it and not at the end
+    assert _files_on_disk(runtime.settings.files_dir) == []
+    assert _stored(runtime) == (0, 0)
 
 
 _CHILD = textwrap.dedent("""

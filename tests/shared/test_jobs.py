@@ -145,6 +145,55 @@ def test_give_up_hook_runs_once_in_the_failing_transaction(runtime: Runtime, tim
         assert list(session.scalars(select(AuditEvent.action))) == ["test.gave_up"]
 
 
+def test_a_job_that_must_wait_backs_off_without_spending_its_attempts(runtime: Runtime, time_machine) -> None:
+    """``RetryLater`` (a full disk): the same backoff as a failure, but never given up on for waiting, its
+    ``waiting`` hook kept (the handler's own writes rolled back), and it runs once the wait is over."""
+    time_machine.move_to(utcnow(), tick=True)
+    room = {"now": False}
+    waits: list[tuple[dict[str, Any], str]] = []
+
+    def needs_room(session: Any, payload: dict[str, Any], _context: JobContext) -> None:
+        record(session, SYSTEM, "test.partial", "job", payload["n"])  # kept only when it runs to the end
+        if not room["now"]:
+            raise jobs.RetryLater("no room on the disk")
+
+    def waiting(session: Any, payload: dict[str, Any], reason: str) -> None:
+        waits.append((payload, reason))
+        record(session, SYSTEM, "test.waiting", "job", payload["n"])
+
+    job_id = add(runtime, "test.wait", {"n": 3}, max_attempts=2)
+    w = worker(runtime, {"test.wait": JobKind(handle=needs_room, waiting=waiting)})
+    for attempt in range(1, 6):  # more than max_attempts
+        assert w.run_until_idle() == 1
+        job = load(runtime, job_id)
+        assert (job.status, job.attempts, job.max_attempts) == (jobs.PENDING, attempt, 2 + attempt)
+        assert job.last_error == "waiting: no room on the disk" and job.locked_until is None
+        assert abs((job.run_at - (utcnow() + backoff(attempt))).total_seconds()) < 2
+        time_machine.shift(backoff(attempt) + dt.timedelta(seconds=1))
+    assert waits == [({"n": 3}, "no room on the disk")] * 5
+    room["now"] = True
+    assert w.run_until_idle() == 1
+    assert load(runtime, job_id).status == jobs.DONE
+    with runtime.factory() as session:
+        assert Counter(session.scalars(select(AuditEvent.action))) == {"test.waiting": 5, "test.partial": 1}
+
+
+def test_a_waiting_hook_that_raises_still_leaves_the_job_waiting(runtime: Runtime) -> None:
+    def must_wait(_session: Any, _payload: dict[str, Any], _context: JobContext) -> None:
+        raise jobs.RetryLater("no room on the disk")
+
+    def broken(session: Any, _payload: dict[str, Any], _reason: str) -> None:
+        record(session, SYSTEM, "test.partial", "job", 1)  # rolled back with the hook's savepoint
+        raise RuntimeError("the hook is broken too")
+
+    job_id = add(runtime, "test.wait", max_attempts=1)
+    assert worker(runtime, {"test.wait": JobKind(handle=must_wait, waiting=broken)}).run_until_idle() == 1
+    job = load(runtime, job_id)
+    assert (job.status, job.max_attempts, job.locked_until) == (jobs.PENDING, 2, None)
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
 def test_success_marks_done(runtime: Runtime) -> None:
     job_id = add(runtime)
     assert worker(runtime).run_until_idle() == 1

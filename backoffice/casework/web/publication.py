@@ -206,7 +206,8 @@ def upload(ctx: RequestContext) -> Response:
                 documents.add_upload(ctx.db, ctx.settings, actor_of(ctx), user, publication,
                                      filename=upload_file.filename or "", stream=upload_file.file)
     except InvalidInput as exc:
-        return _page(ctx, user, case, {}, {"file": exc.errors.get("file", exc.detail)})
+        return _page(ctx, user, case, {}, {"file": exc.errors.get("file", exc.detail)},
+                     status=exc.status)  # 503: DATA_DIR full
     except Conflict as exc:
         return _page(ctx, user, case, {}, {"file": exc.detail}, status=409)
     flash(ctx, "Uploaded. It is checked for viruses, then read and checked for personal data when you publish")
