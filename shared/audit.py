@@ -126,7 +126,8 @@ def redact(session: Session, actor: Actor, object_type: str, object_id: str | in
     Every entry of the object is stamped ``redacted_at`` (so the trail says it was redacted, and a
     second redaction is refused with :class:`AlreadyRedacted`). Requester entries lose their label
     (an email address) and address; every entry's summary and detail lose each ``personal`` value
-    (the requester's email, name...: the caller knows them, the log does not), matched in any case.
+    (the requester's email, name...: the caller knows them, the log does not), matched as whole words
+    in any case.
     Staff, API and system entries keep their actor, so the trail still says who did what. The
     redaction is itself an entry, by ``actor``, in the caller's transaction.
     """
@@ -158,7 +159,9 @@ def redact(session: Session, actor: Actor, object_type: str, object_id: str | in
 def _scrubber(personal: Iterable[str | None]) -> Any:
     """A function replacing each known value in a string, or in the strings of a JSON value."""
     values = sorted({v.strip() for v in personal if v and len(v.strip()) >= SHORTEST_VALUE}, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE) if values else None
+    # Whole words only: a requester called Ann must not turn "Planning" into "Pl[redacted]ing".
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in values) + r")(?!\w)",
+                         re.IGNORECASE) if values else None
 
     def scrub(value: Any) -> Any:
         if pattern is None:

@@ -88,6 +88,15 @@ def test_redaction_takes_the_requester_out_and_keeps_what_happened(db) -> None:
     assert "sam" not in mine.lower() and "198.51.100.23" not in mine
 
 
+def test_only_whole_values_are_taken_out(db) -> None:
+    audit.record(db, ALICE, "case.note_added", "case", CASE, "Planning for Ann; ann@example.com asked",
+                 {"to_status": "Planning", "count": 3})
+    db.flush()
+    audit.redact(db, ALICE, "case", CASE, ["Ann", "ann@example.com"])
+    entry = audit.history(db, "case", CASE)[0]
+    assert (entry.summary, entry.detail) == ("Planning for [redacted]; [redacted] asked", {"to_status": "Planning", "count": 3})
+
+
 def test_a_second_redaction_and_changing_a_redacted_entry_are_refused(db) -> None:
     _trail(db)
     db.flush()
