@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import func, select, text
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseAttachment, CaseType, StatusKind
 from backoffice.cases.timeline import timeline
-from backoffice.intake.new_cases import NewCase, Requester, create_case
+from backoffice.intake.new_cases import NewAttachment, NewCase, Requester, create_case
 from backoffice.releases import access
 from backoffice.releases.models import Share, ShareFile
 from backoffice.retention import destruction, reviews, schedule
@@ -21,7 +22,7 @@ from shared import audit, jobs
 from shared.audit import SYSTEM, AuditEvent
 from shared.db import transaction
 from shared.errors import Conflict, InvalidInput, PermissionDenied
-from shared.files import storage
+from shared.files import storage, store_upload
 from shared.mail.models import OutboxMessage
 from shared.settings import Settings
 from tests.backoffice.releases.conftest import Sharing
@@ -136,9 +137,11 @@ def test_destruction_takes_the_requester_out_of_the_audit_trail_and_keeps_every_
     db = office.db
     _period(db, "sar", 12)
     online = audit.Actor(type="requester", label="member of the public", ip=IP, request_id="req-1")
+    upload = store_upload(db, settings, online, filename="Sam Jones ID.txt", stream=io.BytesIO(b"Sam Jones\n"))
     case = create_case(db, online, NewCase(case_type="sar", subject="My records",
                                            description="Everything about Sam Jones",
-                                           requester=Requester(name="Sam Jones", email="Sam.Jones@Example.com")))
+                                           requester=Requester(name="Sam Jones", email="Sam.Jones@Example.com"),
+                                           attachments=(NewAttachment(upload.id, "Proof of identity"),)))
     sharing = Sharing(office, settings, case)
     sent = sharing.send(sharing.attach(name="Sam Jones letter.txt"))
     assert access.confirm_email(db, sent.token, "wrong@example.com", ip=IP, device="Firefox").error
@@ -165,7 +168,11 @@ def test_destruction_takes_the_requester_out_of_the_audit_trail_and_keeps_every_
     assert added[-1] == "case.destroyed" and set(added[:-1]) == {"audit.redacted"}
     assert {e.id: e.actor_label for e in entries if e.id in staff_entries} == staff_entries  # by whom
     requesters = [e for e in audit.history(db, "case", case.reference) if e.actor_type == "requester"]
-    assert {e.action for e in requesters} >= {"case.created", "case.share_signed_in", "case.share_file_downloaded"}
+    assert {e.action for e in requesters} >= {"case.created", "case.attachment_added", "case.share_signed_in",
+                                              "case.share_file_downloaded", "case.share_confirmation_failed"}
+    uploaded = audit.history(db, "file", upload.id)  # the requester's upload keeps its trail too, redacted
+    assert uploaded[0].action == "file.uploaded" and "[redacted]" in uploaded[0].summary
+    requesters += [e for e in uploaded if e.actor_type == "requester"]
     assert all(e.actor_label == audit.REDACTED_LABEL and e.ip is None and e.redacted_at for e in requesters)
 
     shown = timeline(db, case)  # the staff's reading of the trail still works, and still says what happened
