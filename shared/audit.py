@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -127,9 +127,8 @@ def redact(session: Session, actor: Actor, object_type: str, object_id: str | in
     second redaction is refused with :class:`AlreadyRedacted`). Requester entries lose their label
     (an email address) and address; every entry's summary and detail lose each ``personal`` value
     (the requester's email, name...: the caller knows them, the log does not), matched as whole words
-    in any case.
-    Staff, API and system entries keep their actor, so the trail still says who did what. The
-    redaction is itself an entry, by ``actor``, in the caller's transaction.
+    in any case. Staff, API and system entries keep their actor, so the trail still says who did what.
+    The redaction is itself an entry, by ``actor``, in the caller's transaction.
     """
     entries = history(session, object_type, object_id)
     if any(e.redacted_at is not None for e in entries):
@@ -151,12 +150,12 @@ def redact(session: Session, actor: Actor, object_type: str, object_id: str | in
     finally:
         session.info.pop(_REDACTING, None)
     record(session, actor, "audit.redacted", object_type, object_id,
-           f"The requester's personal data was removed from {len(entries)} audit "
+           f"Audit trail redacted: the requester's personal data taken out of its {len(entries)} earlier "
            f"entr{'ies' if len(entries) != 1 else 'y'}", {"entries": len(entries)})
     return len(entries)
 
 
-def _scrubber(personal: Iterable[str | None]) -> Any:
+def _scrubber(personal: Iterable[str | None]) -> Callable[[Any], Any]:
     """A function replacing each known value in a string, or in the strings of a JSON value."""
     values = sorted({v.strip() for v in personal if v and len(v.strip()) >= SHORTEST_VALUE}, key=len, reverse=True)
     # Whole words only: a requester called Ann must not turn "Planning" into "Pl[redacted]ing".
