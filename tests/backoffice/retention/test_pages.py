@@ -56,7 +56,7 @@ def test_a_manager_lists_approves_and_the_report_records_it(browser: Callable[[R
     assert "Destroyed" in report.text and "manager@example.gov.uk" in report.text
     case_page = manager.get(f"/cases/{reference}")
     check_page(case_page)
-    assert "were destroyed under the retention schedule" in case_page.text
+    assert "were destroyed under the retention schedule" in case_page.text and "sam@example.com" not in case_page.text
 
 
 def test_a_legal_hold_is_placed_and_lifted_on_the_case_page(browser: Callable[[Role], Browser], site: Office,
