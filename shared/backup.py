@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,7 +146,7 @@ def _sqlite_backup(engine: Engine, path: Path) -> None:
         raw.close()
 
 
-def _run(command: list[str], name: str) -> None:
+def _run(command: list[str], name: str) -> str:
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600)
     except FileNotFoundError:
@@ -152,6 +154,26 @@ def _run(command: list[str], name: str) -> None:
             from None
     if done.returncode != 0:
         raise BackupError(f"{name} failed: {done.stderr.strip()[:2000]}")
+    return done.stdout
+
+
+#: A schema's entry in ``pg_restore --list``: "5; 2615 2200 SCHEMA - public pg_database_owner".
+_SCHEMA_ENTRY = re.compile(r"^\d+;\s+\d+\s+\d+\s+SCHEMA\s+-\s+(\S+)")
+
+
+def _restore_postgres(engine: Engine, url: str, dump: Path) -> None:
+    """A dump of one schema creates that schema; a new database already has ``public``, so the entry
+    of a schema that exists is left out (pg_restore would stop at "already exists")."""
+    with engine.connect() as connection:
+        existing = set(connection.execute(text("SELECT nspname FROM pg_namespace")).scalars())
+    listing = _run(["pg_restore", "--list", str(dump)], "pg_restore")
+    kept = [line for line in listing.splitlines()
+            if not ((entry := _SCHEMA_ENTRY.match(line)) and entry.group(1) in existing)]
+    with tempfile.NamedTemporaryFile("w", suffix=".list") as chosen:
+        chosen.write("\n".join(kept) + "\n")
+        chosen.flush()
+        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--use-list={chosen.name}",
+              f"--dbname={_libpq_url(url)}", str(dump)], "pg_restore")
 
 
 def restore(settings: Settings, engine: Engine, source: Path) -> Summary:
@@ -175,8 +197,7 @@ def restore(settings: Settings, engine: Engine, source: Path) -> Summary:
     else:
         if manifest.get("database") != "postgresql":
             raise BackupError("this backup is of a SQLite database: restore it into SQLite")
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={_libpq_url(url)}",
-              str(source / POSTGRES_COPY)], "pg_restore")
+        _restore_postgres(engine, url, source / POSTGRES_COPY)
     engine.dispose()  # connections opened before the restore may hold the empty schema
     _copy_tree(source / FILES, files_dir)
     return verify(settings, engine, source)

@@ -58,8 +58,8 @@ def _restore_target(tmp_path: Path, settings: Settings) -> Settings:
         with engine.begin() as connection:
             schema = connection.execute(text("SELECT current_schema()")).scalar_one()
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            if schema == "public":  # an empty database has it; the restore makes any other schema itself
-                connection.execute(text("CREATE SCHEMA public"))
+            # Made again empty, as a new database has its schema: the dump's own CREATE SCHEMA is left out.
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         engine.dispose()
     else:
         url = f"sqlite:///{data / 'civic.db'}"
