@@ -17,16 +17,15 @@ import cycle: the two actions are named here and mirrored by ``Action``.
 from __future__ import annotations
 
 import enum
-from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, event, select
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.cases.models import CaseType
 from backoffice.deadlines.rules import effective_rule
 from backoffice.deadlines.state import PAUSES
 from backoffice.staff.accounts import Role
-from shared import audit
+from shared import audit, configuration
 from shared.db import Base
 from shared.errors import InvalidInput
 
@@ -64,19 +63,30 @@ class ClockPermission(Base):
     allowed: Mapped[bool]
 
 
+configuration.watch(ClockPermission)
+
+
 def permissions_of(session: Session, case_type_id: int) -> dict[ClockAction, frozenset[Role]]:
     """Each clock action's roles for one type: the defaults, overridden by the type's rows."""
-    table = _cached(session)
-    if case_type_id not in table:
-        granted = {action: set(roles) for action, roles in DEFAULTS.items()}
-        rows = session.execute(select(ClockPermission.action, ClockPermission.role, ClockPermission.allowed)
-                               .where(ClockPermission.case_type_id == case_type_id))
-        for action, role, allowed in rows:
+    return dict(_table(session).get(case_type_id, DEFAULTS))
+
+
+def _table(session: Session) -> dict[int, dict[ClockAction, frozenset[Role]]]:
+    """Every configured type's permissions, kept per process while the configuration is unchanged: a list
+    of 25 cases and every case page ask, and a body changes them a few times a year."""
+
+    def read() -> dict[int, dict[ClockAction, frozenset[Role]]]:
+        granted: dict[int, dict[ClockAction, set[Role]]] = {}
+        rows = session.execute(select(ClockPermission.case_type_id, ClockPermission.action, ClockPermission.role,
+                                      ClockPermission.allowed))
+        for case_type_id, action, role, allowed in rows:
             if action not in {a.value for a in ClockAction} or role not in {r.value for r in GRANTABLE}:
                 continue
-            (granted[ClockAction(action)].add if allowed else granted[ClockAction(action)].discard)(Role(role))
-        table[case_type_id] = {action: frozenset(roles) for action, roles in granted.items()}
-    return table[case_type_id]
+            table = granted.setdefault(case_type_id, {a: set(roles) for a, roles in DEFAULTS.items()})
+            (table[ClockAction(action)].add if allowed else table[ClockAction(action)].discard)(Role(role))
+        return {type_id: {a: frozenset(roles) for a, roles in table.items()} for type_id, table in granted.items()}
+
+    return configuration.cached(session, "backoffice.deadlines.clock_permissions", read)
 
 
 def capabilities(session: Session, case_type: CaseType) -> frozenset[ClockAction]:
@@ -114,35 +124,7 @@ def set_permission(session: Session, actor: audit.Actor, case_type: CaseType, ac
         session.add(ClockPermission(case_type_id=case_type.id, action=chosen.value, role=who.value, allowed=allowed))
     else:
         row.allowed = allowed
-    _forget(session)
     verb = "may" if allowed else "may not"
     audit.record(session, actor, "case_type.clock_permission_changed", "case_type", case_type.key,
                  f"{case_type.name}: {who.value} {verb} {chosen.value.replace('_', ' ')}",
                  {"action": chosen.value, "role": who.value, "allowed": allowed})
-
-
-# --- a per-session memo, so a list of 25 cases does not ask 25 times ------------------------------
-
-_KEY = "backoffice.deadlines.permissions"
-
-
-def _cached(session: Session) -> dict[int, dict[ClockAction, frozenset[Role]]]:
-    """Remembered until the session next writes, commits or rolls back (as ``access`` remembers groups)."""
-    if session.new or session.dirty or session.deleted:
-        return {}
-    table: dict[int, dict[ClockAction, frozenset[Role]]] = session.info.setdefault(_KEY, {})
-    return table
-
-
-def _forget(session: Session, *_: Any) -> None:
-    session.info.pop(_KEY, None)
-
-
-for _name in ("after_begin", "after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
-    event.listen(Session, _name, _forget)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_on_write(state: ORMExecuteState) -> None:
-    if not state.is_select:
-        _forget(state.session)
