@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.access import Action, allowed_actions
+from backoffice.cases.access import Action, allowed_actions_of
 from backoffice.cases.models import Case
 from backoffice.cases.queues import CasePage, time_left
 from backoffice.staff.accounts import StaffUser
@@ -33,6 +33,7 @@ def rows(ctx: RequestContext, cases: list[Case], *, user: StaffUser | None = Non
     """One dict per case for ``_case_table.html``; with ``user``, whether they may claim it from the list."""
     owners = names_of_users(ctx.db, {c.owner_id for c in cases if c.owner_id is not None})
     teams = names_of_groups(ctx.db, {c.team_group_id for c in cases if c.team_group_id is not None})
+    actions = allowed_actions_of(ctx.db, user, cases) if user is not None else {}
     result = []
     for case in cases:
         text, colour = time_left(case)
@@ -49,7 +50,7 @@ def rows(ctx: RequestContext, cases: list[Case], *, user: StaffUser | None = Non
             "due_on": case.due_on,
             "time_left": text,
             "colour": colour,
-            "can_claim": user is not None and Action.CLAIM in allowed_actions(ctx.db, user, case),
+            "can_claim": Action.CLAIM in actions.get(case.id, ()),
         })
     return result
 

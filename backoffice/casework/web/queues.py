@@ -49,11 +49,11 @@ def team_queue(ctx: RequestContext) -> Response:
 def _team_members(ctx: RequestContext, groups: tuple[int, ...]) -> list[tuple[str, str]]:
     if not groups:
         return []
-    stmt = (select(StaffUser).join(GroupMember, GroupMember.user_id == StaffUser.id)
+    stmt = (select(StaffUser.id, StaffUser.name).join(GroupMember, GroupMember.user_id == StaffUser.id)
             .where(GroupMember.group_id.in_(groups), StaffUser.active.is_(True),
                    StaffUser.role != Role.READ_ONLY.value)
             .order_by(StaffUser.name).distinct())
-    return [(str(u.id), u.name) for u in ctx.db.scalars(stmt)]
+    return [(str(user_id), name) for user_id, name in ctx.db.execute(stmt)]
 
 
 def all_cases(ctx: RequestContext) -> Response:
