@@ -72,6 +72,7 @@ MATRIX[Role.ADMINISTRATOR] = MATRIX[Role.MANAGER]
 
 
 _GROUPS = "backoffice.cases.access.groups"
+_SEEN = "backoffice.cases.access.seen"
 
 
 def _group_ids(session: Session, user_id: int) -> set[int]:
@@ -92,6 +93,7 @@ def _group_ids(session: Session, user_id: int) -> set[int]:
 
 def _forget_groups(session: Session, *_: Any) -> None:
     session.info.pop(_GROUPS, None)
+    session.info.pop(_SEEN, None)
 
 
 for _name in ("after_begin", "after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
@@ -123,7 +125,19 @@ def visible_filter(session: Session, user: StaffUser) -> ColumnElement[bool]:
 
 
 def can_see(session: Session, user: StaffUser, case: Case) -> bool:
-    return session.scalar(select(Case.id).where(Case.id == case.id, visible_filter(session, user))) is not None
+    """Whether ``user`` may see ``case``, remembered as ``_group_ids`` is (until the session next writes,
+    commits or rolls back): a case page asks it for the lookup, for the actions and for the shares."""
+    if session.new or session.dirty or session.deleted:
+        return _visible(session, user, case.id)
+    cache: dict[tuple[int, int], bool] = session.info.setdefault(_SEEN, {})
+    key = (user.id, case.id)
+    if key not in cache:
+        cache[key] = _visible(session, user, case.id)
+    return cache[key]
+
+
+def _visible(session: Session, user: StaffUser, case_id: int) -> bool:
+    return session.scalar(select(Case.id).where(Case.id == case_id, visible_filter(session, user))) is not None
 
 
 def is_restricted(session: Session, case: Case) -> bool:
