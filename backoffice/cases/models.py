@@ -95,6 +95,9 @@ class CaseStatus(Base):
     case_type: Mapped[CaseType] = relationship(back_populates="statuses")
 
 
+configuration.watch(CaseStatus)
+
+
 class CaseTransition(Base):
     __tablename__ = "case_transitions"
     __table_args__ = (UniqueConstraint("from_status_id", "to_status_id", name="uq_case_transitions_from_to"),)

@@ -14,6 +14,7 @@ from backoffice.cases.queues import CaseFilter
 from backoffice.casework.web.common import case_date, int_or_none
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.groups import Group
+from shared import configuration
 
 SORTS = (("due", "Due date (soonest first)"), ("received", "Date received (newest first)"),
          ("reference", "Reference"))
@@ -91,19 +92,28 @@ def _status_ids(session: Session, key: str) -> tuple[int, ...]:
 
 def options(session: Session) -> dict[str, Any]:
     """The choices the filter form offers."""
+    case_types, statuses = configuration.cached(session, "backoffice.casework.filter_choices",
+                                                lambda: _type_and_status_choices(session))
+    staff = session.execute(select(StaffUser.id, StaffUser.name)
+                            .where(StaffUser.active.is_(True), StaffUser.role != Role.READ_ONLY.value)
+                            .order_by(StaffUser.name))
+    teams = session.execute(select(Group.id, Group.name).where(Group.active.is_(True)).order_by(Group.name))
+    return {
+        "case_types": list(case_types),
+        "statuses": list(statuses),
+        "owners": [(str(user_id), name) for user_id, name in staff],
+        "teams": [(str(group_id), name) for group_id, name in teams],
+        "sorts": list(SORTS),
+    }
+
+
+def _type_and_status_choices(session: Session) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The active case types and their open statuses (one entry per status key): configuration, so the
+    form reads them from the process's cache, not on every search."""
     statuses: dict[str, str] = {}
     stmt = (select(CaseStatus.key, CaseStatus.label).join(CaseType, CaseType.id == CaseStatus.case_type_id)
             .where(CaseType.active.is_(True), CaseStatus.kind != StatusKind.CLOSED.value)
             .order_by(CaseType.position, CaseStatus.position))
     for key, label in session.execute(stmt):
         statuses.setdefault(key, label)
-    staff = session.scalars(select(StaffUser).where(StaffUser.active.is_(True), StaffUser.role != Role.READ_ONLY.value)
-                            .order_by(StaffUser.name))
-    return {
-        "case_types": [(t.key, t.name) for t in case_types(session)],
-        "statuses": list(statuses.items()),
-        "owners": [(str(u.id), u.name) for u in staff],
-        "teams": [(str(g.id), g.name) for g in session.scalars(select(Group).where(Group.active.is_(True))
-                                                               .order_by(Group.name))],
-        "sorts": list(SORTS),
-    }
+    return tuple((t.key, t.name) for t in case_types(session)), tuple(statuses.items())
