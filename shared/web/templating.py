@@ -13,6 +13,7 @@ from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
 from shared.idempotency import new_key
+from shared.web.components import remembered
 from shared.web.paths import url_path
 from shared.web.routing import ensure_csrf_token
 
@@ -82,7 +83,7 @@ def build_templates(app_templates: Path | None, shell: Shell, org_name: str, bra
         lstrip_blocks=True,
         bytecode_cache=COMPILED,
     )
-    env.globals.update(org_name=org_name, brand=brand, shell=shell, new_key=new_key)
+    env.globals.update(org_name=org_name, brand=brand, shell=shell, new_key=new_key, remembered=remembered)
     env.filters["london_date"] = london_date
     env.filters["london_datetime"] = london_datetime
 
