@@ -194,15 +194,20 @@ def allowed_actions_of(session: Session, user: StaffUser, cases: Iterable[Case])
     if not user.active:
         return {case.id: frozenset() for case in cases}
     seen = visible_ids(session, user, (case.id for case in cases))
-    return {case.id: _actions(session, user, case) if case.id in seen else frozenset() for case in cases}
+    clock: dict[int, frozenset[Action]] = {}  # a page's cases are of a few types: the rule is asked once each
+    return {case.id: _actions(session, user, case, clock) if case.id in seen else frozenset() for case in cases}
 
 
-def _actions(session: Session, user: StaffUser, case: Case) -> frozenset[Action]:
+def _actions(session: Session, user: StaffUser, case: Case,
+             clock: dict[int, frozenset[Action]] | None = None) -> frozenset[Action]:
     """The matrix, narrowed by ownership and team, for a case ``user`` may see."""
     role = Role(user.role)
     actions = set(MATRIX[role][StatusKind(case.status.kind)])
     if case.status.kind != StatusKind.CLOSED:
-        actions |= {Action(a.value) for a in clock_actions(session, case.case_type, role)}
+        clock = {} if clock is None else clock
+        if case.case_type_id not in clock:
+            clock[case.case_type_id] = frozenset(Action(a.value) for a in clock_actions(session, case.case_type, role))
+        actions |= clock[case.case_type_id]
     if role == Role.CASEWORKER:
         in_team = case.team_group_id is not None and case.team_group_id in _group_ids(session, user.id)
         mine = case.owner_id == user.id
