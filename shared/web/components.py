@@ -9,15 +9,16 @@ of the team queue's page, every request, for the same few answers. In a template
 
 gives exactly what ``govukSelect({...})`` gives. A component macro sees only its parameters (it is
 imported without context), so the same parameters always make the same HTML; parameters are matched
-by value and by kind (text and HTML already marked safe are told apart, as the macro tells them), and
-any value that is not plain data (an undefined, an object) is rendered afresh, never kept. The table
-is emptied when it grows large.
+by value and by kind (text and HTML already marked safe are told apart, as the macro tells them; an
+undefined value is one kind), and any value that is not plain data (a date, an object) is rendered
+afresh, never kept. The table is emptied when it grows large.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import Undefined
 from markupsafe import Markup
 
 #: Renderings kept before the table is emptied and filled again.
@@ -30,6 +31,10 @@ class _Unkeyable(Exception):
 
 
 def _key(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        # A value the template does not have (``values.note`` on a page shown afresh): every undefined
+        # of a class renders, tests and compares alike, whatever name it was looked up by.
+        return ("undefined", type(value))
     if isinstance(value, Markup):
         return ("html", str(value))
     if isinstance(value, str):
