@@ -24,9 +24,9 @@ from backoffice.cases.models import Case, StatusKind
 from backoffice.casework.web.common import actor_of, case_date, flash, form_values
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
 from backoffice.deadlines import actions
-from backoffice.deadlines.due_dates import compute_deadline, deadline_of, events_of
+from backoffice.deadlines.due_dates import compute_deadline, events_of
 from backoffice.deadlines.rules import effective_rule
-from backoffice.deadlines.state import PAUSES, ClockState, PauseReason, clock_state, waiting_for
+from backoffice.deadlines.state import PAUSES, ClockState, PauseReason, replay, waiting_for
 from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
 from shared.errors import Conflict, InvalidInput, PermissionDenied
@@ -67,10 +67,13 @@ class ClockView:
 
 
 def clock_view(session: Session, case: Case, actions: frozenset[Action]) -> ClockView:
-    state = clock_state(session, case)
+    # The clock's state and its deadline both come from the case's events: read them once
+    # (clock_state and deadline_of each read them, in the same order).
+    events = events_of(session, case)
+    state = replay((event.kind, event.on) for event in events)
     waiting = state.waiting_for
     try:
-        explanation = list(deadline_of(session, case).explanation)
+        explanation = list(compute_deadline(session, case.case_type, case.received_on, events).explanation)
     except ClockError:
         explanation = []
     is_open = case.status.kind != StatusKind.CLOSED
