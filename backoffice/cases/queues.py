@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from backoffice.cases.access import visible_filter
 from backoffice.cases.models import Case, CaseType
@@ -20,6 +20,13 @@ from backoffice.staff.accounts import StaffUser
 PER_PAGE = 25
 #: A text search counts at most this many matches ("more than 1,000 cases").
 SEARCH_COUNT_CAP = 1000
+
+
+#: What a list of cases never shows, left unloaded (a row that is asked for it loads it then): each was
+#: parsed from JSON, or carried as long text, for every row of every list, the case type's outcomes
+#: once per row although the type is the same object each time.
+LIST_DEFERRED = (defer(Case.description), defer(Case.details), defer(Case.exemptions),
+                 joinedload(Case.case_type).defer(CaseType.closure_outcomes))
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,8 @@ def find_cases(session: Session, user: StaffUser | None, f: CaseFilter, page: in
         # A team queue: cases nobody has claimed yet come first, each part by due date.
         "unowned": (Case.owner_id.is_not(None), Case.due_on.is_(None), Case.due_on, Case.id),
     }.get(f.sort, (Case.due_on.is_(None), Case.due_on, Case.id))
-    cases = list(session.scalars(base.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    cases = list(session.scalars(base.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+                                 .options(*LIST_DEFERRED)))
     if f.text.strip():
         # Words are matched by scanning: stop counting once the answer is "more than enough",
         # as a search engine does, so a common word stays fast over a million cases.
