@@ -48,6 +48,7 @@ from shared.audit import Actor
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.web.bodies import BodyTooLarge, budget_of
+from shared.web.paths import path_to
 from shared.web.principal import Principal
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -153,7 +154,7 @@ class RequestContext:
         return Actor(type="requester", label=label, ip=self.ip, request_id=self.request_id)
 
     def path_for(self, name: str, **params: Any) -> str:
-        return self.request.scope.get("root_path", "") + str(self.request.app.url_path_for(name, **params))
+        return self.request.scope.get("root_path", "") + path_to(self.request.app, name, **params)
 
     def render(self, template: str, context: Mapping[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
         templates = self.request.app.state.templates

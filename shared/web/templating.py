@@ -13,6 +13,7 @@ from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
 from shared.idempotency import new_key
+from shared.web.paths import path_to
 from shared.web.routing import ensure_csrf_token
 
 SHARED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -89,7 +90,7 @@ def build_templates(app_templates: Path | None, shell: Shell, org_name: str, bra
         root = request.scope.get("root_path", "")
 
         def path_for(name: str, **params: Any) -> str:
-            return root + str(request.app.url_path_for(name, **params))
+            return root + path_to(request.app, name, **params)
 
         def path_if_exists(name: str, **params: Any) -> str | None:
             try:
