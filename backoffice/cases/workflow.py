@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases import events
-from backoffice.cases.access import Action, can_see, require
+from backoffice.cases.access import Action, can_see, require, visible_to
 from backoffice.cases.case_types import allowed_targets, status_of_kind
 from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import (
@@ -471,7 +471,7 @@ def get_case(session: Session, user: StaffUser, reference: str) -> Case:
 
 def eligible_owners(session: Session, case: Case) -> list[StaffUser]:
     users = session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name))
-    return [u for u in users if u.role != "read-only" and can_see(session, u, case)]
+    return visible_to(session, case, [u for u in users if u.role != "read-only"])
 
 
 def notes_of(session: Session, case: Case) -> list[CaseNote]:

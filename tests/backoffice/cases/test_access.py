@@ -6,11 +6,11 @@ import pytest
 
 from backoffice.cases import workflow
 from backoffice.cases.access import CLOCK as CLOCK_ACTIONS
-from backoffice.cases.access import Action, allowed_actions, can_see
+from backoffice.cases.access import Action, allowed_actions, can_see, visible_to
 from backoffice.cases.models import StatusKind
 from backoffice.deadlines.permissions import ClockAction, set_permission
 from backoffice.staff.accounts import Role
-from backoffice.staff.groups import create_group
+from backoffice.staff.groups import add_member, create_group
 from shared.errors import PermissionDenied
 from tests.backoffice.cases.conftest import SYSTEM, Office
 
@@ -144,3 +144,26 @@ def test_foi_cannot_be_restricted(office: Office) -> None:
 def test_inactive_user_may_do_nothing(office: Office) -> None:
     office.manager.active = False
     assert allowed_actions(office.db, office.manager, office.new_case()) == frozenset()
+
+
+def test_visible_to_answers_as_can_see_does_for_each_person(office: Office) -> None:
+    """The one-query rule for many people against the per-person one, over every kind of person and case:
+    an administrator, a manager, a caseworker, a reader, someone of no team who owns a case, and a member
+    of only the group a SAR is restricted to; open, owned, restricted and of a type only some teams handle."""
+    sensitive = create_group(office.db, SYSTEM, "Senior data protection")
+    let_in = office.outsider
+    add_member(office.db, SYSTEM, sensitive.id, let_in.id)
+    restricted = office.new_case("sar")
+    workflow.restrict(office.db, office.actor(office.manager), office.manager, restricted, {sensitive.id},
+                      reason="About a colleague")
+    owned_by_outsider = _case_in(office, StatusKind.OPEN, let_in, "foi")
+    cases = [office.new_case("foi"), office.new_case("enquiry"), office.new_case("sar"), restricted,
+             owned_by_outsider, _case_in(office, StatusKind.CLOSED, office.caseworker, "complaint")]
+    people = [office.admin, office.manager, office.caseworker, office.reader, let_in]
+    answers = set()
+    for case in cases:
+        expected = [p for p in people if can_see(office.db, p, case)]
+        assert visible_to(office.db, case, people) == expected, case.reference
+        answers.add(len(expected))
+    assert len(answers) > 1  # the cases differ in who sees them, so the comparison means something
+    assert visible_to(office.db, cases[0], []) == []
