@@ -26,6 +26,7 @@ where staff send larger files), counted as it arrives (``shared.web.bodies``).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -33,8 +34,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
+from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -468,7 +471,25 @@ async def _dispatch(request: Request, route: Page) -> Response:
     read_only = request.method in SAFE_METHODS and not (route.writes_on_get or access.writes)
     if form is None and not route.api and request.method in UNSAFE_METHODS:
         form = FormData()  # a browser page reads form fields; a body of another kind simply has none
-    return await run_in_threadpool(_run_in_transaction, request, runtime, route, form, body_json, read_only, unread)
+    work = functools.partial(_run_in_transaction, request, runtime, route, form, body_json, read_only, unread)
+    return await anyio.to_thread.run_sync(work, limiter=thread_budget(request.app))
+
+
+_BUDGET = "thread_budget"
+
+
+def thread_budget(app: Starlette) -> anyio.CapacityLimiter:
+    """The app's own threads for its handlers, ``app.state.threads`` of them (made in the event loop, on first use).
+
+    All apps once shared anyio's 40, with the file reads of every download: 200 searches of the Disclosure
+    Log held them all, and a requester's form page waited behind the searches for a thread (1.4 s at p95).
+    Now a flood on one app queues within its own budget, and the others' requests still find a thread.
+    """
+    budget: anyio.CapacityLimiter | None = getattr(app.state, _BUDGET, None)
+    if budget is None:
+        budget = anyio.CapacityLimiter(getattr(app.state, "threads", 40))
+        setattr(app.state, _BUDGET, budget)
+    return budget
 
 
 def _run_in_transaction(
