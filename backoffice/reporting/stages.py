@@ -76,7 +76,7 @@ class StageFacts:
             ClockEventRecord.case_id == Case.id, ClockEventRecord.kind == EventKind.EXTENDED.value,
             ClockEventRecord.on >= since, ClockEventRecord.on <= self.facts.as_at).exists()
         kept = self._kept(CaseStage.extended_on)
-        return or_(and_(self.current, now), and_(not_(self.current), kept <= self.facts.as_at))
+        return or_(and_(self.current, now), and_(not_(self.current), kept.is_not(None), kept <= self.facts.as_at))
 
     def ended_unanswered(self) -> Condition:
         """Ended by the judging day without the stage's answer: escalated on, or the complaint closed."""
