@@ -17,7 +17,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import events
+from backoffice.cases import events, stages
 from backoffice.cases.access import Action, can_see, require, visible_to
 from backoffice.cases.case_types import allowed_targets, status_of_kind
 from backoffice.cases.exemptions import exemptions_for
@@ -67,6 +67,10 @@ def change_status(session: Session, actor: audit.Actor, user: StaffUser, case: C
         raise InvalidInput("Close the case with an outcome", {"status": "Use Close case to close it with an outcome"})
     if target.id not in {s.id for s in allowed_targets(session, case.status_id)}:
         raise Conflict(f"A case cannot move from {case.status.label} to {target.label}")
+    following = stages.next_stage(session, case)
+    if following is not None and target.key == f"stage_{following}":
+        # The next stage's status is the complaint escalated: its own clock begins today.
+        return stages.escalate(session, actor, case)
     previous, previous_id = case.status.label, case.status_id
     case.status_id = target.id
     case.status = target

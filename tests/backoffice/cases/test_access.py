@@ -20,7 +20,8 @@ WORK = {A.CHANGE_STATUS, A.ADD_NOTE, A.EMAIL_REQUESTER, A.LINK, A.MANAGE_TASKS, 
 #: A wrong release must be stoppable after closing: revoke, extend, resend and unlock stay on a closed case.
 SHARES = A.MANAGE_SHARES
 #: The clock actions by default: caseworkers and above stop and restart the clock, managers and above extend,
-#: each only where the type's rule allows it (an enquiry has no extension; a complaint's clock cannot stop).
+#: each only where the type's rule allows it (an enquiry has no extension; a complaint's clock cannot stop, but
+#: each stage may be extended under the complaint-handling code).
 CLOCK = {A.MANAGE_CLOCK}
 EXTEND = {A.MANAGE_CLOCK, A.EXTEND_DEADLINE}
 EXPECTED = {
@@ -47,7 +48,7 @@ EXPECTED = {
     ("sar", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, *EXTEND},
     ("eir", Role.MANAGER, StatusKind.IN_PROGRESS, True): {A.VIEW, A.ASSIGN, *WORK, *EXTEND},
     ("complaint", Role.CASEWORKER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, *WORK},
-    ("complaint", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK},
+    ("complaint", Role.MANAGER, StatusKind.OPEN, False): {A.VIEW, A.CLAIM, A.ASSIGN, *WORK, A.EXTEND_DEADLINE},
 }
 
 
