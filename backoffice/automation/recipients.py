@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.access import Action, allowed_actions, can_see
+from backoffice.cases.access import Action, allowed_actions, visible_to
 from backoffice.cases.models import Case, CaseRestriction
 from backoffice.staff.accounts import Role, StaffUser
 from backoffice.staff.groups import Group, GroupMember
@@ -63,8 +63,8 @@ class Recipients:
                 return [user.email]
         if group_id is None:
             return self.owner_or_claimers(case)
-        return [u.email for u in self._members(group_id)
-                if u.role != Role.READ_ONLY.value and can_see(self.session, u, case)]
+        return [u.email for u in visible_to(self.session, case, [u for u in self._members(group_id)
+                                                                   if u.role != Role.READ_ONLY.value])]
 
     def escalation(self, case: Case) -> list[str]:
         """The type's escalation group: its members and its shared mailbox, if it has one."""

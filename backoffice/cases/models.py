@@ -180,6 +180,12 @@ class Case(Base):
     #: reflection cannot read back (so models and migrations could not be compared), and no case is
     #: deleted by the service; deleting a request that has reviews is refused until they go too.
     review_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: A complaint's stage under the complaint-handling code (``backoffice.cases.stages``), set when it is
+    #: escalated: None is the first stage, as every complaint (and every other case) starts. ``due_on`` and
+    #: ``responded_on`` are the present stage's; a finished stage's are kept in ``case_stages``.
+    stage: Mapped[int | None]
+    #: The day the present stage began (escalation); None for the first, which began on receipt.
+    stage_started_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None]
@@ -193,6 +199,26 @@ class Case(Base):
     status: Mapped[CaseStatus] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+
+
+class CaseStage(Base):
+    """A complaint's finished stage, as it stood when the complaint was escalated past it: the report of
+    timeliness judges each stage against its own due date, whenever it is run."""
+
+    __tablename__ = "case_stages"
+    __table_args__ = (UniqueConstraint("case_id", "stage", name="uq_case_stages_case_stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[int]
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The stage's answer, if one went out before the escalation (a complaint may go straight on).
+    responded_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The day the stage's time limit was extended, if it was.
+    extended_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The day the next stage began.
+    ended_on: Mapped[dt.date] = mapped_column(Date)
 
 
 class CaseRestriction(Base):

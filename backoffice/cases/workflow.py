@@ -17,8 +17,8 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import events
-from backoffice.cases.access import Action, can_see, require
+from backoffice.cases import events, stages
+from backoffice.cases.access import Action, can_see, require, visible_to
 from backoffice.cases.case_types import allowed_targets, status_of_kind
 from backoffice.cases.exemptions import exemptions_for
 from backoffice.cases.models import (
@@ -67,6 +67,10 @@ def change_status(session: Session, actor: audit.Actor, user: StaffUser, case: C
         raise InvalidInput("Close the case with an outcome", {"status": "Use Close case to close it with an outcome"})
     if target.id not in {s.id for s in allowed_targets(session, case.status_id)}:
         raise Conflict(f"A case cannot move from {case.status.label} to {target.label}")
+    following = stages.next_stage(session, case)
+    if following is not None and target.key == f"stage_{following}":
+        # The next stage's status is the complaint escalated: its own clock begins today.
+        return stages.escalate(session, actor, case)
     previous, previous_id = case.status.label, case.status_id
     case.status_id = target.id
     case.status = target
@@ -471,7 +475,7 @@ def get_case(session: Session, user: StaffUser, reference: str) -> Case:
 
 def eligible_owners(session: Session, case: Case) -> list[StaffUser]:
     users = session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name))
-    return [u for u in users if u.role != "read-only" and can_see(session, u, case)]
+    return visible_to(session, case, [u for u in users if u.role != "read-only"])
 
 
 def notes_of(session: Session, case: Case) -> list[CaseNote]:

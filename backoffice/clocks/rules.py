@@ -74,8 +74,8 @@ _ALL: tuple[Rule, ...] = (
     # counted on the body's calendar.
     WorkingDayRule("enquiry", "Enquiry", "service standard; not statutory", None, days=20,
                    clarification_basis="service standard", statutory=False),
-    ComplaintStageRule("complaint_stage1", "Complaint stage 1", respond_days=10),
-    ComplaintStageRule("complaint_stage2", "Complaint stage 2", respond_days=20),
+    ComplaintStageRule("complaint_stage1", "Complaint stage 1", respond_days=10, extension_days=10),
+    ComplaintStageRule("complaint_stage2", "Complaint stage 2", respond_days=20, extension_days=20),
 )
 
 _BY_KEY: dict[str, Rule] = {rule.key: rule for rule in _ALL}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases import events
 from backoffice.cases.models import Case, ClockEventRecord, StatusKind
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
-from backoffice.deadlines.due_dates import compute_deadline, deadline_of, events_of
+from backoffice.deadlines.due_dates import case_deadline, deadline_of, events_of
 from backoffice.deadlines.state import PAUSES, PauseReason, waiting_for
 from backoffice.intake.new_cases import today_in_london
 from shared import audit
@@ -29,7 +29,7 @@ def _apply(session: Session, actor: audit.Actor, case: Case, event: ClockEvent, 
     if event.on > today_in_london():
         raise InvalidInput("The date cannot be in the future", {"on": "Date must be today or in the past"})
     try:
-        deadline = compute_deadline(session, case.case_type, case.received_on, (*events_of(session, case), event))
+        deadline = case_deadline(session, case, (*events_of(session, case), event))
     except ClockError as exc:
         raise Conflict(str(exc)) from exc
     session.add(ClockEventRecord(case_id=case.id, kind=event.kind.value, on=event.on, reason=event.reason, days=event.days))

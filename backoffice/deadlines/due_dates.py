@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseType, ClockEventRecord
 from backoffice.clocks import ClockEvent, Deadline, DeadlineEngine, EventKind, WorkingDayCalendar
-from backoffice.deadlines.rules import effective_rule
+from backoffice.deadlines.rules import case_rule, effective_rule
 from backoffice.organisation.bank_holidays import deadline_engine
 from backoffice.organisation.body import body_nation
 
@@ -32,16 +32,28 @@ def compute_deadline(
 
 
 def events_of(session: Session, case: Case) -> tuple[ClockEvent, ...]:
-    """The case's stored clock events, in the order they happened."""
-    rows = session.scalars(
-        select(ClockEventRecord).where(ClockEventRecord.case_id == case.id).order_by(ClockEventRecord.on, ClockEventRecord.id)
-    )
+    """The case's stored clock events, in the order they happened: of its present stage only, for a
+    complaint escalated to a later stage (stage 1's acknowledgement is not stage 2's)."""
+    query = select(ClockEventRecord).where(ClockEventRecord.case_id == case.id)
+    if case.stage_started_on is not None:
+        query = query.where(ClockEventRecord.on >= case.stage_started_on)
+    rows = session.scalars(query.order_by(ClockEventRecord.on, ClockEventRecord.id))
     return tuple(ClockEvent(kind=EventKind(r.kind), on=r.on, reason=r.reason, days=r.days) for r in rows)
 
 
+def case_deadline(session: Session, case: Case, events: tuple[ClockEvent, ...], *,
+                  engine: DeadlineEngine | None = None) -> Deadline:
+    """The deadline of ``case`` with ``events``: its type's rule from receipt, or, at a later complaint
+    stage, that stage's rule from the day the stage began (its own extension length, not the type's)."""
+    if case.stage_started_on is None:
+        return compute_deadline(session, case.case_type, case.received_on, events, engine=engine)
+    return (engine or deadline_engine(session)).compute(
+        case_rule(session, case), case.stage_started_on, events, nation=body_nation(session))
+
+
 def deadline_of(session: Session, case: Case) -> Deadline:
-    """The case's deadline now, from its date of receipt and every clock event so far."""
-    return compute_deadline(session, case.case_type, case.received_on, events_of(session, case))
+    """The case's deadline now, from its date of receipt (or its stage's start) and every clock event so far."""
+    return case_deadline(session, case, events_of(session, case))
 
 
 def calendar_of(session: Session, case_type: CaseType, engine: DeadlineEngine | None = None) -> WorkingDayCalendar:

@@ -66,6 +66,7 @@ def replay(events: Iterable[tuple[EventKind, dt.date]]) -> ClockState:
 
 def clock_states(session: Session, cases: Iterable[Case]) -> dict[int, ClockState]:
     """Each case's clock (by case id), from its events, for any number of cases in one query."""
+    cases = list(cases)
     ids = [case.id for case in cases]
     if not ids:
         return {}
@@ -73,7 +74,11 @@ def clock_states(session: Session, cases: Iterable[Case]) -> dict[int, ClockStat
                            .where(ClockEventRecord.case_id.in_(ids))
                            .order_by(ClockEventRecord.case_id, ClockEventRecord.on, ClockEventRecord.id))
     events: dict[int, list[tuple[EventKind, dt.date]]] = {case_id: [] for case_id in ids}
+    # A complaint at a later stage has a clock of that stage's own: an earlier stage's extension is not its.
+    started = {case.id: case.stage_started_on for case in cases if case.stage_started_on is not None}
     for case_id, kind, on in rows:
+        if case_id in started and on < started[case_id]:
+            continue
         events[case_id].append((EventKind(kind), on))
     return {case_id: replay(history) for case_id, history in events.items()}
 

@@ -49,7 +49,7 @@ def is_enabled(session: Session, case_type_id: int, notice: Notice) -> bool:
     """Asked for every email a change may send; each process keeps the switches until the configuration changes."""
     switched_off = configuration.cached(session, "backoffice.notifications.off", lambda: frozenset(
         session.execute(select(NotificationSetting.case_type_id, NotificationSetting.notice)
-                        .where(NotificationSetting.enabled.is_(False))).tuples()))
+                        .where(NotificationSetting.enabled.is_(False))).all()))
     return (case_type_id, notice.value) not in switched_off
 
 

@@ -6,6 +6,10 @@ the case records with a date: a case closed after the judging day is open in the
 after it is not yet sent, an extension recorded after it was not yet claimed. So a period that has ended
 gives the same figures whenever it is run.
 
+A complaint escalated to a later stage (``backoffice.cases.stages``) has the new stage's due date and no
+answer yet; the stage it left is kept with its own. So a case is judged at the stage it was at on the
+judging day: a complaint escalated after a period ended is judged in that period on its stage 1 answer.
+
 One limit, said in the reports' notes: the due date is the one recorded now. A deadline moved after the
 judging day (an extension claimed late, which the law does not allow) can move an open request between
 "in time" and "late" in a past period.
@@ -19,10 +23,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, case, cast, false, not_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from backoffice.cases.models import Case, CaseType, ClockEventRecord
+from backoffice.cases.models import Case, CaseStage, CaseType, ClockEventRecord
 from backoffice.cases.outcomes import (
     Classified,
     Official,
@@ -157,8 +161,25 @@ class Facts:
     def open(self) -> Condition:
         return not_(self.closed())
 
+    def in_force(self, now: InstrumentedAttribute[Any], kept: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
+        """A date of the stage the case was at on the judging day: the case's own (``now``) unless it has
+        since been escalated past that stage, then the one kept with the stage (``kept``). A case never
+        escalated (every case not a complaint) reads its own column, with no look-up."""
+        later = and_(CaseStage.case_id == Case.id, CaseStage.ended_on > self.as_at)
+        kept_then = select(kept).where(later).order_by(CaseStage.stage).limit(1).scalar_subquery()
+        return case((Case.stage.is_(None), now), (select(CaseStage.id).where(later).exists(), kept_then), else_=now)
+
+    def responded_on(self) -> ColumnElement[Any]:
+        return self.in_force(Case.responded_on, CaseStage.responded_on)
+
+    def due_on(self) -> ColumnElement[Any]:
+        return self.in_force(Case.due_on, CaseStage.due_on)
+
     def answered(self) -> Condition:
-        return self._once("answered", lambda: and_(Case.responded_on.is_not(None), Case.responded_on <= self.as_at))
+        def build() -> Condition:
+            responded = self.responded_on()
+            return and_(responded.is_not(None), responded <= self.as_at)
+        return self._once("answered", build)
 
     def extended(self) -> Condition:
         return self._once("extended", lambda: Case.id.in_(select(ClockEventRecord.case_id).where(
@@ -183,11 +204,11 @@ class Facts:
     def in_time(self) -> Condition:
         """Answered by the due date, or not yet answered and not yet due (a case with no due date, a
         paused clock, is not late)."""
-        return self._once("in_time", lambda: or_(
-            Case.due_on.is_(None),
-            and_(self.answered(), Case.responded_on <= Case.due_on),
-            and_(not_(self.answered()), Case.due_on >= self.as_at),
-        ))
+        def build() -> Condition:
+            due, responded = self.due_on(), self.responded_on()
+            return or_(due.is_(None), and_(self.answered(), responded <= due),
+                       and_(not_(self.answered()), due >= self.as_at))
+        return self._once("in_time", build)
 
     def late(self) -> Condition:
         return not_(self.in_time())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select
@@ -66,6 +66,18 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class StackedSpec:
+    """A table of row groups under the same columns, each group a spec counted on its own cases and
+    figures: a complaint's stages, where one complaint is counted at stage 1 and again at stage 2, each
+    judged against that stage's own time limit, so no one grouping of cases can split them. A cell's link
+    names its group before its row: ``stage2-team.5`` is row ``5`` of the group keyed ``stage2-team``."""
+
+    key: str
+    title: str
+    parts: Sequence[TableSpec]
+
+
+@dataclass(frozen=True)
 class ResultTable:
     """A table as it is shown and written. A report may also return one ready made, for figures that are
     not counts of cases (feedback, emails, averages): it has no cases behind it."""
@@ -101,7 +113,7 @@ class Report:
     name: str
     title: str
     summary: str
-    build: Callable[[Session, Facts, Context], Sequence[TableSpec | ResultTable]]
+    build: Callable[[Session, Facts, Context], Sequence[TableSpec | StackedSpec | ResultTable]]
     notes: tuple[str, ...] = ()
     #: Period kinds offered first on screen.
     default_period: str = "quarter"
@@ -141,8 +153,11 @@ def run_report(session: Session, report: Report, period: Period, context: Contex
     facts = Facts(session, period, context.today, TypeSets.load(session))
     with without_jit(session):
         specs = list(report.build(session, facts, context))
-        counts = _count_together(session, [s for s in specs if isinstance(s, TableSpec)], facts.flags())
-    tables = [spec if isinstance(spec, ResultTable) else _run_table(spec, counts[id(spec)]) for spec in specs]
+        counted = [s for s in specs if isinstance(s, TableSpec)]
+        counted += [part for s in specs if isinstance(s, StackedSpec) for part in s.parts]
+        counts = _count_together(session, counted, facts.flags())
+    tables = [spec if isinstance(spec, ResultTable) else _run_stacked(spec, counts) if isinstance(spec, StackedSpec)
+              else _run_table(spec, counts[id(spec)]) for spec in specs]
     return ReportResult(name=report.name, title=report.title, period=period, as_at=facts.as_at,
                         final=period.is_over(context.today), tables=tables,
                         notes=tuple(report.notes) + tuple(report.extra_notes(facts)))
@@ -183,6 +198,15 @@ def _run_table(spec: TableSpec, counted: dict[Any, dict[str, int]]) -> ResultTab
                 totals[key] += count
         rows.append(_row(spec, _TOTAL, totals, "total"))
     return ResultTable(spec.key, spec.title, _columns(spec), rows)
+
+
+def _run_stacked(spec: StackedSpec, counts: dict[int, dict[Any, dict[str, int]]]) -> ResultTable:
+    rows: list[list[Cell]] = []
+    for part in spec.parts:
+        for row in _run_table(part, counts[id(part)]).rows:
+            rows.append([replace(cell, row=part.key if cell.row is None else f"{part.key}.{cell.row}")
+                         if cell.figure is not None else cell for cell in row])
+    return ResultTable(spec.key, spec.title, _columns(spec.parts[0]) if spec.parts else [], rows)
 
 
 _TOTAL = object()
@@ -227,10 +251,19 @@ def figure_cases(session: Session, report: Report, period: Period, context: Cont
                  figure: str, row: str | None = None) -> FigureCases:
     """The cases a figure in a report counts; NotFound for a table, figure or row the report has not."""
     facts = Facts(session, period, context.today, TypeSets.load(session))
-    spec = next((s for s in report.build(session, facts, context) if isinstance(s, TableSpec) and s.key == table),
-                None)
-    if spec is None:
+    found = next((s for s in report.build(session, facts, context)
+                  if isinstance(s, TableSpec | StackedSpec) and s.key == table), None)
+    if found is None:
         raise NotFound("That report has no such table")
+    title = found.title
+    if isinstance(found, StackedSpec):
+        group, _, rest = (row or "").partition(".")
+        part = next((p for p in found.parts if p.key == group), None)
+        if part is None:
+            raise NotFound("That report has no such row")
+        spec, row, title = part, rest or None, f"{found.title}: {part.title}"
+    else:
+        spec = found
     measure = next((f for f in spec.figures if isinstance(f, Measure) and f.key == figure), None)
     if measure is None:
         raise NotFound("That report has no such figure")
@@ -244,10 +277,10 @@ def figure_cases(session: Session, report: Report, period: Period, context: Cont
         row_label = spec.grouping.label(value)
     elif row not in (None, "total"):
         raise NotFound("That report has no such row")
-    return FigureCases(report, spec.title, measure, row_label, cases_behind(spec.base, measure, row_condition))
+    return FigureCases(report, title, measure, row_label, cases_behind(spec.base, measure, row_condition))
 
 
 __all__ = [
     "REPORTS", "Cell", "Column", "Context", "FigureCases", "Lead", "Rating", "Report", "ReportResult",
-    "ResultTable", "TableSpec", "Value", "all_reports", "figure_cases", "get_report", "register", "run_report",
+    "ResultTable", "StackedSpec", "TableSpec", "Value", "all_reports", "figure_cases", "get_report", "register", "run_report",
 ]

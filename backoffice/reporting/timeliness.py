@@ -6,6 +6,9 @@ late. A case closed without an answer (withdrawn, lapsed) is counted apart and i
 percentage in time is of the cases that can be judged (answered, or open and late), so an open case not
 yet due is never a success; the grade is the regulator's: good at 95 % or more, adequate from 90 %,
 unsatisfactory below.
+
+Complaints are also judged by stage (``stages``): stage 1 and stage 2 each against its own time limit,
+a group of rows each, since one complaint escalated is answered twice.
 """
 
 from __future__ import annotations
@@ -13,13 +16,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import and_, not_, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
+from backoffice.reporting.buckets import buckets
 from backoffice.reporting.facts import Facts
-from backoffice.reporting.registry import Column, Context, Lead, Rating, Report, TableSpec, Value, register
-from backoffice.reporting.tally import Figure, Grouping, Measure, Ratio, month_grouping
+from backoffice.reporting.registry import (
+    Column,
+    Context,
+    Lead,
+    Rating,
+    Report,
+    StackedSpec,
+    TableSpec,
+    Value,
+    register,
+)
+from backoffice.reporting.stages import complaints_by_stage
+from backoffice.reporting.tally import Figure, Grouping, month_grouping
 from backoffice.staff.groups import Group
 
 GOOD, ADEQUATE = 95.0, 90.0
@@ -38,30 +53,7 @@ def grade(percent: float | None) -> Rating | None:
 
 def figures(facts: Facts) -> list[Figure]:
     answered = facts.answered()
-    in_time = facts.in_time()
-    extended = facts.extended()
-    unanswered_closed = and_(facts.closed(), not_(answered))
-    counted = not_(unanswered_closed)
-    return [
-        Measure("received", "Received", "Cases received in the period.", facts.always()),
-        Measure("in_time", "Answered in time", "Answered by the due date, with no extension.",
-                and_(answered, in_time, not_(extended))),
-        Measure("extended", "Answered in time with a permitted extension",
-                "Answered by a due date the law allowed to be extended.", and_(answered, in_time, extended)),
-        Measure("late", "Answered late", "Answered after the due date.", and_(answered, facts.late())),
-        Measure("open_in_time", "Open, still in time", "Not answered by the end of the period and not yet due.",
-                and_(counted, not_(answered), in_time)),
-        Measure("open_late", "Open and late", "Not answered by the end of the period and past the due date.",
-                and_(counted, not_(answered), facts.late())),
-        Measure("closed_unanswered", "Closed without an answer",
-                "Closed without a response (withdrawn, lapsed, clarification or fee not received).", unanswered_closed),
-        Measure("judged", "Can be judged", "Answered, or open and late: the base of the percentage.",
-                and_(counted, or_(answered, facts.late()))),
-        Measure("answered_in_time", "Answered in time, extended or not", "Answered by the due date.",
-                and_(answered, in_time)),
-        Ratio("percent", "In time (%)", "Answered in time (extended or not), as a share of the cases that can be "
-              "judged.", "answered_in_time", "judged"),
-    ]
+    return buckets(answered, facts.in_time(), facts.late(), facts.extended(), and_(facts.closed(), not_(answered)))
 
 
 def _grade_column() -> tuple[Column, Any]:
@@ -71,7 +63,7 @@ def _grade_column() -> tuple[Column, Any]:
                    "unsatisfactory below 90 %.", "rating"), make)
 
 
-def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpec]:
+def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpec | StackedSpec]:
     types = facts.types
     base = facts.received()
     measures = figures(facts)
@@ -86,20 +78,23 @@ def build(session: Session, facts: Facts, context: Context) -> Sequence[TableSpe
         return Lead(Column(grouping.key, grouping.heading, f"The {grouping.heading.lower()} of the cases.", "text"),
                     grouping.label)
 
-    return [
+    tables: list[TableSpec | StackedSpec] = [
         TableSpec("type", "By type", base, measures, by_type, (lead(by_type),), trailer, order=list(types.names),
                   total=True),
         TableSpec("team", "By team", base, measures, by_team, (lead(by_team),), trailer, total=True),
         TableSpec("month", "By month received", base, measures, by_month, (lead(by_month),), trailer,
                   order=sorted({p.start.year * 100 + p.start.month for p in facts.period.months()}), total=True),
     ]
+    if types.complaints:
+        tables.append(complaints_by_stage(facts, by_team, trailer))
+    return tables
 
 
 TIMELINESS = register(Report(
     name="timeliness",
     title="Timeliness",
-    summary="Cases answered in time, with an extension, late, and still open, by type, team and month, with "
-            "the regulator's grade.",
+    summary="Cases answered in time, with an extension, late, and still open, by type, team and month, and "
+            "complaints by stage, with the regulator's grade.",
     build=build,
     group="Performance",
     notes=(
@@ -107,6 +102,9 @@ TIMELINESS = register(Report(
         "The percentage in time is of cases answered, or open and past their due date: a case not yet due "
         "is not counted as in time.",
         "Grades: good at 95 % or more, adequate from 90 % to 95 %, unsatisfactory below 90 %.",
+        "By type, team and month a complaint is counted once, when received, and judged at the stage it was "
+        "at on the period's last day. Complaints by stage counts each stage apart, in the period the stage "
+        "began (stage 2 on escalation), against that stage's own time limit and extension.",
     ),
 ))
 

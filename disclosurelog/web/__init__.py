@@ -24,6 +24,10 @@ SHELL = Shell(app_key="disclosurelog", service_name="Disclosure log")
 #: The home page and where a response's address begins (the reference follows).
 HOME_PATH = "/"
 RESPONSE_PREFIX = "/responses/"
+#: Requests of the log that run at once in a process. A search is CPU work, so more at once only share the
+#: cores more thinly; a crowd of searchers queues here, and a requester's form page (capture's own threads)
+#: is not slowed by forty searches taking turns with it.
+THREADS = 4
 
 
 def routes() -> list:  # type: ignore[type-arg]
@@ -44,4 +48,4 @@ def routes() -> list:  # type: ignore[type-arg]
 
 
 def create_app(runtime: Runtime) -> Starlette:
-    return create_web_app(runtime, shell=SHELL, routes=routes(), templates_dir=TEMPLATES)
+    return create_web_app(runtime, shell=SHELL, routes=routes(), templates_dir=TEMPLATES, threads=THREADS)

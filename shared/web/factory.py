@@ -105,6 +105,10 @@ class CatchAllMiddleware:
             await response(scope, receive, send)
 
 
+#: Requests of one app that run at once in a process: anyio's own default, which every app shared before.
+DEFAULT_THREADS = 40
+
+
 def create_web_app(
     runtime: Runtime,
     *,
@@ -112,9 +116,12 @@ def create_web_app(
     routes: Sequence[BaseRoute],
     templates_dir: Path | None,
     api_prefix: str | None = None,
+    threads: int = DEFAULT_THREADS,
 ) -> Starlette:
     """The app of ``routes``; ``api_prefix`` (say ``/api``) is where its API's paths begin, so that a path under
-    it that no route takes is answered as its API answers, with a problem document, not a GOV.UK page."""
+    it that no route takes is answered as its API answers, with a problem document, not a GOV.UK page.
+
+    ``threads``: how many of its requests run at once in a process (see :func:`shared.web.routing.thread_budget`)."""
     settings = runtime.settings
     all_routes: list[BaseRoute] = [
         *routes,
@@ -149,5 +156,6 @@ def create_web_app(
     app.state.shell = shell
     app.state.health = HealthCache()
     app.state.api_prefix = api_prefix
+    app.state.threads = threads
     app.state.templates = build_templates(templates_dir, shell, settings.org_name, settings.brand)
     return app

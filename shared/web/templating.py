@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from shared.idempotency import new_key
 from shared.web.components import remembered
-from shared.web.paths import url_path
+from shared.web.paths import path_to
 from shared.web.routing import ensure_csrf_token
 
 SHARED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -91,7 +91,7 @@ def build_templates(app_templates: Path | None, shell: Shell, org_name: str, bra
         root = request.scope.get("root_path", "")
 
         def path_for(name: str, **params: Any) -> str:
-            return root + url_path(request.app, name, params)
+            return root + path_to(request.app, name, **params)
 
         def path_if_exists(name: str, **params: Any) -> str | None:
             try:

@@ -24,8 +24,8 @@ from backoffice.cases.models import Case, StatusKind
 from backoffice.casework.web.common import actor_of, case_date, flash, form_values
 from backoffice.clocks import ClockError, ClockEvent, Deadline, EventKind
 from backoffice.deadlines import actions
-from backoffice.deadlines.due_dates import compute_deadline, events_of
-from backoffice.deadlines.rules import effective_rule
+from backoffice.deadlines.due_dates import case_deadline, events_of
+from backoffice.deadlines.rules import case_rule
 from backoffice.deadlines.state import PAUSES, ClockState, PauseReason, replay, waiting_for
 from backoffice.intake.new_cases import today_in_london
 from backoffice.staff.access import current_user
@@ -68,12 +68,12 @@ class ClockView:
 
 def clock_view(session: Session, case: Case, actions: frozenset[Action]) -> ClockView:
     # The clock's state and its deadline both come from the case's events: read them once
-    # (clock_state and deadline_of each read them, in the same order).
+    # (clock_state and deadline_of each read them: the present stage's, in the same order).
     events = events_of(session, case)
     state = replay((event.kind, event.on) for event in events)
     waiting = state.waiting_for
     try:
-        explanation = list(compute_deadline(session, case.case_type, case.received_on, events).explanation)
+        explanation = list(case_deadline(session, case, events).explanation)
     except ClockError:
         explanation = []
     is_open = case.status.kind != StatusKind.CLOSED
@@ -90,12 +90,13 @@ def clock_view(session: Session, case: Case, actions: frozenset[Action]) -> Cloc
 
 def extension_summary(session: Session, case: Case) -> str | None:
     """What the type's statutory extension does, in words, from the rule itself (so it cannot disagree)."""
-    return effective_rule(session, case.case_type).extension_in_words(case.case_type.extension_days)
+    rule = case_rule(session, case)
+    return rule.extension_in_words(case.case_type.extension_days if case.stage_started_on is None else None)
 
 
 def stop_reasons(session: Session, case: Case) -> list[PauseReason]:
     """The reasons this type's rule recognises (a SAR can wait for identity evidence; an EIR only for clarification)."""
-    accepts = effective_rule(session, case.case_type).accepts
+    accepts = case_rule(session, case).accepts
     return [reason for reason in REASONS if PAUSES[reason][0] in accepts]
 
 
@@ -189,8 +190,7 @@ def _preview(session: Session, case: Case) -> dt.date | None:
     """The due date an extension today would give, computed by the engine without storing anything."""
     event = ClockEvent(EventKind.EXTENDED, today_in_london(), reason="preview")
     try:
-        return compute_deadline(session, case.case_type, case.received_on,
-                                (*events_of(session, case), event)).due_on
+        return case_deadline(session, case, (*events_of(session, case), event)).due_on
     except ClockError:
         return None
 

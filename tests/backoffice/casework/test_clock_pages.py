@@ -68,8 +68,11 @@ def test_case_page_shows_the_completion_target(office: Office, browser, check_pa
                        "caseworker": {"stop-clock"}, "read-only": set()}
     complaint = office.new_reference("complaint")
     text = browser("manager").get(f"/cases/{complaint}").text
-    assert _offered(text, complaint) == set() and "This type of case has no extension" in _section(text)
+    assert _offered(text, complaint) == {"extend"}  # the complaint-handling code's further working days
+    assert "10 further working days" in browser("manager").get(f"/cases/{complaint}/extend").text
     enquiry = office.new_reference("enquiry")
+    text = browser("manager").get(f"/cases/{enquiry}").text
+    assert "This type of case has no extension" in _section(text)
     assert _offered(browser("manager").get(f"/cases/{enquiry}").text, enquiry) == {"stop-clock"}
 
 

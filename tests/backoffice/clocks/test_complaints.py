@@ -38,9 +38,22 @@ def test_stage2_twenty_days_over_easter(engine: DeadlineEngine) -> None:
     assert scotland.due_on == d("2026-04-07")  # Easter Monday works in Scotland
 
 
+def test_each_stage_extends_once_by_its_own_further_working_days(engine: DeadlineEngine) -> None:
+    one = engine.compute("complaint_stage1", d("2026-03-02"), [ev("extended", "2026-03-10", "site visit")],
+                         nation="england-and-wales")
+    assert one.extended and one.due_on == d("2026-04-08")  # 23 Mar + 10, over Good Friday and Easter Monday
+    assert "Extended Tue 10 Mar 2026: 10 further working days; reason: site visit." in one.explanation
+    two = engine.compute("complaint_stage2", d("2026-03-02"), [ev("extended", "2026-03-10", "investigator")],
+                         nation="scotland")
+    assert two.due_on == d("2026-05-06")  # 7 Apr + 20 working days; Scotland's 4 May holiday not counted
+
+
 def test_complaint_refusals(engine: DeadlineEngine) -> None:
-    with pytest.raises(ExtensionError):
-        engine.compute("complaint_stage1", d("2026-03-02"), [ev("extended", "2026-03-03", "x")], nation="scotland")
+    with pytest.raises(ExtensionError, match="only once"):
+        engine.compute("complaint_stage1", d("2026-03-02"),
+                       [ev("extended", "2026-03-03", "x"), ev("extended", "2026-03-04", "y")], nation="scotland")
+    with pytest.raises(ExtensionError, match="too late"):
+        engine.compute("complaint_stage1", d("2026-03-02"), [ev("extended", "2026-03-30", "x")], nation="scotland")
     with pytest.raises(UnsupportedEventError):
         engine.compute("complaint_stage1", d("2026-03-02"), [ev("paused", "2026-03-03")], nation="scotland")
     with pytest.raises(InvalidSequenceError, match="already acknowledged"):

@@ -33,7 +33,7 @@ def test_sar_extension_is_two_more_months(office: Office) -> None:
 
 
 def test_extending_a_type_without_an_extension_is_refused(office: Office) -> None:
-    case = office.new_case("complaint")
+    case = office.new_case("enquiry")
     with pytest.raises(Conflict):
         clock.extend(office.db, SYSTEM, case, "Because", on=case.received_on)
 

@@ -21,7 +21,7 @@ def test_the_rule_decides_what_a_clock_can_do(office: Office) -> None:
     both = {ClockAction.MANAGE, ClockAction.EXTEND}
     assert _capabilities(office, "foi") == both
     assert _capabilities(office, "eir") == both
-    assert _capabilities(office, "complaint") == set()
+    assert _capabilities(office, "complaint") == {ClockAction.EXTEND}  # the code's further working days
     set_nation(office.db, SYSTEM, "scotland")
     assert _capabilities(office, "foi") == {ClockAction.MANAGE}
     assert _capabilities(office, "eir") == both

@@ -21,7 +21,7 @@ def test_xlsx_has_every_table_graded_and_a_definitions_sheet(browser: Callable[[
     assert response.status_code == 200
     assert 'filename="timeliness-2026-Q1.xlsx"' in response.headers["content-disposition"]
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["By type", "By team", "By month received", "Definitions"]
+    assert book.sheetnames == ["By type", "By team", "By month received", "Complaints by stage", "Definitions"]
     rows = list(book["By type"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Type", "Received", "Answered in time")
     foi = next(r for r in rows if r[0] == "Freedom of Information request")
