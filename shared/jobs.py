@@ -195,13 +195,8 @@ class Worker:
         row.finished_at = utcnow()
         row.locked_until = None
         row.last_error = error[:4000]
-        if kind.give_up is None:
-            return
-        try:
-            with session.begin_nested():
-                kind.give_up(session, dict(row.payload), error)
-        except Exception:  # logged; the job stays failed
-            log.exception("job %s (%s): its give_up hook failed", row.id, row.kind)
+        if kind.give_up is not None:
+            _run_hook(session, row, "give_up", kind.give_up, error)  # the job stays failed whatever it does
 
     def _lease(self, session: Session, job: Job, now: dt.datetime) -> Job:
         job.status = RUNNING
@@ -276,13 +271,8 @@ class Worker:
             row.status = PENDING
             row.run_at = utcnow() + backoff(row.attempts)
             row.max_attempts += 1
-            if kind.waiting is None:
-                return
-            try:
-                with session.begin_nested():
-                    kind.waiting(session, dict(row.payload), reason)
-            except Exception:  # logged; the job still waits
-                log.exception("job %s (%s): its waiting hook failed", row.id, row.kind)
+            if kind.waiting is not None:
+                _run_hook(session, row, "waiting", kind.waiting, reason)  # the job still waits whatever it does
 
     def run_until_idle(self, limit: int = 10_000) -> int:
         """Run due jobs until none is left: what tests and `civic worker --once` use."""
@@ -312,3 +302,13 @@ def queue_depth(session: Session) -> dict[str, int]:
 def oldest_pending_age(session: Session) -> dt.timedelta | None:
     oldest = session.scalar(select(Job.run_at).where(Job.status == PENDING).order_by(Job.run_at).limit(1))
     return None if oldest is None else max(dt.timedelta(0), utcnow() - oldest)
+
+
+def _run_hook(session: Session, row: Job, name: str, hook: Callable[[Session, dict[str, Any], str], None],
+              said: str) -> None:
+    """A job kind's hook, in a savepoint of its own: one that fails is logged and undone, never the job's state."""
+    try:
+        with session.begin_nested():
+            hook(session, dict(row.payload), said)
+    except Exception:
+        log.exception("job %s (%s): its %s hook failed", row.id, row.kind, name)
