@@ -12,6 +12,11 @@ imported without context), so the same parameters always make the same HTML; par
 by value and by kind (text and HTML already marked safe are told apart, as the macro tells them; an
 undefined value is one kind), and any value that is not plain data (a date, an object) is rendered
 afresh, never kept. The table is emptied when it grows large.
+
+Only for components built from the service's own words and choices (headers, navigation, selects,
+filters, tags). A component that shows a case's personal data or what someone typed (case details,
+form answers, notes, a date of birth) is rendered afresh: its HTML would otherwise stay in the process
+after retention destroys the case, and it is seldom the same twice anyway.
 """
 
 from __future__ import annotations
