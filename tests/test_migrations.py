@@ -12,12 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import sessionmaker
 
 from shared import migrations
 from shared.apps import discover, import_models
-from shared.db import Base, make_engine
+from shared.db import Base, make_engine, transaction
 from shared.runtime import Runtime
-from shared.settings import load_settings
+from shared.settings import Settings, load_settings
 from tests.conftest import ON_POSTGRES, POSTGRES_URL
 
 import_models(discover())  # every app's tables, as `civic db upgrade` (shared/migrations/env.py) sees them
@@ -119,3 +120,34 @@ def test_the_tests_database_is_the_migrations_alone(runtime: Runtime, tmp_path: 
         engine.dispose()
     with runtime.engine.connect() as conn:
         assert schema_names(conn) == migrated
+
+
+def test_copying_the_shares_table_keeps_what_refers_to_it(tmp_path: Path, settings: Settings) -> None:
+    """0017 copies ``shares`` on SQLite (batch mode). With foreign keys on, dropping the old table would
+    delete its files, history and sessions by cascade; the migrations run with them off and checked."""
+    from backoffice.intake.new_cases import Requester
+    from tests.backoffice.releases.conftest import Sharing
+    from tests.factories import seed_office
+
+    children = ("share_files", "share_events", "shares")
+    with scratch_database(tmp_path) as url:
+        migrations.upgrade(url)
+        engine = make_engine(url)
+        factory = sessionmaker(engine)
+        with transaction(factory) as session:
+            office = seed_office(session, factory, in_session=True)
+            case = office.new_case("sar", requester=Requester(name="Sam Jones", email="sam@example.com"))
+            Sharing(office, settings, case).send()
+
+        def counts() -> dict[str, int]:
+            with engine.connect() as conn:
+                return {name: conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()  # noqa: S608 - our names
+                        for name in children}
+
+        before = counts()
+        assert all(before.values()), before
+        command.downgrade(migrations.config(url), "0016")
+        assert counts() == before
+        migrations.upgrade(url)
+        assert counts() == before
+        engine.dispose()

@@ -13,13 +13,16 @@ takes the write lock that every web request of the probed service needs).
 
 Probes never create cases and never send email to the public: they read public pages (a request form's
 start and first question pages, an unknown share link, the log's search), save one answer as a draft that
-is never confirmed (so never a case, and purged with the other drafts), and write their own results. The
+is never confirmed (so never a case, and purged with the other drafts), sign in to and download from the
+service's own check share (``backoffice.releases.canary``: a share of no case, emailed to nobody), and
+write their own results. The
 incidents they raise tell the body's major-incident contacts, as any P1 or P2 does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import secrets
@@ -43,6 +46,7 @@ from backoffice.disclosures.paths import LOG_HOME_PAGE
 from backoffice.incidents import incidents
 from backoffice.incidents.models import Incident, ProbeResult
 from backoffice.incidents.service_levels import Priority, Service
+from backoffice.releases.canary import Canary
 from backoffice.releases.sending import SHARE_PAGE
 from shared import audit
 from shared.apps import public_url
@@ -128,6 +132,7 @@ class Page:
     seconds: float
     #: Where a redirect that was not followed (a form's answer) leads.
     location: str = ""
+    content: bytes = b""
 
 
 def fetch(client: httpx.Client, url: str, limits: Limits, form: dict[str, str] | None = None) -> Page:
@@ -159,7 +164,7 @@ def fetch(client: httpx.Client, url: str, limits: Limits, form: dict[str, str] |
                 text = body.decode(response.encoding or "utf-8", "replace")
                 location = urljoin(url, response.headers.get("location", ""))
                 return Page(url=url, status=response.status_code, text=text, seconds=time.monotonic() - started,
-                            location=location if "location" in response.headers else "")
+                            location=location if "location" in response.headers else "", content=bytes(body))
             finally:
                 response.close()
         except httpx.TimeoutException as exc:
@@ -324,6 +329,7 @@ class Target:
 
     settings: Settings
     known: Known | None = None
+    canary: Canary | None = None
 
 
 def finds(known: Known | None) -> Callable[[Page], str | None]:
@@ -351,10 +357,58 @@ def probe_disclosure_log(steps: Steps, target: Target) -> None:
 
 def probe_secure_share(steps: Steps, target: Target) -> None:
     """A share link's page answers as designed for a link that is not valid (the token looked up, the
-    designed "not found" page), and a share's documents are refused to someone not signed in."""
+    designed "not found" page), and a share's documents are refused to someone not signed in; then the
+    service's check share is opened, signed in to and its document downloaded with the right checksum."""
     link = public_url(target.settings, SHARE_PAGE).rstrip("/") + "/" + secrets.token_urlsafe(32)
     steps.page("share link page", link, renders(404, "Page not found"))
     steps.page("documents, anonymously", link + "/documents", refused)
+    if target.canary is not None:
+        download_check_document(steps, target, target.canary)
+
+
+def _moved_to(ending: str) -> Callable[[Page], str | None]:
+    def expect(page: Page) -> str | None:
+        if page.status != 303 or not urlsplit(page.location).path.endswith(ending):
+            return f"HTTP {page.status}, expected 303 to …{ending} (to {urlsplit(page.location).path or 'nowhere'})"
+        return None
+    return expect
+
+
+def _has_checksum(sha256: str) -> Callable[[Page], str | None]:
+    def expect(page: Page) -> str | None:
+        if page.status != 200:
+            return f"HTTP {page.status}, expected 200"
+        got = hashlib.sha256(page.content).hexdigest()
+        return None if got == sha256 else f"{len(page.content)} bytes with SHA-256 {got[:12]}…, expected {sha256[:12]}…"
+    return expect
+
+
+def download_check_document(steps: Steps, target: Target, canary: Canary) -> None:
+    """Secure Share's primary function as a requester does it: the link, the email address, the documents
+    page, the download (its bytes checked), and signing out (a part: the session would end by itself)."""
+    if not canary.ready:  # made a moment ago: ClamAV has not passed it yet, unless scanning has stopped
+        steps.checks.append(Check("check document", not canary.scan_overdue(utcnow()), 0.0,
+                                  "waiting for its virus scan", main=False))
+        return
+    link = public_url(target.settings, SHARE_PAGE).rstrip("/") + "/" + canary.token
+    landing = steps.page("check share's link", link, renders(200))
+    form = _form_of(landing) if landing is not None else None
+    if landing is None or form is None:
+        if landing is not None:
+            steps.checks.append(Check("email confirmed", False, 0.0, "the link page has no form"))
+        return
+    signed_in = steps.page("email confirmed", form[0], _moved_to("/documents"), form={**form[1], "email": canary.email})
+    documents = steps.page("documents page", signed_in.location, renders(200)) if signed_in is not None else None
+    if documents is None:
+        return
+    download = _link(documents, re.escape(urlsplit(documents.url).path) + r"/\d+")
+    if download is None:
+        steps.checks.append(Check("document downloaded", False, 0.0, "the documents page offers no document"))
+        return
+    steps.page("document downloaded", download, _has_checksum(canary.sha256))
+    sign_out = _form_of(documents)
+    if sign_out is not None:
+        steps.page("signed out", sign_out[0], _moved_to(urlsplit(link).path), form=sign_out[1], main=False)
 
 
 PROBES: dict[Service, Callable[[Steps, Target], None]] = {
@@ -388,7 +442,7 @@ def describe(checks: Sequence[Check], limits: Limits) -> str:
 
 
 def probe(service: Service, settings: Settings, limits: Limits, known: Known | None = None,
-          progress: list[Check] | None = None) -> Finding:
+          progress: list[Check] | None = None, canary: Canary | None = None) -> Finding:
     """One service's probe; its steps are appended to ``progress`` as they end, so a round that cannot
     wait for the rest still knows what was seen."""
     at = utcnow().replace(microsecond=0)
@@ -399,7 +453,7 @@ def probe(service: Service, settings: Settings, limits: Limits, known: Known | N
         if progress is not None:
             steps.checks = progress
         try:
-            PROBES[service](steps, Target(settings, known))
+            PROBES[service](steps, Target(settings, known, canary))
         except Exception as exc:  # noqa: BLE001 - a probe's own fault is a failed result, never a lost one
             steps.checks.append(Check("probe", False, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
     checks = tuple(steps.checks)
@@ -440,14 +494,14 @@ def _in_background(run: Callable[..., Finding], *args: Any) -> Future[Finding]:
 
 
 def run_round(settings: Settings, limits: Limits | None = None, services: Sequence[Service] = tuple(PROBES),
-              known: Known | None = None) -> list[Finding]:
+              known: Known | None = None, canary: Canary | None = None) -> list[Finding]:
     """Every service's probe side by side. A probe still running at the round's limit is judged on what it
     saw (:func:`cut_short`) and left to end by its own timeouts in a thread nobody waits for: the worker
     moves on."""
     limits = limits or Limits()
     at = utcnow().replace(microsecond=0)
     progress: dict[Service, list[Check]] = {s: [] for s in services}
-    futures = {s: _in_background(probe, s, settings, limits, known, progress[s]) for s in services}
+    futures = {s: _in_background(probe, s, settings, limits, known, progress[s], canary) for s in services}
     wait_for(list(futures.values()), timeout=limits.round)
     return [future.result() if future.done() and not future.cancelled()
             else cut_short(service, at, list(progress[service]), limits) for service, future in futures.items()]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.models import Case
 from backoffice.notifications.catalogue import Notice
 from backoffice.notifications.sending import send as send_notice
-from backoffice.releases import history, secrets
+from backoffice.releases import canary, history, secrets
 from backoffice.releases.history import Happened, HistoryEntry
 from backoffice.releases.management import PURGE_JOB, SharedFile, end_sessions, files_of, who_to_tell
 from backoffice.releases.models import Share, ShareFile, ShareSession
@@ -110,24 +110,27 @@ _WHY = {ShareStatus.EXPIRED: "removed because the time to download them ended", 
         ShareStatus.REMOVED: "removed at your request"}
 
 
-def _share(session: Session, token: str, now: dt.datetime) -> tuple[Share, Case]:
-    """The live share the token opens; ``NotFound`` for a token that opens nothing, ``ShareGone`` once ended."""
+def _reference(case: Case | None) -> str:
+    return case.reference if case is not None else canary.REFERENCE
+
+
+def _share(session: Session, token: str, now: dt.datetime) -> tuple[Share, Case | None]:
+    """The live share the token opens; ``NotFound`` for a token that opens nothing, ``ShareGone`` once ended.
+    The case is None only for the service's check share (``canary``), which belongs to none."""
     share = session.scalar(select(Share).where(Share.token_hash == secrets.digest(token))) \
         if secrets.looks_like_token(token) else None
     if share is None:
         raise NotFound("There are no documents at this address")
-    case = session.get(Case, share.case_id)
-    if case is None:  # pragma: no cover - the share is deleted with its case
-        raise NotFound("There are no documents at this address")
+    case = session.get(Case, share.case_id) if share.case_id is not None else None
     status = status_of(share, now)
     if status.ended:
-        raise ShareGone(Ended(reference=case.reference, why=_WHY[status], on=london_when(min(ended_at(share), now))))
+        raise ShareGone(Ended(reference=_reference(case), why=_WHY[status], on=london_when(min(ended_at(share), now))))
     return share, case
 
 
 def landing(session: Session, token: str) -> Landing:
     share, case = _share(session, token, utcnow())
-    return Landing(reference=case.reference, locked=share.locked_at is not None,
+    return Landing(reference=_reference(case), locked=share.locked_at is not None,
                    expires_text=london_when(share.expires_at))
 
 
@@ -139,6 +142,13 @@ def record_opening(session: Session, token: str, device: str) -> None:
 
 def _requester(case: Case, ip: str | None) -> audit.Actor:
     return audit.Actor(type="requester", label=case.requester_email or "requester", ip=ip)
+
+
+def _audit(session: Session, case: Case | None, ip: str | None, action: str, summary: str,
+           detail: dict[str, object]) -> None:
+    """A requester's action on a case's share; the check share holds no one's data and is no case's record."""
+    if case is not None:
+        audit.record(session, _requester(case, ip), action, OBJECT, case.reference, summary, detail)
 
 
 def confirm_email(session: Session, token: str, email: str, *, ip: str, device: str,
@@ -160,7 +170,7 @@ def confirm_email(session: Session, token: str, email: str, *, ip: str, device: 
     return _failed(session, share, case, hits, device, ip, now)
 
 
-def _signed_in(session: Session, share: Share, case: Case, device: str, ip: str | None,
+def _signed_in(session: Session, share: Share, case: Case | None, device: str, ip: str | None,
                now: dt.datetime) -> Confirmation:
     share.failures_in_row = 0
     if share.first_opened_at is None:
@@ -170,23 +180,23 @@ def _signed_in(session: Session, share: Share, case: Case, device: str, ip: str 
     session.add(ShareSession(share_id=share.id, token_hash=secrets.digest(token), device=device[:100],
                              created_at=now, ends_at=min(now + SESSION_LIMIT, share.expires_at)))
     history.record(session, share, Happened.SIGNED_IN, device=device, at=now)
-    audit.record(session, _requester(case, ip), "case.share_signed_in", OBJECT, case.reference,
-                 "The requester signed in to the shared documents", {"share_id": share.id, "device": device})
+    _audit(session, case, ip, "case.share_signed_in", "The requester signed in to the shared documents",
+           {"share_id": share.id, "device": device})
     return Confirmation(session_token=token)
 
 
-def _failed(session: Session, share: Share, case: Case, hits: list[tuple[ratelimit.Limit, str]], device: str,
+def _failed(session: Session, share: Share, case: Case | None, hits: list[tuple[ratelimit.Limit, str]], device: str,
             ip: str | None, now: dt.datetime) -> Confirmation:
     decisions = ratelimit.count_all(session, hits, now)
     share.failures_in_row += 1
     history.record(session, share, Happened.CONFIRMATION_FAILED, device=device, at=now)
-    audit.record(session, _requester(case, ip), "case.share_confirmation_failed", OBJECT, case.reference,
-                 "A wrong email address was entered for the shared documents",
-                 {"share_id": share.id, "in_a_row": share.failures_in_row})
+    _audit(session, case, ip, "case.share_confirmation_failed", "A wrong email address was entered for the shared"
+           " documents", {"share_id": share.id, "in_a_row": share.failures_in_row})
     if share.failures_in_row >= LOCK_AFTER:
         share.locked_at = now
         history.record(session, share, Happened.LOCKED, device=device, detail=str(share.failures_in_row), at=now)
-        send_notice(session, Notice.SHARE_LOCKED, case, who_to_tell(session, case), detail=share.failures_in_row)
+        if case is not None:
+            send_notice(session, Notice.SHARE_LOCKED, case, who_to_tell(session, case), detail=share.failures_in_row)
         return Confirmation(locked=True, error="These documents have been locked")
     refused = ratelimit.refusal(decisions)
     if refused is not None:
@@ -214,7 +224,8 @@ def signed_in(session: Session, token: str, session_token: str, now: dt.datetime
     row = _session(session, share, session_token, now)
     files = files_of(session, share)
     return RequesterShare(
-        share_id=share.id, session_id=row.id, reference=case.reference, case_type=case.case_type.name,
+        share_id=share.id, session_id=row.id, reference=_reference(case),
+        case_type=case.case_type.name if case is not None else canary.REFERENCE,
         time_left=time_left_in_words(share, now), removal_text=london_when(share.expires_at),
         expires_at=share.expires_at, session_ends_at=row.ends_at,
         files=tuple(SharedFile(id=f.id, name=f.name, size=f.size, size_text=size_in_words(f.size),
@@ -240,10 +251,11 @@ def remove_documents(session: Session, token: str, session_token: str, device: s
     end_sessions(session, share, now)
     history.record(session, share, Happened.REMOVED, device=device, at=now)
     jobs.enqueue(session, PURGE_JOB, {"share_id": share.id})
-    send_notice(session, Notice.SHARE_REMOVED, case, who_to_tell(session, case))
-    audit.record(session, _requester(case, ip), "case.share_removed", OBJECT, case.reference,
-                 "The requester removed the shared documents", {"share_id": share.id})
-    return Ended(reference=case.reference, why=_WHY[ShareStatus.REMOVED], on=london_when(now))
+    if case is not None:
+        send_notice(session, Notice.SHARE_REMOVED, case, who_to_tell(session, case))
+    _audit(session, case, ip, "case.share_removed", "The requester removed the shared documents",
+           {"share_id": share.id})
+    return Ended(reference=_reference(case), why=_WHY[ShareStatus.REMOVED], on=london_when(now))
 
 
 def requester_history(session: Session, token: str, session_token: str) -> list[HistoryEntry]:
@@ -296,7 +308,7 @@ def record_download(session: Session, share_id: int, share_file_id: int | None, 
     share = session.get(Share, share_id)
     if share is None:
         return
-    case = session.get(Case, share.case_id)
+    case = session.get(Case, share.case_id) if share.case_id is not None else None
     now = utcnow()
     item = session.get(ShareFile, share_file_id) if share_file_id is not None else None
     name = item.name if item is not None else "all documents (ZIP)"

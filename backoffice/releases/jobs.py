@@ -58,7 +58,7 @@ def send_reminders(session: Session, settings: Settings, now: dt.datetime) -> in
             continue
         days = min(due)  # one email, the nearest: a share found late gets the 1-day reminder, not both
         share.reminders_sent = ",".join(str(d) for d in sorted(done | set(due)))
-        case = session.get(Case, share.case_id)
+        case = session.get(Case, share.case_id) if share.case_id is not None else None
         if case is None:
             continue
         notify(session, settings, Notice.SHARE_REMINDER, case, [share.recipient], days_left=_days(days),
@@ -75,7 +75,7 @@ def record_expiries(session: Session, now: dt.datetime) -> int:
     for share in shares:
         share.expiry_recorded_at = now
         history.record(session, share, Happened.EXPIRED, at=share.expires_at)
-        case = session.get(Case, share.case_id)
+        case = session.get(Case, share.case_id) if share.case_id is not None else None
         if case is not None and share.first_downloaded_at is None:
             send_notice(session, Notice.SHARE_EXPIRED_UNDOWNLOADED, case, who_to_tell(session, case),
                         expires_at=share_context(share, 0)["expires_at"])

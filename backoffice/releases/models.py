@@ -21,7 +21,8 @@ class Share(Base):
     __table_args__ = (Index("ix_shares_case", "case_id", "id"), Index("ix_shares_open", "files_deleted_at", "expires_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    #: Empty only for the service's own check share, which the probe downloads from (``canary``).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     recipient: Mapped[str] = mapped_column(String(254))
     email_hash: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
