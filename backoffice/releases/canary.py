@@ -25,7 +25,7 @@ import io
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.releases import secrets
@@ -120,9 +120,10 @@ def ensure(session: Session, settings: Settings, now: dt.datetime | None = None)
         share.revoked_at = now
         jobs.enqueue(session, PURGE_JOB, {"share_id": share.id})
     if keep is None:
-        session.flush()  # a withdrawn canary's token digest is free again before the new one takes it
-        session.execute(delete(Share).where(Share.token_hash == token_hash, Share.case_id.is_(None),
-                                            Share.files_deleted_at.is_not(None)))
+        # An ended canary with this key (locked, removed, without its document) gives up its token's digest,
+        # which is unique, so the new one can take it; the old link then opens nothing.
+        session.execute(update(Share).where(Share.token_hash == token_hash, Share.case_id.is_(None))
+                        .values(token_hash=secrets.digest(secrets.new_token())))
         return _make(session, settings, token, now)
     if keep.expires_at - now <= RENEW_WITHIN:
         keep.expires_at = now + LIFETIME

@@ -85,6 +85,23 @@ def test_it_is_renewed_before_any_reminder_and_replaced_when_the_secret_key_chan
         assert old.files_deleted_at is not None
 
 
+@pytest.mark.parametrize("ended", ["locked_at", "removed_at", "revoked_at"])
+def test_an_ended_canary_is_replaced_under_the_same_key(runtime: Runtime, ended: str) -> None:
+    """Its token's digest is unique: the ended one gives it up, or no new canary could ever be made."""
+    settings = runtime.settings
+    with transaction(runtime.factory) as session:
+        canary.ensure(session, settings)
+        [share] = live_canary(session)
+        setattr(share, ended, utcnow())
+    with transaction(runtime.factory) as session:
+        assert canary.current(session, settings, utcnow()) is None
+        assert canary.ensure(session, settings) is not None
+    with runtime.factory() as session:
+        [new] = [s for s in live_canary(session) if s.locked_at is None and s.removed_at is None]
+        assert new.token_hash == secrets.digest(canary.token_for(settings))
+        assert session.scalar(select(func.count()).select_from(Share)) == 2
+
+
 def test_a_sweep_never_reminds_or_expires_it_and_its_visits_are_pruned(runtime: Runtime) -> None:
     settings = runtime.settings
     with transaction(runtime.factory) as session:
