@@ -475,6 +475,8 @@ def diagnose(runtime: Runtime, periods: dict[str, Period], today: dt.date) -> No
                 print(f"\n{report.title}, {label}: building the figures (Python passes included) {build_s:.2f} s")
                 for spec in specs:
                     measures = [f for f in spec.figures if isinstance(f, Measure)]
+                    if not measures:  # a table of figures worked from other tables' (percentages, grades)
+                        continue
                     count_only = [Measure("n", "", "", true())]
                     base_s = _timed(partial(tally, session, spec.base, count_only, spec.grouping))
                     all_s = _timed(partial(tally, session, spec.base, measures, spec.grouping))

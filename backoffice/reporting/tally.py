@@ -263,7 +263,8 @@ def tally_together(session: Session, base: Condition, figures: Sequence[Figure],
     if groupings:
         query = query.group_by(*rows)
     counted: list[dict[Any, dict[str, int]]] = [{} for _ in groupings] or [{}]
-    found = session.execute(query).all()
+    # Every figure known or counted by element, and no grouping: nothing for the pass to count.
+    found = session.execute(query).all() if plain or groupings else []
     elements = _count_elements(session, base, by_element) if not groupings else {}
     for row in found:
         values = list(row)
