@@ -148,6 +148,8 @@ class Case(Base):
         Index("ix_cases_requester_email_open", "requester_email", "closed_at", "due_on"),
         # Reports count the cases received in a period: a quarter reads its own cases, not the table.
         Index("ix_cases_received_on", "received_on"),
+        # The timeliness report's later complaint stages: the cases at a stage, by the day it began.
+        Index("ix_cases_stage_started", "stage", "stage_started_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,7 +208,8 @@ class CaseStage(Base):
     timeliness judges each stage against its own due date, whenever it is run."""
 
     __tablename__ = "case_stages"
-    __table_args__ = (UniqueConstraint("case_id", "stage", name="uq_case_stages_case_stage"),)
+    __table_args__ = (UniqueConstraint("case_id", "stage", name="uq_case_stages_case_stage"),
+                      Index("ix_case_stages_stage_started", "stage", "started_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

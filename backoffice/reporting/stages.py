@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from backoffice.cases.models import Case, CaseStage, ClockEventRecord
@@ -58,7 +58,14 @@ class StageFacts:
         if self.stage == 1:
             return and_(self.facts.received(), complaints)
         period = self.facts.period
-        return and_(complaints, Case.received_on <= period.end, self.started().between(period.start, period.end))
+        # The cases that may have begun the stage in the period, found by index: those at it now by the day
+        # it began, those past it from what escalation kept. The condition after it is the definition.
+        began = union_all(
+            select(Case.id).where(Case.stage == self.stage, Case.stage_started_on.between(period.start, period.end)),
+            select(CaseStage.case_id).where(CaseStage.stage == self.stage,
+                                            CaseStage.started_on.between(period.start, period.end)))
+        return and_(complaints, Case.id.in_(began), Case.received_on <= period.end,
+                    self.started().between(period.start, period.end))
 
     def answered(self) -> Condition:
         responded = self._date(Case.responded_on, CaseStage.responded_on)
