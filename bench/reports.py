@@ -52,7 +52,6 @@ import psycopg
 from sqlalchemy import select, text, true
 from sqlalchemy.orm import Session
 
-from backoffice.admin.demo import load_demo_data
 from backoffice.cases.exemptions import EIR_EXCEPTIONS, FOI_EXEMPTIONS
 from backoffice.cases.models import CaseStatus, CaseType, StatusKind
 from backoffice.clocks import Law
@@ -60,11 +59,10 @@ from backoffice.reporting.facts import Facts, TypeSets
 from backoffice.reporting.periods import Period, last_quarter, parse_period
 from backoffice.reporting.registry import Context, Report, ReportResult, TableSpec, get_report, run_report
 from backoffice.reporting.tally import Measure, tally
+from bench.harness import bench_settings, pg_conninfo, prepare, reset_postgres, stamp
 from shared import migrations
 from shared.apps import discover, import_models
-from shared.db import transaction
 from shared.runtime import Runtime
-from shared.settings import load_settings
 
 TARGET_SECONDS = 10.0
 TARGET_RATIO = 3.0
@@ -98,21 +96,6 @@ EVENT_COLUMNS = ("case_id", "kind", "on", "reason", "days", "created_at")
 
 
 # ---------------------------------------------------------------- building the database
-
-
-def _settings(data_dir: Path, url: str | None = None) -> Any:
-    return load_settings({
-        "DATABASE_URL": url or f"sqlite:///{data_dir / 'civic.db'}",
-        "DATA_DIR": str(data_dir),
-        "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-        "BASE_URL": "http://bench.invalid",
-        "APP_ENV": "development",
-    })
-
-
-def _stamp(moment: dt.datetime, postgres: bool) -> Any:
-    """An instant as each database is written to: SQLite text as SQLAlchemy stores it, PostgreSQL aware."""
-    return moment.replace(tzinfo=dt.UTC) if postgres else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @dataclass
@@ -153,7 +136,7 @@ def _rows(session: Session, count: int, today: dt.date, postgres: bool, seeding:
         if rng.random() < EXTENDED_SHARE:
             due += dt.timedelta(days=28)
             events.append((case_id, "extended", received + dt.timedelta(days=rng.randrange(5, 27)),
-                           "Public interest test", 20, _stamp(created, postgres)))
+                           "Public interest test", 20, stamp(created, postgres)))
         is_open = rng.random() < (OPEN_SHARE_RECENT if age < RECENT_DAYS else OPEN_SHARE_OLD)
         kinds = statuses[case_type.id]
         outcome: str | None = None
@@ -183,8 +166,8 @@ def _rows(session: Session, count: int, today: dt.date, postgres: bool, seeding:
             number, f"Requester {case_id % 997}", f"requester{case_id % 997}@example.com",
             f"Request {case_id}", "Please send the records.", "{}", "email", received, due, status.id,
             case_type.responsible_group_id, "normal", outcome, json.dumps(exemptions), responded,
-            False if postgres else 0, _stamp(created, postgres), _stamp(closed_at or created, postgres),
-            None if closed_at is None else _stamp(closed_at, postgres), 1))
+            False if postgres else 0, stamp(created, postgres), stamp(closed_at or created, postgres),
+            None if closed_at is None else stamp(closed_at, postgres), 1))
         if len(rows) == CHUNK:
             yield rows
             rows = []
@@ -192,19 +175,10 @@ def _rows(session: Session, count: int, today: dt.date, postgres: bool, seeding:
         yield rows
 
 
-def _prepare(settings: Any) -> Runtime:
-    migrations.upgrade(settings.database_url)
-    import_models(discover())
-    runtime = Runtime.from_settings(settings)
-    with transaction(runtime.factory) as session:
-        load_demo_data(session, settings)
-    return runtime
-
-
 def build_sqlite(data_dir: Path, count: int, today: dt.date) -> float:
     started = time.perf_counter()
-    settings = _settings(data_dir)
-    runtime = _prepare(settings)
+    settings = bench_settings(data_dir)
+    runtime = prepare(settings)
     seeding = Seeding([], {})
     session = runtime.factory()
     chunks = _rows(session, count, today, False, seeding)
@@ -236,21 +210,15 @@ def build_sqlite(data_dir: Path, count: int, today: dt.date) -> float:
     return time.perf_counter() - started
 
 
-def _pg_conninfo(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 def build_postgres(url: str, data_dir: Path, count: int, today: dt.date) -> float:
     started = time.perf_counter()
-    with psycopg.connect(_pg_conninfo(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    settings = _settings(data_dir, url)
-    runtime = _prepare(settings)
+    reset_postgres(url)
+    settings = bench_settings(data_dir, url)
+    runtime = prepare(settings)
     seeding = Seeding([], {})
     session = runtime.factory()
     chunks = _rows(session, count, today, True, seeding)
-    with psycopg.connect(_pg_conninfo(url)) as conn:
+    with psycopg.connect(pg_conninfo(url)) as conn:
         done = 0
         for rows in chunks:
             with conn.cursor() as cur, cur.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
@@ -272,7 +240,7 @@ def build_postgres(url: str, data_dir: Path, count: int, today: dt.date) -> floa
                             [(t, y, n) for (t, y), n in numbers.items()])
             cur.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
         conn.commit()
-    with psycopg.connect(_pg_conninfo(url), autocommit=True) as conn:
+    with psycopg.connect(pg_conninfo(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE cases")
         conn.execute("VACUUM ANALYZE case_clock_events")
     return time.perf_counter() - started
@@ -367,7 +335,7 @@ class Bare:
     def __init__(self, url: str | None, path: Path | None) -> None:
         self.postgres = url is not None
         if url is not None:
-            self.pg: psycopg.Connection[Any] | None = psycopg.connect(_pg_conninfo(url), autocommit=True)
+            self.pg: psycopg.Connection[Any] | None = psycopg.connect(pg_conninfo(url), autocommit=True)
             self.lite: sqlite3.Connection | None = None
         else:
             assert path is not None
@@ -571,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = build_sqlite(directory, args.cases, today)
         size = (directory / "civic.db").stat().st_size / 1e6
         print(f"Seeded in {seconds:.0f} s ({args.cases / seconds:,.0f} cases/s); database {size:,.0f} MB")
-    settings = _settings(directory, args.postgres)
+    settings = bench_settings(directory, args.postgres)
     import_models(discover())
     if args.reuse or args.postgres_reuse:
         migrations.upgrade(settings.database_url)
