@@ -27,7 +27,6 @@ import getpass
 import os
 import random
 import re
-import socket
 import ssl
 import statistics
 import subprocess
@@ -35,14 +34,13 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
 
-REPO = Path(__file__).resolve().parents[1]
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from bench.harness import CSRF, REPO, civic, free_port, percentile, scratch_database
+
 IDEMPOTENCY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 TOKEN = re.compile(r"/capture/confirm\?token=([A-Za-z0-9_-]+)")
 PAGES = [
@@ -52,12 +50,6 @@ PAGES = [
     ("format", {"format": "email"}),
     ("address", {"address": ""}),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Timings:
@@ -154,15 +146,6 @@ async def health_probe(base: str, deadline: float, t: Timings) -> None:
             await asyncio.sleep(0.1)
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def civic(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=REPO, env=env, check=True, capture_output=True)
-
-
 def prepare(env: dict[str, str]) -> None:
     civic(env, "db", "upgrade")
     civic(env, "demo-data")
@@ -172,25 +155,6 @@ def prepare(env: dict[str, str]) -> None:
 def count_web_cases(db: sa.Engine) -> int:
     with db.connect() as conn:
         return int(conn.execute(sa.text("SELECT count(*) FROM cases WHERE channel = 'web form'")).scalar_one())
-
-
-@contextlib.contextmanager
-def database(kind: str, data: Path, admin_url: str) -> Iterator[str]:
-    """A fresh database for one run: an SQLite file, or a throwaway PostgreSQL database."""
-    if kind == "sqlite":
-        yield f"sqlite:///{data / 'civic.db'}"
-        return
-    name = f"capture_bench_{os.getpid()}"
-    admin = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def run(base: str, seconds: float, users: int, db: sa.Engine, think: float,
@@ -220,7 +184,7 @@ def main() -> int:
                         help="where to create (and afterwards drop) the PostgreSQL database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="capture-bench-") as tmp, \
-            database(args.database, Path(tmp), args.postgres_admin_url) as url:
+            scratch_database(args.database, Path(tmp), args.postgres_admin_url, f"capture_bench_{os.getpid()}") as url:
         data = Path(tmp)
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "NOTIFY_"))}

@@ -33,7 +33,6 @@ import hashlib
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,11 +47,9 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-REPO = Path(__file__).resolve().parents[1]
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from bench.harness import CSRF, FIREFOX, REPO, civic, free_port, percentile, scratch_database, share_sign_in
+
 LINK = re.compile(r"/secure-share/s/([A-Za-z0-9_-]{43})")
-FILE_LINK = re.compile(r'/documents/(\d+)"')
-FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 EMAIL = "sam.load@example.com"
 MB = 1024 * 1024
 WORDS = ("housing", "repairs", "parking", "fines", "potholes", "roads", "library", "bin", "recycling", "planning",
@@ -64,39 +61,9 @@ FACETS = ("type=foi", "type=eir", "outcome=granted_in_full", "outcome=refused", 
 HEALTH = ("/capture/healthz", "/secure-share/healthz", "/disclosure-log/healthz")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def civic(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=REPO, env=env, check=True, capture_output=True)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-@contextlib.contextmanager
-def database(kind: str, data: Path, admin_url: str, name: str = "") -> Iterator[str]:
+def database(kind: str, data: Path, admin_url: str, name: str = "") -> contextlib.AbstractContextManager[str]:
     """A fresh database for one run: an SQLite file, or a throwaway PostgreSQL database (dropped after)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{data / 'civic.db'}"
-        return
-    name = name or f"public_load_{os.getpid()}"
-    admin = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_database(kind, data, admin_url, name or f"public_load_{os.getpid()}")
 
 
 def make_document(path: Path, size: int) -> None:
@@ -349,19 +316,6 @@ def one_round(site: Site, downloads: int, searches: int, requesters: int, seed: 
     return r
 
 
-def sign_in(base: str, token: str) -> tuple[str, list[str]]:
-    with httpx.Client(base_url=base, headers={"User-Agent": FIREFOX}, timeout=30) as client:
-        page = client.get(f"/secure-share/s/{token}")
-        csrf = CSRF.search(page.text)
-        assert csrf, page.text[:500]
-        documents = client.post(f"/secure-share/s/{token}", data={"csrf_token": csrf.group(1), "email": EMAIL},
-                                follow_redirects=True)
-        assert "Your documents" in documents.text, documents.text[:500]
-        cookie = client.cookies.get("civic_share_session")
-        assert cookie
-        return cookie, FILE_LINK.findall(documents.text)
-
-
 def _wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 120  # a shared, busy machine starts two processes slowly
     for path in HEALTH:
@@ -413,7 +367,7 @@ def serving(url: str, data: Path, *, document_mb: int, responses: int, workers: 
                                   cwd=REPO, env=env | (server_env or {}), stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(base, server, log_path)
-        cookie, file_ids = sign_in(base, token)
+        cookie, file_ids = share_sign_in(base, token, EMAIL)
         _wait_until_searchable(base, responses)
         yield Site(base=base, cookie=cookie, download=f"/secure-share/s/{token}/documents/{file_ids[0]}",
                    sha256=sha256_of(stored), size=os.path.getsize(stored), server_pid=server.pid, log=log_path)

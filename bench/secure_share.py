@@ -25,7 +25,6 @@ import hashlib
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,24 +37,12 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-REPO = Path(__file__).resolve().parents[1]
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from bench.harness import FIREFOX, REPO, civic, free_port, percentile, share_sign_in
+
 LINK = re.compile(r"/secure-share/s/([A-Za-z0-9_-]{43})")
-FILE_LINK = re.compile(r'/documents/(\d+)"')
-FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 EMAIL = "sam.bench@example.com"
 MB = 1024 * 1024
 CHUNK = MB
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def civic(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=REPO, env=env, check=True, capture_output=True)
 
 
 def make_document(path: Path, size: int) -> None:
@@ -176,24 +163,6 @@ def curl(url: str, cookie: str, *extra: str, output: str = "/dev/null") -> dict[
     return {"mb_s": float(speed) / MB, "ttfb_ms": float(ttfb) * 1000, "bytes": float(size), "status": float(code)}
 
 
-def sign_in(base: str, token: str) -> tuple[str, list[str]]:
-    with httpx.Client(base_url=base, headers={"User-Agent": FIREFOX}, timeout=30) as client:
-        page = client.get(f"/secure-share/s/{token}")
-        csrf = CSRF.search(page.text)
-        assert csrf, page.text[:500]
-        documents = client.post(f"/secure-share/s/{token}", data={"csrf_token": csrf.group(1), "email": EMAIL},
-                                follow_redirects=True)
-        assert "Your documents" in documents.text, documents.text[:500]
-        cookie = client.cookies.get("civic_share_session")
-        assert cookie
-        return cookie, FILE_LINK.findall(documents.text)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def poll_health(base: str, stop: Callable[[], bool]) -> list[float]:
     samples: list[float] = []
     with httpx.Client(base_url=base, timeout=30) as client:
@@ -241,7 +210,7 @@ def main() -> int:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            cookie, file_ids = sign_in(base, token)
+            cookie, file_ids = share_sign_in(base, token, EMAIL)
             urls = [f"{base}/secure-share/s/{token}/documents/{file_id}" for file_id in file_ids]
             curl(urls[0], cookie)  # one warm-up: templates, the first connection, the page cache
             print(f"civic serve --no-worker (one process, SQLite), curl on loopback, {os.cpu_count()} cores\n")
