@@ -150,6 +150,10 @@ class Case(Base):
         Index("ix_cases_received_on", "received_on"),
         # The timeliness report's later complaint stages: the cases at a stage, by the day it began.
         Index("ix_cases_stage_started", "stage", "stage_started_on"),
+        # A request's reviews. Partial: on the whole column, SQLite's statistics (most cases are no review)
+        # said a value matched every case, and the case page's reviews were read by scanning in date order.
+        Index("ix_cases_review_of_id", "review_of_id", sqlite_where=text("review_of_id IS NOT NULL"),
+              postgresql_where=text("review_of_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +185,7 @@ class Case(Base):
     #: action: SQLite can add a foreign key to ``cases`` only on the new column itself, whose action its
     #: reflection cannot read back (so models and migrations could not be compared), and no case is
     #: deleted by the service; deleting a request that has reviews is refused until they go too.
-    review_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    review_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     #: A complaint's stage under the complaint-handling code (``backoffice.cases.stages``), set when it is
     #: escalated: None is the first stage, as every complaint (and every other case) starts. ``due_on`` and
     #: ``responded_on`` are the present stage's; a finished stage's are kept in ``case_stages``.
