@@ -17,23 +17,37 @@ import datetime as dt
 import io
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from backoffice.cases.case_types import status_of_kind
-from backoffice.cases.models import Case, CaseStatus, CaseType, Channel, Priority, StatusKind, Task
+from backoffice.cases.models import (
+    Case,
+    CaseStage,
+    CaseStatus,
+    CaseType,
+    Channel,
+    ClockEventRecord,
+    Priority,
+    StatusKind,
+    Task,
+)
 from backoffice.cases.outcomes import ReviewOutcome
 from backoffice.cases.queues import CaseFilter, apply_filter
+from backoffice.cases.stages import escalate
 from backoffice.cases.transfer_formats import (
     EXPORT_COLUMNS,
     HISTORY_COLUMNS,
     IMPORT_COLUMNS,
+    KEPT_STAGES,
     MAX_BYTES,
     MAX_ROWS,
+    STAGE_COLUMNS,
+    STAGE_DATES,
     TEMPLATE_COLUMNS,
     Cell,
     FileRefused,
@@ -44,16 +58,20 @@ from backoffice.cases.transfer_formats import (
     write_table,
 )
 from backoffice.cases.workflow import allowed_exemptions, close_errors, outcome_key
-from backoffice.intake.new_cases import LONDON, NewCase, Requester, create_case, validate
+from backoffice.clocks import EventKind
+from backoffice.deadlines.actions import extend
+from backoffice.deadlines.rules import STAGED_PREFIX, effective_rule
+from backoffice.intake.new_cases import LONDON, NewCase, Requester, create_case, today_in_london, validate
 from backoffice.staff.accounts import StaffUser
 from backoffice.staff.groups import Group
 from shared import audit
 from shared.errors import DomainError, InvalidInput
 
 __all__ = [
-    "EXPORT_COLUMNS", "HISTORY_COLUMNS", "IMPORT_COLUMNS", "MAX_BYTES", "MAX_ROWS", "TEMPLATE_COLUMNS", "Closure",
-    "FileRefused", "Format", "ImportReport", "RowError", "RowInput", "check_history", "error_report_csv",
-    "export_cases", "format_of", "import_cases", "parse", "template", "write_export",
+    "EXPORT_COLUMNS", "HISTORY_COLUMNS", "IMPORT_COLUMNS", "MAX_BYTES", "MAX_ROWS", "STAGE_COLUMNS",
+    "TEMPLATE_COLUMNS", "Closure", "FileRefused", "Format", "ImportReport", "KeptStage", "RowError", "RowInput",
+    "StageHistory", "check_history", "check_stages", "error_report_csv", "export_cases", "format_of",
+    "import_cases", "parse", "template", "write_export",
 ]
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d takes every script's)
@@ -119,20 +137,20 @@ def import_cases(
         select(CaseType).where(CaseType.active.is_(True)).order_by(CaseType.position, CaseType.id))}
     type_keys = list(types)
     closing = {key: ClosingRules(case_type, allowed_exemptions(session, case_type)) for key, case_type in types.items()}
-    checked: list[tuple[int, NewCase, Closure | None]] = []
+    staged = {key for key, case_type in types.items() if effective_rule(session, case_type).key.startswith(STAGED_PREFIX)}
+    checked: list[Checked] = []
     for row in rows:
         new, errors = check_row(row, type_keys)
         closure, history_errors = check_history(row, closing.get(new.case_type) if new else None)
-        if new is None and row.historical and history_errors:
-            errors = _row_errors(row.row, {**{e.field: e.message for e in errors},
-                                           **{e.field: e.message for e in history_errors}})
-        elif new is not None:
-            errors = history_errors
+        type_key = row.case_type.lower()
+        history, stage_errors = check_stages(row, type_key in staged if type_key in types else None, closure)
+        if history_errors or stage_errors:
+            errors = _row_errors(row.row, {e.field: e.message for e in (*errors, *history_errors, *stage_errors)})
         report.errors.extend(errors)
         if new is not None and not errors:
             if closure is not None and closure.review_outcome:
                 new = replace(new, details={**new.details, REVIEW_OUTCOME: closure.review_outcome})
-            checked.append((row.row, new, closure))
+            checked.append(Checked(row.row, new, closure, history))
     if report.errors:
         return report
     try:
@@ -142,20 +160,29 @@ def import_cases(
     return report
 
 
-def _create_all(
-    session: Session, actor: audit.Actor, checked: list[tuple[int, NewCase, Closure | None]], dry_run: bool,
-    source: str,
-) -> list[str]:
+@dataclass(frozen=True)
+class Checked:
+    """A row that passed every check: the case to create, and the history to give it."""
+
+    row: int
+    new: NewCase
+    closure: Closure | None
+    stages: StageHistory | None
+
+
+def _create_all(session: Session, actor: audit.Actor, checked: list[Checked], dry_run: bool, source: str) -> list[str]:
     created: list[str] = []
     with session.begin_nested() as savepoint:
-        for row, new, closure in checked:
+        for item in checked:
             try:
                 # Acknowledges nobody (an import never asks it to); a case already answered tells no team either.
-                case = create_case(session, actor, new, historical=closure is not None)
+                case = create_case(session, actor, item.new, historical=item.closure is not None)
+                if item.stages is not None:
+                    _replay_stages(session, actor, case, item.stages)
             except DomainError as exc:
-                raise _RowFailed(row, exc) from exc
-            if closure is not None:
-                _close_historical(session, actor, case, closure)
+                raise _RowFailed(item.row, exc) from exc
+            if item.closure is not None:
+                _close_historical(session, actor, case, item.closure)
             created.append(case.reference)
         batch = uuid.uuid4().hex[:12]
         audit.record(session, actor, "cases.imported", "import", batch,
@@ -242,6 +269,9 @@ def check_history(row: RowInput, rules: ClosingRules | None) -> tuple[Closure | 
         errors["outcome"] = ("Enter the outcome of the answered request, or leave responded_on, refusal_reason, "
                              "exemptions and review_outcome empty for an open case")
     elif rules is not None:
+        # An export writes the type's label ("Not upheld"): read it back as its key.
+        labels = {str(o["label"]).strip().lower(): o["key"] for o in rules.case_type.closure_outcomes}
+        outcome = labels.get(outcome, outcome)
         try:
             outcome = outcome_key(rules.case_type, outcome, row.refusal_reason.strip().lower() or None)
         except InvalidInput as exc:
@@ -287,6 +317,154 @@ def _close_historical(session: Session, actor: audit.Actor, case: Case, closure:
                  {"outcome": closure.outcome, "exemptions": list(closure.exemptions),
                   "responded_on": closure.responded_on.isoformat(), "review_outcome": closure.review_outcome,
                   "historical": True})
+
+
+# --- a complaint's stages ------------------------------------------------------------------
+
+#: The reason recorded with an extension an import replays: the file gives only its day.
+IMPORTED_EXTENSION = "Extended before the case was imported"
+
+
+@dataclass(frozen=True)
+class KeptStage:
+    """A stage the complaint left before it was imported, as it stood then (a ``case_stages`` row)."""
+
+    stage: int
+    started_on: dt.date
+    due_on: dt.date | None
+    responded_on: dt.date | None
+    extended_on: dt.date | None
+    ended_on: dt.date
+
+
+@dataclass(frozen=True)
+class StageHistory:
+    """Where a complaint stood in the complaint-handling code: the stage it is at, that stage's extension,
+    and the stages it left on the way."""
+
+    stage: int
+    extended_on: dt.date | None
+    kept: tuple[KeptStage, ...]
+
+
+def check_stages(row: RowInput, staged: bool | None, closure: Closure | None,
+                 *, today: dt.date | None = None) -> tuple[StageHistory | None, list[RowError]]:
+    """The stages a row describes (None for none), or why they are impossible.
+
+    ``staged`` says whether the row's case type is handled in stages (None: the type is already wrong, and
+    the columns are checked as far as they can be without it). Every stage must follow the one before: a
+    stage begins on the day the last ended (stage 1 on receipt), and its answer and extension fall within it.
+    """
+    filled = [name for name in STAGE_COLUMNS if getattr(row, name)]
+    if not filled:
+        return None, []
+    if staged is False:
+        return None, _row_errors(row.row, {filled[0]: "Only complaints are handled in stages: empty "
+                                           + ", ".join(filled)})
+    errors: dict[str, str] = {}
+    text = row.stage.strip()
+    stage = int(text) if text.isascii() and text.isdigit() else 0
+    if text == "":
+        stage = 1
+    last = KEPT_STAGES[-1] + 1 if KEPT_STAGES else 1
+    if not 1 <= stage <= last:
+        errors["stage"] = "Stage must be " + " or ".join(str(n) for n in range(1, last + 1))
+    dates: dict[str, dt.date | None] = {}
+    for name in STAGE_COLUMNS[1:]:
+        value = getattr(row, name)
+        if not value:
+            dates[name] = None
+            continue
+        dates[name], error = _date(value, name)
+        if error:
+            errors[name] = error
+    received = _received_on(row.received_on)[0]
+    day = today or today_in_london()
+    begins = received  # the day the next stage begins: stage 1 on receipt, each later one when the last ended
+    kept: list[KeptStage] = []
+    for n in KEPT_STAGES:
+        named = {date: f"stage{n}_{date}" for date in ("started_on", "due_on", "responded_on", "extended_on",
+                                                       "ended_on")}
+        given = [column for column in named.values() if getattr(row, column)]
+        if stage and n >= stage:
+            if given:
+                errors.setdefault(given[0], f"The stage {n} columns are for a complaint escalated past stage {n}: "
+                                            f"give stage {n + 1} in stage, or empty " + ", ".join(given))
+            continue
+        if "stage" in errors:
+            continue
+        started = dates[named["started_on"]] or begins
+        ended = dates[named["ended_on"]]
+        after = "received_on" if n == 1 else f"stage{n - 1}_ended_on"
+        if not getattr(row, named["ended_on"]):
+            errors[named["ended_on"]] = (f"A complaint at stage {stage} needs stage {n}'s dates: enter "
+                                         f"{named['ended_on']}, the day it was escalated to stage {n + 1}")
+        if dates[named["started_on"]] is not None and begins is not None and started != begins:
+            errors.setdefault(named["started_on"], f"Stage {n} begins on {after}, {begins:%-d %B %Y}: "
+                                                   "give that day, or leave the cell empty")
+        if started is None or ended is None:
+            begins = ended
+            continue
+        order = (("due_on", started, None, f"on or after {named['started_on']}"),
+                 ("responded_on", started, ended, f"from {named['started_on']} to {named['ended_on']}"),
+                 ("extended_on", started, ended, f"from {named['started_on']} to {named['ended_on']}"))
+        for date, earliest, latest, where in order:
+            value = dates[named[date]]
+            if value is not None and (value < earliest or (latest is not None and value > latest)):
+                errors.setdefault(named[date], f"{named[date]} must be {where} ({_span(earliest, latest)})")
+        if ended < started:
+            errors.setdefault(named["ended_on"], f"{named['ended_on']} must be on or after {named['started_on']}, "
+                                                 f"{started:%-d %B %Y}")
+        elif ended > day:
+            errors.setdefault(named["ended_on"], f"{named['ended_on']} must be today or in the past")
+        kept.append(KeptStage(n, started, dates[named["due_on"]], dates[named["responded_on"]],
+                              dates[named["extended_on"]], ended))
+        begins = ended
+    extended = dates["stage_extended_on"]
+    if begins is not None and "stage" not in errors:
+        label = "received_on" if stage == 1 else f"stage{stage - 1}_ended_on"
+        if extended is not None and (extended < begins or extended > day
+                                     or (closure is not None and extended > closure.responded_on)):
+            errors["stage_extended_on"] = (f"stage_extended_on must be within stage {stage}: on or after {label}, "
+                                           f"{begins:%-d %B %Y}, and not after " + (
+                                               "responded_on" if closure is not None else "today"))
+        if closure is not None and stage > 1 and closure.responded_on < begins:
+            errors["responded_on"] = (f"At stage {stage}, responded_on is the stage {stage} answer: it must be on or "
+                                      f"after {label}, {begins:%-d %B %Y}, the day the stage began")
+    if errors:
+        return None, _row_errors(row.row, errors)
+    return StageHistory(stage, extended, tuple(kept)), []
+
+
+def _span(earliest: dt.date, latest: dt.date | None) -> str:
+    return f"{earliest:%-d %B %Y}" + (f" to {latest:%-d %B %Y}" if latest is not None else " or later")
+
+
+def _replay_stages(session: Session, actor: audit.Actor, case: Case, history: StageHistory) -> None:
+    """Take a just-imported complaint through its stages as the system would have, so its due dates are the
+    engine's and its extensions are clock events (the reports count them), keeping each left stage's dates
+    as the file gives them. Errors are keyed by the column that caused them."""
+    for kept in history.kept:
+        if kept.extended_on is not None:
+            _step(f"stage{kept.stage}_extended_on", extend, session, actor, case, IMPORTED_EXTENSION,
+                  on=kept.extended_on)
+        case.responded_on = kept.responded_on
+        _step(f"stage{kept.stage}_ended_on", escalate, session, actor, case, on=kept.ended_on)
+        if kept.due_on is not None:
+            row = session.scalar(select(CaseStage).where(CaseStage.case_id == case.id, CaseStage.stage == kept.stage))
+            assert row is not None  # escalate has just kept it
+            row.due_on = kept.due_on
+    if history.extended_on is not None:
+        _step("stage_extended_on", extend, session, actor, case, IMPORTED_EXTENSION, on=history.extended_on)
+    session.flush()
+
+
+def _step(column: str, action: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+    try:
+        action(*args, **kwargs)
+    except DomainError as exc:
+        detail = next(iter((exc.errors or {}).values()), exc.detail)
+        raise InvalidInput(exc.detail, {column: f"{column}: {detail}"}) from exc
 
 
 def _received_on(value: str | dt.date) -> tuple[dt.date | None, str]:
@@ -354,28 +532,43 @@ def write_export(
 
 def _export_rows(session: Session, user: StaffUser | None, case_filter: CaseFilter) -> Iterator[list[Cell]]:
     owner, team = aliased(StaffUser), aliased(Group)
+    kept = {n: aliased(CaseStage, name=f"kept{n}") for n in KEPT_STAGES}
+    # The extension of the stage the case is at: the first since the stage began (a complaint's only one).
+    extended = (select(func.min(ClockEventRecord.on))
+                .where(ClockEventRecord.case_id == Case.id, ClockEventRecord.kind == EventKind.EXTENDED.value,
+                       ClockEventRecord.on >= func.coalesce(Case.stage_started_on, Case.received_on))
+                .scalar_subquery())
     stmt = (
         select(Case.reference, CaseType.key, Case.received_on, Case.subject, Case.description, Case.requester_name,
                Case.requester_email, Case.requester_phone, Case.requester_address, Case.channel, Case.priority,
-               CaseStatus.label, Case.due_on, owner.email, team.name, Case.case_type_id, Case.outcome, Case.closed_at)
+               CaseStatus.label, Case.due_on, owner.email, team.name, Case.case_type_id, Case.outcome, Case.closed_at,
+               Case.responded_on, Case.exemptions, Case.details, Case.stage, extended,
+               *(getattr(kept[n], date) for n in KEPT_STAGES for date in STAGE_DATES))
         .select_from(Case)
         .join(CaseType, CaseType.id == Case.case_type_id)
         .join(CaseStatus, CaseStatus.id == Case.status_id)
         .outerjoin(owner, owner.id == Case.owner_id)
         .outerjoin(team, team.id == Case.team_group_id)
     )
+    for n, alias in kept.items():
+        stmt = stmt.outerjoin(alias, and_(alias.case_id == Case.id, alias.stage == n))
     stmt = apply_filter(session, user, stmt, case_filter).order_by(Case.id)
     outcomes = _outcome_labels(session)
+    staged = {case_type.id for case_type in session.scalars(select(CaseType))
+              if effective_rule(session, case_type).key.startswith(STAGED_PREFIX)}
     for row in session.execute(stmt.execution_options(yield_per=500)):
-        yield _export_row(row, outcomes)
+        yield _export_row(row, outcomes, staged)
 
 
-def _export_row(row: Sequence[Any], outcomes: dict[int, dict[str, str]]) -> list[Cell]:
+def _export_row(row: Sequence[Any], outcomes: dict[int, dict[str, str]], staged: set[int]) -> list[Cell]:
     (reference, type_key, received_on, subject, description, name, email, phone, address, channel, priority,
-     status, due_on, owner, team, type_id, outcome, closed_at) = row
+     status, due_on, owner, team, type_id, outcome, closed_at, responded_on, exemptions, details, stage,
+     extended_on) = row[:23]
+    stages: list[Cell] = [str(stage or 1), extended_on, *row[23:]] if type_id in staged else [None] * len(STAGE_COLUMNS)
     return [reference, type_key, received_on, subject, description, name, email, phone, address, channel, priority,
             status, due_on, owner, team, outcomes.get(type_id, {}).get(outcome, outcome) if outcome else None,
-            closed_at.astimezone(LONDON).date() if closed_at else None]
+            closed_at.astimezone(LONDON).date() if closed_at else None, responded_on,
+            ", ".join(exemptions or ()) or None, (details or {}).get(REVIEW_OUTCOME), *stages]
 
 
 def _outcome_labels(session: Session) -> dict[int, dict[str, str]]:

@@ -17,7 +17,7 @@ from collections.abc import Generator, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, fields
 from pathlib import PurePath
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from backoffice.cases.case_types import BUILT_IN
 from backoffice.cases.models import Channel, Priority
 from backoffice.cases.outcomes import BUILT_IN_OFFICIAL, Official, RefusalReason, ReviewOutcome
+from backoffice.deadlines.rules import STAGED_PREFIX, stage_rule_key
 from shared.errors import InvalidInput
 from shared.tables import neutralise
 
@@ -42,12 +43,28 @@ IMPORT_COLUMNS: tuple[str, ...] = (
 #: Optional columns for a request already answered before the system (a historical case): a row with an
 #: outcome is imported closed, with these facts, so the statutory returns count it. A file may leave them out.
 HISTORY_COLUMNS: tuple[str, ...] = ("responded_on", "outcome", "refusal_reason", "exemptions", "review_outcome")
+#: The stages a complaint can be escalated past (every stage with a rule of its own but the last): each has
+#: columns of its own, its dates as they stood when the complaint was escalated (``case_stages``).
+KEPT_STAGES: tuple[int, ...] = tuple(n for n in range(1, 10) if stage_rule_key(f"{STAGED_PREFIX}1", n + 1))
+#: The dates kept of a stage the complaint has left, as ``stage<n>_<date>`` columns.
+STAGE_DATES: tuple[str, ...] = ("started_on", "due_on", "responded_on", "extended_on", "ended_on")
+#: Optional columns of a complaint's stages: the stage it is at, the day that stage's time limit was extended,
+#: and each earlier stage's dates. With them a complaint escalated before the system is imported at its stage
+#: and the timeliness report judges each stage as it did; ``responded_on`` is then the answer of the stage it
+#: is at. Other case types leave them blank.
+STAGE_COLUMNS: tuple[str, ...] = ("stage", "stage_extended_on",
+                                  *(f"stage{n}_{date}" for n in KEPT_STAGES for date in STAGE_DATES))
 #: The template's columns: every column an import reads.
-TEMPLATE_COLUMNS: tuple[str, ...] = (*IMPORT_COLUMNS, *HISTORY_COLUMNS)
+TEMPLATE_COLUMNS: tuple[str, ...] = (*IMPORT_COLUMNS, *HISTORY_COLUMNS, *STAGE_COLUMNS)
 #: Columns only the system fills in: an export has them, an import must not.
 SYSTEM_COLUMNS: tuple[str, ...] = ("status", "due_on", "owner", "team", "outcome", "closed_on")
-EXPORT_COLUMNS: tuple[str, ...] = ("reference", *IMPORT_COLUMNS, *SYSTEM_COLUMNS)
-DATE_COLUMNS = frozenset({"received_on", "responded_on", "due_on", "closed_on"})
+#: An export: the reference, the system's columns, and every template column it can fill (a refusal reason is
+#: part of the outcome). Without its reference and system columns it is an import file again (``outcome`` is
+#: written as the type's label, which an import reads as well as the key).
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "reference", *IMPORT_COLUMNS, *SYSTEM_COLUMNS,
+    *(c for c in HISTORY_COLUMNS if c not in SYSTEM_COLUMNS and c != "refusal_reason"), *STAGE_COLUMNS)
+DATE_COLUMNS = frozenset({"received_on", "responded_on", "due_on", "closed_on", *STAGE_COLUMNS[1:]})
 
 MAX_ROWS = 5_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -87,10 +104,33 @@ GUIDANCE: dict[str, tuple[str, str, str]] = {
                    "(FOI sections for FOI, EIR regulations for EIR). None for granted in full.",
                    "Keys separated by commas or semicolons, like s40, s43"),
     "review_outcome": ("Optional", "If the answer was reviewed: how the review ended.", ", ".join(ReviewOutcome)),
+    "stage": ("Complaints only", "The stage of the complaint-handling code the complaint is at: 1 (frontline) or "
+              "2 (investigation). Blank means 1. At stage 2, fill in stage 1's columns; responded_on is then "
+              "the stage 2 answer.", "1 or 2"),
+    "stage_extended_on": ("Complaints only", "The day the time limit of the stage the complaint is at was "
+                          "extended, if it was.",
+                          "A date on or after the day the stage began, not after responded_on or today."),
+    **{f"stage{n}_{date}": (
+        "At a later stage" if date == "ended_on" else "Complaints only",
+        f"For a complaint escalated past stage {n}, as stage {n} stood then: " + {
+            "started_on": "the day it began." + (" Blank means received_on." if n == 1 else ""),
+            "due_on": "the day its answer was due. Blank means the date the stage's time limit gives.",
+            "responded_on": "the day its answer was sent, if one was (a complaint may go straight on).",
+            "extended_on": "the day its time limit was extended, if it was.",
+            "ended_on": f"the day the complaint was escalated to stage {n + 1}.",
+        }[date],
+        "A date cell, or text like 2026-03-02. " + {
+            "started_on": "The same as received_on." if n == 1 else f"The same as stage{n - 1}_ended_on.",
+            "due_on": f"Not before stage{n}_started_on.",
+            "responded_on": f"From stage{n}_started_on to stage{n}_ended_on.",
+            "extended_on": f"From stage{n}_started_on to stage{n}_ended_on.",
+            "ended_on": "Not before the stage's other dates, not in the future.",
+        }[date]) for n in KEPT_STAGES for date in STAGE_DATES},
 }
 WIDTHS = {"case_type": 14, "received_on": 14, "subject": 40, "description": 60, "requester_name": 24,
           "requester_email": 30, "requester_phone": 18, "requester_address": 40, "channel": 12, "priority": 10,
-          "responded_on": 14, "outcome": 22, "refusal_reason": 16, "exemptions": 20, "review_outcome": 18}
+          "responded_on": 14, "outcome": 22, "refusal_reason": 16, "exemptions": 20, "review_outcome": 18,
+          "stage": 8, **{c: 18 for c in STAGE_COLUMNS if c != "stage"}}
 
 
 class FileRefused(InvalidInput):
@@ -123,12 +163,24 @@ class RowInput:
     refusal_reason: str = ""
     exemptions: str = ""
     review_outcome: str = ""
+    stage: str = ""
+    stage_extended_on: str | dt.date = ""
+    stage1_started_on: str | dt.date = ""
+    stage1_due_on: str | dt.date = ""
+    stage1_responded_on: str | dt.date = ""
+    stage1_extended_on: str | dt.date = ""
+    stage1_ended_on: str | dt.date = ""
     problems: tuple[tuple[str, str], ...] = ()
 
     @property
     def historical(self) -> bool:
         """Whether the row says anything of an answer already sent (then it must say enough to close the case)."""
         return any(getattr(self, name) for name in HISTORY_COLUMNS)
+
+    @property
+    def staged(self) -> bool:
+        """Whether the row says anything of a complaint's stages."""
+        return any(getattr(self, name) for name in STAGE_COLUMNS)
 
 
 assert tuple(f.name for f in fields(RowInput))[1:-1] == TEMPLATE_COLUMNS
@@ -266,8 +318,8 @@ def _row(number: int, columns: list[str], values: Sequence[object]) -> RowInput:
         problems.append(("requester_phone", "Excel turned the phone number into a number and dropped its leading 0 "
                                             "or +: format the column as text and type it again"))
     text = {name: _cell_text(cells.get(name)) for name in TEMPLATE_COLUMNS if name not in DATE_COLUMNS}
-    return RowInput(row=number, received_on=_date_cell(cells.get("received_on")),
-                    responded_on=_date_cell(cells.get("responded_on")), problems=tuple(problems), **text)
+    dates: dict[str, Any] = {name: _date_cell(cells.get(name)) for name in TEMPLATE_COLUMNS if name in DATE_COLUMNS}
+    return RowInput(row=number, problems=tuple(problems), **text, **dates)
 
 
 def _date_cell(value: object) -> str | dt.date:
@@ -401,8 +453,9 @@ def _add_guidance(book: Workbook) -> None:
     guide.append([])
     guide.append(["", "", f"Give each case its own row, under the header row, on the {SHEET} sheet. "
                           f"Up to {MAX_ROWS:,} rows in one file. If any row has a problem, no case is "
-                          "created and every problem is listed by row and column. The last five columns are "
-                          "for requests already answered: leave them out, or blank, for open cases.", ""])
+                          "created and every problem is listed by row and column. The five columns from "
+                          "responded_on are for requests already answered: leave them out, or blank, for open "
+                          "cases. The columns from stage on are for complaints escalated to a later stage.", ""])
     for letter, width in zip("ABCD", (20, 18, 60, 60), strict=True):
         guide.column_dimensions[letter].width = width
     for row in guide.iter_rows(min_row=2):

@@ -128,3 +128,23 @@ def test_dates_received_outside_the_calendar_are_row_problems(manager, office, c
     check_page(page, title="Error: Fix the problems in the file")
     assert "Row 3: Date received must be on or after 1 January 2000" in page.text
     assert _cases(office) == 0
+
+
+def test_an_impossible_stage_history_is_a_row_problem_on_the_page(manager, office, check_page) -> None:
+    """A complaint's stage columns checked like any other: listed by row and column, never a server error."""
+    columns = (*IMPORT_COLUMNS, "responded_on", "outcome", "stage", "stage1_responded_on", "stage1_ended_on")
+    rows = [_row(case_type="complaint", received_on="2026-01-19", responded_on="2026-03-12", outcome="not_upheld",
+                 stage="2", stage1_responded_on="2026-01-30", stage1_ended_on="2026-02-09"),
+            _row(case_type="complaint", received_on="2026-01-19", stage="2", stage1_responded_on="2026-01-30"),
+            _row(stage="2", stage1_ended_on="2026-02-09")]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    response = manager.post("/cases/import", files={"file": ("cases.csv", out.getvalue().encode(), "text/csv")})
+    assert response.status_code == 303
+    page = manager.get(response.headers["location"])
+    check_page(page, title="Error: Fix the problems in the file")
+    assert "Row 3: A complaint at stage 2 needs stage 1&#39;s dates: enter stage1_ended_on" in page.text
+    assert "Row 4: Only complaints are handled in stages" in page.text
+    assert _cases(office) == 0

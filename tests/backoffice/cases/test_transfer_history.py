@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select
 
 from backoffice.cases.models import Case, StatusKind, Task
-from backoffice.cases.transfer import HISTORY_COLUMNS, TEMPLATE_COLUMNS, import_cases, parse
+from backoffice.cases.transfer import (
+    HISTORY_COLUMNS,
+    IMPORT_COLUMNS,
+    STAGE_COLUMNS,
+    TEMPLATE_COLUMNS,
+    import_cases,
+    parse,
+)
 from backoffice.intake.new_cases import today_in_london
 from backoffice.notifications.options import set_group_emails
 from shared import audit
@@ -117,5 +124,7 @@ def test_a_wrong_case_type_and_a_wrong_closure_are_reported_together(office: Off
     assert set(errors) == {(2, "case_type"), (2, "review_outcome")}
 
 
-def test_the_history_columns_are_the_templates_last(office: Office) -> None:
-    assert TEMPLATE_COLUMNS[-len(HISTORY_COLUMNS):] == HISTORY_COLUMNS
+def test_the_history_columns_follow_the_required_ones_and_the_stage_columns_come_last(office: Office) -> None:
+    # The Guidance sheet describes them in this order: "the five columns from responded_on", "from stage on".
+    assert TEMPLATE_COLUMNS[len(IMPORT_COLUMNS):len(IMPORT_COLUMNS) + len(HISTORY_COLUMNS)] == HISTORY_COLUMNS
+    assert TEMPLATE_COLUMNS[-len(STAGE_COLUMNS):] == STAGE_COLUMNS and STAGE_COLUMNS[0] == "stage"

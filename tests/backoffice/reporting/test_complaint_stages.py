@@ -49,6 +49,11 @@ def _answer(office: Office, case: Case, on: str, *, close: bool = False) -> None
 
 @pytest.fixture
 def complaints(office: Office) -> dict[str, Case]:
+    return make_complaints(office)
+
+
+def make_complaints(office: Office) -> dict[str, Case]:
+    """The quarter's complaints, each worked out below (the case transfer tests export and import them too)."""
     db = office.db
     made: dict[str, Case] = {}
     # Stage 1 only. Received Mon 12 Jan, due Mon 2 Feb; answered 20 Jan: in time.
