@@ -63,6 +63,31 @@ class TableSpec:
     order: Sequence[Any] = ()
     #: Add a "Total" row summing every grouped row.
     total: bool = False
+    #: The dates the cases behind its figures are listed with, when not the case's own (None: the case's).
+    listing: Listing | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the cases behind a figure are listed with when the case's own dates are not what it counts: a
+    complaint's stage figure counts one stage, and lists that stage's start, due date and answer, not those
+    of the stage the complaint is at now. Each is an expression over ``Case``, as the figure's own are."""
+
+    #: The stage the dates are of, as a reader says it ("Stage 1").
+    label: str
+    started: Any
+    due: Any
+    responded: Any
+
+
+@dataclass(frozen=True)
+class ListedCase:
+    """One case behind a figure, with the dates of what the figure counts."""
+
+    case: Any
+    started_on: dt.date
+    due_on: dt.date | None
+    responded_on: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -244,7 +269,20 @@ class FigureCases:
     table_title: str
     measure: Measure
     row_label: str | None
+    #: The cases (``Case`` entities), newest received first: as many as the figure.
     query: Select[Any]
+    listing: Listing | None = None
+
+    def listed(self, session: Session, limit: int, offset: int = 0) -> list[ListedCase]:
+        """A page of the cases, each with the dates the figure judged: its listing's, else the case's own."""
+        if self.listing is None:
+            return [ListedCase(case, case.received_on, case.due_on, case.responded_on)
+                    for case in session.scalars(self.query.limit(limit).offset(offset))]
+        dated = self.query.add_columns(self.listing.started.label("listed_started_on"),
+                                       self.listing.due.label("listed_due_on"),
+                                       self.listing.responded.label("listed_responded_on"))
+        return [ListedCase(case, started, due, responded)
+                for case, started, due, responded in session.execute(dated.limit(limit).offset(offset))]
 
 
 def figure_cases(session: Session, report: Report, period: Period, context: Context, *, table: str,
@@ -277,10 +315,12 @@ def figure_cases(session: Session, report: Report, period: Period, context: Cont
         row_label = spec.grouping.label(value)
     elif row not in (None, "total"):
         raise NotFound("That report has no such row")
-    return FigureCases(report, title, measure, row_label, cases_behind(spec.base, measure, row_condition))
+    return FigureCases(report, title, measure, row_label, cases_behind(spec.base, measure, row_condition),
+                       spec.listing)
 
 
 __all__ = [
-    "REPORTS", "Cell", "Column", "Context", "FigureCases", "Lead", "Rating", "Report", "ReportResult",
+    "REPORTS", "Cell", "Column", "Context", "FigureCases", "Lead", "ListedCase", "Listing", "Rating", "Report",
+    "ReportResult",
     "ResultTable", "StackedSpec", "TableSpec", "Value", "all_reports", "figure_cases", "get_report", "register", "run_report",
 ]

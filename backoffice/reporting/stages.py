@@ -26,7 +26,7 @@ from backoffice.clocks import EventKind, get_rule
 from backoffice.deadlines.rules import STAGED_PREFIX, stage_rule_key
 from backoffice.reporting.buckets import buckets
 from backoffice.reporting.facts import Condition, Facts
-from backoffice.reporting.registry import Column, Lead, StackedSpec, TableSpec, Value
+from backoffice.reporting.registry import Column, Lead, Listing, StackedSpec, TableSpec, Value
 from backoffice.reporting.tally import Figure, Grouping
 
 #: The stages a complaint can be at: those with a rule of their own (``complaint_stage1``, ``complaint_stage2``).
@@ -85,6 +85,11 @@ class StageFacts:
         kept = self._kept(CaseStage.extended_on)
         return or_(and_(self.current, now), and_(not_(self.current), kept.is_not(None), kept <= self.facts.as_at))
 
+    def listing(self) -> Listing:
+        """The stage's own dates, for the cases behind its figures: its start, due date and answer."""
+        return Listing(f"Stage {self.stage}", self.started(), self._date(Case.due_on, CaseStage.due_on),
+                       self._date(Case.responded_on, CaseStage.responded_on))
+
     def ended_unanswered(self) -> Condition:
         """Ended by the judging day without the stage's answer: escalated on, or the complaint closed."""
         ended = self._kept(CaseStage.ended_on)
@@ -122,9 +127,9 @@ def complaints_by_stage(facts: Facts, by_team: Grouping, trailers: Sequence[tupl
         stage_lead = Lead(Column("stage", "Stage", "The stage of the complaints, with its time limit.", "text"), label)
         parts += [
             TableSpec(f"stage{stage}", title, at.base(), measures, None,
-                      (stage_lead, Lead(team, lambda value: "All teams")), trailers),
+                      (stage_lead, Lead(team, lambda value: "All teams")), trailers, listing=at.listing()),
             TableSpec(f"stage{stage}-team", f"{title}, by team", at.base(), measures, by_team,
-                      (stage_lead, Lead(team, by_team.label)), trailers),
+                      (stage_lead, Lead(team, by_team.label)), trailers, listing=at.listing()),
         ]
     return StackedSpec("complaint-stage", "Complaints by stage", parts)
 

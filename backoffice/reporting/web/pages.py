@@ -149,7 +149,8 @@ def download(ctx: RequestContext) -> Response:
 
 def cases(ctx: RequestContext) -> Response:
     """The cases a figure counts, as many as the figure; a restricted case the reader may not open is listed
-    by reference only, so the count still matches."""
+    by reference only, so the count still matches. Each shows the dates the figure judged: a stage figure's,
+    the stage's own, whatever stage the complaint is at now."""
     report = get_report(ctx.request.path_params["report"])
     period, errors, _ = chosen_period(ctx)
     if period is None:
@@ -161,13 +162,12 @@ def cases(ctx: RequestContext) -> Response:
     pages = max(1, -(-total // PER_PAGE))
     number = min(page_number(ctx), pages)
     user = current_user(ctx)
-    listed = list(ctx.db.scalars(found.query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
     rows = [{
-        "reference": case.reference, "visible": can_see(ctx.db, user, case),
-        "href": ctx.path_for("case", reference=case.reference), "type": case.case_type.name,
-        "subject": case.subject, "status": case.status.label, "received_on": case.received_on,
-        "due_on": case.due_on, "responded_on": case.responded_on,
-    } for case in listed]
+        "reference": item.case.reference, "visible": can_see(ctx.db, user, item.case),
+        "href": ctx.path_for("case", reference=item.case.reference), "type": item.case.case_type.name,
+        "subject": item.case.subject, "status": item.case.status.label, "stage": item.case.stage or 1,
+        "received_on": item.started_on, "due_on": item.due_on, "responded_on": item.responded_on,
+    } for item in found.listed(ctx.db, PER_PAGE, (number - 1) * PER_PAGE)]
     back = ctx.path_for("report", report=report.name) + "?" + urlencode({"period": period.key})
     return ctx.render("backoffice/reports/cases.html", {
         "report": report, "found": found, "period": period, "total": total, "rows": rows, "back": back,

@@ -190,11 +190,26 @@ def test_every_stage_figure_lists_exactly_its_cases(db: Session, complaints: dic
                 continue
             behind = figure_cases(db, report, period, context, table=table.key, figure=cell.figure, row=cell.row)
             assert db.scalar(select(func.count()).select_from(behind.query.subquery())) == cell.value, cell
+            assert len(behind.listed(db, 100)) == cell.value, cell
             checked += 1
     assert checked > 20
     late = figure_cases(db, report, period, context, table="complaint-stage", figure="late", row="stage2")
     assert [c.reference for c in db.scalars(late.query)] == [complaints["e"].reference]
     assert late.table_title == f"Complaints by stage: {STAGE_2}"
+    # Each is listed with the dates of the stage the figure counts: d, at stage 2 now, in stage 1's figure
+    # with stage 1's (received 19 Jan, due 9 Feb, answered 30 Jan), in stage 2's with stage 2's.
+    for part, dates in (("stage1", (D("2026-01-19"), D("2026-02-09"), D("2026-01-30"))),
+                        ("stage2", (D("2026-02-09"), D("2026-03-16"), D("2026-03-12")))):
+        in_time = figure_cases(db, report, period, context, table="complaint-stage", figure="in_time", row=part)
+        assert in_time.listing is not None and in_time.listing.label == f"Stage {part[-1]}"
+        listed = {item.case.reference: (item.started_on, item.due_on, item.responded_on)
+                  for item in in_time.listed(db, 100)}
+        assert listed[complaints["d"].reference] == dates
+    by_type = figure_cases(db, report, period, context, table="type", figure="received",
+                           row=str(complaints["d"].case_type_id))
+    assert by_type.listing is None
+    d = next(item for item in by_type.listed(db, 100) if item.case.reference == complaints["d"].reference)
+    assert (d.started_on, d.due_on, d.responded_on) == (D("2026-01-19"), D("2026-03-16"), D("2026-03-12"))
 
 
 def test_the_exports_carry_the_stage_rows(db: Session, complaints: dict[str, Case]) -> None:
