@@ -118,6 +118,12 @@ def find_cases(session: Session, user: StaffUser | None, f: CaseFilter, page: in
         # A team queue: cases nobody has claimed yet come first, each part by due date.
         "unowned": (Case.owner_id.is_not(None), Case.due_on.is_(None), Case.due_on, Case.id),
     }.get(f.sort, (Case.due_on.is_(None), Case.due_on, Case.id))
+    if f.open_only and f.sort in ("due", "unowned"):
+        # Every open case's closed_at is NULL, so leading with it changes no order, but it is the
+        # ordering indexes' first column (ix_cases_open_*_order): PostgreSQL reads the page in index
+        # order only when the ORDER BY starts as the index does (SQLite sees the equality either way);
+        # otherwise it sorted every open case of the team to show 25 (130 ms at a million cases).
+        order = (Case.closed_at, *order)
     cases = list(session.scalars(base.order_by(*order).limit(per_page).offset((page - 1) * per_page)
                                  .options(*LIST_DEFERRED)))
     if f.text.strip():
