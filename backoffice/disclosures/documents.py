@@ -116,7 +116,7 @@ def add_attachment(session: Session, settings: Settings, actor: audit.Actor, use
         raise DocumentNotClean(f"{stored.original_name}: {scan_status_message(stored)}",
                                {"attachment_ids": f"{stored.original_name} cannot be published: "
                                                   f"{scan_status_message(stored).lower()}"})
-    copy = clean_copy(session, settings, actor, stored)
+    copy = clean_copy(session, settings, actor, stored, field="attachment_ids")
     session.flush()
     document = _add(session, settings, publication, copy, attachment_id)
     _record(session, actor, case, publication, "case.publication_document_added",

@@ -159,7 +159,7 @@ def send_documents(session: Session, settings: Settings, actor: audit.Actor, use
     session.add(share)
     session.flush()
     for position, (attachment, stored) in enumerate(chosen):
-        copy = clean_copy(session, settings, actor, stored)
+        copy = clean_copy(session, settings, actor, stored, field="attachment_ids")
         session.flush()
         session.add(ShareFile(share_id=share.id, attachment_id=attachment.id, file_id=copy.id, name=stored.original_name,
                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256,

@@ -3,6 +3,9 @@ fault, not the file's), no partial file is left behind, and nothing of it reache
 worker writes (a report export) is not written either: the export waits for disk space, saying so, and is
 written once there is room, never given up on for the wait.
 
+The search index (a derived file the worker writes) and a copy of a stored file (a share's or a disclosure
+log's own copy, where the filesystem cannot hard-link) keep the same reserve.
+
 Two ways to a full disk: (a) the free space is below DISK_RESERVE_MB, which the file store checks before and
 while writing (set here above the real free space, so it runs everywhere); (b) the filesystem really is full
 and a write fails with ENOSPC: a 1 MB tmpfs mounted in an unprivileged user namespace (``unshare -Urm``),
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import io
 import json
 import os
@@ -43,6 +47,8 @@ from backoffice.staff.accounts import StaffUser
 from backoffice.staff.api_clients import create_api_client
 from shared.db import transaction, utcnow
 from shared.files import StoredFile, file_path
+from shared.files.copies import clean_copy
+from shared.files.models import CLEAN
 from shared.files.service import NO_SPACE_MESSAGE, FilesUnavailable, store_written
 from shared.jobs import FAILED, PENDING, Job, Worker
 from shared.runtime import Runtime
@@ -230,6 +236,60 @@ def test_a_file_the_service_writes_is_stopped_as_it_grows_past_the_reserve_and_r
     assert 0 < len(chunks) < 16 * 1024  # refused while writing, not before it and not at the end
     assert _files_on_disk(runtime.settings.files_dir) == []
     assert _stored(runtime) == (0, 0)
+
+
+def _linked_to_the_limit(path: Path, side: Path) -> int:
+    """Hard links to ``path`` until the filesystem refuses one more (EMLINK, 65,000 on ext4): then linking
+    it fails as it does on a filesystem that cannot link at all, and a copy must be written instead."""
+    side.mkdir()
+    for n in range(200_000):
+        try:
+            os.link(path, side / str(n))
+        except OSError as exc:
+            if exc.errno == errno.EMLINK:
+                return n
+            raise
+    pytest.skip("this filesystem links a file 200,000 times and more, so a copy is never needed; the reserve "
+                "tests of uploads and written files run")
+
+
+def test_a_copy_that_cannot_be_a_hard_link_keeps_the_reserve_and_leaves_nothing_behind(runtime: Runtime) -> None:
+    files_dir = runtime.settings.files_dir
+    roomy = dataclasses.replace(runtime.settings, disk_reserve_bytes=0)
+
+    def write(out: BinaryIO) -> None:
+        out.write(b"Our response.\n" * 300_000)  # about 4 MB
+
+    with transaction(runtime.factory) as session:
+        source = store_written(session, roomy, SYSTEM, filename="Response.txt", content_type="text/plain",
+                               write=write)
+        source.status = CLEAN
+        source_id = source.id
+    original = file_path(files_dir, source_id)
+    assert _linked_to_the_limit(original, runtime.settings.data_dir / "links") > 0
+    before = _files_on_disk(files_dir)
+    free = shutil.disk_usage(runtime.settings.data_dir).free
+    tight = dataclasses.replace(runtime.settings, disk_reserve_bytes=free - 256 * 1024)  # room for 256 KB of it
+    for settings in (runtime.settings, tight):  # below the reserve before copying, and as the copy grows
+        with runtime.factory() as session:
+            stored = session.get(StoredFile, source_id)
+            assert stored is not None
+            with pytest.raises(FilesUnavailable) as refused:
+                clean_copy(session, settings, SYSTEM, stored, field="attachment_ids")
+            assert refused.value.errors == {"attachment_ids": NO_SPACE_MESSAGE}
+            assert not session.new  # no row, no audit entry
+        assert _files_on_disk(files_dir) == before  # not even a partial copy under .incoming
+    assert _stored(runtime)[0] == 1
+
+    with transaction(runtime.factory) as session:  # with room the copy is made, a file of its own
+        stored = session.get(StoredFile, source_id)
+        assert stored is not None
+        copy_id = clean_copy(session, roomy, SYSTEM, stored).id
+    copied = file_path(files_dir, copy_id)
+    assert copied.read_bytes() == original.read_bytes()
+    assert copied.stat().st_ino != original.stat().st_ino and copied.stat().st_nlink == 1
+    assert copied.stat().st_mode & 0o777 == 0o600
+    assert _files_on_disk(files_dir) == sorted([*before, str(copied.relative_to(files_dir))])
 
 
 _CHILD = textwrap.dedent("""
