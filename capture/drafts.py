@@ -3,6 +3,12 @@
 The cookie holds only ``{case type: draft key}``; a stolen database gives no
 usable key (only digests are stored). A draft untouched for 24 hours is
 deleted by the ``capture.purge_drafts`` job, with any files uploaded to it.
+
+An upload that never becomes part of a case (replaced, no longer asked for, or left in a draft) is
+deleted with its row, and the audit trail of it loses the requester: the address and label its entries
+recorded, and the draft's answers wherever they appear (a file named after its sender). They were kept to
+account for what came in through the form; once the file is gone for good nobody needs to know who sent
+it, so nothing personal outlives it. The trail still says that a file came in, was scanned and dropped.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from backoffice.public import file_in_a_case
 from capture.models import Draft
-from shared import jobs, links
+from shared import audit, jobs, links
 from shared.db import utcnow
 from shared.files import StoredFile, file_path
+from shared.files.service import OBJECT_TYPE as FILE_OBJECT
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +39,9 @@ PURGE_JOB = "capture.purge_drafts"
 CONFIRM = "capture.confirm"
 PROGRESS = "capture.progress"
 _SUBJECT = "draft:"
+#: Who redacts a dropped upload's trail: the service, never the requester whose address the redaction's
+#: own entry would otherwise keep.
+DROPPED_BY = audit.Actor(type="system", label="draft uploads clean-up")
 
 
 def link_subject(draft_id: int) -> str:
@@ -112,14 +122,23 @@ def file_ids(answers: dict[str, Any]) -> list[str]:
     return [str(v["id"]) for v in answers.values() if isinstance(v, dict) and isinstance(v.get("id"), str)]
 
 
-def delete_files(session: Session, files_dir: Any, ids: list[str]) -> None:
-    """Remove uploads nobody will send (a replaced or abandoned file), unless a case holds them."""
+def personal_values(answers: dict[str, Any]) -> list[str]:
+    """The draft's typed answers (name, email, address...): what a dropped upload's trail must not keep."""
+    return [value for value in answers.values() if isinstance(value, str)]
+
+
+def delete_files(session: Session, files_dir: Any, ids: list[str], personal: list[str] | None = None) -> None:
+    """Remove uploads nobody will send (a replaced or abandoned file), unless a case holds them, and take
+    the requester out of their audit trail (``audit.redact``: the address and label of the upload's entry,
+    and each of ``personal``, the draft's answers, wherever they appear). A case's file keeps its trail
+    until retention destroys the case, which redacts it then."""
     for file_id in ids:
         if file_in_a_case(session, file_id):
             continue
         stored = session.get(StoredFile, file_id)
         if stored is not None:
             session.delete(stored)
+            audit.redact(session, DROPPED_BY, FILE_OBJECT, file_id, personal or ())
         try:
             file_path(files_dir, file_id).unlink(missing_ok=True)
         except ValueError:
@@ -132,7 +151,7 @@ def purge(session: Session, files_dir: Any, now: dt.datetime | None = None) -> i
     old = list(session.scalars(select(Draft).where(Draft.updated_at < cutoff)))
     for draft in old:
         if draft.case_reference is None:
-            delete_files(session, files_dir, file_ids(draft.answers))
+            delete_files(session, files_dir, file_ids(draft.answers), personal_values(draft.answers))
     ids = [d.id for d in old]
     if ids:
         links.delete_for(session, [link_subject(i) for i in ids])

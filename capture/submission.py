@@ -173,7 +173,8 @@ def confirm(session: Session, settings: Settings, token: str, actor: audit.Actor
     new = build_case(definition, draft.case_type_key, draft.answers, email=link.email)
     case = create_request_case(session, actor, new)
     attached = {a.file_id for a in new.attachments}
-    drafts.delete_files(session, settings.files_dir, [i for i in drafts.file_ids(draft.answers) if i not in attached])
+    drafts.delete_files(session, settings.files_dir, [i for i in drafts.file_ids(draft.answers) if i not in attached],
+                        drafts.personal_values(draft.answers))
     draft.case_reference = case.reference
     draft.due_on = case.due_on
     draft.answers = {}

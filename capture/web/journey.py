@@ -119,14 +119,14 @@ def _save_page(ctx: RequestContext, definition: FormDefinition, page: FormPage, 
             page_input.answers[q.key] = ""
     if page_input.errors:
         for stored in uploads.values():
-            drafts.delete_files(ctx.db, ctx.settings.files_dir, [stored.id])
+            drafts.delete_files(ctx.db, ctx.settings.files_dir, [stored.id], drafts.personal_values(old))
         return _render_page(ctx, definition, page, draft, page_input.values, page_input.errors, change, status=status)
     for key, stored in uploads.items():
         page_input.answers[key] = {"id": stored.id, "name": stored.original_name, "size": stored.size}
     draft = draft or drafts.load_or_start(ctx.db, ctx.request.session, type_key)
     email = definition.mapped("requester.email")
     replaced = drafts.save(ctx.db, draft, page_input.answers, email_key=email.key if email else None)
-    drafts.delete_files(ctx.db, ctx.settings.files_dir, replaced)
+    drafts.delete_files(ctx.db, ctx.settings.files_dir, replaced, drafts.personal_values(draft.answers))
     if change:
         return _see_other(_page_url(ctx, type_key, rules.first_incomplete(definition, draft.answers), change=True))
     if answers_offered(ctx, definition, page, draft):

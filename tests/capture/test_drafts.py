@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from capture import drafts
 from capture.models import Draft
-from shared import links
+from shared import audit, links
 from shared.db import utcnow
 from shared.files import StoredFile, file_path
 
@@ -116,3 +116,26 @@ def test_purge_deletes_old_drafts_their_links_and_unsent_files(db: Session, tmp_
     assert remaining == {links.digest(live_link), links.digest(progress)} and links.digest(old_link) not in remaining
     assert drafts.purge(db, tmp_path, now=utcnow() + dt.timedelta(days=3)) == 1  # the progress link goes too
     assert set(db.scalars(select(links.EmailLink.id))) == set()
+
+
+def test_purging_a_drafts_upload_takes_its_sender_out_of_the_audit_log(db: Session, tmp_path: Path) -> None:
+    draft = drafts.load_or_start(db, {}, "sar")
+    stored = _stored(db, tmp_path, name="Sam Jones ID.pdf")
+    sender = audit.Actor(type="requester", label="member of the public", ip="203.0.113.9", request_id="r-1")
+    audit.record(db, sender, "file.uploaded", "file", stored.id, "Uploaded Sam Jones ID.pdf (PDF, 3 bytes)",
+                 {"name": "Sam Jones ID.pdf"})
+    audit.record(db, audit.SYSTEM, "file.scanned_clean", "file", stored.id, "No virus found")
+    drafts.save(db, draft, {"name": "Sam Jones", "identity": {"id": stored.id, "name": "Sam Jones ID.pdf"}},
+                email_key=None)
+    draft.updated_at = utcnow() - dt.timedelta(hours=25)
+    db.flush()
+    assert drafts.purge(db, tmp_path) == 1
+    trail = audit.history(db, "file", stored.id)
+    assert [(e.action, e.actor_type, e.actor_label, e.ip) for e in trail] == [
+        ("file.uploaded", "requester", audit.REDACTED_LABEL, None),
+        ("file.scanned_clean", "system", "system", None),
+        ("audit.redacted", "system", drafts.DROPPED_BY.label, None)]
+    assert trail[0].summary == "Uploaded [redacted] ID.pdf (PDF, 3 bytes)" and trail[0].detail == {
+        "name": "[redacted] ID.pdf"}
+    assert all(e.redacted_at is not None for e in trail[:2])
+    assert db.get(StoredFile, stored.id) is None

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from backoffice.cases.models import Case, CaseAttachment, CaseType
 from backoffice.intake.forms import BUILT_IN_FORMS, form_for, generic_form
 from capture.models import Draft
+from shared import audit
+from shared.audit import AuditEvent
 from shared.files import CLEAN, StoredFile
 from shared.runtime import Runtime
 from shared.worker import build_worker
@@ -204,3 +206,46 @@ def test_sar_evidence_becomes_a_clean_attachment_of_the_case(person: Requester, 
         assert answers["Your date of birth"] == "27 March 1985"
         assert "Their full name" not in answers
         assert session.scalars(select(Draft)).one().answers == {}
+
+
+def _upload_trails(person: Requester) -> list[list[AuditEvent]]:
+    """Each upload's audit trail, in the order they were uploaded."""
+    with person.runtime.factory() as session:
+        uploaded = session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "file.uploaded")
+                                   .order_by(AuditEvent.id)).all()
+        trails = [audit.history(session, "file", file_id) for file_id in uploaded]
+        session.expunge_all()
+        return trails
+
+
+def test_an_upload_that_never_reaches_a_case_keeps_nothing_of_its_sender_in_the_audit_log(person: Requester) -> None:
+    person.fill("sar", SAR_ANSWERS)
+    person.answer("sar", "identity", {}, files={"identity": ("Alex Morgan passport.txt", io.BytesIO(b"passport"),
+                                                            "text/plain")}, status=200)
+    person.answer("sar", "identity", {}, files={"identity": ("passport.txt", io.BytesIO(b"passport scan"),
+                                                            "text/plain")}, status=200)  # replaces the first
+    person.answer("sar", "acting_for", {"acting_for": "yes"}, status=200)
+    person.answer("sar", "other_person", {"other_name": "Jo Morgan", "other_date_of_birth-day": "1",
+                                          "other_date_of_birth-month": "2", "other_date_of_birth-year": "1950",
+                                          "relationship": "Daughter"}, status=200)
+    person.answer("sar", "authority", {}, files={"authority": ("poa.txt", io.BytesIO(b"power of attorney"),
+                                                               "text/plain")}, status=200)
+    person.post("/request/sar/acting_for?change=1", {"acting_for": "no"}, follow=False)  # poa.txt not sent
+    replaced, kept, left_out = _upload_trails(person)
+    assert all(e.ip == "testclient" for e in left_out if e.actor_type == "requester")  # in the draft still
+    person.send("sar")
+    reference = confirm_by_email(person)
+    assert [name for name, _d, _s in attachments_of(person, reference)] == ["passport.txt"]
+
+    replaced, kept, left_out = _upload_trails(person)
+    for trail in (replaced, left_out):  # dropped: their sender is gone from the trail
+        assert [e.action for e in trail] == ["file.uploaded", "audit.redacted"], [e.action for e in trail]
+        uploaded, redaction = trail
+        assert (uploaded.actor_type, uploaded.actor_label, uploaded.ip) == ("requester", audit.REDACTED_LABEL, None)
+        assert uploaded.redacted_at is not None
+        assert (redaction.actor_type, redaction.ip) == ("system", None)
+    assert replaced[0].summary.startswith("Uploaded [redacted] passport.txt"), replaced[0].summary
+    assert replaced[0].detail["name"] == "[redacted] passport.txt"
+    assert "Alex" not in str([(e.summary, e.detail) for e in replaced + left_out])
+    # The case's own evidence keeps its trail (retention redacts it when the case is destroyed).
+    assert [(e.action, e.ip, e.redacted_at) for e in kept] == [("file.uploaded", "testclient", None)]
