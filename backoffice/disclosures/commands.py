@@ -25,6 +25,7 @@ def _rebuild(runtime: Runtime, _args: argparse.Namespace) -> int:
     with read_only(runtime.factory()) as session:
         total = indexing.published_count(session)
         with tqdm(total=total, unit="response", desc="Disclosure Log") as bar:
-            engine = indexing.rebuild(session, runtime.settings.search_dir, bar.update)
+            engine = indexing.rebuild(session, runtime.settings.search_dir, bar.update,
+                                      reserve=runtime.settings.disk_reserve_bytes)
     print(f"Indexed {engine.document_count()} published responses.")
     return 0

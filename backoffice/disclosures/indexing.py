@@ -29,7 +29,7 @@ from backoffice.disclosures.models import PUBLISHED, Publication, PublicationDoc
 from backoffice.disclosures.models import PublicationChange as Change
 from shared.db import utcnow
 from shared.search import Field, FieldKind, IndexDocument, IndexWriter, SearchEngine, SearchSchema
-from shared.search.indexes import new_generation, open_engine, rebuilding, swap_in
+from shared.search.indexes import discard, new_generation, open_engine, rebuilding, swap_in
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,9 @@ BATCH = 500
 
 
 def log_engine(settings: Settings) -> SearchEngine:
-    """This process's engine for the log (opened once, refreshed as the worker commits)."""
-    return open_engine(settings.search_dir, LOG_SCHEMA)
+    """This process's engine for the log (opened once, refreshed as the worker commits), keeping the disk
+    reserve when it writes."""
+    return open_engine(settings.search_dir, LOG_SCHEMA, reserve=settings.disk_reserve_bytes)
 
 
 def _document_text(session: Session, publication: Publication) -> str:
@@ -166,7 +167,7 @@ def published_count(session: Session) -> int:
 
 
 def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None = None,
-            procs: int | None = None) -> SearchEngine:
+            procs: int | None = None, reserve: int = 0) -> SearchEngine:
     """Build a new index from the database beside the current one, then swap it in.
 
     Readers keep the old index until the swap, so search never stops. The new index starts at the
@@ -177,25 +178,32 @@ def rebuild(session: Session, root: Path, progress: Callable[[int], None] | None
     the build itself, and a later small commit never merges them (whoosh's policy merges small segments
     only). Call it in a read-only session on SQLite: a write transaction would keep every
     other writer waiting for the whole build.
+
+    The build keeps ``reserve`` free on the disk (``IndexFull`` when it cannot, see ``WhooshEngine.writer``);
+    a build that fails, for that or anything else, removes its generation: the current one stays in use.
     """
     start = session.scalar(select(func.max(Change.seq))) or 0
-    engine = new_generation(root, LOG_SCHEMA)
-    procs = procs or max(1, min(4, os.cpu_count() or 1))
-    count = published_count(session)
-    large = count >= SEPARATE_FILES_FROM
-    with engine.writer(procs=procs, limitmb=256, multisegment=procs > 1, compound=not large) as writer:
-        for ids in _published_ids(session):
-            publications = session.scalars(select(Publication).where(Publication.id.in_(ids))
-                                           .options(selectinload(Publication.documents))).all()
-            for publication in publications:
-                writer.upsert(index_document(session, publication))
-            session.expunge_all()
-            if progress is not None:
-                progress(len(ids))
-        writer.set_checkpoint(start)
-    if 0 < count < MERGE_BELOW:
-        engine.optimize()
-    catch_up(session, engine)
+    engine = new_generation(root, LOG_SCHEMA, reserve=reserve)
+    try:
+        procs = procs or max(1, min(4, os.cpu_count() or 1))
+        count = published_count(session)
+        large = count >= SEPARATE_FILES_FROM
+        with engine.writer(procs=procs, limitmb=256, multisegment=procs > 1, compound=not large) as writer:
+            for ids in _published_ids(session):
+                publications = session.scalars(select(Publication).where(Publication.id.in_(ids))
+                                               .options(selectinload(Publication.documents))).all()
+                for publication in publications:
+                    writer.upsert(index_document(session, publication))
+                session.expunge_all()
+                if progress is not None:
+                    progress(len(ids))
+            writer.set_checkpoint(start)
+        if 0 < count < MERGE_BELOW:
+            engine.optimize()
+        catch_up(session, engine)
+    except BaseException:
+        discard(root, LOG_SCHEMA, engine)
+        raise
     swap_in(root, LOG_SCHEMA, engine)
     return engine
 
@@ -208,6 +216,7 @@ def keep_current(session: Session, settings: Settings) -> int:
     worker rebuilds it from the database (searches keep the old one until the swap). One process of the
     host builds; the others leave the index alone meanwhile and follow the swap. The session should be
     read-only (see :func:`rebuild`). The number of changes applied, or of responses indexed by a rebuild.
+    Raises ``IndexFull`` when the disk is at the reserve (the index is left as it was).
     """
     engine = log_engine(settings)
     engine.refresh()  # notices a generation deleted or swapped since (a cheap look at the link)
@@ -226,4 +235,4 @@ def keep_current(session: Session, settings: Settings) -> int:
         else:
             log.warning("The disclosure log index in %s was made for other fields: rebuilding it",
                         settings.search_dir)
-        return rebuild(session, settings.search_dir).document_count()
+        return rebuild(session, settings.search_dir, reserve=settings.disk_reserve_bytes).document_count()

@@ -9,10 +9,15 @@ The host task reads in a read-only transaction: on SQLite a write transaction ho
 write lock, and catching up (writing the index) or rebuilding would keep every web request that writes
 waiting meanwhile, or wait behind a long one. A job runs in its transaction (the job's own row is
 finished in it), so the job only catches up and leaves a rebuild to the host task.
+
+On a disk at ``DISK_RESERVE_MB`` the index is not written (``IndexFull``): the job waits for room
+(``RetryLater``, the queue's backoff, never given up on for waiting, as a report export does) and the host
+task says so once and tries again at its next turn. Search meanwhile answers from the index as it was.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,19 +28,38 @@ from shared import jobs
 from shared.apps import HostTask, Schedule
 from shared.db import read_only
 from shared.runtime import Runtime
+from shared.search import IndexFull
+
+log = logging.getLogger(__name__)
 
 CATCH_UP_EVERY = 2.0
+#: Whether this process last found the disk too full to write the index (said once, not every turn).
+_full: dict[str, bool] = {"said": False}
 
 
 def handle_index(session: Session, _payload: dict[str, Any], context: jobs.JobContext) -> None:
     engine = log_engine(context.settings)
     if engine.matches_schema():
-        catch_up(session, engine)
+        try:
+            catch_up(session, engine)
+        except IndexFull as exc:
+            raise jobs.RetryLater(str(exc)) from exc
 
 
 def catch_up_this_host(runtime: Runtime) -> None:
-    with read_only(runtime.factory()) as session:
-        keep_current(session, runtime.settings)
+    """Keep this host's index current; a disk at the reserve is logged once, and the next turn tries again."""
+    try:
+        with read_only(runtime.factory()) as session:
+            keep_current(session, runtime.settings)
+    except IndexFull as exc:
+        if not _full["said"]:
+            log.warning("The disclosure log index is not being updated: %s. Search shows what it had; the "
+                        "index catches up once there is room", exc)
+            _full["said"] = True
+        return
+    if _full["said"]:
+        log.info("The disclosure log index is being updated again")
+        _full["said"] = False
 
 
 def job_kinds() -> dict[str, jobs.JobKind]:

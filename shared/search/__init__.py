@@ -201,11 +201,17 @@ class IndexUnavailable(Exception):
     and the worker, seeing :meth:`SearchEngine.damage`, rebuilds it from the database."""
 
 
+class IndexFull(Exception):
+    """No room to write the index and still leave ``DISK_RESERVE_MB`` free (or the disk really is full):
+    the batch is cancelled, the index stays as it was and searches go on against it; the writer tries
+    again later (the index is derived data, so nothing is lost by waiting)."""
+
+
 class Progress(Protocol):
     def __call__(self, done: int) -> None: ...
 
 
 __all__ = [
-    "DateRange", "FacetCount", "Field", "FieldKind", "FieldValue", "Hit", "IndexDocument", "IndexUnavailable",
+    "DateRange", "FacetCount", "Field", "FieldKind", "FieldValue", "Hit", "IndexDocument", "IndexFull", "IndexUnavailable",
     "IndexWriter", "Match", "Progress", "Results", "SearchEngine", "SearchQuery", "SearchSchema", "Segment", "Snippet",
 ]

@@ -9,12 +9,18 @@ A rebuild writes a fresh generation (:func:`new_generation`) while searches go o
 then :func:`swap_in` repoints ``current`` in one rename. A process that has the old generation open keeps
 reading it (its files stay on disk until closed, and the previous generation is kept anyway); its engine
 opens the new one at its next refresh.
+
+Each generation's engine keeps the disk reserve (``Settings.disk_reserve_bytes``, see
+``WhooshEngine.writer``). On a disk at the reserve no generation is started, not even the first empty index
+of a host: its engine is then a damaged one (search says it is being rebuilt) until the worker, with room,
+builds it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import logging
 import os
 import shutil
 import threading
@@ -23,8 +29,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.search import SearchSchema
-from shared.search.whoosh_engine import WhooshEngine
+from shared.search import IndexFull, SearchSchema
+from shared.search.whoosh_engine import WRITE_MARGIN, WhooshEngine
+
+log = logging.getLogger(__name__)
 
 CURRENT = "current"
 PREFIX = "gen-"
@@ -71,11 +79,17 @@ def current_directory(root: Path, schema: SearchSchema) -> Path | None:
         return None
 
 
-def open_engine(root: Path, schema: SearchSchema) -> WhooshEngine:
-    """This process's engine for the schema's index (made empty when there is none yet).
+def _room(home: Path, reserve: int) -> bool:
+    """Whether a new generation may be started under ``home`` and leave ``reserve`` (and a margin) free."""
+    return shutil.disk_usage(home).free - reserve >= WRITE_MARGIN
+
+
+def open_engine(root: Path, schema: SearchSchema, reserve: int = 0) -> WhooshEngine:
+    """This process's engine for the schema's index (made empty when there is none yet and there is room).
 
     One per index per process, kept: it follows ``current``, so a rebuild swapped in elsewhere is picked
     up at its next refresh. It is returned even when ``current`` names no index (see ``damage()``).
+    ``reserve`` is what its writes leave free; the caller's settings give it, the latest caller's kept.
     """
     home = _home(root, schema)
     home.mkdir(parents=True, exist_ok=True)
@@ -83,22 +97,43 @@ def open_engine(root: Path, schema: SearchSchema) -> WhooshEngine:
     with _lock:
         engine = _engines.get(key)
         if engine is not None:
+            engine.reserve = reserve
             return engine
         directory = current_directory(root, schema)
         if directory is None and not os.path.lexists(home / CURRENT):  # the first index of this host
-            directory = _fresh_directory(home)
-            WhooshEngine(directory, schema).close()
-            _point(home, directory)
+            if _room(home, reserve):
+                directory = _fresh_directory(home)
+                WhooshEngine(directory, schema).close()
+                _point(home, directory)
+            else:
+                log.warning("No room for the first search index in %s (DISK_RESERVE_MB): search is off until "
+                            "the worker can build it", home)
         # A link naming nothing usable makes a damaged engine (search says so; the worker rebuilds), not a
         # silently empty index.
-        engine = WhooshEngine(directory or home / CURRENT, schema, follow=home / CURRENT)
+        engine = WhooshEngine(directory or home / CURRENT, schema, follow=home / CURRENT, reserve=reserve)
         _engines[key] = engine
         return engine
 
 
-def new_generation(root: Path, schema: SearchSchema) -> WhooshEngine:
-    """An empty index in a fresh generation, not yet in use: fill it, then :func:`swap_in`."""
-    return WhooshEngine(_fresh_directory(_home(root, schema)), schema)
+def new_generation(root: Path, schema: SearchSchema, reserve: int = 0) -> WhooshEngine:
+    """An empty index in a fresh generation, not yet in use: fill it, then :func:`swap_in` (or :func:`discard`).
+
+    :class:`~shared.search.IndexFull`, and no directory made, when there is no room above ``reserve``.
+    """
+    home = _home(root, schema)
+    home.mkdir(parents=True, exist_ok=True)
+    if not _room(home, reserve):
+        raise IndexFull(f"no room to start a search index in {home} above the reserve of {reserve:,} bytes")
+    return WhooshEngine(_fresh_directory(home), schema, reserve=reserve)
+
+
+def discard(root: Path, schema: SearchSchema, engine: WhooshEngine) -> None:
+    """Remove a generation that was never put in use (a rebuild that failed), so it takes no disk meanwhile."""
+    directory = engine.directory.resolve()
+    if directory.parent != _home(root, schema).resolve() or directory == current_directory(root, schema):
+        raise ValueError(f"{directory} is not a generation of {schema.name} out of use")
+    engine.close()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def swap_in(root: Path, schema: SearchSchema, engine: WhooshEngine) -> None:
@@ -154,4 +189,4 @@ def forget_engines() -> None:
         _engines.clear()
 
 
-__all__ = ["current_directory", "forget_engines", "new_generation", "open_engine", "rebuilding", "swap_in"]
+__all__ = ["current_directory", "discard", "forget_engines", "new_generation", "open_engine", "rebuilding", "swap_in"]

@@ -6,22 +6,28 @@ else is words), so operators, wildcards, field syntax and any other input are on
 raise or run away. Facet counts are read from columns over the matching documents without scoring them
 (whoosh's ``groupedby`` scores every hit), and snippets are cut by :mod:`shared.search.snippets` from the
 stored text, or from a text the caller holds (:meth:`WhooshEngine.excerpts`).
+
+The index lives under DATA_DIR with the stored files and the database's neighbours, so its writes keep
+``DISK_RESERVE_MB`` free as the file store's do (:meth:`WhooshEngine.writer`): a full disk stops the index
+growing, never the database, the uploads or the worker.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -31,7 +37,7 @@ from whoosh import fields as wf
 from whoosh import index as wi
 from whoosh import query as wq
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.index import LockError
+from whoosh.index import LockError, clean_files
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
@@ -42,6 +48,7 @@ from shared.search import (
     FieldValue,
     Hit,
     IndexDocument,
+    IndexFull,
     IndexUnavailable,
     Match,
     Results,
@@ -68,6 +75,20 @@ REFRESH_EVERY = 1.0
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT = 30.0
 CHECKPOINT_FILE = "checkpoint.json"
+
+#: Free space beyond the reserve a writer needs to start, and a commit on top of its batch's estimate:
+#: Whoosh's table of contents, the checkpoint, the small segments a commit may merge, the sort runs.
+WRITE_MARGIN = 16 * 1024 * 1024
+#: Bytes on disk a batch's new segment is taken to need per character of text it was given (postings,
+#: stored fields, columns, spelling words). Measured on the Disclosure Log's schema: 0.6 for 200 documents of
+#: ordinary English, 2.3 for random words (every word new to the index); three covers both, with the runs
+#: Whoosh sorts on disk while it builds the segment.
+GROWTH = 3
+#: Characters of text a batch is given between two looks at the free space while it is filled: Whoosh
+#: writes stored fields, and past ``limitmb`` sorted runs, as documents come, not only when it commits.
+CHECK_EVERY = 8 * 1024 * 1024
+#: What the kernel says when a write finds the filesystem or the user's quota full.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 #: Years a DATE facet counts (a date outside them is not counted).
 FIRST_YEAR, LAST_YEAR = 1900, 2200
@@ -230,9 +251,19 @@ class _Writer:
         self._engine = engine
         self._writer = writer
         self.checkpoint: int | None = None
+        #: Characters of text given to this batch (what its segment's size is estimated from).
+        self.added = 0
+        self._unchecked = 0
 
     def upsert(self, document: IndexDocument) -> None:
-        self._writer.update_document(**self._engine._document_fields(document))
+        values = self._engine._document_fields(document)
+        size = sum(len(v) for v in values.values() if isinstance(v, str))
+        self.added += size
+        self._unchecked += size
+        if self._unchecked >= CHECK_EVERY:
+            self._unchecked = 0
+            self._engine.require_room(WRITE_MARGIN + GROWTH * self.added)
+        self._writer.update_document(**values)
 
     def delete(self, id: str) -> None:
         self._writer.delete_by_term("id", id)
@@ -260,8 +291,11 @@ class WhooshEngine:
     refresh, so a rebuild swapped in by another process heals it.
     """
 
-    def __init__(self, directory: Path, schema: SearchSchema, *, follow: Path | None = None) -> None:
+    def __init__(self, directory: Path, schema: SearchSchema, *, follow: Path | None = None,
+                 reserve: int = 0) -> None:
         self.schema = schema
+        #: Bytes a write must leave free on the index's filesystem (``Settings.disk_reserve_bytes``).
+        self.reserve = reserve
         self._whoosh_schema = _whoosh_schema(schema)
         self._kinds = {f.name: f.kind for f in schema.fields}
         self._analyzers: dict[str, Analyzer] = {
@@ -429,7 +463,20 @@ class WhooshEngine:
         Raises :class:`~shared.errors.Conflict` when another writer holds the index's lock for longer than
         ``LOCK_TIMEOUT`` (there is meant to be one writer). The checkpoint is written after the commit: a crash between the two leaves it behind the index,
         and replaying changes already applied is harmless (upserts and deletes by id).
+
+        The disk reserve. Whoosh writes a segment's files as it goes and at the commit, through its own
+        storage, so there is no stream to count bytes through as the file store does; and the size of a
+        segment is known only once it is written. So the free space is looked at where a write is about to
+        happen, against an estimate: before the writer opens (``WRITE_MARGIN`` above ``reserve``), every
+        ``CHECK_EVERY`` characters while the batch is filled, and before the commit (``GROWTH`` bytes per
+        character given, plus the margin). A commit merges old segments only when there is room besides for
+        rewriting all of them (the old files go only once the new ones are written); else the batch is
+        committed alone, and the merge waits for a commit with room. Short of room, or when the disk really
+        fills (ENOSPC, EDQUOT), :class:`~shared.search.IndexFull` is raised and the batch cancelled: the
+        index is left as it was (its table of contents still names the old segments, and what the batch had written is removed)
+        and its lock released, so the caller simply tries again later.
         """
+        self.require_room(WRITE_MARGIN)
         options: dict[str, Any] = {"timeout": LOCK_TIMEOUT, "limitmb": limitmb, "compound": compound}
         if procs > 1:
             options.update(procs=procs, multisegment=multisegment)
@@ -437,16 +484,70 @@ class WhooshEngine:
             raw = self._ix.writer(**options)
         except LockError as exc:
             raise Conflict(f"Another process is writing the search index in {self.directory}") from exc
+        except OSError as exc:
+            raise self._full(exc) from exc
         batch = _Writer(self, raw)
         try:
             yield batch
-        except BaseException:
-            raw.cancel()
+            needed = WRITE_MARGIN + GROWTH * batch.added
+            room = self.require_room(needed)
+            raw.commit(merge=room >= needed + self._size())
+        except BaseException as exc:
+            with suppress(Exception):  # a commit that failed half-way may have finished the writer already
+                raw.cancel()
+            self._remove_cancelled()
+            if isinstance(exc, OSError):
+                raise self._full(exc) from exc
             raise
-        raw.commit()
         if batch.checkpoint is not None:
-            self._write_checkpoint(batch.checkpoint)
+            try:
+                self._write_checkpoint(batch.checkpoint)
+            except OSError as exc:
+                raise self._full(exc) from exc
         self.refresh()
+
+    def _remove_cancelled(self) -> None:
+        """Remove the files of a cancelled batch: Whoosh leaves them until the next commit, and a batch
+        retried on a full disk would otherwise leave more each time. Under the writer's lock, every index
+        file the current table of contents does not name (Whoosh's own clean-up after a commit)."""
+        lock = self._ix.lock("WRITELOCK")
+        if not lock.acquire():  # another writer has started: its commit cleans up
+            return
+        try:
+            toc = self._ix._read_toc()
+            clean_files(self._ix.storage, self._ix.indexname, toc.generation, toc.segments)
+        except Exception:  # tidying only: the next commit removes what is left
+            log.warning("Could not remove a cancelled batch's files in %s", self.directory, exc_info=True)
+        finally:
+            lock.release()
+
+    def room(self) -> int:
+        """Bytes the index may take now and still leave ``reserve`` free on its filesystem (0 or less: none)."""
+        probe = self.directory if self.directory.is_dir() else self.directory.parent
+        return shutil.disk_usage(probe).free - self.reserve
+
+    def require_room(self, needed: int) -> int:
+        """The room there is (:meth:`room`), or :class:`~shared.search.IndexFull` when it is less than ``needed``."""
+        room = self.room()
+        if room < needed:
+            raise IndexFull(f"no room to write the search index in {self.directory}: {max(0, room):,} bytes free "
+                            f"above the reserve of {self.reserve:,}, {needed:,} needed")
+        return room
+
+    def _full(self, exc: OSError) -> BaseException:
+        """ENOSPC or EDQUOT as :class:`~shared.search.IndexFull`; any other error as it is."""
+        if exc.errno in _FULL:
+            return IndexFull(f"the disk is full writing the search index in {self.directory}: {exc}")
+        return exc
+
+    def _size(self) -> int:
+        """Bytes the index's files take (what merging every segment would write again, at most)."""
+        total = 0
+        for path in self.directory.iterdir():
+            with suppress(OSError):
+                if path.is_file():
+                    total += path.stat().st_size
+        return total
 
     def _write_checkpoint(self, value: int) -> None:
         fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".checkpoint-")
@@ -471,9 +572,16 @@ class WhooshEngine:
 
     def optimize(self) -> None:
         """Merge the index into one segment. After a bulk build in several processes: otherwise the first
-        small commit that follows may merge the build's segments, and a change waits for that rewrite."""
+        small commit that follows may merge the build's segments, and a change waits for that rewrite.
+
+        It writes the whole index again before removing the old segments, so it needs that much room above
+        the reserve: else :class:`~shared.search.IndexFull`, the index unchanged."""
         with self._lock:
-            self._ix.optimize()
+            self.require_room(WRITE_MARGIN + self._size())
+            try:
+                self._ix.optimize()
+            except OSError as exc:
+                raise self._full(exc) from exc
         self.refresh()
 
     def document_count(self) -> int:

@@ -35,6 +35,10 @@ from starlette.testclient import TestClient
 from backoffice.cases import tasks, workflow
 from backoffice.cases.models import CaseAttachment
 from backoffice.disclosures import publishing
+from backoffice.disclosures.changes import INDEX_JOB
+from backoffice.disclosures.indexing import LOG_SCHEMA
+from backoffice.disclosures.jobs import catch_up_this_host
+from backoffice.disclosures.jobs import job_kinds as index_job_kinds
 from backoffice.disclosures.models import PublicationDocument
 from backoffice.intake.new_cases import NewCase, create_case
 from backoffice.intake.new_cases import Requester as CaseRequester
@@ -50,11 +54,13 @@ from shared.files import StoredFile, file_path
 from shared.files.copies import clean_copy
 from shared.files.models import CLEAN
 from shared.files.service import NO_SPACE_MESSAGE, FilesUnavailable, store_written
-from shared.jobs import FAILED, PENDING, Job, Worker
+from shared.jobs import DONE, FAILED, PENDING, Job, Worker
 from shared.runtime import Runtime
+from shared.search.indexes import forget_engines
 from shared.settings import Settings
 from tests.backoffice.casework.helpers import error_summary, form_fields
 from tests.capture.conftest import Requester
+from tests.disclosurelog.conftest import Log
 from tests.factories import SYSTEM, Office, seed_body, seed_office, signed_in
 from tests.pages import PageChecker
 from tests.smtp_fixture import SmtpServer
@@ -236,6 +242,52 @@ def test_a_file_the_service_writes_is_stopped_as_it_grows_past_the_reserve_and_r
     assert 0 < len(chunks) < 16 * 1024  # refused while writing, not before it and not at the end
     assert _files_on_disk(runtime.settings.files_dir) == []
     assert _stored(runtime) == (0, 0)
+
+
+def test_the_search_index_below_the_reserve_is_not_written_its_job_waits_and_search_serves_what_it_had(
+        app_client: Callable[..., TestClient], runtime: Runtime) -> None:
+    roomy = dataclasses.replace(runtime.settings, disk_reserve_bytes=0)
+    with transaction(runtime.factory) as session:
+        office = seed_office(session, runtime.factory)
+    log = Log(office, roomy, runtime.factory)  # publishing itself writes no file: only the index is refused
+    reader = app_client("disclosurelog")
+
+    def search() -> str:
+        page = reader.get("/search", params={"q": "pothole"})
+        assert page.status_code == 200, (page.status_code, page.text[:300])
+        return page.text
+
+    try:
+        first = log.publish("Pothole repairs on the ring road")
+        assert Worker(settings=roomy, factory=runtime.factory, kinds=index_job_kinds()).run_until_idle() == 1
+        home = runtime.settings.search_dir / LOG_SCHEMA.name
+        before = _files_on_disk(home)
+        assert first in search() and ">1 result for" in search()
+
+        second = log.publish("Pothole claims paid in 2025")
+        worker = Worker(settings=runtime.settings, factory=runtime.factory, kinds=index_job_kinds())
+        for _ in range(7):  # more than the index job's max_attempts (5): waiting for room is not failing
+            _make_due(runtime)
+            assert worker.run_until_idle() == 1
+            catch_up_this_host(runtime)  # the worker's own catch-up: it says so and raises nothing
+        with runtime.factory() as session:
+            waiting = session.scalars(select(Job).where(Job.kind == INDEX_JOB, Job.status != DONE)).one()
+            assert (waiting.status, waiting.attempts) == (PENDING, 7)
+            assert (waiting.last_error or "").startswith("waiting: no room to write the search index"), \
+                waiting.last_error
+            assert session.scalar(select(func.count()).select_from(Job).where(Job.status == FAILED)) == 0
+        assert _files_on_disk(home) == before  # not a byte more: no segment, no lock, no leftover
+        page = search()  # search answers from the index as it was
+        assert first in page and second not in page and ">1 result for" in page
+        for path in ("/", f"/responses/{second}"):
+            assert reader.get(path).status_code == 200, path  # nothing else fails
+
+        _make_due(runtime)  # the operator made room: the job's next turn catches up
+        assert Worker(settings=roomy, factory=runtime.factory, kinds=index_job_kinds()).run_until_idle() == 1
+        page = search()
+        assert first in page and second in page and ">2 results for" in page
+    finally:
+        forget_engines()
 
 
 def _linked_to_the_limit(path: Path, side: Path) -> int:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
-from shared.search import Field, FieldKind, IndexDocument, IndexUnavailable, SearchQuery, SearchSchema, indexes
-from shared.search.whoosh_engine import WhooshEngine
+from shared.search import (
+    Field,
+    FieldKind,
+    IndexDocument,
+    IndexFull,
+    IndexUnavailable,
+    SearchQuery,
+    SearchSchema,
+    indexes,
+)
+from shared.search.whoosh_engine import CHECK_EVERY, WRITE_MARGIN, WhooshEngine
 
 SCHEMA = SearchSchema("log", (Field("title", FieldKind.TEXT, stored=True), Field("outcome", FieldKind.KEYWORD)))
 
@@ -127,3 +137,72 @@ def test_an_error_of_the_code_is_not_taken_for_damage(tmp_path, monkeypatch):
     with pytest.raises(TypeError):
         engine.search(SearchQuery(text="housing"))
     assert engine.damage() is None
+
+
+#: A schema with a field kept as it is (never analysed): a batch of megabytes is written in a moment.
+BULKY = SearchSchema("bulky", (Field("title", FieldKind.TEXT, stored=True), Field("scan", FieldKind.STORED)))
+MEGABYTE = 1024 * 1024
+
+
+def _files(directory: Path) -> list[tuple[str, int]]:
+    return sorted((p.relative_to(directory).as_posix(), p.stat().st_size) for p in directory.rglob("*")
+                  if p.is_file())
+
+
+def _above_the_free_space(path: Path) -> int:
+    """A reserve 1 GB above what the disk has free: to the index, the disk is full (as in tests/faults)."""
+    return shutil.disk_usage(path).free + 1024**3
+
+
+def test_a_disk_at_the_reserve_writes_nothing_and_the_index_serves_what_it_had(tmp_path):
+    engine = indexes.open_engine(tmp_path, SCHEMA)
+    _fill(engine, "housing repairs")
+    before = _files(tmp_path)
+    assert indexes.open_engine(tmp_path, SCHEMA, reserve=_above_the_free_space(tmp_path)) is engine
+    with pytest.raises(IndexFull):
+        _fill(engine, "parking fines", "housing waiting list")
+    with pytest.raises(IndexFull):
+        engine.optimize()
+    with pytest.raises(IndexFull):
+        indexes.new_generation(tmp_path, SCHEMA, reserve=engine.reserve)  # no rebuild starts either
+    assert _files(tmp_path) == before
+    assert engine.damage() is None and engine.search(SearchQuery(text="housing")).total == 1
+
+    engine.reserve = 0  # the operator made room: the next batch goes in, no lock left behind
+    _fill(engine, "housing repairs", "housing waiting list")
+    assert engine.search(SearchQuery(text="housing")).total == 2
+
+
+@pytest.mark.parametrize("megabytes", [4, 9], ids=["refused at the commit", "refused while filling"])
+def test_a_batch_that_outgrows_the_room_is_cancelled_and_leaves_nothing(tmp_path, megabytes):
+    engine = WhooshEngine(tmp_path / "index", BULKY)
+    with engine.writer() as writer:
+        writer.upsert(IndexDocument("1", {"title": "housing repairs", "scan": "x"}))
+    before = _files(tmp_path)
+    engine.reserve = shutil.disk_usage(tmp_path).free - WRITE_MARGIN - 2 * MEGABYTE  # 2 MB past the margin
+    given: list[int] = []
+    with pytest.raises(IndexFull), engine.writer() as writer:
+        for number in range(megabytes):
+            writer.upsert(IndexDocument(str(number + 2), {"title": "parking fines", "scan": "y" * MEGABYTE}))
+            given.append(number)
+    # 4 MB of text is estimated at 12 MB: refused at the commit; 9 MB is refused once 8 MB has been given.
+    assert len(given) == (megabytes if megabytes * MEGABYTE < CHECK_EVERY else CHECK_EVERY // MEGABYTE - 1)
+    assert _files(tmp_path) == before  # what the batch wrote is gone with it
+    assert engine.document_count() == 1 and engine.search(SearchQuery(text="parking")).total == 0
+    engine.reserve = 0
+    with engine.writer() as writer:  # at once: the lock was let go
+        writer.upsert(IndexDocument("2", {"title": "parking fines", "scan": "y"}))
+    assert engine.search(SearchQuery(text="parking")).total == 1
+
+
+def test_no_room_for_the_first_index_makes_none_and_search_says_it_is_being_rebuilt(tmp_path):
+    engine = indexes.open_engine(tmp_path, SCHEMA, reserve=_above_the_free_space(tmp_path))
+    assert engine.damage() is not None and not engine.matches_schema()
+    with pytest.raises(IndexUnavailable):
+        engine.search(SearchQuery())
+    assert not list((tmp_path / "log").glob("gen-*"))
+
+    rebuilt = indexes.new_generation(tmp_path, SCHEMA)  # the worker's rebuild, once there is room
+    _fill(rebuilt, "housing repairs")
+    indexes.swap_in(tmp_path, SCHEMA, rebuilt)
+    assert engine.damage() is None and engine.search(SearchQuery(text="housing")).total == 1
