@@ -261,3 +261,42 @@ def test_the_worker_rebuilds_an_index_made_for_other_fields(runtime: Runtime, se
         assert engine.document_count() == 3
     finally:
         forget_engines()
+
+
+def test_a_rebuild_short_of_room_removes_its_generation_and_the_old_index_stays_in_use(
+        runtime: Runtime, settings: Settings) -> None:
+    import dataclasses
+    import shutil
+
+    from backoffice.disclosures import jobs as index_jobs
+    from shared.db import read_only, transaction
+    from shared.search import IndexFull, SearchSchema
+    from shared.search.indexes import current_directory
+    from shared.search.whoosh_engine import WRITE_MARGIN
+    from tests.factories import seed_office
+
+    older = SearchSchema(indexing.LOG_SCHEMA.name, indexing.LOG_SCHEMA.fields[:-1])  # wants a rebuild
+    open_engine(settings.search_dir, older)
+    forget_engines()
+    home = settings.search_dir / indexing.LOG_SCHEMA.name
+    first = current_directory(settings.search_dir, indexing.LOG_SCHEMA)
+    assert first is not None
+    with transaction(runtime.factory) as session:
+        committed = seed_office(session, runtime.factory)
+        committed.session = session
+        published(committed, "Allotment waiting list", pages=("allotment plots and waiting times " * 30_000,))
+    # Room for the margin and half a megabyte: the build of a megabyte of text is refused at its commit.
+    tight = dataclasses.replace(settings, disk_reserve_bytes=shutil.disk_usage(home).free - WRITE_MARGIN - 512 * 1024)
+    try:
+        with read_only(runtime.factory()) as session, pytest.raises(IndexFull):
+            indexing.keep_current(session, tight)
+        assert [p.name for p in home.glob("gen-*")] == [first.name]  # the build's generation is gone
+        assert current_directory(settings.search_dir, indexing.LOG_SCHEMA) == first
+        index_jobs.catch_up_this_host(Runtime(tight, runtime.engine, runtime.factory))  # says so, raises nothing
+        assert [p.name for p in home.glob("gen-*")] == [first.name]
+
+        index_jobs.catch_up_this_host(runtime)  # with room
+        assert current_directory(settings.search_dir, indexing.LOG_SCHEMA) != first
+        assert indexing.log_engine(settings).document_count() == 1
+    finally:
+        forget_engines()
