@@ -268,8 +268,31 @@ class _Writer:
     def delete(self, id: str) -> None:
         self._writer.delete_by_term("id", id)
 
+    def release(self) -> None:
+        self._writer = None
+
     def set_checkpoint(self, value: int) -> None:
         self.checkpoint = int(value)
+
+
+def _abandon(raw: Any) -> None:
+    """Cancel a Whoosh writer, and let go of the index's lock even when cancelling fails.
+
+    On a full disk closing the batch's files fails too (ENOSPC flushing their buffers), before Whoosh
+    releases its lock: every later writer would then wait ``LOCK_TIMEOUT`` and give up, and the index never
+    catch up once there is room. So what ``cancel`` leaves undone is done here (``_finish``: the temporary
+    storage and the lock), and the lock released directly if even that fails.
+    """
+    with suppress(Exception):  # a commit that failed half-way may have finished the writer already
+        raw.cancel()
+    if getattr(raw, "is_closed", True):
+        return
+    with suppress(Exception):
+        raw._finish()
+    lock = getattr(raw, "writelock", None)
+    if not getattr(raw, "is_closed", True) and lock is not None:
+        with suppress(Exception):
+            lock.release()
 
 
 class WhooshEngine:
@@ -473,8 +496,8 @@ class WhooshEngine:
         rewriting all of them (the old files go only once the new ones are written); else the batch is
         committed alone, and the merge waits for a commit with room. Short of room, or when the disk really
         fills (ENOSPC, EDQUOT), :class:`~shared.search.IndexFull` is raised and the batch cancelled: the
-        index is left as it was (its table of contents still names the old segments, and what the batch had written is removed)
-        and its lock released, so the caller simply tries again later.
+        index is left as it was (its table of contents still names the old segments, and what the batch
+        had written is removed) and its lock released, so the caller simply tries again later.
         """
         self.require_room(WRITE_MARGIN)
         options: dict[str, Any] = {"timeout": LOCK_TIMEOUT, "limitmb": limitmb, "compound": compound}
@@ -485,7 +508,8 @@ class WhooshEngine:
         except LockError as exc:
             raise Conflict(f"Another process is writing the search index in {self.directory}") from exc
         except OSError as exc:
-            raise self._full(exc) from exc
+            self._raise_if_full(exc)
+            raise
         batch = _Writer(self, raw)
         try:
             yield batch
@@ -493,29 +517,38 @@ class WhooshEngine:
             room = self.require_room(needed)
             raw.commit(merge=room >= needed + self._size())
         except BaseException as exc:
-            with suppress(Exception):  # a commit that failed half-way may have finished the writer already
-                raw.cancel()
+            _abandon(raw)
             self._remove_cancelled()
             if isinstance(exc, OSError):
-                raise self._full(exc) from exc
+                self._raise_if_full(exc)
             raise
+        finally:
+            # The batch may outlive the block in its caller's hands: it must not keep Whoosh's writer, whose
+            # files (removed, but open if a full disk stopped them closing) would hold their space until then.
+            batch.release()
         if batch.checkpoint is not None:
             try:
                 self._write_checkpoint(batch.checkpoint)
             except OSError as exc:
-                raise self._full(exc) from exc
+                self._raise_if_full(exc)
+                raise
         self.refresh()
 
     def _remove_cancelled(self) -> None:
         """Remove the files of a cancelled batch: Whoosh leaves them until the next commit, and a batch
         retried on a full disk would otherwise leave more each time. Under the writer's lock, every index
-        file the current table of contents does not name (Whoosh's own clean-up after a commit)."""
+        file the current table of contents does not name (Whoosh's own clean-up after a commit), and the
+        writers' temporary directories (``*.tmp``: only a writer, holding that lock, has one in use), which
+        a writer whose files could not be closed on a full disk leaves behind."""
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire():  # another writer has started: its commit cleans up
             return
         try:
             toc = self._ix._read_toc()
             clean_files(self._ix.storage, self._ix.indexname, toc.generation, toc.segments)
+            for temporary in self.directory.glob("*.tmp"):
+                if temporary.is_dir() and not temporary.is_symlink():
+                    shutil.rmtree(temporary, ignore_errors=True)
         except Exception:  # tidying only: the next commit removes what is left
             log.warning("Could not remove a cancelled batch's files in %s", self.directory, exc_info=True)
         finally:
@@ -534,11 +567,10 @@ class WhooshEngine:
                             f"above the reserve of {self.reserve:,}, {needed:,} needed")
         return room
 
-    def _full(self, exc: OSError) -> BaseException:
-        """ENOSPC or EDQUOT as :class:`~shared.search.IndexFull`; any other error as it is."""
+    def _raise_if_full(self, exc: OSError) -> None:
+        """ENOSPC or EDQUOT as :class:`~shared.search.IndexFull` (any other error is left to the caller)."""
         if exc.errno in _FULL:
-            return IndexFull(f"the disk is full writing the search index in {self.directory}: {exc}")
-        return exc
+            raise IndexFull(f"the disk is full writing the search index in {self.directory}: {exc}") from exc
 
     def _size(self) -> int:
         """Bytes the index's files take (what merging every segment would write again, at most)."""
@@ -581,7 +613,8 @@ class WhooshEngine:
             try:
                 self._ix.optimize()
             except OSError as exc:
-                raise self._full(exc) from exc
+                self._raise_if_full(exc)
+                raise
         self.refresh()
 
     def document_count(self) -> int:

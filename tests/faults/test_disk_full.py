@@ -409,3 +409,54 @@ def test_a_write_that_meets_a_really_full_disk_is_refused_and_its_partial_file_r
     assert "No space left on device" in outcome["cause"], outcome  # a genuine ENOSPC, not the reserve
     assert outcome["left"] == [], outcome  # the partial upload was removed
     assert _stored(runtime) == (0, 0)
+
+
+_INDEX_CHILD = textwrap.dedent("""
+    import base64, json, os, subprocess, sys
+    from pathlib import Path
+    directory = Path(sys.argv[1])
+    directory.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(directory)], check=True)
+    from shared.search import Field, FieldKind, IndexDocument, IndexFull, SearchQuery, SearchSchema
+    from shared.search.whoosh_engine import WhooshEngine
+
+    schema = SearchSchema("bulky", (Field("title", FieldKind.TEXT, stored=True), Field("scan", FieldKind.STORED)))
+    # A reserve below nothing: the estimate lets the batch through, so the disk itself refuses it (ENOSPC).
+    engine = WhooshEngine(directory / "index", schema, reserve=-(1024 ** 3))
+    with engine.writer() as writer:
+        writer.upsert(IndexDocument("1", {"title": "housing repairs", "scan": "x"}))
+    files = lambda: sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
+    before = files()
+    outcome = {}
+    try:
+        with engine.writer() as writer:
+            for n in range(4):  # 4 MB that does not compress, on a 1 MB filesystem
+                writer.upsert(IndexDocument(str(n + 2), {"title": "parking fines",
+                                                         "scan": base64.b64encode(os.urandom(768 * 1024)).decode()}))
+        outcome["refused"] = None
+    except IndexFull as exc:
+        outcome["refused"] = str(exc)
+    outcome["unchanged"] = files() == before
+    outcome["left"] = sorted(set(files()) - set(before))
+    disk = os.statvfs(directory)
+    outcome["free"] = disk.f_bfree / disk.f_blocks  # no file removed but still open holds the space
+    outcome["found"] = engine.search(SearchQuery(text="housing")).total
+    with engine.writer() as writer:  # a small batch still goes in: the lock was let go
+        writer.upsert(IndexDocument("9", {"title": "parking fines", "scan": "y"}))
+    outcome["after"] = engine.search(SearchQuery(text="parking")).total
+    print(json.dumps(outcome))
+""")
+
+
+def test_an_index_batch_that_meets_a_really_full_disk_is_cancelled_and_leaves_nothing(tmp_path: Path) -> None:
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-Urm", "true"], capture_output=True, check=False).returncode:
+        pytest.skip("no unprivileged user namespaces here (unshare -Urm), so no tmpfs to fill; the reserve tests run")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([unshare, "-Urm", sys.executable, "-c", _INDEX_CHILD, str(tmp_path / "search")], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["refused"] and "the disk is full" in outcome["refused"], outcome  # ENOSPC, as IndexFull
+    assert outcome["unchanged"] and outcome["left"] == [] and outcome["free"] > 0.9, outcome
+    assert (outcome["found"], outcome["after"]) == (1, 1), outcome
