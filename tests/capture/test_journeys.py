@@ -177,17 +177,22 @@ def test_every_built_in_form_keeps_the_rules_and_other_types_get_the_generic_for
     assert [p.key for p in generic_form("x").pages] == ["name", "email", "subject", "details"]
 
 
-def test_sar_evidence_becomes_a_clean_attachment_of_the_case(person: Requester, clamd_socket: str) -> None:
-    """Defect 6: the identity evidence reaches the case; an upload that no longer applies does not linger."""
-    person.fill("sar", SAR_ANSWERS)
-    person.answer("sar", "identity", {}, files={"identity": ("passport.png", io.BytesIO(png()), "image/png")},
-                  status=200)
+def _acting_for_someone(person: Requester) -> None:
+    """The SAR pages for a request made on someone else's behalf, with the authority to act as a file."""
     person.answer("sar", "acting_for", {"acting_for": "yes"}, status=200)
     person.answer("sar", "other_person", {"other_name": "Jo Morgan", "other_date_of_birth-day": "1",
                                           "other_date_of_birth-month": "2", "other_date_of_birth-year": "1950",
                                           "relationship": "Daughter"}, status=200)
     person.answer("sar", "authority", {}, files={"authority": ("poa.txt", io.BytesIO(b"power of attorney"),
                                                                "text/plain")}, status=200)
+
+
+def test_sar_evidence_becomes_a_clean_attachment_of_the_case(person: Requester, clamd_socket: str) -> None:
+    """Defect 6: the identity evidence reaches the case; an upload that no longer applies does not linger."""
+    person.fill("sar", SAR_ANSWERS)
+    person.answer("sar", "identity", {}, files={"identity": ("passport.png", io.BytesIO(png()), "image/png")},
+                  status=200)
+    _acting_for_someone(person)
     # Not asking for someone else after all: their evidence is no longer part of the request.
     person.post("/request/sar/acting_for?change=1", {"acting_for": "no"}, follow=False)
     scanner = Runtime(dataclasses.replace(person.runtime.settings, clamd_socket=clamd_socket),
@@ -224,12 +229,7 @@ def test_an_upload_that_never_reaches_a_case_keeps_nothing_of_its_sender_in_the_
                                                             "text/plain")}, status=200)
     person.answer("sar", "identity", {}, files={"identity": ("passport.txt", io.BytesIO(b"passport scan"),
                                                             "text/plain")}, status=200)  # replaces the first
-    person.answer("sar", "acting_for", {"acting_for": "yes"}, status=200)
-    person.answer("sar", "other_person", {"other_name": "Jo Morgan", "other_date_of_birth-day": "1",
-                                          "other_date_of_birth-month": "2", "other_date_of_birth-year": "1950",
-                                          "relationship": "Daughter"}, status=200)
-    person.answer("sar", "authority", {}, files={"authority": ("poa.txt", io.BytesIO(b"power of attorney"),
-                                                               "text/plain")}, status=200)
+    _acting_for_someone(person)
     person.post("/request/sar/acting_for?change=1", {"acting_for": "no"}, follow=False)  # poa.txt not sent
     replaced, kept, left_out = _upload_trails(person)
     assert all(e.ip == "testclient" for e in left_out if e.actor_type == "requester")  # in the draft still

@@ -16,17 +16,22 @@ from tests.factories import Office
 from tests.pages import Browser
 
 
-def test_stage_rows_link_to_their_cases(browser: Callable[[Role], Browser], office: Office,
-                                        check_page: Callable[..., object]) -> None:
+def _escalated_complaint(office: Office) -> str:
+    """Answered at stage 1 in time (due 2 Feb), escalated 26 Jan; stage 2 due 2 Mar, answered 20 Mar: late."""
     with transaction(office.factory) as session:
         here = dataclasses.replace(office, session=session)
-        # Answered at stage 1 in time (due 2 Feb), escalated 26 Jan; stage 2 due 2 Mar, answered 20 Mar: late.
-        late = here.new_case("complaint", received_on=dt.date(2026, 1, 12))
-        late.responded_on = dt.date(2026, 1, 20)
+        complaint = here.new_case("complaint", received_on=dt.date(2026, 1, 12))
+        complaint.responded_on = dt.date(2026, 1, 20)
         session.flush()
-        escalate(session, SYSTEM, late, on=dt.date(2026, 1, 26))
-        late.responded_on = dt.date(2026, 3, 20)
-        reference = late.reference
+        escalate(session, SYSTEM, complaint, on=dt.date(2026, 1, 26))
+        complaint.responded_on = dt.date(2026, 3, 20)
+        assert complaint.due_on == dt.date(2026, 3, 2)
+        return complaint.reference
+
+
+def test_stage_rows_link_to_their_cases(browser: Callable[[Role], Browser], office: Office,
+                                        check_page: Callable[..., object]) -> None:
+    reference = _escalated_complaint(office)
     manager = browser(Role.MANAGER)
     page = manager.get("/reports/timeliness?period=2026-Q1")
     check_page(page, title="Timeliness: January to March 2026")
@@ -51,15 +56,7 @@ def test_a_stage_figures_cases_show_that_stages_dates(browser: Callable[[Role], 
                                                        check_page: Callable[..., object]) -> None:
     """Stage 1 of a complaint now at stage 2 is listed with stage 1's start, due date and answer (12 Jan, due
     2 Feb, answered 20 Jan), not the case's own, which are stage 2's (due 2 Mar, answered 20 Mar)."""
-    with transaction(office.factory) as session:
-        here = dataclasses.replace(office, session=session)
-        complaint = here.new_case("complaint", received_on=dt.date(2026, 1, 12))
-        complaint.responded_on = dt.date(2026, 1, 20)
-        session.flush()
-        escalate(session, SYSTEM, complaint, on=dt.date(2026, 1, 26))
-        complaint.responded_on = dt.date(2026, 3, 20)
-        reference = complaint.reference
-        assert complaint.due_on == dt.date(2026, 3, 2)
+    reference = _escalated_complaint(office)
     manager = browser(Role.MANAGER)
     report = manager.get("/reports/timeliness?period=2026-Q1")
     for row, figure, expected in (("stage1", "in_time", ["Stage 2", "12 Jan 2026", "2 Feb 2026", "20 Jan 2026"]),
